@@ -1,0 +1,3 @@
+from urdu_genre_app.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,63 @@
+"""The app's exception tree.
+
+Every message names the file it is about and says what went wrong in words a
+user understands; the CLI prints ``str(error)`` and the GUI shows it as is.
+"""
+
+from __future__ import annotations
+
+import os
+
+
+class UrduGenreError(Exception):
+    """Base of every error this project raises on purpose."""
+
+
+class AudioDecodeError(UrduGenreError):
+    """A file could not be read as audio.
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+        The file that failed.
+    reason : str
+        Why, in plain words ("it is empty", "it has no audio track", ...).
+    """
+
+    def __init__(self, path: str | os.PathLike, reason: str) -> None:
+        self.path = os.fspath(path)
+        self.reason = reason
+        super().__init__(f"{self.path}: {reason}")
+
+
+class AudioTooShortError(AudioDecodeError):
+    """The file decodes but holds too little audio to classify."""
+
+
+class ModelBundleError(UrduGenreError):
+    """A model bundle is missing, corrupt, foreign or unsafe.
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+        The bundle file.
+    reason : str
+        Why it was refused.
+    """
+
+    def __init__(self, path: str | os.PathLike, reason: str) -> None:
+        self.path = os.fspath(path)
+        self.reason = reason
+        super().__init__(f"{self.path}: {reason}")
+
+
+class NoModelError(UrduGenreError):
+    """No model bundle is installed or given."""
+
+
+class FeatureParameterError(UrduGenreError, ValueError):
+    """Feature or window parameters that make no sense."""
+
+
+class CancelledError(UrduGenreError):
+    """Work stopped because its caller asked it to."""
