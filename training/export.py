@@ -1,0 +1,98 @@
+"""Turn a trained Keras model into a model bundle (Keras + LiteRT forms + metadata)."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from urdu_genre_app.core.bundle import KERAS_NAME, ModelBundle, save_bundle
+from urdu_genre_app.core.features import FeatureParams
+from urdu_genre_app.core.windows import WindowPolicy
+
+
+def keras_to_tflite(model) -> bytes:
+    """Convert a Keras model to a float32 LiteRT flatbuffer (no quantisation).
+
+    The batch dimension stays dynamic so the classifier can score any number
+    of windows in one call.
+    """
+    import tensorflow as tf
+
+    with tempfile.TemporaryDirectory() as folder:
+        saved = Path(folder) / "saved_model"
+        model.export(str(saved), format="tf_saved_model", verbose=False)
+        converter = tf.lite.TFLiteConverter.from_saved_model(str(saved))
+        return converter.convert()
+
+
+def keras_to_bytes(model) -> bytes:
+    """The ``.keras`` archive of a model, without optimizer state."""
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / KERAS_NAME
+        model.save(path, include_optimizer=False) if _accepts_include_optimizer(model) else model.save(path)
+        return path.read_bytes()
+
+
+def _accepts_include_optimizer(model) -> bool:
+    import inspect
+
+    return "include_optimizer" in inspect.signature(model.save).parameters
+
+
+def export_bundle(
+    model,
+    path: str | os.PathLike,
+    *,
+    labels: list[str],
+    feature_params: FeatureParams,
+    feature_mean: np.ndarray,
+    feature_std: np.ndarray,
+    window_policy: WindowPolicy = WindowPolicy(),
+    architecture: str = "bn_cnn",
+    provenance: dict[str, Any] | None = None,
+    metrics: dict[str, Any] | None = None,
+) -> ModelBundle:
+    """Write a trained model and everything needed to use it as one bundle file.
+
+    Parameters
+    ----------
+    model : keras.Model
+        Trained; input ``feature_params.input_shape``, softmax over ``labels``.
+    path : str or os.PathLike
+        Destination ``.ugm`` file (written atomically).
+    labels : list of str
+        Class names in output order.
+    feature_params : FeatureParams
+        The MFCC parameters the model was trained with.
+    feature_mean, feature_std : numpy.ndarray, shape (n_mfcc,)
+        Standardisation computed on the training windows.
+    window_policy : WindowPolicy
+        How inference cuts songs.
+    architecture : str
+        Model family name.
+    provenance, metrics : dict, optional
+        Stored as given (must be JSON-serialisable).
+
+    Returns
+    -------
+    ModelBundle
+        What was written, with ``path`` set.
+    """
+    bundle = ModelBundle(
+        labels=list(labels),
+        feature_params=feature_params,
+        feature_mean=np.asarray(feature_mean, dtype=np.float32),
+        feature_std=np.asarray(feature_std, dtype=np.float32),
+        window_policy=window_policy,
+        tflite_model=keras_to_tflite(model),
+        keras_model=keras_to_bytes(model),
+        architecture=architecture,
+        provenance=dict(provenance or {}),
+        metrics=dict(metrics or {}),
+    )
+    save_bundle(bundle, path)
+    return bundle

@@ -1,0 +1,244 @@
+"""Command line: ``urdu-genre classify``, ``urdu-genre train`` and the GUI.
+
+``urdu-genre`` alone (or ``urdu-genre gui [FILE]``) opens the app.
+Exit status of ``classify``: 0 when every file was classified, 1 when any
+failed (one line each on stderr, no traceback), 2 for a usage error or when
+no model is available, 130 when interrupted.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import os
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+from urdu_genre_app import __version__
+
+log = logging.getLogger("urdu_genre_app.cli")
+
+EXIT_OK = 0
+EXIT_FAILURES = 1
+EXIT_USAGE = 2
+EXIT_INTERRUPTED = 130
+
+
+def expand_inputs(paths: list[str]) -> Iterator[tuple[str, str | None]]:
+    """Files to classify from the command line's paths.
+
+    Folders are searched recursively for audio files (by extension), in name
+    order. Yields ``(path, error)``: ``error`` is set for a path that cannot be
+    used at all (missing, or a folder without audio files).
+    """
+    from urdu_genre_app.core.audio_io import is_audio_path
+
+    for raw in paths:
+        path = Path(raw)
+        if path.is_dir():
+            found = sorted(p for p in path.rglob("*") if p.is_file() and is_audio_path(p))
+            if not found:
+                yield raw, "is a folder with no audio files in it"
+            for item in found:
+                yield str(item), None
+        elif not path.exists():
+            yield raw, "no such file or folder"
+        else:
+            yield raw, None
+
+
+def resolve_model_path(explicit: str | None) -> Path:
+    """The bundle to use: ``--model``, else ``$URDU_GENRE_MODEL``, else the bundled one.
+
+    Raises
+    ------
+    NoModelError
+        None of them exists.
+    """
+    from urdu_genre_app.core.errors import NoModelError
+    from urdu_genre_app.resources import bundled_model_path
+
+    if explicit:
+        return Path(explicit)
+    from_env = os.environ.get("URDU_GENRE_MODEL")
+    if from_env:
+        return Path(from_env)
+    bundled = bundled_model_path()
+    if bundled.exists():
+        return bundled
+    raise NoModelError(
+        f"no model is installed (looked for {bundled}); train one with "
+        "'urdu-genre train DATASET --out model.ugm' and pass it with --model"
+    )
+
+
+class TerminalProgress:
+    """A one-line progress bar on stderr, drawn only when stderr is a terminal."""
+
+    def __init__(self, total: int, *, stream=sys.stderr, enabled: bool | None = None) -> None:
+        self.total = total
+        self.stream = stream
+        self.enabled = stream.isatty() if enabled is None else enabled
+        self._last_draw = 0.0
+
+    def update(self, done: int, fraction: float | None, name: str) -> None:
+        """Redraw: ``done`` files finished, ``fraction`` of the current one."""
+        if not self.enabled:
+            return
+        now = time.monotonic()
+        if now - self._last_draw < 0.05 and fraction not in (None, 1.0):
+            return
+        self._last_draw = now
+        overall = (done + (fraction or 0.0)) / max(1, self.total)
+        width = 30
+        filled = int(round(overall * width))
+        label = name if len(name) <= 40 else "…" + name[-39:]
+        self.stream.write(f"\r[{'#' * filled}{'.' * (width - filled)}] {done}/{self.total} {label:<40}")
+        self.stream.flush()
+
+    def clear(self) -> None:
+        """Erase the bar before normal output."""
+        if self.enabled:
+            self.stream.write("\r" + " " * 90 + "\r")
+            self.stream.flush()
+
+
+def run_classify(args: argparse.Namespace) -> int:
+    """``urdu-genre classify``: print verdicts, one failure line per bad file."""
+    from urdu_genre_app.core.bundle import load_bundle
+    from urdu_genre_app.core.classifier import Classifier
+    from urdu_genre_app.core.errors import UrduGenreError
+    from urdu_genre_app.core.results import results_to_csv
+
+    try:
+        bundle = load_bundle(resolve_model_path(args.model))
+    except UrduGenreError as error:
+        print(f"urdu-genre: error: {error}", file=sys.stderr)
+        return EXIT_USAGE
+    if bundle.is_synthetic and not args.quiet:
+        print(f"note: model {bundle.describe()}", file=sys.stderr)
+    classifier = Classifier(bundle)
+    inputs = list(expand_inputs(args.paths))
+    progress = TerminalProgress(len(inputs))
+    results, failures = [], 0
+    for done, (path, error) in enumerate(inputs):
+        if error is None:
+            progress.update(done, 0.0, path)
+            try:
+                result = classifier.classify_file(
+                    path, on_window=lambda report: progress.update(done, report.progress, path)
+                )
+            except UrduGenreError as failure:
+                error = failure.reason if hasattr(failure, "reason") else str(failure)
+            except Exception as failure:  # one bad file never stops the others
+                log.debug("unexpected failure on %s", path, exc_info=True)
+                error = f"unexpected error: {type(failure).__name__}: {failure}"
+            else:
+                results.append(result)
+                if args.format == "text":
+                    progress.clear()
+                    _print_text(result, args.windows)
+        if error is not None:
+            failures += 1
+            progress.clear()
+            print(f"urdu-genre: cannot classify {path}: {error}", file=sys.stderr)
+    progress.update(len(inputs), None, "done")
+    progress.clear()
+    if args.format == "json":
+        payload = [r.to_dict(include_windows=args.windows) for r in results]
+        json.dump(payload, sys.stdout, indent=2, ensure_ascii=False)
+        sys.stdout.write("\n")
+    elif args.format == "csv":
+        sys.stdout.write(results_to_csv(results, include_windows=args.windows))
+    return EXIT_FAILURES if failures else EXIT_OK
+
+
+def _print_text(result, windows: bool) -> None:
+    print(f"{result.path}\t{result.verdict_text()}")
+    for warning in result.warnings:
+        print(f"  warning: {warning}")
+    if windows:
+        for w in result.windows:
+            if w.silent:
+                verdict = "silence"
+            else:
+                top = w.top_index()
+                verdict = f"{result.labels[top]} ({w.probabilities[top]:.0%})"
+            print(f"  {_clock(w.start_seconds)}-{_clock(w.end_seconds)}  {verdict}")
+
+
+def _clock(seconds: float) -> str:
+    minutes, secs = divmod(int(round(seconds)), 60)
+    return f"{minutes}:{secs:02d}"
+
+
+def run_gui(args: argparse.Namespace) -> int:
+    """Open the desktop app."""
+    from urdu_genre_app.gui.app import run_app
+
+    return run_app(files=args.files, model=args.model)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The ``urdu-genre`` argument parser."""
+    parser = argparse.ArgumentParser(
+        prog="urdu-genre",
+        description="Tell the genre of an Urdu song (Ghazal, Qawwali, Hip-hop, Rock).",
+    )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    parser.add_argument("-v", "--verbose", action="store_true", help="log details to stderr")
+    sub = parser.add_subparsers(dest="command")
+
+    classify = sub.add_parser("classify", help="classify audio files or folders")
+    classify.add_argument("paths", nargs="+", metavar="PATH", help="audio files or folders (searched recursively)")
+    output = classify.add_mutually_exclusive_group()
+    output.add_argument("--json", dest="format", action="store_const", const="json", help="print JSON")
+    output.add_argument("--csv", dest="format", action="store_const", const="csv", help="print CSV")
+    classify.add_argument("--windows", action="store_true", help="include every 30 s window's result")
+    classify.add_argument("--model", metavar="BUNDLE", help="model bundle (.ugm) to use instead of the bundled one")
+    classify.add_argument("-q", "--quiet", action="store_true", help="no notes on stderr")
+    classify.set_defaults(format="text", handler=run_classify)
+
+    train = sub.add_parser("train", help="train a model on a folder of labeled songs")
+    try:
+        from training.cli import configure_train_parser
+    except ImportError as error:  # a runtime-only install without the training package
+        train.set_defaults(handler=lambda _args, why=str(error): _missing_training(why))
+    else:
+        configure_train_parser(train)
+
+    gui = sub.add_parser("gui", help="open the desktop app (the default)")
+    gui.add_argument("files", nargs="*", help="files to open")
+    gui.add_argument("--model", metavar="BUNDLE", help="model bundle to load")
+    gui.set_defaults(handler=run_gui)
+    return parser
+
+
+def _missing_training(why: str) -> int:
+    print(f"urdu-genre: error: training is not installed here ({why})", file=sys.stderr)
+    return EXIT_USAGE
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of the ``urdu-genre`` command."""
+    argv = sys.argv[1:] if argv is None else argv
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    logging.basicConfig(
+        level=logging.DEBUG if args.verbose else logging.ERROR,
+        format="%(levelname)s %(name)s: %(message)s",
+    )
+    if args.command is None:
+        args = parser.parse_args(["gui", *argv])
+    try:
+        return int(args.handler(args) or 0)
+    except KeyboardInterrupt:
+        print("\nurdu-genre: interrupted", file=sys.stderr)
+        return EXIT_INTERRUPTED
+
+
+if __name__ == "__main__":  # pragma: no cover
+    raise SystemExit(main())

