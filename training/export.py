@@ -10,6 +10,7 @@ from typing import Any
 import numpy as np
 
 from urdu_genre_app.core.bundle import KERAS_NAME, ModelBundle, save_bundle
+from urdu_genre_app.core.errors import ModelBundleError
 from urdu_genre_app.core.features import FeatureParams
 from urdu_genre_app.core.windows import WindowPolicy
 
@@ -96,3 +97,26 @@ def export_bundle(
     )
     save_bundle(bundle, path)
     return bundle
+
+
+def keras_model_from_bundle(bundle: ModelBundle):
+    """Load the bundle's Keras model in safe mode (imports TensorFlow; training only).
+
+    Raises
+    ------
+    ModelBundleError
+        The bundle stores no Keras model, or Keras refuses it (safe mode
+        rejects archives that would run arbitrary code, e.g. lambda layers).
+    """
+    path = bundle.path or Path("<bundle>")
+    if bundle.keras_model is None:
+        raise ModelBundleError(path, "stores no Keras model (it cannot be fine-tuned)")
+    import keras
+
+    with tempfile.TemporaryDirectory() as folder:
+        keras_path = Path(folder) / KERAS_NAME
+        keras_path.write_bytes(bundle.keras_model)
+        try:
+            return keras.models.load_model(keras_path, compile=False, safe_mode=True)
+        except Exception as error:  # Keras raises many types for a bad archive
+            raise ModelBundleError(path, f"its Keras model could not be loaded safely ({error})") from error

@@ -289,33 +289,9 @@ def read_metadata_only(path: str | os.PathLike) -> dict[str, Any]:
         raise ModelBundleError(path, f"cannot read its metadata ({error})") from error
 
 
-def keras_model_from_bundle(bundle: ModelBundle):
-    """Load the bundle's Keras model in safe mode (imports TensorFlow; training only).
-
-    Raises
-    ------
-    ModelBundleError
-        The bundle stores no Keras model, or Keras refuses it (safe mode
-        rejects archives that would run arbitrary code, e.g. lambda layers).
-    """
-    path = bundle.path or Path("<bundle>")
-    if bundle.keras_model is None:
-        raise ModelBundleError(path, "stores no Keras model (it cannot be fine-tuned)")
-    import keras
-
-    with tempfile.TemporaryDirectory() as folder:
-        keras_path = Path(folder) / KERAS_NAME
-        keras_path.write_bytes(bundle.keras_model)
-        try:
-            return keras.models.load_model(keras_path, compile=False, safe_mode=True)
-        except Exception as error:  # Keras raises many types for a bad archive
-            raise ModelBundleError(path, f"its Keras model could not be loaded safely ({error})") from error
-
-
 __all__ = [
     "BUNDLE_SUFFIX",
     "ModelBundle",
-    "keras_model_from_bundle",
     "load_bundle",
     "read_metadata_only",
     "save_bundle",

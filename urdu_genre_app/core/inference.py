@@ -7,6 +7,7 @@ the machines this project is measured on (outputs equal to 3e-7).
 
 from __future__ import annotations
 
+import contextlib
 import os
 import threading
 from typing import TYPE_CHECKING
@@ -19,11 +20,30 @@ if TYPE_CHECKING:
     from urdu_genre_app.core.bundle import ModelBundle
 
 
-def _interpreter_class():
+@contextlib.contextmanager
+def _quiet_native_stderr():
+    """Silence the C++ runtime's "Created TensorFlow Lite XNNPACK delegate" banner.
+
+    It is written straight to file descriptor 2, which Python cannot filter;
+    a CLI whose stderr carries one line per failed file must stay clean.
+    """
     try:
-        from ai_edge_litert.interpreter import Interpreter
-    except ImportError:  # pragma: no cover - fallback where only TensorFlow exists
-        from tensorflow.lite import Interpreter  # type: ignore[no-redef]
+        saved = os.dup(2)
+    except OSError:  # no usable stderr (e.g. a windowed frozen app)
+        yield
+        return
+    try:
+        with open(os.devnull, "wb") as devnull:
+            os.dup2(devnull.fileno(), 2)
+            yield
+    finally:
+        os.dup2(saved, 2)
+        os.close(saved)
+
+
+def _interpreter_class():
+    from ai_edge_litert.interpreter import Interpreter
+
     return Interpreter
 
 
@@ -48,9 +68,10 @@ class LiteRtModel:
         path = bundle.path or "<bundle>"
         interpreter_class = _interpreter_class()
         try:
-            self._interpreter = interpreter_class(
-                model_content=bundle.tflite_model, num_threads=num_threads or os.cpu_count() or 1
-            )
+            with _quiet_native_stderr():
+                self._interpreter = interpreter_class(
+                    model_content=bundle.tflite_model, num_threads=num_threads or os.cpu_count() or 1
+                )
         except (ValueError, RuntimeError) as error:
             raise ModelBundleError(path, f"its model.tflite is not a valid model ({error})") from error
         inputs = self._interpreter.get_input_details()
@@ -69,7 +90,8 @@ class LiteRtModel:
         self._input_shape = expected
         self._batch = int(inputs[0]["shape"][0])
         try:
-            self._interpreter.allocate_tensors()
+            with _quiet_native_stderr():
+                self._interpreter.allocate_tensors()
         except RuntimeError as error:
             raise ModelBundleError(path, f"its model cannot be prepared for inference ({error})") from error
         self._lock = threading.Lock()  # an interpreter is not safe to share between threads

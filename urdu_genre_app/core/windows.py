@@ -104,7 +104,7 @@ def rms_dbfs(samples: np.ndarray) -> float:
     if samples.size == 0:
         return -200.0
     rms = float(np.sqrt(np.mean(np.square(samples, dtype=np.float64))))
-    return 20.0 * np.log10(max(rms, 1e-10))
+    return float(20.0 * np.log10(max(rms, 1e-10)))
 
 
 def window_starts(total_samples: int, window_samples: int, hop_samples: int) -> list[int]:
@@ -172,7 +172,7 @@ def iter_windows(
             end_seconds=end / sample_rate,
             samples=samples,
             short=short,
-            silent=level < policy.silence_dbfs,
+            silent=bool(level < policy.silence_dbfs),
             level_dbfs=level,
         )
 

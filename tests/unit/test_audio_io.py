@@ -1,0 +1,121 @@
+"""Decoding the files people have, and refusing the ones that are not audio."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import soundfile as sf
+
+from tests import audio_factory
+from urdu_genre_app.core.audio_io import DecodeInfo, iter_audio_blocks, load_audio
+from urdu_genre_app.core.errors import AudioDecodeError
+
+SECONDS = 4.0
+
+
+@pytest.fixture
+def tone() -> np.ndarray:
+    return audio_factory.make_sound("Tone", SECONDS, seed=3)
+
+
+def _similarity(decoded: np.ndarray, reference: np.ndarray) -> float:
+    """Peak normalised cross-correlation (codecs add delay and colour)."""
+    n = min(decoded.size, reference.size)
+    a, b = decoded[:n] - decoded[:n].mean(), reference[:n] - reference[:n].mean()
+    corr = np.fft.irfft(np.fft.rfft(a, 2 * n) * np.conj(np.fft.rfft(b, 2 * n)))
+    return float(np.abs(corr).max() / (np.linalg.norm(a) * np.linalg.norm(b) + 1e-12))
+
+
+@pytest.mark.parametrize(
+    "name, channels",
+    [("song.wav", 1), ("song.flac", 2), ("song.ogg", 2), ("song.opus", 2), ("song.webm", 1),
+     ("song.mp3", 2), ("song.m4a", 2), ("گانا میرا.mp3", 1), ("with spaces.m4a", 1)],
+)
+def test_formats_decode_to_mono_22050(tmp_path, tone, name, channels):
+    path = audio_factory.write_audio(tmp_path / name, tone, channels=channels)
+    info = DecodeInfo(path="")
+    decoded = load_audio(path, info=info)
+    assert decoded.dtype == np.float32 and decoded.ndim == 1
+    assert abs(decoded.size / 22_050 - SECONDS) < 0.1, decoded.size
+    assert info.channels == channels
+    assert _similarity(decoded, tone) > 0.9
+
+
+@pytest.mark.parametrize(
+    "rate, subtype, channels",
+    [(8_000, "PCM_U8", 1), (16_000, "PCM_16", 1), (44_100, "PCM_24", 2), (48_000, "FLOAT", 2), (96_000, "PCM_32", 6)],
+)
+def test_any_rate_depth_and_channel_count(tmp_path, rate, subtype, channels):
+    t = np.arange(int(2.0 * rate)) / rate
+    signal = (0.4 * np.sin(2 * np.pi * 440 * t)).astype(np.float32)
+    path = tmp_path / f"tone_{rate}.wav"
+    sf.write(path, np.stack([signal] * channels, axis=1), rate, subtype=subtype)
+    decoded = load_audio(path)
+    assert abs(decoded.size - 44_100) <= 2
+    spectrum = np.abs(np.fft.rfft(decoded))
+    assert abs(np.argmax(spectrum) * 22_050 / decoded.size - 440) < 2
+    assert 0.35 < np.abs(decoded).max() < 0.45
+
+
+def test_audio_track_of_a_video(tmp_path, tone):
+    path = audio_factory.encode_with_pyav(tmp_path / "clip.mp4", tone, 22_050, video=True)
+    assert _similarity(load_audio(path), tone) > 0.9
+
+
+def test_long_file_streams_in_bounded_blocks(tmp_path, rng):
+    signal = (0.1 * rng.standard_normal(22_050 * 65)).astype(np.float32)
+    path = audio_factory.write_audio(tmp_path / "long.flac", signal)
+    blocks = list(iter_audio_blocks(path, block_seconds=10.0))
+    assert len(blocks) >= 6
+    assert max(b.size for b in blocks) < 22_050 * 12
+    np.testing.assert_allclose(np.concatenate(blocks), signal, atol=1e-4)
+
+
+def test_truncated_mp3_decodes_what_is_there(tmp_path, tone):
+    path = audio_factory.write_audio(tmp_path / "cut.mp3", tone)
+    data = path.read_bytes()
+    path.write_bytes(data[: len(data) // 2])
+    decoded = load_audio(path)
+    assert 0.3 * tone.size < decoded.size < 0.8 * tone.size
+
+
+@pytest.mark.parametrize(
+    "setup, reason",
+    [
+        (lambda p: p.write_bytes(b""), "empty"),
+        (lambda p: p.write_text("this is a shopping list, not a song\n" * 50), "not a recognised audio"),
+        (lambda p: p.write_bytes(np.random.default_rng(0).bytes(20_000)), "not a recognised audio"),
+        (lambda p: p.mkdir(), "is a folder"),
+        (lambda p: None, "no such file"),
+    ],
+    ids=["empty", "renamed-text", "random-bytes", "folder-named-like-a-song", "missing"],
+)
+def test_bad_input_names_file_and_reason(tmp_path, setup, reason):
+    path = tmp_path / "نغمہ song.mp3"
+    setup(path)
+    with pytest.raises(AudioDecodeError, match=reason) as caught:
+        load_audio(path)
+    assert str(path) in str(caught.value)
+
+
+def test_video_without_sound_is_refused(tmp_path):
+    import av
+
+    path = tmp_path / "silent_film.mp4"
+    with av.open(str(path), "w") as container:
+        stream = container.add_stream("mpeg4", rate=10)
+        stream.width, stream.height, stream.pix_fmt = 64, 48, "yuv420p"
+        for i in range(5):
+            frame = av.VideoFrame.from_ndarray(np.zeros((48, 64, 3), dtype=np.uint8), format="rgb24")
+            frame.pts = i
+            for packet in stream.encode(frame):
+                container.mux(packet)
+        for packet in stream.encode(None):
+            container.mux(packet)
+    with pytest.raises(AudioDecodeError, match="video with no sound"):
+        load_audio(path)
+
+
+def test_max_seconds_stops_early(tmp_path, rng):
+    path = audio_factory.write_audio(tmp_path / "x.wav", (0.1 * rng.standard_normal(22_050 * 30)).astype(np.float32))
+    assert load_audio(path, max_seconds=5.0).size == 22_050 * 5

@@ -1,0 +1,95 @@
+"""Model bundles: round trip, and refusal of damaged, foreign or unsafe files."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import zipfile
+
+import numpy as np
+import pytest
+
+from urdu_genre_app.core.bundle import load_bundle, read_metadata_only, save_bundle
+from urdu_genre_app.core.errors import ModelBundleError
+
+
+def _rewrite(source, target, *, edit_metadata=None, replace=None, extra=None):
+    with zipfile.ZipFile(source) as archive:
+        members = {name: archive.read(name) for name in archive.namelist()}
+    if edit_metadata:
+        metadata = json.loads(members["bundle.json"])
+        edit_metadata(metadata)
+        members["bundle.json"] = json.dumps(metadata).encode()
+    members.update(replace or {})
+    members.update(extra or {})
+    with zipfile.ZipFile(target, "w") as archive:
+        for name, data in members.items():
+            archive.writestr(name, data)
+    return target
+
+
+def test_round_trip_keeps_everything(tiny_bundle_path, tmp_path):
+    bundle = load_bundle(tiny_bundle_path)
+    bundle.metrics["song_accuracy"] = 0.5
+    copy = save_bundle(bundle, tmp_path / "sub" / "copy.ugm")
+    again = load_bundle(copy)
+    assert again.labels == bundle.labels
+    assert again.feature_params == bundle.feature_params
+    assert again.window_policy == bundle.window_policy
+    np.testing.assert_array_equal(again.feature_mean, bundle.feature_mean)
+    assert again.tflite_model == bundle.tflite_model and again.keras_model == bundle.keras_model
+    assert again.test_accuracy == 0.5
+    assert not list(copy.parent.glob(".tmp-*")), "atomic write left a temporary file"
+    assert read_metadata_only(copy)["labels"] == bundle.labels
+
+
+@pytest.mark.parametrize(
+    "make, reason",
+    [
+        (lambda src, dst: dst.write_bytes(b"not a zip at all"), "not a model bundle"),
+        (lambda src, dst: dst.write_bytes(src.read_bytes()[:5000]), "not a model bundle|damaged"),
+        (lambda src, dst: _rewrite(src, dst, replace={"model.tflite": b"\0" * 64}), "checksum mismatch"),
+        (lambda src, dst: _rewrite(src, dst, extra={"payload.pkl": b"x"}), "unexpected files"),
+        (lambda src, dst: _rewrite(src, dst, edit_metadata=lambda m: m.update(format="other")), "wrong format"),
+        (lambda src, dst: _rewrite(src, dst, edit_metadata=lambda m: m.update(format_version=99)), "newer version"),
+        (lambda src, dst: _rewrite(src, dst, edit_metadata=lambda m: m.update(labels=["A"])), "at least two"),
+        (lambda src, dst: _rewrite(src, dst, edit_metadata=lambda m: m["features"].update(n_mfcc=20)),
+         "normalisation does not match|expects input"),
+        (lambda src, dst: _rewrite(src, dst, edit_metadata=lambda m: m.update(labels=["A", "B", "C"])), "outputs"),
+        (lambda src, dst: _rewrite(src, dst, replace={"bundle.json": b"{oops"}), "not valid JSON"),
+    ],
+    ids=["not-zip", "truncated", "corrupt-model", "extra-member", "foreign", "newer", "one-label",
+         "feature-mismatch", "label-count", "bad-json"],
+)
+def test_bad_bundles_are_refused_with_reason(tiny_bundle_path, tmp_path, make, reason):
+    from pathlib import Path
+
+    target = tmp_path / "bad.ugm"
+    make(Path(tiny_bundle_path), target)
+    with pytest.raises(ModelBundleError, match=reason) as caught:
+        load_bundle(target)
+    assert str(target) in str(caught.value)
+
+
+def test_missing_bundle(tmp_path):
+    with pytest.raises(ModelBundleError, match="no such model file"):
+        load_bundle(tmp_path / "nope.ugm")
+
+
+def test_keras_safe_mode_refuses_lambda_layer(tiny_bundle_path, tmp_path):
+    """A .keras archive with a Lambda layer would run code on load: refused."""
+    import keras
+
+    from training.export import keras_model_from_bundle
+
+    inputs = keras.Input(shape=(4,))
+    unsafe = keras.Model(inputs, keras.layers.Lambda(lambda x: x * 2)(inputs))
+    keras_path = tmp_path / "unsafe.keras"
+    unsafe.save(keras_path)
+    bundle = load_bundle(tiny_bundle_path)
+    bundle.keras_model = keras_path.read_bytes()
+    shutil.copy(tiny_bundle_path, tmp_path / "x.ugm")
+    with pytest.raises(ModelBundleError, match="could not be loaded safely"):
+        keras_model_from_bundle(bundle)
+    bundle = load_bundle(tiny_bundle_path)
+    assert keras_model_from_bundle(bundle).count_params() > 0

@@ -1,0 +1,92 @@
+"""`urdu-genre classify` as a user runs it: formats, folders, failures, exit codes."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import subprocess
+import sys
+
+import pytest
+
+from tests import audio_factory
+from urdu_genre_app.cli import main
+
+
+@pytest.fixture
+def library(tmp_path):
+    """A folder of good files in several formats, plus broken ones beside it."""
+    songs = tmp_path / "songs"
+    (songs / "nested").mkdir(parents=True)
+    audio_factory.write_audio(songs / "tone.mp3", audio_factory.make_sound("Tone", 6.0, seed=1))
+    audio_factory.write_audio(songs / "nested" / "sweep.m4a", audio_factory.make_sound("Sweep", 6.0, seed=2))
+    audio_factory.write_audio(songs / "کلک.ogg", audio_factory.make_sound("Clicks", 6.0, seed=3))
+    (songs / "notes.txt").write_text("ignored: not an audio extension")
+    return songs
+
+
+def test_folder_to_json(library, tiny_bundle_path, capsys):
+    assert main(["classify", "--model", tiny_bundle_path, "--json", "--windows", str(library)]) == 0
+    payload = json.loads(capsys.readouterr().out)
+    assert {r["path"].rsplit("/", 1)[-1]: r["genre"] for r in payload} == {
+        "tone.mp3": "Tone", "sweep.m4a": "Sweep", "کلک.ogg": "Clicks"}
+    assert all(r["windows"] and r["status"] == "ok" for r in payload)
+
+
+def test_csv_output(library, tiny_bundle_path, capsys):
+    assert main(["classify", "--model", tiny_bundle_path, "--csv", str(library / "tone.mp3")]) == 0
+    rows = list(csv.DictReader(io.StringIO(capsys.readouterr().out)))
+    assert len(rows) == 1 and rows[0]["genre"] == "Tone" and float(rows[0]["Tone"]) > 0.5
+
+
+def test_text_output_with_windows(library, tiny_bundle_path, capsys):
+    assert main(["classify", "--model", tiny_bundle_path, "--windows", str(library / "tone.mp3")]) == 0
+    out = capsys.readouterr().out
+    assert "tone.mp3\tTone" in out and "0:00-0:03" in out
+
+
+def test_bad_files_fail_one_line_each_and_do_not_stop_others(library, tiny_bundle_path, tmp_path, capsys):
+    empty = tmp_path / "empty.mp3"
+    empty.write_bytes(b"")
+    fake = tmp_path / "fake.m4a"
+    fake.write_text("hello")
+    folder_like_song = tmp_path / "album.mp3"
+    folder_like_song.mkdir()
+    code = main(["classify", "--model", tiny_bundle_path, "--json", str(empty), str(library / "tone.mp3"),
+                 str(fake), str(tmp_path / "missing.wav"), str(folder_like_song)])
+    captured = capsys.readouterr()
+    assert code == 1
+    assert [r["genre"] for r in json.loads(captured.out)] == ["Tone"]
+    errors = captured.err.strip().splitlines()
+    assert len(errors) == 4, errors
+    assert "empty.mp3: the file is empty" in errors[0]
+    assert "fake.m4a: not a recognised audio" in errors[1]
+    assert "missing.wav: no such file" in errors[2]
+    assert "album.mp3: is a folder with no audio files" in errors[3]
+    assert "Traceback" not in captured.err
+
+
+def test_no_model_says_so(tmp_path, monkeypatch, capsys):
+    monkeypatch.setattr("urdu_genre_app.resources.bundled_model_path", lambda: tmp_path / "absent.ugm")
+    monkeypatch.delenv("URDU_GENRE_MODEL", raising=False)
+    assert main(["classify", str(tmp_path)]) == 2
+    assert "no model is installed" in capsys.readouterr().err
+
+
+def test_corrupt_model_is_a_clear_error(tmp_path, capsys):
+    bad = tmp_path / "broken.ugm"
+    bad.write_bytes(b"garbage")
+    assert main(["classify", "--model", str(bad), str(tmp_path)]) == 2
+    err = capsys.readouterr().err
+    assert "broken.ugm" in err and "not a model bundle" in err and "Traceback" not in err
+
+
+def test_installed_command_runs(library, tiny_bundle_path):
+    """The console script itself (as a newcomer runs it), in a fresh process."""
+    completed = subprocess.run(
+        [sys.executable, "-m", "urdu_genre_app", "classify", "--model", tiny_bundle_path, str(library / "tone.mp3")],
+        capture_output=True, text=True, check=False,
+    )
+    assert completed.returncode == 0, completed.stderr
+    assert "Tone" in completed.stdout

@@ -1,0 +1,61 @@
+"""Cutting songs into windows: coverage, the short-clip rule and silence."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from urdu_genre_app.core.features import FeatureParams
+from urdu_genre_app.core.windows import WindowPolicy, iter_windows, rms_dbfs, window_starts
+
+PARAMS = FeatureParams(sample_rate=1000, n_fft=64, hop_length=16, n_mels=40, n_mfcc=13, window_seconds=3.0)
+POLICY = WindowPolicy(hop_seconds=1.5, min_clip_seconds=1.0)
+
+
+def _split(signal: np.ndarray, rng: np.random.Generator) -> list[np.ndarray]:
+    cuts = np.sort(rng.integers(0, signal.size, size=7))
+    return np.split(signal, cuts)
+
+
+@pytest.mark.parametrize("seconds", [3.0, 3.2, 4.5, 10.0, 61.7])
+def test_streamed_windows_cover_the_song_and_end_at_its_end(seconds, rng):
+    signal = rng.uniform(-0.5, 0.5, int(seconds * 1000)).astype(np.float32)
+    windows = list(iter_windows(_split(signal, rng), params=PARAMS, policy=POLICY))
+    starts = [round(w.start_seconds * 1000) for w in windows]
+    assert starts == window_starts(signal.size, 3000, 1500)
+    assert windows[-1].end_seconds == pytest.approx(seconds)
+    for window, start in zip(windows, starts):
+        np.testing.assert_array_equal(window.samples, signal[start : start + 3000])
+        assert not window.short and not window.silent
+    assert [w.index for w in windows] == list(range(len(windows)))
+
+
+def test_short_clip_is_looped_and_flagged(rng):
+    clip = rng.uniform(-0.5, 0.5, 1200).astype(np.float32)
+    (window,) = iter_windows([clip], params=PARAMS, policy=POLICY)
+    assert window.short and window.samples.size == 3000
+    np.testing.assert_array_equal(window.samples[1200:2400], clip)
+    assert window.end_seconds == pytest.approx(1.2)
+
+
+def test_clip_under_minimum_yields_nothing(rng):
+    assert list(iter_windows([rng.uniform(-1, 1, 900).astype(np.float32)], params=PARAMS, policy=POLICY)) == []
+
+
+def test_silence_is_flagged_not_hidden(rng):
+    quiet = (1e-5 * rng.standard_normal(6000)).astype(np.float32)
+    loud = (0.3 * rng.standard_normal(6000)).astype(np.float32)
+    windows = list(iter_windows([quiet, loud], params=PARAMS, policy=POLICY))
+    assert windows[0].silent and windows[0].level_dbfs < -60
+    assert not windows[-1].silent
+
+
+def test_rms_dbfs_of_full_scale_square_is_zero():
+    assert rms_dbfs(np.ones(100, dtype=np.float32)) == pytest.approx(0.0)
+    assert rms_dbfs(np.zeros(0, dtype=np.float32)) < -100
+
+
+def test_window_starts_hop_and_alignment():
+    assert window_starts(100, 30, 15) == [0, 15, 30, 45, 60, 70]
+    assert window_starts(30, 30, 15) == [0]
+    assert window_starts(10, 30, 15) == [0]

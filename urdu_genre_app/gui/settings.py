@@ -1,0 +1,121 @@
+"""Every setting the app stores, declared once: key, type, default and title.
+
+Values live in :class:`~PySide6.QtCore.QSettings`; lists are stored as JSON
+text so that a one-item list does not come back as a plain string (a QSettings
+quirk with INI files).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from dataclasses import dataclass
+from typing import Any
+
+from PySide6.QtCore import QByteArray, QSettings
+
+log = logging.getLogger(__name__)
+
+ORGANIZATION = "UrduGenreApp"
+APPLICATION = "Urdu Genre App"
+
+#: Most recent files kept in File > Open Recent.
+MAX_RECENT_FILES = 10
+
+
+@dataclass(frozen=True)
+class Setting:
+    """One stored option.
+
+    Attributes
+    ----------
+    key : str
+        QSettings key.
+    type : type
+        ``str``, ``int``, ``bool``, ``list`` (of str) or ``bytes``.
+    default : Any
+        Value when nothing (or something unreadable) is stored.
+    title : str
+        What it is, in words.
+    """
+
+    key: str
+    type: type
+    default: Any
+    title: str
+
+
+RECENT_FILES = Setting("files/recent", list, [], "Recently opened audio files, newest first")
+LAST_FOLDER = Setting("files/last_folder", str, "", "Folder of the last opened or saved file")
+MODEL_PATH = Setting("model/path", str, "", "Model bundle to use; empty means the bundled model")
+INPUT_DEVICE = Setting("recording/input_device", str, "", "Name of the input device to record from")
+WINDOW_GEOMETRY = Setting("window/geometry", bytes, b"", "Main window position and size")
+WINDOW_STATE = Setting("window/state", bytes, b"", "Main window toolbars and docks")
+SPLITTER_STATE = Setting("window/splitter", bytes, b"", "Sizes of the chart panes")
+
+ALL_SETTINGS = (RECENT_FILES, LAST_FOLDER, MODEL_PATH, INPUT_DEVICE, WINDOW_GEOMETRY, WINDOW_STATE, SPLITTER_STATE)
+
+
+class Settings:
+    """Typed access to the declared settings.
+
+    Parameters
+    ----------
+    store : QSettings, optional
+        Where values live; the user's settings for this app by default.
+        Tests pass an INI file in a temporary folder.
+    """
+
+    def __init__(self, store: QSettings | None = None) -> None:
+        self.store = store if store is not None else QSettings(ORGANIZATION, APPLICATION)
+
+    def get(self, setting: Setting) -> Any:
+        """The stored value of ``setting``, or its default."""
+        raw = self.store.value(setting.key, None)
+        if raw is None:
+            return _copy(setting.default)
+        try:
+            return _decode(setting, raw)
+        except (TypeError, ValueError) as error:
+            log.warning("ignoring unreadable setting %s=%r (%s)", setting.key, raw, error)
+            return _copy(setting.default)
+
+    def set(self, setting: Setting, value: Any) -> None:
+        """Store ``value`` for ``setting``."""
+        if setting.type is list:
+            self.store.setValue(setting.key, json.dumps([str(v) for v in value]))
+        elif setting.type is bytes:
+            self.store.setValue(setting.key, QByteArray(bytes(value)))
+        elif setting.type is bool:
+            self.store.setValue(setting.key, bool(value))
+        else:
+            self.store.setValue(setting.key, setting.type(value))
+
+    def add_recent_file(self, path: str) -> list[str]:
+        """Put ``path`` first in the recent files and return the new list."""
+        recent = [p for p in self.get(RECENT_FILES) if p != path]
+        recent.insert(0, path)
+        del recent[MAX_RECENT_FILES:]
+        self.set(RECENT_FILES, recent)
+        return recent
+
+    def sync(self) -> None:
+        """Write pending values to disk."""
+        self.store.sync()
+
+
+def _copy(value: Any) -> Any:
+    return list(value) if isinstance(value, list) else value
+
+
+def _decode(setting: Setting, raw: Any) -> Any:
+    if setting.type is list:
+        value = json.loads(raw) if isinstance(raw, str) else list(raw)
+        if not isinstance(value, list):
+            raise ValueError("not a list")
+        return [str(v) for v in value]
+    if setting.type is bytes:
+        return bytes(raw.data()) if isinstance(raw, QByteArray) else bytes(raw)
+    if setting.type is bool:
+        return raw if isinstance(raw, bool) else str(raw).lower() in ("1", "true", "yes")
+    return setting.type(raw)
