@@ -1,0 +1,335 @@
+"""``urdu-genre train``: train a model on a folder of labeled songs and write a bundle.
+
+Usage::
+
+    urdu-genre train DATASET --out BUNDLE.ugm [--model bn_cnn|gap_cnn|vgg16|logreg|xgboost|all]
+        [--epochs N] [--windows-per-song N] [--seed S] [--split song|window-paper-leaky]
+        [--workers N] [--cache DIR | --no-cache] [--compare] [--augment-copies K] [--spec-augment]
+        [--paper-recipe] ...
+
+``DATASET`` is a folder with one sub-folder per genre, or a ``.csv`` manifest
+of ``path,genre`` rows. Progress is drawn on stderr when it is a terminal;
+epoch lines and notes go to stderr, the dataset table and the comparison to
+stdout. The first Ctrl-C stops fitting after the current batch and keeps (and
+exports) the best model so far; a second one aborts.
+
+Exit status: 0 done; 1 the run failed (one line on stderr, no traceback);
+2 bad usage, an unusable dataset, or ``--out`` with a model that cannot be
+exported (XGBoost is evaluated only). 130 when aborted.
+
+This module imports no TensorFlow: it is loaded by every ``urdu-genre``
+command, and TensorFlow takes ~5 s to import. It is imported inside
+:func:`run_train` (through :mod:`training.pipeline`).
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import logging
+import os
+import shlex
+import signal
+import sys
+import time
+from pathlib import Path
+
+log = logging.getLogger(__name__)
+
+EXIT_OK = 0
+EXIT_FAILED = 1
+EXIT_USAGE = 2
+EXIT_INTERRUPTED = 130
+
+#: ``--model`` choices (mirrors training.models.MODEL_NAMES without importing it at parse time).
+MODEL_CHOICES = ("bn_cnn", "gap_cnn", "vgg16", "logreg", "xgboost", "all")
+SPLIT_CHOICES = ("song", "window-paper-leaky")
+
+
+def _positive_int(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"{text} is not a positive whole number")
+    return value
+
+
+def _non_negative_int(text: str) -> int:
+    value = int(text)
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"{text} must be 0 or more")
+    return value
+
+
+def _positive_float(text: str) -> float:
+    value = float(text)
+    if not value > 0:
+        raise argparse.ArgumentTypeError(f"{text} must be positive")
+    return value
+
+
+def _skip(text: str) -> tuple[str, float]:
+    genre, sep, seconds = text.partition("=")
+    try:
+        value = float(seconds)
+    except ValueError:
+        value = -1.0
+    if not sep or not genre or value < 0:
+        raise argparse.ArgumentTypeError(f"{text!r} must look like GENRE=SECONDS, e.g. Rock=20")
+    return genre, value
+
+
+def configure_train_parser(parser: argparse.ArgumentParser) -> None:
+    """Add ``train``'s arguments to ``parser`` and make :func:`run_train` its handler."""
+    parser.description = "Train a genre model on labeled songs and write a model bundle (.ugm)."
+    parser.add_argument("dataset", metavar="DATASET", help="folder with one sub-folder per genre, or a .csv manifest")
+    parser.add_argument("--out", metavar="BUNDLE", help="model bundle to write (.ugm); without it, evaluate only")
+    parser.add_argument("--model", choices=MODEL_CHOICES, default="bn_cnn",
+                        help="model family (default bn_cnn; 'all' trains the paper's Table III)")
+    parser.add_argument("--compare", action="store_true",
+                        help="train every model family on the same split and print a Table III comparison")
+    parser.add_argument("--epochs", type=_positive_int, default=30, help="most epochs (default 30)")
+    parser.add_argument("--windows-per-song", type=_positive_int, default=5, help="random windows per song (default 5)")
+    parser.add_argument("--seed", type=int, default=0, help="seed of windows, split, augmentation and weights")
+    parser.add_argument("--split", choices=SPLIT_CHOICES, default="song",
+                        help="song (default) or the paper's leaky window split")
+    parser.add_argument("--workers", type=_positive_int, default=None, help="extraction processes (default: CPU cores)")
+    cache = parser.add_mutually_exclusive_group()
+    cache.add_argument("--cache", metavar="DIR", help="feature cache folder (default: the user cache folder)")
+    cache.add_argument("--no-cache", action="store_true", help="do not read or write the feature cache")
+    recipe = parser.add_argument_group("fitting")
+    recipe.add_argument("--batch-size", type=_positive_int, default=32, help="windows per step (default 32)")
+    recipe.add_argument("--learning-rate", type=_positive_float, default=None,
+                        help="Adam's peak learning rate (default 1e-3; 1e-4 with --paper-recipe)")
+    recipe.add_argument("--patience", type=_non_negative_int, default=6,
+                        help="stop after this many epochs without a better validation score (0: never)")
+    recipe.add_argument("--paper-recipe", action="store_true",
+                        help="the paper's recipe: Adam 1e-4, constant rate, every epoch, Keras BatchNorm defaults")
+    augment = parser.add_argument_group("augmentation")
+    augment.add_argument("--augment-copies", type=_non_negative_int, default=0,
+                         help="perturbed copies of each training window (gain, EQ, filters, noise, tempo, reverb, MP3)")
+    augment.add_argument("--spec-augment", action="store_true", help="SpecAugment masks and c0 offsets while fitting")
+    augment.add_argument("--intro-skip", type=_skip, action="append", metavar="GENRE=SECONDS",
+                         help="seconds skipped at the start of a genre's songs (repeatable; "
+                              "defaults Ghazal=30 Qawwali=30 Rock=20, others 0)")
+    augment.add_argument("--window-seconds", type=_positive_float, default=30.0,
+                         help="window length in seconds (default 30, the paper's)")
+    about = parser.add_argument_group("about the model")
+    about.add_argument("--vgg-weights", metavar="FILE", help="local VGG-16 'no top' weights file (nothing is downloaded)")
+    about.add_argument("--synthetic", action="store_true", help="mark the bundle as trained on synthetic audio")
+    about.add_argument("--name", default="", help="model name shown to users")
+    about.add_argument("-q", "--quiet", action="store_true", help="no progress or epoch lines on stderr")
+    parser.set_defaults(handler=run_train)
+
+
+class TerminalObserver:
+    """Training observer for a terminal: a redrawn progress line (tty only), epoch and log lines.
+
+    Parameters
+    ----------
+    stream : text stream
+        Where to write (stderr).
+    quiet : bool
+        Write nothing.
+    """
+
+    def __init__(self, *, stream=None, quiet: bool = False) -> None:
+        self.stream = stream if stream is not None else sys.stderr
+        self.quiet = quiet
+        self.live = not quiet and self.stream.isatty()
+        self.cancel_requested = False
+        self._last_draw = 0.0
+        self._drawn = False
+
+    def _clear(self) -> None:
+        if self._drawn:
+            self.stream.write("\r" + " " * 78 + "\r")
+            self._drawn = False
+
+    def on_stage(self, name: str, done: int, total: int) -> None:
+        """Redraw the progress line (at most 20 times a second)."""
+        if not self.live:
+            return
+        now = time.monotonic()
+        if now - self._last_draw < 0.05 and done < total:
+            return
+        self._last_draw = now
+        fraction = done / total if total else 1.0
+        width = 30
+        filled = int(round(fraction * width))
+        self.stream.write(f"\r{name:<8} [{'#' * filled}{'.' * (width - filled)}] {done}/{total}   ")
+        self.stream.flush()
+        self._drawn = True
+
+    def on_epoch(self, epoch: int, logs: dict[str, float]) -> None:
+        """One line per epoch."""
+        if self.quiet:
+            return
+        self._clear()
+        self.stream.write(
+            f"epoch {epoch}: loss {logs['loss']:.4f} acc {logs['accuracy']:.3f}  "
+            f"val_loss {logs['val_loss']:.4f} val_acc {logs['val_accuracy']:.3f}  "
+            f"({logs['windows_per_second']:.1f} windows/s, {logs['seconds']:.0f} s)\n"
+        )
+        self.stream.flush()
+
+    def on_log(self, message: str) -> None:
+        """One line of news."""
+        if self.quiet:
+            return
+        self._clear()
+        self.stream.write(message + "\n")
+        self.stream.flush()
+
+    def is_cancelled(self) -> bool:
+        """True after the first Ctrl-C."""
+        return self.cancel_requested
+
+
+def command_line(args: argparse.Namespace) -> str:
+    """The effective ``urdu-genre train`` command of ``args`` (stored as provenance)."""
+    parts = ["urdu-genre", "train", args.dataset]
+    if args.out:
+        parts += ["--out", args.out]
+    parts += ["--model", args.model, "--epochs", str(args.epochs), "--windows-per-song", str(args.windows_per_song),
+              "--seed", str(args.seed), "--split", args.split, "--batch-size", str(args.batch_size),
+              "--patience", str(args.patience)]
+    if args.compare:
+        parts.append("--compare")
+    if args.learning_rate is not None:
+        parts += ["--learning-rate", repr(args.learning_rate)]
+    if args.paper_recipe:
+        parts.append("--paper-recipe")
+    if args.augment_copies:
+        parts += ["--augment-copies", str(args.augment_copies)]
+    if args.spec_augment:
+        parts.append("--spec-augment")
+    for genre, seconds in args.intro_skip or []:
+        parts += ["--intro-skip", f"{genre}={seconds:g}"]
+    if args.window_seconds != 30.0:
+        parts += ["--window-seconds", f"{args.window_seconds:g}"]
+    if args.vgg_weights:
+        parts += ["--vgg-weights", args.vgg_weights]
+    if args.synthetic:
+        parts.append("--synthetic")
+    if args.name:
+        parts += ["--name", args.name]
+    return shlex.join(parts)
+
+
+def config_from_args(args: argparse.Namespace):
+    """Build a :class:`training.pipeline.TrainingConfig` from parsed arguments."""
+    from training.augment import SpecAugmentConfig, WaveAugmentConfig
+    from training.extract import DEFAULT_INTRO_SKIP_SECONDS, ExtractionConfig
+    from training.fit import FitConfig
+    from training.models import MODEL_NAMES
+    from training.pipeline import TrainingConfig, default_cache_dir
+    from urdu_genre_app.core.features import FeatureParams
+
+    models = MODEL_NAMES if args.compare or args.model == "all" else (args.model,)
+    skips = dict(DEFAULT_INTRO_SKIP_SECONDS)
+    for genre, seconds in args.intro_skip or []:
+        skips[genre] = seconds
+    if args.paper_recipe:
+        fit = FitConfig.paper(epochs=args.epochs, seed=args.seed)
+        fit = dataclasses.replace(fit, batch_size=args.batch_size, learning_rate=args.learning_rate or fit.learning_rate)
+    else:
+        fit = FitConfig(
+            epochs=args.epochs, batch_size=args.batch_size, learning_rate=args.learning_rate or 1e-3,
+            patience=args.patience or None, seed=args.seed,
+        )
+    if args.spec_augment:
+        fit = dataclasses.replace(fit, spec_augment=SpecAugmentConfig(enabled=True))
+    if args.no_cache:
+        cache = None
+    else:
+        cache = Path(args.cache) if args.cache else default_cache_dir()
+    return TrainingConfig(
+        dataset=args.dataset,
+        out=args.out,
+        models=tuple(models),
+        feature_params=FeatureParams(window_seconds=args.window_seconds),
+        extraction=ExtractionConfig(
+            windows_per_song=args.windows_per_song, intro_skip_seconds=skips, seed=args.seed,
+            augment=WaveAugmentConfig(copies=args.augment_copies),
+        ),
+        fit=fit,
+        split=args.split,
+        seed=args.seed,
+        workers=args.workers,
+        cache_dir=cache,
+        vgg_weights=args.vgg_weights,
+        trained_on="synthetic" if args.synthetic else "user",
+        name=args.name,
+        command=command_line(args),
+    )
+
+
+def _error(message: str) -> None:
+    print(f"urdu-genre: error: {message}", file=sys.stderr)
+
+
+def run_train(args: argparse.Namespace) -> int:
+    """``urdu-genre train``: run :func:`training.pipeline.run_training` and print its report."""
+    from urdu_genre_app.core.errors import CancelledError, UrduGenreError
+    from training.errors import DatasetError, TrainingConfigError
+
+    # TensorFlow's C++ start-up chatter is noise on a terminal (-v keeps it).
+    if not getattr(args, "verbose", False):
+        os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    observer = TerminalObserver(quiet=args.quiet)
+    try:
+        config = config_from_args(args)
+        config.validate()
+    except (TrainingConfigError, ValueError) as error:
+        _error(str(error))
+        return EXIT_USAGE
+    if args.out and any(m == "xgboost" for m in config.models) and len(config.models) > 1:
+        observer.on_log("note: xgboost is evaluated only; it cannot be written as a bundle")
+
+    def on_interrupt(signum, frame) -> None:
+        if observer.cancel_requested:
+            raise KeyboardInterrupt
+        observer.cancel_requested = True
+        observer.on_log("stopping after this batch; keeping the best model so far (Ctrl-C again to abort)")
+
+    previous = None
+    try:
+        previous = signal.signal(signal.SIGINT, on_interrupt)
+    except ValueError:  # not the main thread: no handler, Ctrl-C aborts
+        previous = None
+    try:
+        from training.pipeline import run_training
+
+        report = run_training(config, observer)
+    except (DatasetError, TrainingConfigError) as error:
+        observer._clear()
+        _error(str(error))
+        return EXIT_USAGE
+    except CancelledError as error:
+        observer._clear()
+        _error(str(error))
+        return EXIT_INTERRUPTED
+    except UrduGenreError as error:
+        observer._clear()
+        _error(str(error))
+        return EXIT_FAILED
+    except KeyboardInterrupt:
+        raise
+    except Exception as error:  # one line, no traceback (details with -v)
+        log.debug("training failed", exc_info=True)
+        observer._clear()
+        _error(f"training failed: {type(error).__name__}: {error}")
+        return EXIT_FAILED
+    finally:
+        if previous is not None:
+            signal.signal(signal.SIGINT, previous)
+    observer._clear()
+    print(report.scan.describe())
+    print()
+    print(report.comparison_text())
+    if report.bundle is not None:
+        print()
+        print(f"wrote {report.bundle.path}: {report.bundle.describe()}")
+        if report.cancelled:
+            print("note: training was cancelled; the bundle holds the best model reached so far")
+    return EXIT_OK

@@ -1,0 +1,500 @@
+"""One training run, start to finish: scan -> extract -> split -> fit -> evaluate -> export.
+
+This is the Python API behind ``urdu-genre train`` and the GUI's Training tab::
+
+    from training.pipeline import TrainingConfig, run_training
+    from training.observer import NullObserver
+
+    report = run_training(
+        TrainingConfig(dataset="~/songs", out="my_model.ugm", models=("bn_cnn",), epochs=30),
+        observer=NullObserver(),          # or the GUI's TrainingObserver
+    )
+    print(report.comparison_text())
+    report.bundle                         # the written ModelBundle (None when not exported)
+
+Stages are reported through the observer (:mod:`training.observer`):
+``scan`` (files probed), ``extract`` (songs), ``split``, ``fit`` (steps, per
+model), ``evaluate`` (models), ``export``. Cancelling during a scan or an
+extraction raises :class:`~urdu_genre_app.core.errors.CancelledError`;
+cancelling while a model fits stops it after the current batch, keeps its best
+checkpoint so far, skips the models not started yet, and still evaluates and
+exports (``report.cancelled`` is True and the bundle's provenance says so).
+
+Rules worth knowing:
+
+* Features are standardised per MFCC coefficient with the mean and standard
+  deviation of the clean *training* windows; both go into the bundle, and the
+  classifier applies them (``ModelBundle.normalise``).
+* Every model is trained and scored on the same split; with several models
+  the exported one is the Keras model with the best *validation* song
+  accuracy (the test set never picks a model). XGBoost is evaluated only.
+* One ``seed`` drives window choice, augmentation, the split and the weights.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as _dt
+import logging
+import os
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from urdu_genre_app import __version__
+from urdu_genre_app.core.bundle import ModelBundle
+from urdu_genre_app.core.errors import CancelledError
+from urdu_genre_app.core.features import FeatureParams
+from urdu_genre_app.core.windows import WindowPolicy
+from training.dataset import DatasetScan, scan_dataset
+from training.errors import ExportNotSupportedError, TrainingConfigError
+from training.evaluate import Evaluation, evaluate_probabilities, format_comparison
+from training.extract import ExtractionConfig, ExtractionStats, WindowSet, extract_windows
+from training.fit import FitConfig, FitResult, fit_keras_model
+from training.models import KERAS_MODEL_NAMES, MODEL_NAMES, PAPER_RESULTS
+from training.observer import NullObserver, TrainingObserver
+from training.split import DEFAULT_FRACTIONS, SPLIT_MODES, SPLIT_SONG, Split, split_windows
+
+log = logging.getLogger(__name__)
+
+#: Smallest standard deviation used when standardising a coefficient.
+MIN_FEATURE_STD = 1e-3
+#: Windows per Keras predict call during evaluation.
+PREDICT_BATCH = 64
+
+
+def default_cache_dir() -> Path:
+    """The per-user feature cache folder (``<user cache>/urdu-genre-app/features``)."""
+    from platformdirs import user_cache_dir
+
+    return Path(user_cache_dir("urdu-genre-app", appauthor=False)) / "features"
+
+
+@dataclass
+class TrainingConfig:
+    """Everything one training run needs.
+
+    Attributes
+    ----------
+    dataset : str or pathlib.Path
+        A folder of genre folders, or a ``.csv`` manifest (:mod:`training.dataset`).
+    out : str or pathlib.Path or None
+        Where to write the bundle (``.ugm``); None evaluates without exporting.
+    models : tuple of str
+        Families to train, from :data:`training.models.MODEL_NAMES`.
+    feature_params : FeatureParams
+        MFCC parameters (the paper's by default; window length included).
+    extraction : ExtractionConfig
+        Windows per song, intro skips and waveform augmentation (its seed is
+        replaced by ``seed``).
+    fit : FitConfig
+        The fitting recipe (its seed is replaced by ``seed``).
+    split : str
+        ``"song"`` or ``"window-paper-leaky"`` (:mod:`training.split`).
+    fractions : tuple of float
+        Train, validation, test fractions.
+    seed : int
+        The run's one seed.
+    workers : int or None
+        Extraction processes (default: CPU cores).
+    cache_dir : str or pathlib.Path or None
+        Feature cache (default: :func:`default_cache_dir`); None disables it.
+    vgg_weights : str or None
+        Local VGG-16 "no top" weights file for the transfer model.
+    window_policy : WindowPolicy or None
+        Inference windowing stored in the bundle (default: hop of half a window).
+    trained_on : str
+        ``"user"`` for real songs, ``"synthetic"`` for the project's corpus.
+    name, description : str
+        Shown to users of the bundle.
+    command : str
+        The command line that started the run (provenance).
+    """
+
+    dataset: str | os.PathLike
+    out: str | os.PathLike | None = None
+    models: tuple[str, ...] = ("bn_cnn",)
+    feature_params: FeatureParams = field(default_factory=FeatureParams)
+    extraction: ExtractionConfig = field(default_factory=ExtractionConfig)
+    fit: FitConfig = field(default_factory=FitConfig)
+    split: str = SPLIT_SONG
+    fractions: tuple[float, float, float] = DEFAULT_FRACTIONS
+    seed: int = 0
+    workers: int | None = None
+    cache_dir: str | os.PathLike | None = field(default_factory=default_cache_dir)
+    vgg_weights: str | None = None
+    window_policy: WindowPolicy | None = None
+    trained_on: str = "user"
+    name: str = ""
+    description: str = ""
+    command: str = ""
+
+    def validate(self) -> None:
+        """Refuse options that cannot work, before any work is done.
+
+        Raises
+        ------
+        TrainingConfigError
+            Unknown model or split, or nothing to train.
+        ExportNotSupportedError
+            ``out`` is set but no chosen model can be exported.
+        """
+        unknown = [m for m in self.models if m not in MODEL_NAMES]
+        if unknown or not self.models:
+            raise TrainingConfigError(
+                f"unknown model {', '.join(unknown) or '(none)'}; choose from {', '.join(MODEL_NAMES)} or all"
+            )
+        if self.split not in SPLIT_MODES:
+            raise TrainingConfigError(f"unknown split {self.split!r}; choose one of {', '.join(SPLIT_MODES)}")
+        if self.out is not None and not any(m in KERAS_MODEL_NAMES for m in self.models):
+            raise ExportNotSupportedError(
+                f"{', '.join(self.models)} cannot be written as a model bundle (a bundle holds a Keras/LiteRT "
+                "network); train it without --out to evaluate it, or choose bn_cnn, gap_cnn, vgg16 or logreg"
+            )
+
+
+@dataclass
+class ModelResult:
+    """One trained model and its scores.
+
+    Attributes
+    ----------
+    name : str
+        Family (``"bn_cnn"``, ...).
+    title : str
+        Table III name.
+    test : Evaluation
+        On the test split.
+    validation : Evaluation
+        On the validation split (used to choose what to export).
+    fit : FitResult or None
+        Keras models' fitting history.
+    seconds : float
+        Training wall time.
+    model : object
+        The trained model (keras.Model or XGBoostWindowClassifier).
+    exportable : bool
+        Whether it can be written as a bundle.
+    """
+
+    name: str
+    title: str
+    test: Evaluation
+    validation: Evaluation
+    fit: FitResult | None
+    seconds: float
+    model: Any = None
+    exportable: bool = True
+
+
+@dataclass
+class TrainingReport:
+    """What :func:`run_training` did.
+
+    Attributes
+    ----------
+    config : TrainingConfig
+    scan : DatasetScan
+    extraction : ExtractionStats
+    split : Split
+    results : list of ModelResult
+        In the order trained.
+    exported : str or None
+        Family of the exported model.
+    bundle : ModelBundle or None
+        The written bundle.
+    cancelled : bool
+        The observer cancelled during fitting (best-so-far kept).
+    stage_seconds : dict
+        Wall time of each stage.
+    feature_mean, feature_std : numpy.ndarray, shape (n_mfcc,)
+        Standardisation (training windows).
+    """
+
+    config: TrainingConfig
+    scan: DatasetScan
+    extraction: ExtractionStats
+    split: Split
+    results: list[ModelResult] = field(default_factory=list)
+    exported: str | None = None
+    bundle: ModelBundle | None = None
+    cancelled: bool = False
+    stage_seconds: dict[str, float] = field(default_factory=dict)
+    feature_mean: np.ndarray | None = None
+    feature_std: np.ndarray | None = None
+
+    def comparison_text(self) -> str:
+        """Table III-style comparison of the trained models (test split)."""
+        rows = [(r.title, r.test, r.seconds) for r in self.results]
+        text = format_comparison(rows, split_mode=self.split.mode)
+        leaked = self.split.leaked_songs().size
+        if leaked:
+            text += (
+                f"\nnote: {leaked} held-out songs also have windows in training (the paper's leaky split); "
+                "these scores are optimistic"
+            )
+        return text
+
+
+def _cancel_check(observer: TrainingObserver, stage: str):
+    def on_progress(done: int, total: int) -> None:
+        observer.on_stage(stage, done, total)
+        if observer.is_cancelled():
+            raise CancelledError(f"training cancelled during {stage}")
+
+    return on_progress
+
+
+def standardisation(features: np.ndarray, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Per-coefficient mean and standard deviation over the given windows and all their frames.
+
+    Parameters
+    ----------
+    features : numpy.ndarray, shape (n, frames, n_mfcc), float32
+    rows : numpy.ndarray, int
+        Windows to measure (the clean training windows).
+
+    Returns
+    -------
+    mean, std : numpy.ndarray, shape (n_mfcc,), float32
+        ``std`` is at least :data:`MIN_FEATURE_STD`.
+    """
+    total = np.zeros(features.shape[2])
+    total_sq = np.zeros(features.shape[2])
+    for row in rows:  # row by row: no float64 copy of the whole set
+        window = features[row].astype(np.float64)
+        total += window.sum(axis=0)
+        total_sq += np.square(window).sum(axis=0)
+    count = max(1, rows.size * features.shape[1])
+    mean = total / count
+    std = np.sqrt(np.maximum(total_sq / count - mean**2, 0.0))
+    return mean.astype(np.float32), np.maximum(std, MIN_FEATURE_STD).astype(np.float32)
+
+
+def _predict(model, x: np.ndarray) -> np.ndarray:
+    from training.models import XGBoostWindowClassifier
+
+    if isinstance(model, XGBoostWindowClassifier):
+        return model.predict(x)
+    return np.asarray(model.predict(x[..., np.newaxis], batch_size=PREDICT_BATCH, verbose=0), dtype=np.float32)
+
+
+def _train_one(
+    name: str, config: TrainingConfig, windows: WindowSet, split: Split, observer: TrainingObserver
+) -> tuple[Any, FitResult | None, float]:
+    x, y = windows.features, windows.label
+    started = time.perf_counter()
+    if name == "xgboost":
+        from training.models import XGBoostWindowClassifier
+
+        observer.on_stage("fit", 0, 1)
+        model = XGBoostWindowClassifier(num_classes=len(windows.labels), seed=config.seed, n_jobs=config.workers)
+        model.fit(x[split.train], y[split.train], x[split.validation], y[split.validation])
+        observer.on_stage("fit", 1, 1)
+        return model, None, time.perf_counter() - started
+    import keras
+
+    from training.models import build_keras_model
+
+    keras.utils.set_random_seed(config.seed)
+    model = build_keras_model(
+        name, config.feature_params.input_shape, len(windows.labels),
+        bn_momentum=config.fit.bn_momentum, vgg_weights=config.vgg_weights,
+    )
+    result = fit_keras_model(
+        model, x_train=x[split.train], y_train=y[split.train], x_validation=x[split.validation],
+        y_validation=y[split.validation], config=config.fit, observer=observer,
+    )
+    return model, result, time.perf_counter() - started
+
+
+def run_training(config: TrainingConfig, observer: TrainingObserver | None = None) -> TrainingReport:
+    """Run scan -> extract -> split -> fit -> evaluate -> export (see the module docstring).
+
+    Parameters
+    ----------
+    config : TrainingConfig
+        What to train and where to write it.
+    observer : TrainingObserver, optional
+        Stage progress, epoch metrics, log lines and cancel.
+
+    Returns
+    -------
+    TrainingReport
+
+    Raises
+    ------
+    DatasetError
+        The dataset cannot be used (no folder, < 2 genres, a genre with < 3 songs).
+    TrainingConfigError, ExportNotSupportedError
+        Bad options (checked before any work).
+    CancelledError
+        Cancelled before any model finished an epoch.
+    """
+    observer = observer or NullObserver()
+    config.validate()
+    extraction = dataclasses.replace(config.extraction, seed=config.seed)
+    fit = dataclasses.replace(config.fit, seed=config.seed)
+    config = dataclasses.replace(config, extraction=extraction, fit=fit)
+    seconds: dict[str, float] = {}
+
+    started = time.perf_counter()
+    scan = scan_dataset(config.dataset, on_progress=_cancel_check(observer, "scan"))
+    seconds["scan"] = time.perf_counter() - started
+    observer.on_log(f"dataset: {len(scan.songs)} songs in {len(scan.labels)} genres ({', '.join(scan.labels)})")
+    for skipped in scan.skipped:
+        observer.on_log(f"skipped {skipped.path}: {skipped.reason}")
+
+    started = time.perf_counter()
+    windows = extract_windows(
+        scan.songs, labels=scan.labels, params=config.feature_params, config=config.extraction,
+        workers=config.workers, cache_dir=config.cache_dir, on_progress=_cancel_check(observer, "extract"),
+        is_cancelled=observer.is_cancelled,
+    )
+    seconds["extract"] = time.perf_counter() - started
+    stats = windows.stats
+    observer.on_log(
+        f"features: {stats.windows} windows from {len(windows.songs)} songs "
+        f"({stats.extracted} extracted, {stats.cached} from the cache, {len(stats.failed)} failed)"
+    )
+    for failed in stats.failed:
+        observer.on_log(f"left out {failed.path}: {failed.reason}")
+
+    observer.on_stage("split", 0, 1)
+    split = split_windows(windows, mode=config.split, fractions=config.fractions, seed=config.seed)
+    observer.on_stage("split", 1, 1)
+    sizes = split.sizes()
+    observer.on_log(
+        "split ({}): ".format(config.split)
+        + ", ".join(f"{side} {v['songs']} songs / {v['windows']} windows" for side, v in sizes.items())
+    )
+    # Standardise in place with training statistics (clean windows): no second copy of the set.
+    clean_train = split.train[windows.copy[split.train] == 0]
+    mean, std = standardisation(windows.features, clean_train)
+    windows.features -= mean
+    windows.features /= std
+    report = TrainingReport(
+        config=config, scan=scan, extraction=stats, split=split, stage_seconds=seconds,
+        feature_mean=mean, feature_std=std,
+    )
+
+    seconds["fit"] = 0.0
+    for index, name in enumerate(config.models):
+        if report.cancelled:
+            observer.on_log(f"cancelled: {name} not trained")
+            continue
+        observer.on_log(f"training {name} ({index + 1}/{len(config.models)})")
+        try:
+            model, fit_result, fit_seconds = _train_one(name, config, windows, split, observer)
+        except CancelledError:
+            if not report.results:
+                raise
+            report.cancelled = True
+            observer.on_log(f"cancelled before {name} finished an epoch; it is left out")
+            continue
+        seconds["fit"] += fit_seconds
+        report.cancelled = report.cancelled or bool(fit_result and fit_result.cancelled)
+        observer.on_stage("evaluate", index, len(config.models))
+        x, y, song = windows.features, windows.label, windows.song
+        test = evaluate_probabilities(
+            _predict(model, x[split.test]), y_true=y[split.test], songs=song[split.test], labels=windows.labels
+        )
+        validation = evaluate_probabilities(
+            _predict(model, x[split.validation]), y_true=y[split.validation], songs=song[split.validation],
+            labels=windows.labels,
+        )
+        report.results.append(
+            ModelResult(
+                name=name, title=PAPER_RESULTS[name][0], test=test, validation=validation, fit=fit_result,
+                seconds=fit_seconds, model=model, exportable=name in KERAS_MODEL_NAMES,
+            )
+        )
+        observer.on_stage("evaluate", index + 1, len(config.models))
+        observer.on_log(
+            f"{name}: test song accuracy {test.song_accuracy:.1%}, window accuracy {test.window_accuracy:.1%} "
+            f"({fit_seconds:.0f} s)"
+        )
+
+    if config.out is not None:
+        candidates = [r for r in report.results if r.exportable]
+        if candidates:
+            chosen = max(candidates, key=lambda r: (r.validation.song_accuracy, r.validation.window_accuracy,
+                                                   -r.validation.window_loss))
+            started = time.perf_counter()
+            observer.on_stage("export", 0, 1)
+            report.bundle = export_result(chosen, report, path=Path(config.out))
+            report.exported = chosen.name
+            observer.on_stage("export", 1, 1)
+            seconds["export"] = time.perf_counter() - started
+            observer.on_log(f"wrote {config.out} ({chosen.name})")
+    return report
+
+
+def provenance_for(result: ModelResult, report: TrainingReport) -> dict[str, Any]:
+    """Provenance stored in the bundle: data, seed, command, recipe, when and by which app version."""
+    config = report.config
+    fit = result.fit
+    return {
+        "trained_on": config.trained_on,
+        "name": config.name or f"{result.title} ({config.trained_on} data)",
+        "description": config.description
+        or f"{result.title} trained on {len(report.scan.songs)} {config.trained_on} songs",
+        "created": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
+        "app_version": __version__,
+        "seed": config.seed,
+        "command": config.command,
+        "dataset": report.scan.summary(),
+        "split": config.split,
+        "extraction": config.extraction.to_dict(),
+        "fit": config.fit.to_dict(),
+        "epochs_run": len(fit.history) if fit else 0,
+        "best_epoch": fit.best_epoch if fit else 0,
+        "training_seconds": round(result.seconds, 1),
+        "cancelled": bool(fit and fit.cancelled),
+    }
+
+
+def metrics_for(result: ModelResult, report: TrainingReport) -> dict[str, Any]:
+    """Metrics stored in the bundle: test scores, validation accuracy, split sizes."""
+    metrics = result.test.to_metrics()
+    metrics.update(
+        {
+            "split": report.split.mode,
+            "split_sizes": report.split.sizes(),
+            "leaked_songs": int(report.split.leaked_songs().size),
+            "validation_song_accuracy": round(result.validation.song_accuracy, 6),
+            "validation_window_accuracy": round(result.validation.window_accuracy, 6),
+        }
+    )
+    return metrics
+
+
+def export_result(result: ModelResult, report: TrainingReport, *, path: Path) -> ModelBundle:
+    """Write one trained Keras model of a report as a bundle.
+
+    Raises
+    ------
+    ExportNotSupportedError
+        The model is not a Keras model (XGBoost).
+    """
+    if not result.exportable:
+        raise ExportNotSupportedError(f"{result.name} cannot be written as a model bundle (evaluation only)")
+    from training.export import export_bundle
+
+    params = report.config.feature_params
+    policy = report.config.window_policy or WindowPolicy(hop_seconds=params.window_seconds / 2)
+    return export_bundle(
+        result.model,
+        path,
+        labels=list(report.scan.labels),
+        feature_params=params,
+        feature_mean=report.feature_mean,
+        feature_std=report.feature_std,
+        window_policy=policy,
+        architecture=result.name,
+        provenance=provenance_for(result, report),
+        metrics=metrics_for(result, report),
+    )
