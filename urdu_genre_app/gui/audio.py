@@ -1,0 +1,500 @@
+"""Playback and recording through sounddevice (PortAudio), Friture style.
+
+* ``sounddevice`` is imported lazily: importing it raises ``OSError`` when the
+  PortAudio library is missing, and that must cost the app its audio features,
+  not its start.
+* PortAudio callbacks do the least possible: the output callback copies from
+  the decoded song at a position guarded by a lock; the input callback copies
+  into a :class:`RingBuffer`. A GUI timer drains the ring buffer, hands the
+  audio to a single-thread writer (the recording grows on disk as it
+  arrives, its header updated at every flush) and emits it, resampled to the
+  model's rate, for live classification.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from PySide6.QtCore import QObject, QTimer, Signal, Slot
+
+from urdu_genre_app.core.errors import UrduGenreError
+from urdu_genre_app.core.features import SAMPLE_RATE
+from urdu_genre_app.gui.workers import run_task, serial_pool
+
+log = logging.getLogger(__name__)
+
+#: Capacity of the recording ring buffer, in seconds: the GUI may stall this long without a gap.
+RING_SECONDS = 10.0
+#: How often the GUI timer drains the ring buffer, in milliseconds.
+DRAIN_INTERVAL_MS = 20
+#: Audio gathered before one write + flush to disk, in seconds.
+WRITE_EVERY_SECONDS = 0.25
+#: libsndfile command that rewrites a WAV header for the samples written so far.
+_SFC_UPDATE_HEADER_NOW = 0x1060
+
+
+class AudioDeviceError(UrduGenreError):
+    """Sound input or output is unavailable (no PortAudio, no device, refused)."""
+
+
+def sounddevice_module():
+    """``sounddevice``, imported on first use.
+
+    Raises
+    ------
+    AudioDeviceError
+        PortAudio is not installed or cannot be loaded.
+    """
+    try:
+        import sounddevice
+    except OSError as error:
+        raise AudioDeviceError(
+            f"the PortAudio sound library is not installed or cannot be loaded ({error}); "
+            "playback and recording are unavailable"
+        ) from error
+    except ImportError as error:
+        raise AudioDeviceError(f"the sounddevice package is missing ({error}); playback and recording are unavailable") from error
+    return sounddevice
+
+
+def rescan_devices() -> None:
+    """Make PortAudio list devices again (it enumerates them once, at start-up)."""
+    sd = sounddevice_module()
+    terminate, initialize = getattr(sd, "_terminate", None), getattr(sd, "_initialize", None)
+    if terminate is not None and initialize is not None:
+        try:
+            terminate()
+        finally:
+            initialize()
+
+
+@dataclass(frozen=True)
+class InputDevice:
+    """An audio input PortAudio offers.
+
+    Attributes
+    ----------
+    index : int
+        PortAudio device index.
+    name : str
+        Its name, as shown and as remembered in settings.
+    channels : int
+        Maximum input channels.
+    default_rate : float
+        The device's default sample rate in Hz.
+    is_default : bool
+        The system's default input.
+    """
+
+    index: int
+    name: str
+    channels: int
+    default_rate: float
+    is_default: bool
+
+
+def list_input_devices() -> list[InputDevice]:
+    """Every device with at least one input channel, the default first.
+
+    Raises
+    ------
+    AudioDeviceError
+        PortAudio is unavailable or fails to list devices.
+    """
+    sd = sounddevice_module()
+    try:
+        devices = sd.query_devices()
+        default_in = sd.default.device[0]
+    except Exception as error:  # PortAudioError and friends
+        raise AudioDeviceError(f"the sound system could not list devices ({error})") from error
+    found = [
+        InputDevice(
+            index=int(info.get("index", i)),
+            name=str(info["name"]),
+            channels=int(info["max_input_channels"]),
+            default_rate=float(info["default_samplerate"]),
+            is_default=int(info.get("index", i)) == default_in,
+        )
+        for i, info in enumerate(devices)
+        if int(info["max_input_channels"]) > 0
+    ]
+    found.sort(key=lambda d: not d.is_default)
+    return found
+
+
+class RingBuffer:
+    """Fixed-size FIFO of mono float32 samples: one writer (the audio callback), one reader.
+
+    Parameters
+    ----------
+    seconds : float
+        Capacity in seconds.
+    sample_rate : float
+        Rate of the samples in Hz.
+    """
+
+    def __init__(self, seconds: float, sample_rate: float) -> None:
+        self._data = np.zeros(max(1, int(seconds * sample_rate)), dtype=np.float32)
+        self._lock = threading.Lock()
+        self._write = 0
+        self._count = 0
+        self.overruns = 0
+
+    def write(self, samples: np.ndarray) -> None:
+        """Append samples, dropping the oldest when full (counted in ``overruns``)."""
+        samples = np.asarray(samples, dtype=np.float32).reshape(-1)
+        size = self._data.size
+        if samples.size > size:
+            samples = samples[-size:]
+        with self._lock:
+            end = self._write + samples.size
+            if end <= size:
+                self._data[self._write : end] = samples
+            else:
+                first = size - self._write
+                self._data[self._write :] = samples[:first]
+                self._data[: end - size] = samples[first:]
+            self._write = end % size
+            self._count += samples.size
+            if self._count > size:
+                self.overruns += 1
+                self._count = size
+
+    def read_all(self) -> np.ndarray:
+        """Remove and return everything buffered, oldest first, shape (n,)."""
+        with self._lock:
+            count, size = self._count, self._data.size
+            start = (self._write - count) % size
+            if start + count <= size:
+                out = self._data[start : start + count].copy()
+            else:
+                out = np.concatenate((self._data[start:], self._data[: count - (size - start)]))
+            self._count = 0
+        return out
+
+
+class Player(QObject):
+    """Plays a decoded song; its position is shared with the output callback under a lock."""
+
+    state_changed = Signal(str)  # "playing", "paused" or "stopped"
+    error = Signal(str)
+
+    PLAYING, PAUSED, STOPPED = "playing", "paused", "stopped"
+
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._lock = threading.Lock()
+        self._audio = np.zeros(0, dtype=np.float32)
+        self._rate = SAMPLE_RATE
+        self._position = 0  # next sample the callback will send
+        self._ended = False
+        self._stream: Any = None
+        self._latency = 0.0
+        self.state = self.STOPPED
+
+    # -- what is loaded -------------------------------------------------
+    def set_audio(self, samples: np.ndarray | None, sample_rate: int = SAMPLE_RATE) -> None:
+        """Load a mono signal (or nothing) to play; stops what was playing."""
+        self.stop()
+        with self._lock:
+            self._audio = np.zeros(0, dtype=np.float32) if samples is None else np.asarray(samples, dtype=np.float32)
+            self._rate = int(sample_rate)
+            self._position = 0
+
+    @property
+    def has_audio(self) -> bool:
+        """True when a song is loaded."""
+        return self._audio.size > 0
+
+    @property
+    def duration(self) -> float:
+        """Length of the loaded audio in seconds."""
+        return self._audio.size / self._rate
+
+    @property
+    def ended(self) -> bool:
+        """True once the callback ran past the end of the audio."""
+        return self._ended
+
+    def position(self) -> float:
+        """Seconds of audio heard so far (what was sent minus the output latency)."""
+        with self._lock:
+            sent = self._position / self._rate
+        if self.state == self.PLAYING:
+            sent -= self._latency
+        return min(max(0.0, sent), self.duration)
+
+    # -- control ----------------------------------------------------------
+    def play(self) -> None:
+        """Start or resume playback."""
+        if not self.has_audio or self.state == self.PLAYING:
+            return
+        if self._ended or self._position >= self._audio.size:
+            self.seek(0.0)
+        try:
+            if self._stream is None:
+                self._stream = self._open_stream()
+            self._stream.start()
+        except UrduGenreError as failure:
+            self._close_stream()
+            self.error.emit(str(failure))
+            return
+        except Exception as failure:  # PortAudioError: device busy, refused, gone
+            self._close_stream()
+            log.warning("cannot start playback", exc_info=True)
+            self.error.emit(f"Cannot play: the audio output refused to start ({failure})")
+            return
+        self._set_state(self.PLAYING)
+
+    def pause(self) -> None:
+        """Pause, keeping the position of what was heard."""
+        if self.state != self.PLAYING:
+            return
+        heard = self.position()
+        self._close_stream()
+        with self._lock:
+            self._position = int(heard * self._rate)
+        self._set_state(self.PAUSED)
+
+    def toggle(self) -> None:
+        """Play if paused or stopped, pause if playing."""
+        self.pause() if self.state == self.PLAYING else self.play()
+
+    def stop(self) -> None:
+        """Stop and go back to the start."""
+        self._close_stream()
+        with self._lock:
+            self._position = 0
+        self._ended = False
+        if self.state != self.STOPPED:
+            self._set_state(self.STOPPED)
+
+    def seek(self, seconds: float) -> None:
+        """Jump to ``seconds`` (clamped to the audio)."""
+        with self._lock:
+            self._position = int(min(max(0.0, seconds), self.duration) * self._rate)
+            if self.state == self.PLAYING:
+                # The callback sends from here; what is heard lags by the latency.
+                self._position = min(self._audio.size, self._position + int(self._latency * self._rate))
+        self._ended = False
+
+    # -- PortAudio --------------------------------------------------------
+    def _open_stream(self) -> Any:
+        sd = sounddevice_module()
+        try:
+            stream = sd.OutputStream(samplerate=self._rate, channels=1, dtype="float32", callback=self._callback)
+        except Exception as error:
+            raise AudioDeviceError(f"Cannot play: no usable audio output ({error})") from error
+        self._latency = float(getattr(stream, "latency", 0.0) or 0.0)
+        return stream
+
+    def _callback(self, outdata: np.ndarray, frames: int, time_info: Any, status: Any) -> None:
+        with self._lock:
+            start = self._position
+            chunk = self._audio[start : start + frames]
+            self._position = start + chunk.size
+        outdata[: chunk.size, 0] = chunk
+        if chunk.size < frames:
+            outdata[chunk.size :] = 0
+            self._ended = True
+
+    def _close_stream(self) -> None:
+        stream, self._stream = self._stream, None
+        if stream is not None:
+            try:
+                stream.abort()
+                stream.close()
+            except Exception:  # a device that vanished; nothing left to release
+                log.debug("closing the output stream failed", exc_info=True)
+
+    def _set_state(self, state: str) -> None:
+        self.state = state
+        self.state_changed.emit(state)
+
+
+class Recorder(QObject):
+    """Records an input device into a WAV file that grows as audio arrives.
+
+    Signals
+    -------
+    level(float)
+        Peak level of the latest audio, in dBFS.
+    audio(numpy.ndarray)
+        New audio, mono float32 at :data:`SAMPLE_RATE`, for live classification.
+    failed(str)
+        Recording stopped or could not start; the message says why.
+    finished(str)
+        The recording file is complete and closed (its path).
+    """
+
+    level = Signal(float)
+    audio = Signal(object)
+    failed = Signal(str)
+    finished = Signal(str)
+
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._ring: RingBuffer | None = None
+        self._stream: Any = None
+        self._resampler: Any = None
+        self._pending: list[np.ndarray] = []
+        self._pending_samples = 0
+        self._file: Any = None
+        self.path: Path | None = None
+        self.sample_rate = 0
+        self.frames_written = 0
+        self.recorded_samples = 0
+        self.writer_pool = serial_pool("recording-writer")
+        self._timer = QTimer(self)
+        self._timer.setInterval(DRAIN_INTERVAL_MS)
+        self._timer.timeout.connect(self._drain)
+
+    @property
+    def is_recording(self) -> bool:
+        """True while the input stream runs."""
+        return self._stream is not None
+
+    @property
+    def seconds(self) -> float:
+        """Seconds recorded so far."""
+        return self.recorded_samples / self.sample_rate if self.sample_rate else 0.0
+
+    def start(self, device: InputDevice, path: Path) -> None:
+        """Open ``device`` and record into ``path`` (WAV, 16-bit).
+
+        Raises
+        ------
+        AudioDeviceError
+            The device cannot be opened (busy, gone, permission refused).
+        """
+        if self.is_recording:
+            return
+        sd = sounddevice_module()
+        rate = int(round(device.default_rate)) or SAMPLE_RATE
+        self._ring = RingBuffer(RING_SECONDS, rate)
+        try:
+            stream = sd.InputStream(
+                device=device.index, samplerate=rate, channels=1, dtype="float32", callback=self._callback
+            )
+        except Exception as error:
+            text = str(error)
+            hint = " (permission denied: allow this app to use the microphone)" if "ermission" in text else ""
+            raise AudioDeviceError(f"Cannot record from “{device.name}”: {text}{hint}") from error
+        self.sample_rate = rate
+        self.path = Path(path)
+        self.frames_written = 0
+        self.recorded_samples = 0
+        self._pending, self._pending_samples = [], 0
+        if rate != SAMPLE_RATE:
+            import soxr
+
+            self._resampler = soxr.ResampleStream(rate, SAMPLE_RATE, 1, dtype="float32", quality="HQ")
+        else:
+            self._resampler = None
+        run_task(self._open_file, self._on_writer_done, pool=self.writer_pool, path=self.path, rate=rate)
+        try:
+            stream.start()
+        except Exception as error:
+            stream.close()
+            run_task(self._close_file, None, pool=self.writer_pool)
+            raise AudioDeviceError(f"Cannot record from “{device.name}”: {error}") from error
+        self._stream = stream
+        self._timer.start()
+
+    def stop(self) -> None:
+        """Stop recording; the file is finalised on the writer thread, then ``finished`` is emitted."""
+        if self._stream is None:
+            return
+        stream, self._stream = self._stream, None
+        self._timer.stop()
+        try:
+            stream.stop()
+            stream.close()
+        except Exception:
+            log.debug("closing the input stream failed", exc_info=True)
+        self._drain(final=True)
+        run_task(self._close_file, self._on_closed, pool=self.writer_pool)
+
+    def wait_for_writer(self, msecs: int = 5000) -> bool:
+        """Block until every queued write (and the close) is done."""
+        return self.writer_pool.waitForDone(msecs)
+
+    # -- audio thread -----------------------------------------------------
+    def _callback(self, indata: np.ndarray, frames: int, time_info: Any, status: Any) -> None:
+        self._ring.write(indata[:, 0])
+
+    # -- GUI thread ---------------------------------------------------------
+    @Slot()
+    def _drain(self, final: bool = False) -> None:
+        """Move buffered audio to the writer, the level meter and the live classifier."""
+        if self._ring is None:
+            return
+        samples = self._ring.read_all()
+        if samples.size:
+            self.recorded_samples += samples.size
+            self._pending.append(samples)
+            self._pending_samples += samples.size
+            peak = float(np.max(np.abs(samples)))
+            self.level.emit(20.0 * np.log10(max(peak, 1e-6)))
+        if self._pending and (final or self._pending_samples >= WRITE_EVERY_SECONDS * self.sample_rate):
+            block = np.concatenate(self._pending)
+            self._pending, self._pending_samples = [], 0
+            run_task(self._write_block, self._on_writer_done, pool=self.writer_pool, block=block)
+        if samples.size or final:
+            if self._resampler is not None:
+                resampled = self._resampler.resample_chunk(samples, last=final)
+            else:
+                resampled = samples
+            if resampled.size:
+                self.audio.emit(resampled)
+
+    # -- writer thread (one at a time, in order) ----------------------------
+    def _open_file(self, path: Path, rate: int) -> None:
+        import soundfile
+
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self._file = soundfile.SoundFile(path, "w", samplerate=rate, channels=1, format="WAV", subtype="PCM_16")
+
+    def _write_block(self, block: np.ndarray) -> None:
+        if self._file is None:
+            return
+        self._file.write(block)
+        self.frames_written += block.size
+        self._file.flush()
+        _update_wav_header(self._file)
+
+    def _close_file(self) -> str | None:
+        handle, self._file = self._file, None
+        if handle is not None:
+            handle.close()
+        return str(self.path) if self.path else None
+
+    def _on_writer_done(self, _result: Any, error: BaseException | None) -> None:
+        """Stop recording if the disk refused a write."""
+        if error is not None:
+            log.error("writing the recording failed: %s", error)
+            self.failed.emit(f"Cannot write the recording to {self.path}: {error}")
+            if self.is_recording:
+                self.stop()
+
+    def _on_closed(self, path: str | None, error: BaseException | None) -> None:
+        """Announce the finished file."""
+        if error is not None:
+            self._on_writer_done(None, error)
+        elif path:
+            self.finished.emit(path)
+
+
+def _update_wav_header(handle: Any) -> None:
+    """Make the WAV header describe every sample written so far (valid if the app dies now)."""
+    try:
+        import soundfile
+
+        soundfile._snd.sf_command(handle._file, _SFC_UPDATE_HEADER_NOW, soundfile._ffi.NULL, 0)
+    except Exception:  # a soundfile build without these internals: the header is fixed at close
+        log.debug("cannot update the WAV header in place", exc_info=True)

@@ -1,0 +1,79 @@
+"""Writing files safely: whole or not at all (temporary file in the same folder, then ``os.replace``)."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from datetime import datetime
+from pathlib import Path
+
+
+def write_atomic(path: str | os.PathLike, data: bytes | str) -> Path:
+    """Write ``data`` to ``path`` so that a crash leaves either the old file or the new one.
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+        Destination; its folder must exist.
+    data : bytes or str
+        Content; text is written as UTF-8.
+
+    Returns
+    -------
+    pathlib.Path
+        The written file.
+    """
+    path = Path(path)
+    payload = data.encode("utf-8") if isinstance(data, str) else data
+    handle, temp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(handle, "wb") as stream:
+            stream.write(payload)
+            stream.flush()
+            os.fsync(stream.fileno())
+        os.replace(temp_name, path)
+    except BaseException:
+        Path(temp_name).unlink(missing_ok=True)
+        raise
+    return path
+
+
+def save_recording_as(source: str | os.PathLike, destination: str | os.PathLike) -> Path:
+    """Copy a finished WAV recording to ``destination`` (WAV, or FLAC by suffix), atomically."""
+    import soundfile
+
+    destination = Path(destination)
+    audio_format = "FLAC" if destination.suffix.lower() == ".flac" else "WAV"
+    handle, temp_name = tempfile.mkstemp(prefix=f".{destination.name}.", suffix=".tmp", dir=destination.parent)
+    os.close(handle)
+    try:
+        data, rate = soundfile.read(source, dtype="int16", always_2d=True)
+        soundfile.write(temp_name, data, rate, format=audio_format, subtype="PCM_16")
+        os.replace(temp_name, destination)
+    except BaseException:
+        Path(temp_name).unlink(missing_ok=True)
+        raise
+    return destination
+
+
+def recordings_dir() -> Path:
+    """Where recordings are written while they are made (kept: closing the app loses nothing)."""
+    from platformdirs import user_data_dir
+
+    from urdu_genre_app.gui.settings import APPLICATION, ORGANIZATION
+
+    folder = Path(user_data_dir(APPLICATION, ORGANIZATION)) / "recordings"
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
+def new_recording_path(folder: Path | None = None) -> Path:
+    """A fresh, time-stamped WAV path in the recordings folder."""
+    folder = folder or recordings_dir()
+    stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
+    path = folder / f"recording-{stamp}.wav"
+    counter = 1
+    while path.exists():
+        counter += 1
+        path = folder / f"recording-{stamp}-{counter}.wav"
+    return path

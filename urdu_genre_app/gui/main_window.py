@@ -1,0 +1,383 @@
+"""The main window: menus and shortcuts, the active model, and the tabs (Classify now, Train later)."""
+
+from __future__ import annotations
+
+import logging
+import os
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from PySide6.QtCore import QByteArray, Qt, QTimer, Signal
+from PySide6.QtGui import QAction, QCloseEvent, QDragEnterEvent, QDropEvent, QKeySequence
+from PySide6.QtWidgets import (
+    QFileDialog,
+    QHBoxLayout,
+    QLabel,
+    QMainWindow,
+    QMenu,
+    QMessageBox,
+    QPushButton,
+    QTabWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from urdu_genre_app.gui import settings as S
+from urdu_genre_app.gui.classify_widget import ClassifyWidget
+from urdu_genre_app.gui.widgets import show_message_box
+from urdu_genre_app.gui.workers import run_task
+
+if TYPE_CHECKING:
+    from urdu_genre_app.core.bundle import ModelBundle
+    from urdu_genre_app.core.classifier import Classifier
+
+log = logging.getLogger(__name__)
+
+APP_TITLE = "Urdu Genre App"
+#: Delay after the window is shown before the input devices are listed (ms).
+DEVICE_SCAN_DELAY_MS = 400
+
+
+def _load_classifier(path: str) -> Classifier:
+    """Read, check and prepare a model bundle (runs in a worker)."""
+    from urdu_genre_app.core.bundle import load_bundle
+    from urdu_genre_app.core.classifier import Classifier
+
+    return Classifier(load_bundle(path))
+
+
+def _preload_charts() -> None:
+    """Import matplotlib and its Qt canvas off the GUI thread."""
+    import urdu_genre_app.gui.charts  # noqa: F401
+
+
+class MainWindow(QMainWindow):
+    """The app's window.
+
+    Parameters
+    ----------
+    settings : Settings, optional
+        Where options are remembered (the user's settings by default).
+    model_path : str, optional
+        A bundle to use instead of the remembered or bundled one (``--model``).
+    """
+
+    model_changed = Signal()
+
+    def __init__(self, settings: S.Settings | None = None, model_path: str | None = None,
+                 parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.settings = settings or S.Settings()
+        self.explicit_model_path = model_path
+        self.bundle: ModelBundle | None = None
+        self.classifier: Classifier | None = None
+        self.model_path: str | None = None
+        self.model_error: str | None = None
+        self.model_loading = False
+        self._started = False
+        self.setWindowTitle(APP_TITLE)
+        self.setAcceptDrops(True)
+        self.resize(1280, 860)
+
+        self.model_label = QLabel("Model: loading…")
+        self.model_label.setTextFormat(Qt.TextFormat.RichText)
+        self.model_label.setWordWrap(True)
+        self.model_details_button = QPushButton("Model details…")
+        self.model_details_button.setEnabled(False)
+        self.model_details_button.clicked.connect(self.show_model_details)
+        load_button = QPushButton("Load model…")
+        load_button.clicked.connect(self.choose_model)
+        model_bar = QHBoxLayout()
+        model_bar.setContentsMargins(8, 6, 8, 0)
+        model_bar.addWidget(self.model_label, 1)
+        model_bar.addWidget(self.model_details_button)
+        model_bar.addWidget(load_button)
+
+        self.classify_widget = ClassifyWidget(self.settings)
+        self.tabs = QTabWidget()
+        self.tabs.setDocumentMode(True)
+        self.tabs.addTab(self.classify_widget, "Classify")
+        central = QWidget()
+        layout = QVBoxLayout(central)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addLayout(model_bar)
+        layout.addWidget(self.tabs, 1)
+        self.setCentralWidget(central)
+        self.statusBar().showMessage("Starting…")
+
+        self.classify_widget.file_opened.connect(self._on_file_opened)
+        self.classify_widget.folder_used.connect(self._on_folder_used)
+        self.classify_widget.status_message.connect(self._on_status_message)
+        self.classify_widget.result_changed.connect(self._on_result_changed)
+        self.classify_widget.recording_changed.connect(self._on_recording_changed)
+        self._create_actions()
+        self._restore_geometry()
+
+    # ------------------------------------------------------------------ actions
+    def _create_actions(self) -> None:
+        widget = self.classify_widget
+
+        def action(text: str, slot, shortcut=None, tip: str = "") -> QAction:
+            item = QAction(text, self)
+            if shortcut is not None:
+                item.setShortcut(QKeySequence(shortcut))
+            item.setStatusTip(tip)
+            item.triggered.connect(slot)
+            self.addAction(item)
+            return item
+
+        self.open_action = action("&Open…", widget.choose_file, QKeySequence.StandardKey.Open, "Open an audio file")
+        self.export_action = action("&Export results…", widget.export, "Ctrl+E",
+                                    "Save the results as CSV or JSON, or the MFCC image as PNG")
+        self.save_recording_action = action("&Save recording…", widget.choose_recording_destination, None,
+                                            "Save the last recording as WAV or FLAC")
+        self.load_model_action = action("&Load model…", self.choose_model, None, "Use another model bundle (.ugm)")
+        self.bundled_model_action = action("Use the &bundled model", self.use_bundled_model, None,
+                                           "Go back to the model shipped with the app")
+        self.model_details_action = action("Model &details…", self.show_model_details, None,
+                                           "What the active model is and how it was measured")
+        self.quit_action = action("&Quit", self.close, "Ctrl+Q", "Quit the app")
+        self.play_action = action("&Play / Pause", widget.toggle_playback, Qt.Key.Key_Space, "Play or pause")
+        self.play_action.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
+        self.stop_action = action("&Stop", widget.stop_playback, None, "Stop playback")
+        self.record_action = action("&Record", widget.toggle_recording, "Ctrl+R", "Start or stop recording")
+
+        file_menu = self.menuBar().addMenu("&File")
+        file_menu.addAction(self.open_action)
+        self.recent_menu = QMenu("Open &Recent", self)
+        self.recent_menu.aboutToShow.connect(self._rebuild_recent_menu)
+        file_menu.addMenu(self.recent_menu)
+        file_menu.addSeparator()
+        file_menu.addAction(self.export_action)
+        file_menu.addAction(self.save_recording_action)
+        file_menu.addSeparator()
+        file_menu.addAction(self.load_model_action)
+        file_menu.addAction(self.bundled_model_action)
+        file_menu.addAction(self.model_details_action)
+        file_menu.addSeparator()
+        file_menu.addAction(self.quit_action)
+        audio_menu = self.menuBar().addMenu("&Audio")
+        audio_menu.addAction(self.play_action)
+        audio_menu.addAction(self.stop_action)
+        audio_menu.addSeparator()
+        audio_menu.addAction(self.record_action)
+        help_menu = self.menuBar().addMenu("&Help")
+        help_menu.addAction(action("&About", self.show_about))
+        self._rebuild_recent_menu()
+        self._on_result_changed()
+
+    def _rebuild_recent_menu(self) -> None:
+        """List the remembered files."""
+        self.recent_menu.clear()
+        recent = self.settings.get(S.RECENT_FILES)
+        for number, path in enumerate(recent, start=1):
+            item = self.recent_menu.addAction(f"&{number % 10} {Path(path).name}")
+            item.setToolTip(path)
+            item.setStatusTip(path)
+            item.triggered.connect(lambda _checked=False, p=path: self.classify_widget.open_file(p))
+        if not recent:
+            self.recent_menu.addAction("(no recent files)").setEnabled(False)
+        else:
+            self.recent_menu.addSeparator()
+            self.recent_menu.addAction("Clear list", lambda: (self.settings.set(S.RECENT_FILES, []),
+                                                              self._rebuild_recent_menu()))
+
+    # ------------------------------------------------------------------ start-up
+    def start(self, files: list[str] | None = None) -> None:
+        """Begin the background start-up (model, charts, devices) once the window is shown."""
+        if self._started:
+            return
+        self._started = True
+        QTimer.singleShot(0, lambda: self._start_background(list(files or [])))
+
+    def _start_background(self, files: list[str]) -> None:
+        self.load_model(self._initial_model_path())
+        run_task(_preload_charts, self._on_charts_loaded)
+        QTimer.singleShot(DEVICE_SCAN_DELAY_MS, self.classify_widget.refresh_devices)
+        if files:
+            self.classify_widget.open_file(files[0])
+            if len(files) > 1:
+                self.statusBar().showMessage(f"Opened {Path(files[0]).name}; one song at a time, "
+                                             f"{len(files) - 1} other file(s) ignored")
+
+    def _initial_model_path(self) -> str | None:
+        if self.explicit_model_path:
+            return self.explicit_model_path
+        remembered = self.settings.get(S.MODEL_PATH)
+        if remembered:
+            return remembered
+        from_env = os.environ.get("URDU_GENRE_MODEL")
+        if from_env:
+            return from_env
+        from urdu_genre_app.resources import bundled_model_path
+
+        bundled = bundled_model_path()
+        return str(bundled) if bundled.exists() else None
+
+    def _on_charts_loaded(self, _result, error: BaseException | None) -> None:
+        """Put the charts in place once matplotlib is imported."""
+        if error is not None:
+            self.classify_widget.banner.show_message("error", f"The charts cannot be shown: {error}")
+            return
+        self.classify_widget.ensure_charts()
+
+    # ------------------------------------------------------------------ model
+    def load_model(self, path: str | None, remember: bool = False) -> None:
+        """Load a bundle in the background; None means no model is installed."""
+        if path is None:
+            self._set_no_model()
+            return
+        self.model_loading = True
+        self.model_label.setText(f"Model: loading {Path(path).name}…")
+        self.classify_widget.set_model_loading()
+        run_task(_load_classifier, lambda result, error: self._on_model_loaded(path, remember, result, error),
+                 path=path)
+
+    def _set_no_model(self) -> None:
+        from urdu_genre_app.resources import bundled_model_path
+
+        self.bundle = self.classifier = None
+        self.model_loading = False
+        self.model_error = None
+        self.model_label.setText(
+            "<b>No model installed</b> — the bundled model was not found "
+            f"(<code>{bundled_model_path()}</code>). Load a model bundle (.ugm) with "
+            "<i>Load model…</i>, or train one.")
+        self.model_details_button.setEnabled(False)
+        self.classify_widget.set_classifier(None, "none")
+        self.statusBar().showMessage("No model installed")
+        self.model_changed.emit()
+
+    def _on_model_loaded(self, path: str, remember: bool, classifier: Classifier | None,
+                         error: BaseException | None) -> None:
+        """Use the loaded model, or say why it cannot be used."""
+        from urdu_genre_app.gui.model_dialog import model_summary_html
+
+        self.model_loading = False
+        if error is not None:
+            message = str(error)
+            self.model_error = message
+            had_model = self.classifier is not None
+            if not had_model:
+                self.model_label.setText(f"<b>No usable model</b> — {Path(path).name} could not be loaded.")
+                self.model_details_button.setEnabled(False)
+                self.classify_widget.set_classifier(None, "error")
+            else:
+                self.classify_widget.set_classifier(self.classifier)
+            self.classify_widget.banner.show_message("error", f"Cannot load the model {message}")
+            self.statusBar().showMessage(f"Cannot load the model: {message}")
+            if remember or had_model:
+                show_message_box(self, QMessageBox.Icon.Warning, "Cannot load the model", message)
+            self.model_changed.emit()
+            return
+        self.classifier = classifier
+        self.bundle = classifier.bundle
+        self.model_path = path
+        self.model_error = None
+        if remember:
+            self.settings.set(S.MODEL_PATH, path)
+        self.model_label.setText("Model: " + model_summary_html(self.bundle))
+        self.model_label.setToolTip(self.bundle.describe())
+        self.model_details_button.setEnabled(True)
+        if self.classify_widget.banner.text.startswith("Error: Cannot load the model"):
+            self.classify_widget.banner.dismiss()
+        self.classify_widget.set_classifier(classifier)
+        self.statusBar().showMessage(f"Model ready: {self.bundle.describe()}", 8000)
+        self.model_changed.emit()
+
+    def choose_model(self) -> None:
+        """Ask for a model bundle and load it."""
+        path, _ = QFileDialog.getOpenFileName(self, "Load a model bundle", self.settings.get(S.LAST_FOLDER),
+                                              "Model bundles (*.ugm);;All files (*)")
+        if path:
+            self.load_model(path, remember=True)
+
+    def use_bundled_model(self) -> None:
+        """Forget the user's model and use the bundled one."""
+        self.settings.set(S.MODEL_PATH, "")
+        self.explicit_model_path = None
+        self.load_model(self._initial_model_path())
+
+    def show_model_details(self) -> None:
+        """Show the active model's metadata."""
+        if self.bundle is None:
+            return
+        from urdu_genre_app.gui.model_dialog import ModelInfoDialog
+
+        dialog = ModelInfoDialog(self.bundle, self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.open()
+
+    def show_about(self) -> None:
+        """A few words about the app."""
+        from urdu_genre_app import __version__
+
+        show_message_box(self, QMessageBox.Icon.Information, f"About {APP_TITLE}",
+                         f"{APP_TITLE} {__version__}\n\nTells the genre of an Urdu song (Ghazal, Qawwali, "
+                         "Hip-hop, Rock) with a batch-normalised CNN on MFCC images, after Mughal et al., "
+                         "“Urdu Music Genre Classification Using Convolution Neural Networks”.")
+
+    # ------------------------------------------------------------------ drag and drop
+    def dragEnterEvent(self, event: QDragEnterEvent) -> None:
+        """Accept dragged local files."""
+        if any(url.isLocalFile() for url in event.mimeData().urls()):
+            event.acceptProposedAction()
+        else:
+            event.ignore()
+
+    def dragMoveEvent(self, event) -> None:
+        """Keep accepting local files while dragging over the window."""
+        if any(url.isLocalFile() for url in event.mimeData().urls()):
+            event.acceptProposedAction()
+
+    def dropEvent(self, event: QDropEvent) -> None:
+        """Open the first dropped file."""
+        paths = [url.toLocalFile() for url in event.mimeData().urls() if url.isLocalFile()]
+        if not paths:
+            event.ignore()
+            return
+        event.acceptProposedAction()
+        self.classify_widget.open_file(paths[0])
+        if len(paths) > 1:
+            self.statusBar().showMessage(f"Opened {Path(paths[0]).name}; {len(paths) - 1} other file(s) ignored")
+
+    # ------------------------------------------------------------------ view updates
+    def _on_file_opened(self, path: str) -> None:
+        """Remember an opened file."""
+        self.settings.add_recent_file(path)
+        self.setWindowTitle(f"{Path(path).name} — {APP_TITLE}")
+
+    def _on_folder_used(self, folder: str) -> None:
+        """Remember the last folder."""
+        self.settings.set(S.LAST_FOLDER, folder)
+
+    def _on_status_message(self, text: str) -> None:
+        """Show a message in the status bar."""
+        self.statusBar().showMessage(text)
+
+    def _on_result_changed(self) -> None:
+        """Enable export when there is something to export."""
+        self.export_action.setEnabled(self.classify_widget.result is not None)
+
+    def _on_recording_changed(self, recording: bool) -> None:
+        """Follow recording state in the menu."""
+        self.record_action.setText("Stop &recording" if recording else "&Record")
+        if recording:
+            self.setWindowTitle(f"Recording — {APP_TITLE}")
+
+    # ------------------------------------------------------------------ geometry and exit
+    def _restore_geometry(self) -> None:
+        geometry = self.settings.get(S.WINDOW_GEOMETRY)
+        if geometry:
+            self.restoreGeometry(QByteArray(geometry))
+        state = self.settings.get(S.WINDOW_STATE)
+        if state:
+            self.restoreState(QByteArray(state))
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        """Finalise a recording, stop sound and work, remember the window."""
+        self.classify_widget.shutdown()
+        self.settings.set(S.WINDOW_GEOMETRY, bytes(self.saveGeometry().data()))
+        self.settings.set(S.WINDOW_STATE, bytes(self.saveState().data()))
+        self.settings.sync()
+        event.accept()

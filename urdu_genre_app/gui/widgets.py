@@ -1,0 +1,215 @@
+"""Small views: the inline message banner, the verdict with its per-genre bars, the level meter."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QRectF, QSize, Qt, Signal
+from PySide6.QtGui import QColor, QFont, QPainter
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QMessageBox, QSizePolicy, QToolButton, QVBoxLayout, QWidget
+
+from urdu_genre_app.gui.palette import genre_colour
+
+_BANNER_STYLES = {
+    "error": ("#fdecea", "#a4262c", "#611a15"),
+    "warning": ("#fff4e5", "#b35c00", "#663c00"),
+    "info": ("#e8f4fd", "#0b61a4", "#0d3c61"),
+}
+
+
+def show_message_box(parent: QWidget, icon: QMessageBox.Icon, title: str, text: str) -> QMessageBox:
+    """Open a window-modal message box without blocking the event loop; return it."""
+    box = QMessageBox(icon, title, text, QMessageBox.StandardButton.Ok, parent)
+    box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+    box.open()
+    return box
+
+
+class BannerWidget(QWidget):
+    """An inline message above the content (error, warning or info), closable."""
+
+    closed = Signal()
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("banner")
+        self.setAttribute(Qt.WidgetAttribute.WA_StyledBackground, True)
+        self.kind = ""
+        self.label = QLabel()
+        self.label.setWordWrap(True)
+        self.label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        close = QToolButton()
+        close.setText("✕")
+        close.setAutoRaise(True)
+        close.setToolTip("Dismiss")
+        close.clicked.connect(self.dismiss)
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(10, 6, 6, 6)
+        layout.addWidget(self.label, 1)
+        layout.addWidget(close, 0, Qt.AlignmentFlag.AlignTop)
+        self.hide()
+
+    @property
+    def text(self) -> str:
+        """The message shown (empty when hidden)."""
+        return "" if self.isHidden() else self.label.text()
+
+    def show_message(self, kind: str, text: str) -> None:
+        """Show ``text`` styled as ``kind`` ("error", "warning" or "info")."""
+        background, border, foreground = _BANNER_STYLES.get(kind, _BANNER_STYLES["info"])
+        self.kind = kind
+        self.setStyleSheet(
+            f"#banner {{ background: {background}; border: 1px solid {border}; border-radius: 4px; }}"
+            f"#banner QLabel {{ color: {foreground}; }}"
+        )
+        prefix = {"error": "Error: ", "warning": "Warning: "}.get(kind, "")
+        self.label.setText(prefix + text)
+        self.show()
+
+    def dismiss(self) -> None:
+        """Hide the banner."""
+        self.kind = ""
+        self.label.clear()
+        self.hide()
+        self.closed.emit()
+
+
+class ProbabilityBarsWidget(QWidget):
+    """One horizontal bar per genre with its probability, in model order."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.labels: list[str] = []
+        self.values: dict[str, float] = {}
+        self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
+
+    def set_values(self, labels: list[str], values: dict[str, float]) -> None:
+        """Show ``values`` (label -> probability); an empty dict shows empty bars."""
+        self.labels = list(labels)
+        self.values = dict(values)
+        self.updateGeometry()
+        self.update()
+
+    def _row_height(self) -> int:
+        return self.fontMetrics().height() + 6
+
+    def sizeHint(self) -> QSize:
+        return QSize(320, max(1, len(self.labels)) * self._row_height())
+
+    def minimumSizeHint(self) -> QSize:
+        return QSize(200, max(1, len(self.labels)) * self._row_height())
+
+    def paintEvent(self, _event) -> None:
+        painter = QPainter(self)
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        metrics = self.fontMetrics()
+        row = self._row_height()
+        name_width = max((metrics.horizontalAdvance(label) for label in self.labels), default=0) + 10
+        value_width = metrics.horizontalAdvance("100%") + 8
+        bar_width = max(10, self.width() - name_width - value_width)
+        top_label = max(self.values, key=self.values.get) if self.values else None
+        for i, label in enumerate(self.labels):
+            y = i * row
+            value = self.values.get(label)
+            font = QFont(self.font())
+            font.setBold(label == top_label)
+            painter.setFont(font)
+            painter.setPen(self.palette().windowText().color())
+            painter.drawText(QRectF(0, y, name_width - 6, row), Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignRight, label)
+            track = QRectF(name_width, y + 3, bar_width, row - 6)
+            painter.setPen(Qt.PenStyle.NoPen)
+            painter.setBrush(QColor("#e6e6e6"))
+            painter.drawRoundedRect(track, 3, 3)
+            if value is not None:
+                painter.setBrush(QColor(genre_colour(i)))
+                painter.drawRoundedRect(QRectF(track.left(), track.top(), track.width() * max(0.0, min(1.0, value)), track.height()), 3, 3)
+                painter.setPen(self.palette().windowText().color())
+                painter.drawText(QRectF(name_width + bar_width + 4, y, value_width, row),
+                                 Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignLeft, f"{value:.0%}")
+        painter.end()
+
+
+class VerdictWidget(QWidget):
+    """The overall verdict: a heading (final / provisional), the verdict text, notes and per-genre bars."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.heading = QLabel("Verdict")
+        self.heading.setStyleSheet("color: #555555;")
+        self.verdict = QLabel("—")
+        font = self.verdict.font()
+        font.setPointSizeF(font.pointSizeF() * 1.8)
+        font.setBold(True)
+        self.verdict.setFont(font)
+        self.verdict.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.notes = QLabel("")
+        self.notes.setWordWrap(True)
+        self.notes.setStyleSheet("color: #8a4b00;")
+        self.bars = ProbabilityBarsWidget()
+        text = QVBoxLayout()
+        text.setSpacing(2)
+        text.addWidget(self.heading)
+        text.addWidget(self.verdict)
+        text.addWidget(self.notes)
+        text.addStretch(1)
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addLayout(text, 3)
+        layout.addWidget(self.bars, 2, Qt.AlignmentFlag.AlignTop)
+
+    def show_result(self, result, heading: str = "Verdict") -> None:
+        """Show a :class:`~urdu_genre_app.core.results.SongResult`."""
+        self.heading.setText(heading)
+        self.verdict.setText(result.verdict_text())
+        notes = []
+        if result.status == "silence":
+            notes.append("Every segment is below the silence threshold: there is no music to classify.")
+        elif result.uncertain:
+            notes.append("Uncertain: the model does not clearly prefer one genre.")
+        notes.extend(w[0].upper() + w[1:] for w in result.warnings if w)
+        self.notes.setText("\n".join(notes))
+        colour = "#8a4b00" if result.uncertain or result.short else "#111111"
+        if result.status == "silence":
+            colour = "#666666"
+        self.verdict.setStyleSheet(f"color: {colour};")
+        self.bars.set_values(result.labels, result.probabilities)
+
+    def show_waiting(self, heading: str, text: str, labels: list[str] | None = None) -> None:
+        """Show a state without a result (analysing, no model, failed)."""
+        self.heading.setText(heading)
+        self.verdict.setText(text)
+        self.verdict.setStyleSheet("color: #666666;")
+        self.notes.setText("")
+        self.bars.set_values(labels or self.bars.labels, {})
+
+
+class LevelMeterWidget(QWidget):
+    """A horizontal peak meter from -60 to 0 dBFS (green, amber above -12, red above -3)."""
+
+    FLOOR_DB = -60.0
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.level_db = self.FLOOR_DB
+        self.setMinimumSize(120, 14)
+        self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
+        self.setToolTip("Input level (peak, dBFS)")
+
+    def set_level(self, level_db: float) -> None:
+        """Show a new peak level in dBFS."""
+        self.level_db = max(self.FLOOR_DB, min(0.0, level_db))
+        self.update()
+
+    def sizeHint(self) -> QSize:
+        return QSize(200, 16)
+
+    def paintEvent(self, _event) -> None:
+        painter = QPainter(self)
+        rect = QRectF(self.rect()).adjusted(0.5, 0.5, -0.5, -0.5)
+        painter.setPen(QColor("#888888"))
+        painter.setBrush(QColor("#2b2b2b"))
+        painter.drawRect(rect)
+        fraction = (self.level_db - self.FLOOR_DB) / -self.FLOOR_DB
+        colour = "#2e9d4a" if self.level_db < -12 else "#e0a100" if self.level_db < -3 else "#d1342f"
+        painter.setPen(Qt.PenStyle.NoPen)
+        painter.setBrush(QColor(colour))
+        painter.drawRect(QRectF(rect.left() + 1, rect.top() + 1, (rect.width() - 2) * fraction, rect.height() - 2))
+        painter.end()

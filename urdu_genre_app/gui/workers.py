@@ -1,0 +1,136 @@
+"""The one way work leaves the GUI thread: ``run_task`` posts ``(result, error)`` back.
+
+Modelled on Picard's ``picard/util/thread.py``: a function runs on a
+:class:`~PySide6.QtCore.QThreadPool`; when it returns (or raises) its result
+and error are delivered to a callback on the GUI thread through a queued
+signal. Work that must not overlap (classification, writing a recording) gets
+its own single-thread pool, so jobs queue instead of piling up; the pools are
+drained at exit.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+from typing import Any
+
+from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal, Slot
+
+log = logging.getLogger(__name__)
+
+DoneCallback = Callable[[Any, BaseException | None], None]
+ProgressCallback = Callable[[Any], None]
+
+
+class CancelToken:
+    """A flag a task polls to stop early; calling it answers "cancelled?"."""
+
+    def __init__(self) -> None:
+        self._event = threading.Event()
+
+    def cancel(self) -> None:
+        """Ask the task to stop."""
+        self._event.set()
+
+    @property
+    def cancelled(self) -> bool:
+        """True once :meth:`cancel` was called."""
+        return self._event.is_set()
+
+    def __call__(self) -> bool:
+        return self._event.is_set()
+
+
+class _Relay(QObject):
+    """Lives on the GUI thread; its slots run the callbacks there."""
+
+    progressed = Signal(object)
+    finished = Signal(object, object)
+
+    def __init__(self, on_done: DoneCallback | None, on_progress: ProgressCallback | None) -> None:
+        super().__init__()
+        self._on_done = on_done
+        self._on_progress = on_progress
+        self.progressed.connect(self._deliver_progress)
+        self.finished.connect(self._deliver_done)
+
+    @Slot(object)
+    def _deliver_progress(self, value: Any) -> None:
+        """Hand a progress value to the caller's callback."""
+        if self._on_progress is not None:
+            self._on_progress(value)
+
+    @Slot(object, object)
+    def _deliver_done(self, result: Any, error: BaseException | None) -> None:
+        """Hand the outcome to the caller's callback and let go of this relay."""
+        _live_relays.discard(self)
+        if self._on_done is not None:
+            self._on_done(result, error)
+
+
+#: Relays waiting for their task; kept so Python does not collect them early.
+_live_relays: set[_Relay] = set()
+
+
+class _Task(QRunnable):
+    def __init__(self, func: Callable[..., Any], relay: _Relay, kwargs: dict[str, Any]) -> None:
+        super().__init__()
+        self._func = func
+        self._relay = relay
+        self._kwargs = kwargs
+
+    def run(self) -> None:
+        try:
+            result, error = self._func(**self._kwargs), None
+        except BaseException as failure:  # every failure goes back to the GUI thread
+            result, error = None, failure
+            if not _is_expected(failure):
+                log.error("task %s failed", getattr(self._func, "__name__", self._func), exc_info=failure)
+        self._relay.finished.emit(result, error)
+
+
+def _is_expected(error: BaseException) -> bool:
+    from urdu_genre_app.core.errors import UrduGenreError
+
+    return isinstance(error, (UrduGenreError, OSError))
+
+
+def run_task(
+    func: Callable[..., Any],
+    on_done: DoneCallback | None = None,
+    *,
+    on_progress: ProgressCallback | None = None,
+    pool: QThreadPool | None = None,
+    **kwargs: Any,
+) -> None:
+    """Run ``func(**kwargs)`` off the GUI thread and post its outcome back.
+
+    Parameters
+    ----------
+    func : callable
+        The work. When ``on_progress`` is given it receives a ``report``
+        keyword argument: a function it may call from its thread with any
+        value, delivered to ``on_progress`` on the GUI thread, in order.
+    on_done : callable, optional
+        Called on the GUI thread with ``(result, None)`` or ``(None, error)``.
+    on_progress : callable, optional
+        Called on the GUI thread with each reported value.
+    pool : QThreadPool, optional
+        Where to run; the global pool by default.
+    **kwargs
+        Passed to ``func``.
+    """
+    relay = _Relay(on_done, on_progress)
+    _live_relays.add(relay)
+    if on_progress is not None:
+        kwargs["report"] = relay.progressed.emit
+    (pool or QThreadPool.globalInstance()).start(_Task(func, relay, kwargs))
+
+
+def serial_pool(name: str) -> QThreadPool:
+    """A pool with one thread: its jobs run one after another, never together."""
+    pool = QThreadPool()
+    pool.setMaxThreadCount(1)
+    pool.setObjectName(name)
+    return pool
