@@ -356,6 +356,17 @@ def _limit_worker_threads() -> None:
         pass
 
 
+def _single_blas_thread():
+    """Context manager limiting BLAS/OpenMP to one thread (no-op without threadpoolctl)."""
+    try:
+        from threadpoolctl import threadpool_limits
+    except ImportError:  # pragma: no cover - threadpoolctl ships with scikit-learn
+        import contextlib
+
+        return contextlib.nullcontext()
+    return threadpool_limits(1)
+
+
 def default_workers() -> int:
     """Worker processes used when none is given: the number of CPU cores."""
     return max(1, os.cpu_count() or 1)
@@ -461,9 +472,11 @@ def extract_windows(
 
     workers = default_workers() if workers is None else max(1, int(workers))
     if workers == 1 or len(pending) <= 1:
-        for position, task in pending:
-            check_cancel()
-            accept(position, _extract_task(*task))
+        # One BLAS thread here too: features are then bit-identical whatever the worker count.
+        with _single_blas_thread():
+            for position, task in pending:
+                check_cancel()
+                accept(position, _extract_task(*task))
     else:
         context = multiprocessing.get_context("spawn")
         with concurrent.futures.ProcessPoolExecutor(
