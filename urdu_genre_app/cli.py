@@ -114,13 +114,14 @@ def run_classify(args: argparse.Namespace) -> int:
     from urdu_genre_app.core.results import results_to_csv
 
     try:
-        bundle = load_bundle(resolve_model_path(args.model))
+        # The classifier opens (and so verifies) the model itself: no need to do it twice.
+        bundle = load_bundle(resolve_model_path(args.model), verify_model=False)
+        classifier = Classifier(bundle)
     except UrduGenreError as error:
         print(f"urdu-genre: error: {error}", file=sys.stderr)
         return EXIT_USAGE
     if bundle.is_synthetic and not args.quiet:
         print(f"note: model {bundle.describe()}", file=sys.stderr)
-    classifier = Classifier(bundle)
     inputs = list(expand_inputs(args.paths))
     progress = TerminalProgress(len(inputs))
     results, failures = [], 0

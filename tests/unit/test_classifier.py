@@ -13,7 +13,7 @@ from urdu_genre_app.core.bundle import load_bundle
 from urdu_genre_app.core.classifier import Classifier
 from urdu_genre_app.core.errors import AudioTooShortError, CancelledError
 from urdu_genre_app.core.results import results_to_csv
-from urdu_genre_app.core.windows import window_starts
+from urdu_genre_app.core.windows import hop_samples, window_starts
 
 
 @pytest.fixture(scope="module")
@@ -35,7 +35,8 @@ def test_every_window_reported_in_order_with_features(classifier, tmp_path):
     path = audio_factory.write_audio(tmp_path / "sweep.wav", signal)
     reports = []
     result = classifier.classify_file(path, on_window=reports.append)
-    expected_starts = window_starts(signal.size, 3 * 22_050, int(1.5 * 22_050))
+    bundle = classifier.bundle
+    expected_starts = window_starts(signal.size, 3 * 22_050, hop_samples(bundle.feature_params, bundle.window_policy))
     assert [r.result.index for r in reports] == list(range(len(expected_starts)))
     assert [round(r.result.start_seconds * 22_050) for r in reports] == expected_starts
     assert all(r.features.shape == (130, 32) for r in reports)

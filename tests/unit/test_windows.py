@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from urdu_genre_app.core.features import FeatureParams
-from urdu_genre_app.core.windows import WindowPolicy, iter_windows, rms_dbfs, window_starts
+from urdu_genre_app.core.windows import WindowPolicy, hop_samples, iter_windows, rms_dbfs, window_starts
 
 PARAMS = FeatureParams(sample_rate=1000, n_fft=64, hop_length=16, n_mels=40, n_mfcc=13, window_seconds=3.0)
 POLICY = WindowPolicy(hop_seconds=1.5, min_clip_seconds=1.0)
@@ -22,7 +22,8 @@ def test_streamed_windows_cover_the_song_and_end_at_its_end(seconds, rng):
     signal = rng.uniform(-0.5, 0.5, int(seconds * 1000)).astype(np.float32)
     windows = list(iter_windows(_split(signal, rng), params=PARAMS, policy=POLICY))
     starts = [round(w.start_seconds * 1000) for w in windows]
-    assert starts == window_starts(signal.size, 3000, 1500)
+    assert hop_samples(PARAMS, POLICY) == 1504  # 1.5 s rounded to whole 16-sample frames
+    assert starts == window_starts(signal.size, 3000, 1504)
     assert windows[-1].end_seconds == pytest.approx(seconds)
     for window, start in zip(windows, starts):
         np.testing.assert_array_equal(window.samples, signal[start : start + 3000])
@@ -59,3 +60,20 @@ def test_window_starts_hop_and_alignment():
     assert window_starts(100, 30, 15) == [0, 15, 30, 45, 60, 70]
     assert window_starts(30, 30, 15) == [0]
     assert window_starts(10, 30, 15) == [0]
+
+
+def test_overlapping_window_features_equal_plain_mfcc(rng):
+    """Frame sharing between windows changes nothing in the features."""
+    from urdu_genre_app.core.features import OverlappingWindowFeatures, mfcc
+
+    params = FeatureParams(window_seconds=3.0)
+    policy = WindowPolicy(hop_seconds=1.0)
+    signal = (0.3 * rng.standard_normal(int(9.3 * 22_050))).astype(np.float32)
+    signal[: 22_050] *= 1e-3  # a quiet start moves each window's top_db floor
+    extractor = OverlappingWindowFeatures(params)
+    windows = list(iter_windows([signal], params=params, policy=policy))
+    assert len(windows) == 8
+    for window in windows:
+        start = window.start_sample
+        assert start == round(window.start_seconds * 22_050)
+        np.testing.assert_allclose(extractor(window.samples, start), mfcc(window.samples, params), atol=1e-4)

@@ -159,24 +159,42 @@ def iter_audio_blocks(
                 for packet in container.demux(stream):
                     yield from packet.decode()
             except av.error.FFmpegError as error:
-                if info.decoded_samples == 0 and resampler is None:
+                if info.decoded_samples == 0 and resampler is None and not gathered:
                     raise AudioDecodeError(path, _describe_ffmpeg_error(error)) from error
                 message = f"decoding stopped early ({error}); the file may be truncated"
                 log.warning("%s: %s", path, message)
                 info.warnings.append(message)
 
+        # Source-rate mono audio is gathered into ~0.25 s pieces before it
+        # meets the resampler: one soxr call per codec frame (1152 samples for
+        # MP3) costs more in Python overhead than the resampling itself.
+        gathered: list[np.ndarray] = []
+        gathered_samples = 0
+
+        def resample_gathered(source_rate: int) -> np.ndarray:
+            nonlocal resampler, gathered, gathered_samples
+            if resampler is None:
+                info.source_rate = info.source_rate or source_rate
+                resampler = soxr.ResampleStream(source_rate, sample_rate, 1, dtype="float32", quality="HQ")
+            piece = np.concatenate(gathered) if len(gathered) > 1 else gathered[0]
+            gathered, gathered_samples = [], 0
+            return resampler.resample_chunk(np.ascontiguousarray(piece, dtype=np.float32))
+
         for frame in frames():
-            for converted in to_float.resample(frame):
+            if frame.format.name == "fltp":
+                converted_frames = [frame]  # most decoders already give planar float
+            else:
+                converted_frames = to_float.resample(frame)
+            for converted in converted_frames:
                 planar = converted.to_ndarray()
                 if planar.size == 0:
                     continue
                 mono = planar.mean(axis=0, dtype=np.float32) if planar.shape[0] > 1 else planar[0]
-                if resampler is None:
-                    info.source_rate = info.source_rate or converted.sample_rate
-                    resampler = soxr.ResampleStream(
-                        converted.sample_rate, sample_rate, 1, dtype="float32", quality="HQ"
-                    )
-                block = resampler.resample_chunk(np.ascontiguousarray(mono, dtype=np.float32))
+                gathered.append(mono)
+                gathered_samples += mono.size
+                if gathered_samples * 4 < converted.sample_rate:
+                    continue
+                block = resample_gathered(converted.sample_rate)
                 if block.size:
                     pending.append(block)
                     pending_samples += block.size
@@ -185,6 +203,10 @@ def iter_audio_blocks(
                     pending, pending_samples = [], 0
                     info.decoded_samples += out.size
                     yield _sanitise(out)
+        if gathered:
+            block = resample_gathered(info.source_rate or sample_rate)
+            if block.size:
+                pending.append(block)
         if resampler is not None:
             tail = resampler.resample_chunk(np.zeros(0, dtype=np.float32), last=True)
             if tail.size:

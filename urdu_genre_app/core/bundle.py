@@ -170,7 +170,8 @@ def save_bundle(bundle: ModelBundle, path: str | os.PathLike) -> Path:
         with os.fdopen(handle, "wb") as raw, zipfile.ZipFile(raw, "w", zipfile.ZIP_DEFLATED) as archive:
             archive.writestr(METADATA_NAME, json.dumps(metadata, indent=2, ensure_ascii=False))
             for name, data in members.items():
-                archive.writestr(name, data)
+                # Float weights barely compress; stored members load faster.
+                archive.writestr(name, data, compress_type=zipfile.ZIP_STORED)
             raw.flush()
             os.fsync(raw.fileno())
         os.replace(temp_name, path)

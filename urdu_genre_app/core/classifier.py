@@ -4,14 +4,18 @@ Decoding, windowing, MFCC and inference run as one stream, so memory stays
 bounded by a few windows whatever the song length, and each window's result
 reaches ``on_window`` as soon as it is scored (the GUI draws bars from it).
 Windows are scored in batches; the very first is scored alone so the first
-bar appears as early as possible.
+bar appears as early as possible. Decoding runs one block ahead in a
+background thread (FFmpeg and NumPy's FFT release the GIL), so on two cores
+decoding and feature extraction overlap.
 """
 
 from __future__ import annotations
 
 import logging
 import os
-from collections.abc import Callable, Iterable
+import queue
+import threading
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 
 import numpy as np
@@ -19,7 +23,7 @@ import numpy as np
 from urdu_genre_app.core.audio_io import DecodeInfo, iter_audio_blocks
 from urdu_genre_app.core.bundle import ModelBundle
 from urdu_genre_app.core.errors import AudioTooShortError, CancelledError
-from urdu_genre_app.core.features import mfcc
+from urdu_genre_app.core.features import OverlappingWindowFeatures
 from urdu_genre_app.core.inference import LiteRtModel
 from urdu_genre_app.core.results import SongResult, WindowResult
 from urdu_genre_app.core.windows import AudioWindow, iter_windows
@@ -27,7 +31,7 @@ from urdu_genre_app.core.windows import AudioWindow, iter_windows
 log = logging.getLogger(__name__)
 
 #: Windows scored per interpreter call after the first.
-DEFAULT_BATCH_SIZE = 8
+DEFAULT_BATCH_SIZE = 4
 
 
 @dataclass(frozen=True)
@@ -148,19 +152,25 @@ class Classifier:
             blocks, source=source, on_window=on_window, is_cancelled=is_cancelled, progress=lambda: None
         )
 
-    def score_windows(self, windows: list[AudioWindow]) -> list[tuple[WindowResult, np.ndarray]]:
+    def score_windows(
+        self, windows: list[AudioWindow], *, extractor: OverlappingWindowFeatures | None = None
+    ) -> list[tuple[WindowResult, np.ndarray]]:
         """Features and probabilities for windows already cut (one batch).
 
         Parameters
         ----------
         windows : list of AudioWindow
+            In song order.
+        extractor : OverlappingWindowFeatures, optional
+            Carries shared frames from window to window within one song.
 
         Returns
         -------
         list of (WindowResult, numpy.ndarray)
             Each window's result and its MFCC image, shape (frames, n_mfcc).
         """
-        features = [mfcc(w.samples, self.bundle.feature_params) for w in windows]
+        extractor = extractor or OverlappingWindowFeatures(self.bundle.feature_params)
+        features = [extractor(w.samples, w.start_sample) for w in windows]
         scored_positions = [i for i, w in enumerate(windows) if not w.silent]
         probabilities: dict[int, np.ndarray] = {}
         if scored_positions:
@@ -208,16 +218,18 @@ class Classifier:
                 yield block
 
         pending: list[AudioWindow] = []
+        extractor = OverlappingWindowFeatures(params)
 
         def flush() -> None:
-            for window_result, features in self.score_windows(pending):
+            for window_result, features in self.score_windows(pending, extractor=extractor):
                 result.windows.append(window_result)
                 if on_window is not None:
                     on_window(WindowReport(window_result, features, progress()))
             pending.clear()
 
         try:
-            for window in iter_windows(counted(blocks), params=params, policy=self.bundle.window_policy):
+            ahead = _read_ahead(counted(blocks))
+            for window in iter_windows(ahead, params=params, policy=self.bundle.window_policy):
                 pending.append(window)
                 # The first window goes alone so its bar shows at once.
                 if not result.windows or len(pending) >= self.batch_size:
@@ -226,6 +238,8 @@ class Classifier:
                     raise CancelledError(f"{source}: classification cancelled")
             flush()
         finally:
+            if "ahead" in locals():
+                ahead.close()
             close = getattr(blocks, "close", None)
             if close is not None:
                 close()
@@ -244,3 +258,49 @@ class Classifier:
         if result.windows and result.status == "silence":
             result.warnings.append("the audio is silent (below the silence threshold) throughout")
         return result
+
+
+_END = object()
+
+
+def _read_ahead(blocks: Iterable[np.ndarray], depth: int = 2) -> Iterator[np.ndarray]:
+    """Iterate ``blocks`` from a background thread, ``depth`` blocks ahead.
+
+    Exceptions from the producer (a decode error, a cancel) are re-raised in
+    the consumer; closing the generator stops the producer.
+    """
+    handoff: queue.Queue = queue.Queue(maxsize=depth)
+    stop = threading.Event()
+
+    def produce() -> None:
+        try:
+            for block in blocks:
+                while not stop.is_set():
+                    try:
+                        handoff.put((block, None), timeout=0.1)
+                        break
+                    except queue.Full:
+                        continue
+                if stop.is_set():
+                    return
+            handoff.put((_END, None))
+        except BaseException as error:  # handed to the consumer, raised there
+            handoff.put((_END, error))
+
+    worker = threading.Thread(target=produce, name="audio-decode", daemon=True)
+    worker.start()
+    try:
+        while True:
+            item, error = handoff.get()
+            if error is not None:
+                raise error
+            if item is _END:
+                return
+            yield item
+    finally:
+        stop.set()
+        while worker.is_alive():
+            try:
+                handoff.get_nowait()
+            except queue.Empty:
+                worker.join(timeout=0.05)

@@ -114,11 +114,16 @@ class LiteRtModel:
             batch = batch[..., np.newaxis]
         if batch.shape[1:] != self._input_shape:
             raise ValueError(f"expected windows of shape {self._input_shape}, got {batch.shape[1:]}")
+        count = batch.shape[0]
         with self._lock:
-            if batch.shape[0] != self._batch:
-                self._interpreter.resize_tensor_input(self._input_index, [batch.shape[0], *self._input_shape])
-                self._batch = batch.shape[0]
+            if count < self._batch:
+                # Re-allocating tensors costs more than scoring a few rows of
+                # zeros, so a smaller batch is padded to the allocated size.
+                batch = np.concatenate([batch, np.zeros((self._batch - count, *self._input_shape), np.float32)])
+            elif count > self._batch:
+                self._interpreter.resize_tensor_input(self._input_index, [count, *self._input_shape])
                 self._interpreter.allocate_tensors()
+                self._batch = count
             self._interpreter.set_tensor(self._input_index, np.ascontiguousarray(batch))
             self._interpreter.invoke()
-            return np.array(self._interpreter.get_tensor(self._output_index), dtype=np.float32)
+            return np.array(self._interpreter.get_tensor(self._output_index)[:count], dtype=np.float32)

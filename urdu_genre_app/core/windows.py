@@ -6,7 +6,9 @@ The rule (stored in every model bundle as :class:`WindowPolicy`):
   model's input size fixes it, so it lives with the features) and start every
   ``hop_seconds`` (15 s: every moment of the song is heard by two windows, so
   a change of style is caught wherever it falls, at twice the cost of
-  back-to-back windows, which is small next to decoding).
+  back-to-back windows). The hop is rounded to whole MFCC frames (15 s
+  becomes 646 frames, 15.0001 s) so overlapping windows share frames and
+  their FFTs are computed once (see ``OverlappingWindowFeatures``).
 * The last window is aligned to the end of the song, so the ending is always
   classified, even when the song length is not a multiple of the hop.
 * A clip shorter than one window but at least ``min_clip_seconds`` long is
@@ -77,6 +79,8 @@ class AudioWindow:
     ----------
     index : int
         0-based position in the song.
+    start_sample : int
+        First sample of the window in the song.
     start_seconds, end_seconds : float
         Where the window lies in the original audio (for a looped short clip,
         the clip's own extent).
@@ -91,6 +95,7 @@ class AudioWindow:
     """
 
     index: int
+    start_sample: int
     start_seconds: float
     end_seconds: float
     samples: np.ndarray
@@ -105,6 +110,12 @@ def rms_dbfs(samples: np.ndarray) -> float:
         return -200.0
     rms = float(np.sqrt(np.mean(np.square(samples, dtype=np.float64))))
     return float(20.0 * np.log10(max(rms, 1e-10)))
+
+
+def hop_samples(params: FeatureParams, policy: WindowPolicy) -> int:
+    """The policy's hop in samples, rounded to a whole number of MFCC frames (at least one)."""
+    frames = max(1, int(round(policy.hop_seconds * params.sample_rate / params.hop_length)))
+    return frames * params.hop_length
 
 
 def window_starts(total_samples: int, window_samples: int, hop_samples: int) -> list[int]:
@@ -157,7 +168,7 @@ def iter_windows(
     """
     sample_rate = params.sample_rate
     window = params.window_samples
-    hop = max(1, int(round(policy.hop_seconds * sample_rate)))
+    hop = hop_samples(params, policy)
     buffer = np.zeros(0, dtype=np.float32)
     buffer_start = 0  # absolute sample index of buffer[0]
     next_start = 0
@@ -168,6 +179,7 @@ def iter_windows(
         level = rms_dbfs(samples if not short else samples[: end - start])
         return AudioWindow(
             index=index,
+            start_sample=start,
             start_seconds=start / sample_rate,
             end_seconds=end / sample_rate,
             samples=samples,

@@ -1,0 +1,62 @@
+#!/usr/bin/env bash
+# Set up everything the app and its tests need, once; later runs take seconds.
+#   bash scripts/setup.sh [app|test]
+# System packages (Debian/Ubuntu, installed with apt-get when run as root or
+# with sudo): PortAudio (audio I/O), the X/EGL/font libraries Qt needs, and for
+# tests Xvfb and PulseAudio (a virtual sound server for recording tests).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+PURPOSE="${1:-app}"
+VENV="${URDU_GENRE_VENV:-.venv}"
+
+APP_PACKAGES="libportaudio2 libegl1 libgl1 libxkbcommon0 libxkbcommon-x11-0 libxcb-cursor0 libxcb-icccm4 \
+libxcb-keysyms1 libxcb-shape0 libxcb-render-util0 libxcb-image0 libxcb-randr0 libxcb-xinerama0 libdbus-1-3 \
+libfontconfig1 fonts-noto-core"
+TEST_PACKAGES="xvfb xauth pulseaudio pulseaudio-utils"
+
+install_system_packages() {
+    local wanted="$APP_PACKAGES"
+    [ "$PURPOSE" = test ] && wanted="$wanted $TEST_PACKAGES"
+    command -v dpkg-query >/dev/null 2>&1 || { echo "setup: not a Debian-like system; install the equivalents of: $wanted" >&2; return 0; }
+    local missing=()
+    for package in $wanted; do
+        dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")
+    done
+    [ ${#missing[@]} -eq 0 ] && return 0
+    local sudo=""
+    if [ "$(id -u)" -ne 0 ]; then
+        if command -v sudo >/dev/null 2>&1; then sudo="sudo"; else
+            echo "setup: please install these system packages as root: ${missing[*]}" >&2; return 0; fi
+    fi
+    echo "setup: installing system packages: ${missing[*]}" >&2
+    $sudo apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+}
+
+find_python() {
+    for candidate in python3.11 python3.12 python3; do
+        if command -v "$candidate" >/dev/null 2>&1 && "$candidate" -c 'import sys; sys.exit(not ((3, 11) <= sys.version_info[:2] <= (3, 12)))'; then
+            echo "$candidate"; return 0
+        fi
+    done
+    echo "setup: Python 3.11 or 3.12 is required" >&2; return 1
+}
+
+install_python_packages() {
+    local extras="train"
+    [ "$PURPOSE" = test ] && extras="train,test"
+    local stamp="$VENV/.installed-$extras-$(sha256sum pyproject.toml | cut -c1-16)"
+    [ -f "$stamp" ] && return 0
+    if [ ! -x "$VENV/bin/python" ]; then
+        "$(find_python)" -m venv "$VENV"
+    fi
+    echo "setup: installing Python packages into $VENV (first run only; a few minutes)" >&2
+    "$VENV/bin/python" -m pip install -q --upgrade pip 2>&1 | grep -v "is ignored" >&2 || true
+    "$VENV/bin/python" -m pip install -q -e ".[$extras]" 2>&1 | grep -v "is ignored" >&2 || true
+    "$VENV/bin/python" -c "import urdu_genre_app, av, soxr, ai_edge_litert, PySide6, matplotlib" \
+        || { echo "setup: Python packages failed to install" >&2; return 1; }
+    touch "$stamp"
+}
+
+install_system_packages
+install_python_packages
