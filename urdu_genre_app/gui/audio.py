@@ -418,6 +418,7 @@ class Recorder(QObject):
         except Exception:
             log.debug("closing the input stream failed", exc_info=True)
         self._drain(final=True)
+        self._resampler = None
         run_task(self._close_file, self._on_closed, pool=self.writer_pool)
 
     def wait_for_writer(self, msecs: int = 5000) -> bool:

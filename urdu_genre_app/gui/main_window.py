@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import os
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -230,8 +231,7 @@ class MainWindow(QMainWindow):
         self.model_loading = True
         self.model_label.setText(f"Model: loading {Path(path).name}…")
         self.classify_widget.set_model_loading()
-        run_task(_load_classifier, lambda result, error: self._on_model_loaded(path, remember, result, error),
-                 path=path)
+        run_task(_load_classifier, partial(self._on_model_loaded, path, remember), path=path)
 
     def _set_no_model(self) -> None:
         from urdu_genre_app.resources import bundled_model_path

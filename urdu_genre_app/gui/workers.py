@@ -10,6 +10,7 @@ drained at exit.
 
 from __future__ import annotations
 
+import functools
 import logging
 import threading
 from collections.abc import Callable
@@ -48,8 +49,9 @@ class _Relay(QObject):
     progressed = Signal(object)
     finished = Signal(object, object)
 
-    def __init__(self, on_done: DoneCallback | None, on_progress: ProgressCallback | None) -> None:
-        super().__init__()
+    def __init__(self, on_done: DoneCallback | None, on_progress: ProgressCallback | None,
+                 owner: QObject | None) -> None:
+        super().__init__(owner)
         self._on_done = on_done
         self._on_progress = on_progress
         self.progressed.connect(self._deliver_progress)
@@ -87,7 +89,10 @@ class _Task(QRunnable):
             result, error = None, failure
             if not _is_expected(failure):
                 log.error("task %s failed", getattr(self._func, "__name__", self._func), exc_info=failure)
-        self._relay.finished.emit(result, error)
+        try:
+            self._relay.finished.emit(result, error)
+        except RuntimeError:  # the owner (and its relay) was deleted meanwhile: nobody to tell
+            log.debug("result of %s dropped: its receiver is gone", getattr(self._func, "__name__", self._func))
 
 
 def _is_expected(error: BaseException) -> bool:
@@ -102,6 +107,7 @@ def run_task(
     *,
     on_progress: ProgressCallback | None = None,
     pool: QThreadPool | None = None,
+    owner: QObject | None = None,
     **kwargs: Any,
 ) -> None:
     """Run ``func(**kwargs)`` off the GUI thread and post its outcome back.
@@ -118,14 +124,27 @@ def run_task(
         Called on the GUI thread with each reported value.
     pool : QThreadPool, optional
         Where to run; the global pool by default.
+    owner : QObject, optional
+        Whose callbacks these are; when it is deleted first, the outcome is
+        dropped instead of reaching a dead widget. By default, the object
+        ``on_done`` is a bound method of (also through ``functools.partial``).
     **kwargs
         Passed to ``func``.
     """
-    relay = _Relay(on_done, on_progress)
+    relay = _Relay(on_done, on_progress, owner if owner is not None else _owner_of(on_done))
     _live_relays.add(relay)
+    relay.destroyed.connect(lambda *_: _live_relays.discard(relay))
     if on_progress is not None:
         kwargs["report"] = relay.progressed.emit
     (pool or QThreadPool.globalInstance()).start(_Task(func, relay, kwargs))
+
+
+def _owner_of(callback: Any) -> QObject | None:
+    """The QObject a callback is a bound method of, if any."""
+    while isinstance(callback, functools.partial):
+        callback = callback.func
+    owner = getattr(callback, "__self__", None)
+    return owner if isinstance(owner, QObject) else None
 
 
 def serial_pool(name: str) -> QThreadPool:
