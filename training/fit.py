@@ -252,6 +252,8 @@ def _observer_callback(config: FitConfig, observer: TrainingObserver, result: Fi
                 "windows_per_second": windows / max(1e-9, now - self.epoch_started),
             }
             result.history.append(entry)
+            if result.cancelled and self.best_weights is None:
+                return  # cancelled inside the first epoch: a part-trained model is not kept
             accuracy, loss = entry["val_accuracy"], entry["val_loss"]
             better = accuracy > result.best_validation_accuracy or (
                 accuracy == result.best_validation_accuracy and loss < result.best_validation_loss
