@@ -15,6 +15,8 @@ The paper's augmentation, made explicit and reproducible:
   than one window is looped end to end to fill it, as the classifier does
   (:mod:`urdu_genre_app.core.windows`); its first window starts at 0 (exactly
   what inference sees) and the others at a random point of the loop.
+* Windows are drawn from the first :data:`MAX_DECODE_SECONDS` (20 min) of a
+  song, which bounds memory for a concert recording.
 * Optional waveform augmentation (:class:`training.augment.WaveAugmentConfig`)
   adds ``copies`` perturbed copies of every window. Copy 0 is always the
   clean window; validation and test use clean windows only.
@@ -70,6 +72,8 @@ CACHE_VERSION = 1
 DEFAULT_INTRO_SKIP_SECONDS: dict[str, float] = {"ghazal": 30.0, "qawwali": 30.0, "rock": 20.0}
 #: The paper's number of random windows per song.
 DEFAULT_WINDOWS_PER_SONG = 5
+#: Only the first this many seconds of a song are decoded (bounds memory: 20 min is ~106 MB).
+MAX_DECODE_SECONDS = 20 * 60.0
 #: Bytes read at a time while hashing a file.
 HASH_CHUNK_BYTES = 1 << 20
 
@@ -223,6 +227,7 @@ def cache_key(
     """The cache key of one song's windows (hex SHA-256; see the module docstring)."""
     document = {
         "version": CACHE_VERSION,
+        "max_decode_seconds": MAX_DECODE_SECONDS,
         "content": content_sha256,
         "features": params.to_dict(),
         "windows_per_song": config.windows_per_song,
@@ -272,7 +277,7 @@ def _song_windows(
     augment = WaveAugmentConfig(**{k: tuple(v) if isinstance(v, list) else v for k, v in config_dict["augment"].items()})
     count = int(config_dict["windows_per_song"])
     rng = np.random.default_rng(seed)
-    song = load_audio(path, sample_rate=params.sample_rate)
+    song = load_audio(path, sample_rate=params.sample_rate, max_seconds=MAX_DECODE_SECONDS)
     window = params.window_samples
     starts = window_starts_for_song(
         song.size,
