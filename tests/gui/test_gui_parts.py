@@ -1,0 +1,154 @@
+"""The window's parts on their own: settings, the worker helper, the excepthook, the ring buffer, live scoring."""
+
+from __future__ import annotations
+
+import threading
+
+import numpy as np
+import pytest
+from PySide6.QtCore import QSettings, QThread
+
+from tests import audio_factory
+from urdu_genre_app.gui import settings as S
+
+pytestmark = pytest.mark.gui
+
+
+def test_settings_round_trip(tmp_path):
+    store = QSettings(str(tmp_path / "s.ini"), QSettings.Format.IniFormat)
+    settings = S.Settings(store)
+    assert settings.get(S.RECENT_FILES) == [] and settings.get(S.MODEL_PATH) == ""
+    settings.add_recent_file("/music/one.mp3")
+    settings.set(S.WINDOW_GEOMETRY, b"\x01\x02")
+    settings.sync()
+    again = S.Settings(QSettings(str(tmp_path / "s.ini"), QSettings.Format.IniFormat))
+    assert again.get(S.RECENT_FILES) == ["/music/one.mp3"]  # a one-item list stays a list
+    assert again.get(S.WINDOW_GEOMETRY) == b"\x01\x02"
+    for i in range(15):
+        again.add_recent_file(f"/music/{i}.mp3")
+    assert len(again.get(S.RECENT_FILES)) == S.MAX_RECENT_FILES
+    assert again.get(S.RECENT_FILES)[0] == "/music/14.mp3"
+
+
+def test_window_geometry_is_remembered(make_window, tiny_bundle_path, settings, qtbot):
+    window = make_window(tiny_bundle_path, wait_charts=False)
+    window.resize(780, 700)
+    window.close()
+    again = make_window(tiny_bundle_path, wait_charts=False)
+    assert (again.width(), again.height()) == (780, 700)
+
+
+def test_run_task_posts_result_and_error_to_the_gui_thread(qtbot):
+    from urdu_genre_app.gui.workers import run_task
+
+    gui_thread = QThread.currentThread()
+    outcomes, threads = [], []
+
+    def work(value, report):
+        threads.append(threading.current_thread())
+        report(value / 2)
+        if value < 0:
+            raise ValueError("negative")
+        return value * 2
+
+    def done(result, error):
+        outcomes.append((result, error, QThread.currentThread() is gui_thread))
+
+    progress = []
+    run_task(work, done, on_progress=lambda v: progress.append((v, QThread.currentThread() is gui_thread)), value=4)
+    run_task(work, done, on_progress=lambda v: None, value=-1)
+    qtbot.waitUntil(lambda: len(outcomes) == 2, timeout=5000)
+    outcomes.sort(key=lambda o: o[1] is not None)
+    assert outcomes[0] == (8, None, True)
+    assert outcomes[1][0] is None and isinstance(outcomes[1][1], ValueError) and outcomes[1][2]
+    assert progress == [(2.0, True)]
+    assert all(t is not threading.main_thread() for t in threads)
+
+
+def test_excepthook_logs_and_shows_one_dialog(qtbot, tmp_path):
+    from urdu_genre_app.gui.excepthook import ExceptionHandler, configure_file_logging
+
+    log_path = configure_file_logging(tmp_path)
+    handler = ExceptionHandler(log_path)
+    for i in range(5):
+        try:
+            raise RuntimeError(f"boom {i}")
+        except RuntimeError as error:
+            handler.handle(type(error), error, error.__traceback__)
+    qtbot.waitUntil(lambda: handler.dialog is not None, timeout=2000)
+    qtbot.wait(50)
+    assert handler.suppressed == 4
+    assert str(log_path) in handler.dialog.informativeText()
+    handler.dialog.close()
+    qtbot.waitUntil(lambda: handler.dialog is None)
+    try:
+        raise RuntimeError("right after")
+    except RuntimeError as error:
+        handler.handle(type(error), error, error.__traceback__)
+    qtbot.wait(50)
+    assert handler.dialog is None and handler.suppressed == 5  # quiet spell after a dialog
+    text = log_path.read_text()
+    assert "boom 0" in text and "Traceback" in text
+
+
+def test_ring_buffer_wraps_and_counts_overruns():
+    from urdu_genre_app.gui.audio import RingBuffer
+
+    ring = RingBuffer(1.0, 10)  # 10 samples
+    ring.write(np.arange(6))
+    assert ring.read_all().tolist() == list(range(6))
+    ring.write(np.arange(8))  # wraps around the end
+    assert ring.read_all().tolist() == list(range(8))
+    ring.write(np.arange(7))
+    ring.write(np.arange(7, 14))  # 14 > 10: the oldest 4 are dropped
+    assert ring.read_all().tolist() == list(range(4, 14))
+    assert ring.overruns == 1
+    assert ring.read_all().size == 0
+
+
+def test_display_spans_and_mfcc_pieces():
+    from urdu_genre_app.core.features import FeatureParams
+    from urdu_genre_app.core.results import WindowResult
+    from urdu_genre_app.gui.charts import display_spans, mfcc_pieces, span_at
+
+    params = FeatureParams()
+    windows = [WindowResult(i, s, s + 30.0, (0.5, 0.5)) for i, s in enumerate((0.0, 15.0, 20.0))]
+    spans = display_spans(windows)
+    assert spans == [(0.0, 15.0), (15.0, 20.0), (20.0, 50.0)]
+    assert span_at(spans, 16.0) == 1 and span_at(spans, 50.0) == 2 and span_at(spans, 51.0) is None
+    features = [np.full((params.frames_per_window, params.n_mfcc), i, np.float32) for i in range(3)]
+    pieces = mfcc_pieces(windows, features, params)
+    frame = params.hop_length / params.sample_rate
+    assert [p[0] for p in pieces] == [0.0, 15.0, 20.0]
+    assert pieces[0][1].shape[0] == int(np.ceil(15.0 / frame))
+    assert pieces[1][1].shape[0] == int(np.ceil(5.0 / frame))
+    assert pieces[2][1].shape[0] == params.frames_per_window
+    assert all((frames == i).all() for i, (_, frames) in enumerate(pieces))
+
+
+def test_live_windows_match_classifying_the_whole_recording(tiny_bundle_path, monkeypatch):
+    from urdu_genre_app.core.bundle import load_bundle
+    from urdu_genre_app.core.classifier import Classifier
+    from urdu_genre_app.gui import live as live_module
+    from urdu_genre_app.gui.live import LiveSession, run_live_job
+
+    monkeypatch.setattr(live_module, "FIRST_VERDICT_SECONDS", 1.0)  # the test model's windows are 3 s
+
+    classifier = Classifier(load_bundle(tiny_bundle_path))
+    signal = np.concatenate([audio_factory.make_sound(k, 3.2, seed=i) for i, k in enumerate(("Noise", "Tone", "Sweep"))])
+    live = LiveSession(classifier)
+    kinds = []
+    for start in range(0, signal.size, 4410):  # 0.2 s at a time, one job at most per step
+        live.append(signal[start : start + 4410])
+        job = live.next_job()
+        if job is not None:
+            kinds.append(job.kind)
+            live.accept(run_live_job(classifier, job))
+    assert kinds[0] == "provisional" and "windows" in kinds
+    whole = classifier.classify_signal(signal)
+    grid = [w for w in whole.windows if w.start_seconds in {x.start_seconds for x in live.windows}]
+    assert len(live.windows) >= len(whole.windows) - 1  # all but the end-aligned last window
+    for ours, theirs in zip(live.windows, grid):
+        assert (ours.index, ours.start_seconds) == (theirs.index, theirs.start_seconds)
+        assert ours.probabilities == pytest.approx(theirs.probabilities, abs=1e-5)
+    assert live.song_result().labels == classifier.labels
