@@ -103,13 +103,21 @@ class _BlitCanvas(FigureCanvasQTAgg):
 
 
 class _ChartWidget(QWidget):
-    """Common parts: a canvas, a cursor, click-to-seek."""
+    """Common parts: a canvas, a cursor, click-to-seek, margins fixed in pixels.
+
+    Axes are built once and only their artists change, and margins are set in
+    pixels on resize rather than by a layout engine at every draw: a redraw
+    costs a plain draw, which matters when bars arrive while a song decodes.
+    """
 
     seek_requested = Signal(float)
+    #: Margins around the plotting area in pixels: left, right, top, bottom. The
+    #: right one leaves room for the MFCC colour bar, so both time axes line up.
+    MARGINS = (62, 80, 30, 42)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.figure = Figure(figsize=(8, 3), dpi=100, layout="constrained")
+        self.figure = Figure(figsize=(8, 3), dpi=100)
         self.canvas = _BlitCanvas(self.figure)
         self.canvas.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
         self.canvas.setMinimumHeight(150)
@@ -117,9 +125,19 @@ class _ChartWidget(QWidget):
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.canvas)
         self.canvas.mpl_connect("button_press_event", self._on_click)
+        self.canvas.mpl_connect("resize_event", lambda _event: self._place_axes())
         self.cursor_seconds: float | None = None
         self.duration = 0.0
         self._cursor_lines: list = []
+
+    def _fractions(self) -> tuple[float, float, float, float]:
+        """Margins as figure fractions: left, right edge, top edge, bottom."""
+        width, height = max(self.figure.bbox.width, 1.0), max(self.figure.bbox.height, 1.0)
+        left, right, top, bottom = self.MARGINS
+        return left / width, 1 - right / width, 1 - top / height, bottom / height
+
+    def _place_axes(self) -> None:
+        """Position the axes for the current canvas size."""
 
     def _on_click(self, event) -> None:
         if event.button == 1 and event.inaxes is not None and event.xdata is not None:
@@ -164,7 +182,35 @@ class SegmentChartWidget(_ChartWidget):
         self.spans: list[tuple[float, float]] = []
         self.bar_groups: list[list[Rectangle]] = []
         self.highlighted: int | None = None
+        self._artists: list = []
+        self._legend_labels: list[str] | None = None
+        self.bars_axes, self.strip_axes = self.figure.subplots(
+            2, 1, sharex=True, gridspec_kw={"height_ratios": [6, 1], "hspace": 0.12}
+        )
+        axes, strip = self.bars_axes, self.strip_axes
+        axes.set_ylim(0, 1)
+        axes.set_ylabel("Probability")
+        axes.set_yticks([0, 0.5, 1.0])
+        axes.tick_params(labelbottom=False)
+        axes.set_title("Genre probabilities per segment", loc="left", fontsize=10)
+        self._empty_text = axes.text(0.5, 0.5, "Open or drop a song, or record, to see its segments",
+                                     transform=axes.transAxes, ha="center", va="center", color="#777777")
+        strip.set_ylim(0, 1)
+        strip.set_yticks([])
+        strip.set_ylabel("Top", rotation=0, ha="right", va="center", fontsize=9)
+        strip.set_xlabel("Time (s)")
+        self._highlight = Rectangle((0, 0), 0, 1, fill=False, edgecolor=_CURSOR_COLOUR, linewidth=2.0,
+                                    animated=True, visible=False)
+        axes.add_patch(self._highlight)
+        self.canvas.animated.append(self._highlight)
+        self._make_cursor(axes)
+        self._make_cursor(strip)
+        self._place_axes()
         self.redraw()
+
+    def _place_axes(self) -> None:
+        left, right, top, bottom = self._fractions()
+        self.figure.subplots_adjust(left=left, right=right, top=top, bottom=bottom)
 
     @property
     def bar_count(self) -> int:
@@ -183,57 +229,50 @@ class SegmentChartWidget(_ChartWidget):
         self.set_result(self.labels, [], 0.0)
 
     def redraw(self) -> None:
-        """Rebuild the figure from the current windows."""
-        figure = self.figure
-        figure.clear()
-        self._cursor_lines.clear()
-        self.canvas.animated.clear()
-        self.bar_groups = []
-        bars_axes, strip_axes = figure.subplots(
-            2, 1, sharex=True, gridspec_kw={"height_ratios": [6, 1]}
-        )
+        """Replace the bars with the current windows and draw."""
+        axes, strip = self.bars_axes, self.strip_axes
+        for artist in self._artists:
+            artist.remove()
+        self._artists = []
         self.spans = display_spans(self.windows)
-        for window, (start, end) in zip(self.windows, self.spans):
-            width = max(end - start, 1e-3)
-            group = []
-            if window.silent or not window.probabilities:
-                group.append(bars_axes.bar(start, 1.0, width, align="edge", color=SILENCE_COLOUR,
-                                           alpha=0.45, edgecolor="white", linewidth=0.6)[0])
-                colour = SILENCE_COLOUR
-            else:
-                bottom = 0.0
-                for k, p in enumerate(window.probabilities):
-                    group.append(bars_axes.bar(start, p, width, bottom=bottom, align="edge", color=genre_colour(k),
-                                               edgecolor="white", linewidth=0.6)[0])
-                    bottom += p
-                colour = genre_colour(window.top_index() or 0)
-            strip_axes.broken_barh([(start, width)], (0, 1), facecolors=colour, edgecolor="white", linewidth=0.6)
-            self.bar_groups.append(group)
+        groups: list[list[Rectangle]] = [[] for _ in self.windows]
+        starts = np.array([start for start, _end in self.spans], dtype=float)
+        widths = np.array([max(end - start, 1e-3) for start, end in self.spans], dtype=float)
+        scored = [i for i, w in enumerate(self.windows) if w.probabilities and not w.silent]
+        silent = [i for i, w in enumerate(self.windows) if i not in set(scored)]
+        style = {"align": "edge", "edgecolor": "white", "linewidth": 0.6}
+        if scored:
+            probabilities = np.array([self.windows[i].probabilities for i in scored], dtype=float)
+            bottoms = np.zeros(len(scored))
+            for k in range(probabilities.shape[1]):
+                container = axes.bar(starts[scored], probabilities[:, k], widths[scored], bottom=bottoms,
+                                     color=genre_colour(k), **style)
+                bottoms += probabilities[:, k]
+                self._artists.append(container)
+                for i, patch in zip(scored, container.patches):
+                    groups[i].append(patch)
+        if silent:
+            container = axes.bar(starts[silent], np.ones(len(silent)), widths[silent], color=SILENCE_COLOUR,
+                                 alpha=0.45, **style)
+            self._artists.append(container)
+            for i, patch in zip(silent, container.patches):
+                groups[i].append(patch)
+        if self.windows:
+            colours = [genre_colour(w.top_index()) if i in set(scored) else SILENCE_COLOUR
+                       for i, w in enumerate(self.windows)]
+            self._artists.append(strip.broken_barh(list(zip(starts, widths)), (0, 1), facecolors=colours,
+                                                   edgecolor="white", linewidth=0.6))
+        self.bar_groups = groups
+        self._empty_text.set_visible(not self.windows)
+        if self.labels != self._legend_labels:
+            self._legend_labels = list(self.labels)
+            handles = [Patch(color=genre_colour(k), label=label) for k, label in enumerate(self.labels)]
+            handles.append(Patch(color=SILENCE_COLOUR, label="silence"))
+            axes.legend(handles=handles, loc="lower right", bbox_to_anchor=(1.0, 1.0), ncol=len(handles),
+                        frameon=False, fontsize=8, handlelength=1.2, columnspacing=1.0, borderaxespad=0.2)
         end = max(self.duration, self.spans[-1][1] if self.spans else 0.0, 1.0)
-        bars_axes.set_xlim(0, end)
-        bars_axes.set_ylim(0, 1)
-        bars_axes.set_ylabel("Probability")
-        bars_axes.set_yticks([0, 0.5, 1.0])
-        bars_axes.tick_params(labelbottom=False)
-        bars_axes.set_title("Genre probabilities per segment", loc="left", fontsize=10)
-        handles = [Patch(color=genre_colour(k), label=label) for k, label in enumerate(self.labels)]
-        handles.append(Patch(color=SILENCE_COLOUR, label="silence"))
-        bars_axes.legend(handles=handles, loc="lower right", bbox_to_anchor=(1.0, 1.0), ncol=len(handles),
-                         frameon=False, fontsize=8, handlelength=1.2, columnspacing=1.0, borderaxespad=0.2)
-        if not self.windows:
-            bars_axes.text(0.5, 0.5, "Open or drop a song, or record, to see its segments",
-                           transform=bars_axes.transAxes, ha="center", va="center", color="#777777")
-        strip_axes.set_ylim(0, 1)
-        strip_axes.set_yticks([])
-        strip_axes.set_ylabel("Top", rotation=0, ha="right", va="center", fontsize=9)
-        strip_axes.set_xlabel("Time (s)")
-        self._highlight = Rectangle((0, 0), 0, 1, fill=False, edgecolor=_CURSOR_COLOUR, linewidth=2.0,
-                                    animated=True, visible=False)
-        bars_axes.add_patch(self._highlight)
-        self.canvas.animated.append(self._highlight)
-        self._make_cursor(bars_axes)
-        self._make_cursor(strip_axes)
-        self.set_cursor(self.cursor_seconds)
+        axes.set_xlim(0, end)
+        self._update_animated()
         self.canvas.draw()
         self.bars_drawn.emit(self.bar_count)
 
@@ -251,11 +290,39 @@ class SegmentChartWidget(_ChartWidget):
 class MfccWidget(_ChartWidget):
     """The MFCC image the model saw: time (s) on x, coefficient on y, with a colour bar."""
 
+    MARGINS = (62, 80, 24, 42)
+    #: Colour bar width and its gap to the image, in pixels.
+    COLORBAR_PIXELS = (14, 10)
+
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.pieces: list[tuple[float, np.ndarray]] = []
         self.params = FeatureParams()
+        self._images: list = []
+        self.axes = self.figure.add_axes((0.1, 0.1, 0.8, 0.8))
+        self.colorbar_axes = self.figure.add_axes((0.92, 0.1, 0.02, 0.8))
+        self.norm = Normalize(vmin=-1.0, vmax=1.0)
+        from matplotlib.cm import ScalarMappable
+
+        self._mappable = ScalarMappable(norm=self.norm, cmap=MFCC_CMAP)
+        self.colorbar = self.figure.colorbar(self._mappable, cax=self.colorbar_axes)
+        self.colorbar.set_label("MFCC value", fontsize=9)
+        axes = self.axes
+        axes.set_xlabel("Time (s)")
+        axes.set_ylabel("MFCC coefficient")
+        axes.set_title("MFCC image (the model's input; colours scaled to coefficients 1 and up)", loc="left", fontsize=10)
+        self._empty_text = axes.text(0.5, 0.5, "The MFCC image the model sees appears here",
+                                     transform=axes.transAxes, ha="center", va="center", color="#777777")
+        self._make_cursor(axes)
+        self._place_axes()
         self.redraw()
+
+    def _place_axes(self) -> None:
+        left, right, top, bottom = self._fractions()
+        width = max(self.figure.bbox.width, 1.0)
+        bar, gap = self.COLORBAR_PIXELS
+        self.axes.set_position((left, bottom, right - left, top - bottom))
+        self.colorbar_axes.set_position((right + gap / width, bottom, bar / width, top - bottom))
 
     def set_features(
         self, windows: Sequence[WindowResult], features: Sequence[np.ndarray], params: FeatureParams, duration: float
@@ -279,12 +346,11 @@ class MfccWidget(_ChartWidget):
         return np.concatenate([frames for _start, frames in self.pieces])
 
     def redraw(self) -> None:
-        """Rebuild the figure from the current pieces."""
-        figure = self.figure
-        figure.clear()
-        self._cursor_lines.clear()
-        self.canvas.animated.clear()
-        axes = figure.subplots()
+        """Replace the image pieces and draw."""
+        axes = self.axes
+        for image in self._images:
+            image.remove()
+        self._images = []
         frame_seconds = self.params.hop_length / self.params.sample_rate
         n_mfcc = self.params.n_mfcc
         end = self.duration
@@ -293,25 +359,18 @@ class MfccWidget(_ChartWidget):
             # Coefficient 0 (overall loudness) spans hundreds of units where the
             # others span tens; scaling to the others keeps their detail visible.
             shown = values[:, 1:] if values.shape[1] > 1 else values
-            low, high = np.percentile(shown, MFCC_COLOUR_PERCENTILES)
-            norm = Normalize(vmin=float(low), vmax=float(high if high > low else low + 1.0))
-            image = None
+            low, high = (float(v) for v in np.percentile(shown, MFCC_COLOUR_PERCENTILES))
+            self.norm.vmin, self.norm.vmax = low, (high if high > low else low + 1.0)
             for start, frames in self.pieces:
                 left = start - frame_seconds / 2
                 right = left + frames.shape[0] * frame_seconds
-                image = axes.imshow(frames.T, origin="lower", aspect="auto", cmap=MFCC_CMAP, norm=norm,
-                                    extent=(left, right, -0.5, n_mfcc - 0.5), interpolation="nearest")
+                self._images.append(axes.imshow(frames.T, origin="lower", aspect="auto", cmap=MFCC_CMAP,
+                                                norm=self.norm, extent=(left, right, -0.5, n_mfcc - 0.5),
+                                                interpolation="nearest"))
                 end = max(end, right)
-            colorbar = figure.colorbar(image, ax=axes, pad=0.01, fraction=0.04)
-            colorbar.set_label("MFCC value (coefficient 0 clipped)", fontsize=9)
-        else:
-            axes.text(0.5, 0.5, "The MFCC image the model sees appears here",
-                      transform=axes.transAxes, ha="center", va="center", color="#777777")
+            self._mappable.changed()
+        self._empty_text.set_visible(not self.pieces)
+        self.colorbar_axes.set_visible(bool(self.pieces))
         axes.set_xlim(0, max(end, 1.0))
         axes.set_ylim(-0.5, n_mfcc - 0.5)
-        axes.set_xlabel("Time (s)")
-        axes.set_ylabel("MFCC coefficient")
-        axes.set_title("MFCC image (the model's input)", loc="left", fontsize=10)
-        self._make_cursor(axes)
-        self.set_cursor(self.cursor_seconds)
         self.canvas.draw()

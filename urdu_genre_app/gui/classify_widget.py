@@ -55,6 +55,8 @@ log = logging.getLogger(__name__)
 CURSOR_INTERVAL_MS = 30
 #: Chart redraws are coalesced to at most one per this many milliseconds.
 REDRAW_INTERVAL_MS = 80
+#: Delay before the previous song's charts are cleared when the new one has no bar yet (ms).
+CLEAR_AFTER_MS = 250
 #: File-dialog filters for export, and what each writes.
 EXPORT_FILTERS = {
     "Results, one row per song (*.csv)": "csv",
@@ -317,7 +319,7 @@ class ClassifyWidget(QWidget):
             else:
                 self._show_no_model()
             return
-        self._begin(path)
+        self._begin(path, redraw=False)
         self.analysing = True
         generation = self.generation
         run_task(
@@ -329,10 +331,14 @@ class ClassifyWidget(QWidget):
             path=path,
             token=self.token,
         )
+        # Clearing the charts costs a redraw; if the first bar comes quickly it
+        # replaces the old song anyway, so only clear if it is slow to come.
+        self._set_cursor(None)
+        QTimer.singleShot(CLEAR_AFTER_MS, partial(self._clear_if_still_empty, generation))
         self.status_message.emit(f"Classifying {Path(path).name}…")
         self._update_controls()
 
-    def _begin(self, source: str) -> None:
+    def _begin(self, source: str, redraw: bool = True) -> None:
         """Cancel whatever runs, forget the previous song and show an empty view for ``source``."""
         self.token.cancel()
         self.token = CancelToken()
@@ -350,8 +356,14 @@ class ClassifyWidget(QWidget):
         self.progress.setRange(0, 100)
         self.progress.setValue(0)
         self.progress.setFormat("Decoding…")
-        self._redraw_charts()
+        if redraw:
+            self._redraw_charts()
         self.result_changed.emit()
+
+    def _clear_if_still_empty(self, generation: int) -> None:
+        """Clear the previous song's charts if the new one has no bar yet."""
+        if generation == self.generation and not self.windows and not self._closing:
+            self._redraw_charts()
 
     def _show_no_model(self) -> None:
         text = "No model is installed, so nothing can be classified. Load a model bundle with File ▸ Load model…"
@@ -380,7 +392,8 @@ class ClassifyWidget(QWidget):
                              windows=list(self.windows), model_name="")
         self.verdict.show_result(interim, heading=f"Analysing… verdict so far ({len(self.windows)} segments)")
         if first:
-            self._redraw_charts()
+            self._redraw_charts(mfcc=False)  # the first bar at once; its MFCC image a moment later
+            self._redraw_timer.start()
             if self.source != "recording" and (self._player is None or not self._player.has_audio):
                 run_task(_decode_for_playback, partial(self._on_playback_audio, generation), path=self.source)
         elif not self._redraw_timer.isActive():
@@ -420,8 +433,8 @@ class ClassifyWidget(QWidget):
         self._update_controls()
 
     @Slot()
-    def _redraw_charts(self) -> None:
-        """Draw the windows known so far."""
+    def _redraw_charts(self, mfcc: bool = True) -> None:
+        """Draw the windows known so far (the segment chart, and the MFCC image unless told not to)."""
         if self.segment_chart is None or self.mfcc_view is None:
             return
         labels = self.classifier.labels if self.classifier is not None else self.segment_chart.labels
@@ -429,6 +442,8 @@ class ClassifyWidget(QWidget):
         if self._player is not None and self._player.has_audio:
             duration = max(duration, self._player.duration)
         self.segment_chart.set_result(labels, self.windows, duration)
+        if not mfcc:
+            return
         if self.classifier is not None and self.features:
             self.mfcc_view.set_features(self.windows[: len(self.features)], self.features,
                                         self.classifier.bundle.feature_params, duration)
