@@ -152,3 +152,23 @@ def test_live_windows_match_classifying_the_whole_recording(tiny_bundle_path, mo
         assert (ours.index, ours.start_seconds) == (theirs.index, theirs.start_seconds)
         assert ours.probabilities == pytest.approx(theirs.probabilities, abs=1e-5)
     assert live.song_result().labels == classifier.labels
+
+
+def test_emitting_from_python_keeps_true_alive():
+    """PySide6 6.12's emit() drops a reference to True on Python 3.11; the helper gives it back."""
+    import sys
+
+    from PySide6.QtCore import QObject, Signal
+
+    from urdu_genre_app.gui.qtcompat import emit
+
+    class Source(QObject):
+        changed = Signal(object)
+
+    source, seen = Source(), []
+    source.changed.connect(seen.append)
+    before = sys.getrefcount(True)
+    for i in range(5000):
+        emit(source.changed, i)
+    assert len(seen) == 5000
+    assert abs(sys.getrefcount(True) - before) < 50

@@ -24,6 +24,7 @@ from PySide6.QtCore import QObject, QTimer, Signal, Slot
 
 from urdu_genre_app.core.errors import UrduGenreError
 from urdu_genre_app.core.features import SAMPLE_RATE
+from urdu_genre_app.gui.qtcompat import emit
 from urdu_genre_app.gui.workers import run_task, serial_pool
 
 log = logging.getLogger(__name__)
@@ -242,12 +243,12 @@ class Player(QObject):
             self._stream.start()
         except UrduGenreError as failure:
             self._close_stream()
-            self.error.emit(str(failure))
+            emit(self.error, str(failure))
             return
         except Exception as failure:  # PortAudioError: device busy, refused, gone
             self._close_stream()
             log.warning("cannot start playback", exc_info=True)
-            self.error.emit(f"Cannot play: the audio output refused to start ({failure})")
+            emit(self.error, f"Cannot play: the audio output refused to start ({failure})")
             return
         self._set_state(self.PLAYING)
 
@@ -314,7 +315,7 @@ class Player(QObject):
 
     def _set_state(self, state: str) -> None:
         self.state = state
-        self.state_changed.emit(state)
+        emit(self.state_changed, state)
 
 
 class Recorder(QObject):
@@ -441,7 +442,7 @@ class Recorder(QObject):
             self._pending.append(samples)
             self._pending_samples += samples.size
             peak = float(np.max(np.abs(samples)))
-            self.level.emit(20.0 * np.log10(max(peak, 1e-6)))
+            emit(self.level, 20.0 * np.log10(max(peak, 1e-6)))
         if self._pending and (final or self._pending_samples >= WRITE_EVERY_SECONDS * self.sample_rate):
             block = np.concatenate(self._pending)
             self._pending, self._pending_samples = [], 0
@@ -452,7 +453,7 @@ class Recorder(QObject):
             else:
                 resampled = samples
             if resampled.size:
-                self.audio.emit(resampled)
+                emit(self.audio, resampled)
 
     # -- writer thread (one at a time, in order) ----------------------------
     def _open_file(self, path: Path, rate: int) -> None:
@@ -479,7 +480,7 @@ class Recorder(QObject):
         """Stop recording if the disk refused a write."""
         if error is not None:
             log.error("writing the recording failed: %s", error)
-            self.failed.emit(f"Cannot write the recording to {self.path}: {error}")
+            emit(self.failed, f"Cannot write the recording to {self.path}: {error}")
             if self.is_recording:
                 self.stop()
 
@@ -488,7 +489,7 @@ class Recorder(QObject):
         if error is not None:
             self._on_writer_done(None, error)
         elif path:
-            self.finished.emit(path)
+            emit(self.finished, path)
 
 
 def _update_wav_header(handle: Any) -> None:

@@ -39,6 +39,7 @@ from PySide6.QtWidgets import (
 )
 
 from urdu_genre_app.gui import settings as S
+from urdu_genre_app.gui.qtcompat import emit
 from urdu_genre_app.gui.widgets import BannerWidget, LevelMeterWidget, VerdictWidget, show_message_box
 from urdu_genre_app.gui.workers import CancelToken, run_task, serial_pool
 
@@ -306,8 +307,8 @@ class ClassifyWidget(QWidget):
     def open_file(self, path: str) -> None:
         """Classify ``path``, showing each segment as it is scored."""
         path = os.fspath(path)
-        self.file_opened.emit(path)
-        self.folder_used.emit(str(Path(path).parent))
+        emit(self.file_opened, path)
+        emit(self.folder_used, str(Path(path).parent))
         if self.recorder_is_active():
             self.stop_recording(classify=False)
         if self.classifier is None:
@@ -315,7 +316,7 @@ class ClassifyWidget(QWidget):
                 self.pending_path = path
                 self._begin(path)
                 self.verdict.show_waiting("Verdict", "Waiting for the model to load…")
-                self.status_message.emit(f"{Path(path).name} will be classified once the model is loaded")
+                emit(self.status_message, f"{Path(path).name} will be classified once the model is loaded")
             else:
                 self._show_no_model()
             return
@@ -335,7 +336,7 @@ class ClassifyWidget(QWidget):
         # replaces the old song anyway, so only clear if it is slow to come.
         self._set_cursor(None)
         QTimer.singleShot(CLEAR_AFTER_MS, partial(self._clear_if_still_empty, generation))
-        self.status_message.emit(f"Classifying {Path(path).name}…")
+        emit(self.status_message, f"Classifying {Path(path).name}…")
         self._update_controls()
 
     def _begin(self, source: str, redraw: bool = True) -> None:
@@ -349,6 +350,8 @@ class ClassifyWidget(QWidget):
         self.banner.dismiss()
         if self._player is not None:
             self._player.set_audio(None)
+        self.seek_slider.setRange(0, 0)
+        self.time_label.setText("0:00 / 0:00")
         self.file_label.setText(Path(source).name if source != "recording" else "Recording")
         self.file_label.setToolTip(source)
         labels = self.classifier.labels if self.classifier is not None else None
@@ -358,7 +361,7 @@ class ClassifyWidget(QWidget):
         self.progress.setFormat("Decoding…")
         if redraw:
             self._redraw_charts()
-        self.result_changed.emit()
+        emit(self.result_changed)
 
     def _clear_if_still_empty(self, generation: int) -> None:
         """Clear the previous song's charts if the new one has no bar yet."""
@@ -370,7 +373,7 @@ class ClassifyWidget(QWidget):
         if self.model_state == "error":
             text = "The model could not be loaded (see above), so nothing can be classified. Load another with File ▸ Load model…"
         self.banner.show_message("warning", text)
-        self.status_message.emit("No model loaded")
+        emit(self.status_message, "No model loaded")
 
     # ------------------------------------------------------------------ analysis
     def _on_window_scored(self, generation: int, report: WindowReport) -> None:
@@ -415,8 +418,8 @@ class ClassifyWidget(QWidget):
             self.progress.setFormat("Failed")
             self.verdict.show_waiting("Verdict", "Cannot classify this file")
             self.banner.show_message("error", f"Cannot classify {message}")
-            self.status_message.emit(f"Cannot classify: {message}")
-            self.analysis_failed.emit(message)
+            emit(self.status_message, f"Cannot classify: {message}")
+            emit(self.analysis_failed, message)
             self._update_controls()
             return
         self.result = result
@@ -427,9 +430,9 @@ class ClassifyWidget(QWidget):
         self.verdict.show_result(result, heading=heading)
         self._redraw_timer.stop()
         self._redraw_charts()
-        self.status_message.emit(f"{Path(result.path).name}: {result.verdict_text()}")
-        self.result_changed.emit()
-        self.analysis_finished.emit(result)
+        emit(self.status_message, f"{Path(result.path).name}: {result.verdict_text()}")
+        emit(self.result_changed)
+        emit(self.analysis_finished, result)
         self._update_controls()
 
     @Slot()
@@ -480,7 +483,7 @@ class ClassifyWidget(QWidget):
     def toggle_playback(self) -> None:
         """Play or pause the current song."""
         if self._player is None or not self._player.has_audio:
-            self.status_message.emit("Nothing to play yet")
+            emit(self.status_message, "Nothing to play yet")
             return
         self._player.toggle()
 
@@ -523,7 +526,7 @@ class ClassifyWidget(QWidget):
     def _on_player_error(self, message: str) -> None:
         """Say why playback failed."""
         self.banner.show_message("error", message)
-        self.status_message.emit(message)
+        emit(self.status_message, message)
 
     @Slot()
     def _on_cursor_tick(self) -> None:
@@ -634,7 +637,7 @@ class ClassifyWidget(QWidget):
             message = (f"No input device found{reason}. Connect a microphone or line input, "
                        "then press the refresh button next to the device menu.")
             self.banner.show_message("error", message)
-            self.status_message.emit("No input device")
+            emit(self.status_message, "No input device")
             return
         self._begin("recording")
         try:
@@ -643,7 +646,7 @@ class ClassifyWidget(QWidget):
         except (AudioDeviceError, OSError) as error:
             self.banner.show_message("error", str(error))
             self.verdict.show_waiting("Verdict", "Recording failed")
-            self.status_message.emit(str(error))
+            emit(self.status_message, str(error))
             return
         from urdu_genre_app.gui.live import FIRST_VERDICT_SECONDS, LiveSession
 
@@ -653,12 +656,13 @@ class ClassifyWidget(QWidget):
         self.verdict.show_waiting(
             "Recording…", f"Listening — a first, provisional verdict after {FIRST_VERDICT_SECONDS:g} s",
             self.classifier.labels)
-        self.progress.setRange(0, 0)
-        self.progress.setFormat("Recording")
+        self.progress.setRange(0, 100)
+        self.progress.setValue(0)
+        self.progress.setFormat("● Recording 0:00")
         self.save_recording_button.setEnabled(False)
         self.record_button.setText("■ Stop recording")
-        self.status_message.emit(f"Recording from {device.name} into {path}")
-        self.recording_changed.emit(True)
+        emit(self.status_message, f"Recording from {device.name} into {path}")
+        emit(self.recording_changed, True)
         self._update_controls()
 
     def stop_recording(self, classify: bool = True) -> None:
@@ -666,8 +670,9 @@ class ClassifyWidget(QWidget):
         if not self.recorder_is_active():
             return
         self.recorder.stop()  # drains the last audio into self.live synchronously
+        self.level_meter.reset()
         self.record_button.setText("● Record")
-        self.recording_changed.emit(False)
+        emit(self.recording_changed, False)
         live, self.live = self.live, None
         self.progress.setRange(0, 100)
         if live is None or not classify or self.classifier is None:
@@ -710,6 +715,8 @@ class ClassifyWidget(QWidget):
             return
         self.live.append(samples)
         self.record_time_label.setText(clock(self.live.seconds))
+        scored = f", {len(self.live.windows)} segments scored" if self.live.windows else ""
+        self.progress.setFormat(f"● Recording {clock(self.live.seconds)}{scored}")
         self._start_live_job()
 
     def _start_live_job(self) -> None:
@@ -751,13 +758,13 @@ class ClassifyWidget(QWidget):
     def _on_recording_failed(self, message: str) -> None:
         """Say why recording stopped."""
         self.banner.show_message("error", message)
-        self.status_message.emit(message)
+        emit(self.status_message, message)
 
     def _on_recording_finished(self, path: str) -> None:
         """The recording file is complete."""
         self.recording_path = path
         self.save_recording_button.setEnabled(True)
-        self.status_message.emit(f"Recording saved to {path} — use “Save recording…” to keep a copy elsewhere")
+        emit(self.status_message, f"Recording saved to {path} — use “Save recording…” to keep a copy elsewhere")
 
     def choose_recording_destination(self) -> None:
         """Ask where to save the recording (WAV or FLAC) and copy it there."""
@@ -774,14 +781,14 @@ class ClassifyWidget(QWidget):
         """Copy the recording to ``path`` (off the GUI thread)."""
         from urdu_genre_app.gui.files import save_recording_as
 
-        self.folder_used.emit(str(Path(path).parent))
+        emit(self.folder_used, str(Path(path).parent))
         run_task(save_recording_as, partial(self._on_saved, "Recording"), source=self.recording_path, destination=path)
 
     # ------------------------------------------------------------------ export
     def export(self) -> None:
         """Ask for a file and export the results (CSV/JSON) or the MFCC image (PNG)."""
         if self.result is None:
-            self.status_message.emit("Nothing to export yet")
+            emit(self.status_message, "Nothing to export yet")
             return
         stem = Path(self.source).stem if self.source != "recording" else "recording"
         start = str(Path(self.settings.get(S.LAST_FOLDER) or Path.home()) / f"{stem}-genre.csv")
@@ -802,7 +809,7 @@ class ClassifyWidget(QWidget):
             payload = self.mfcc_view.png_bytes()
         else:
             payload = self.result
-        self.folder_used.emit(str(Path(path).parent))
+        emit(self.folder_used, str(Path(path).parent))
         run_task(_write_export, partial(self._on_saved, "Export"), path=path, kind=kind, payload=payload)
 
     def _on_saved(self, what: str, path: str | None, error: BaseException | None) -> None:
@@ -810,11 +817,11 @@ class ClassifyWidget(QWidget):
         if error is not None:
             message = f"{what} failed: {error}"
             self.banner.show_message("error", message)
-            self.status_message.emit(message)
+            emit(self.status_message, message)
             if not self._closing:
                 show_message_box(self, QMessageBox.Icon.Warning, f"{what} failed", str(error))
         else:
-            self.status_message.emit(f"{what} written to {path}")
+            emit(self.status_message, f"{what} written to {path}")
 
     # ------------------------------------------------------------------ state
     def _update_controls(self) -> None:

@@ -19,6 +19,8 @@ from types import TracebackType
 from PySide6.QtCore import QObject, Qt, Signal, Slot
 from PySide6.QtWidgets import QApplication, QMessageBox
 
+from urdu_genre_app.gui.qtcompat import emit
+
 log = logging.getLogger(__name__)
 
 LOG_FILE_NAME = "urdu-genre-app.log"
@@ -81,7 +83,7 @@ class ExceptionHandler(QObject):
             QApplication.quit()
             return
         log.critical("unhandled exception:\n%s", "".join(traceback.format_exception(kind, value, tb)))
-        self._raised.emit(f"{kind.__name__}: {value}")
+        emit(self._raised, f"{kind.__name__}: {value}")
 
     @Slot(str)
     def _show_dialog(self, summary: str) -> None:

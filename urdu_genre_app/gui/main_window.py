@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
 
 from urdu_genre_app.gui import settings as S
 from urdu_genre_app.gui.classify_widget import ClassifyWidget
+from urdu_genre_app.gui.qtcompat import emit
 from urdu_genre_app.gui.widgets import show_message_box
 from urdu_genre_app.gui.workers import run_task
 
@@ -246,7 +247,7 @@ class MainWindow(QMainWindow):
         self.model_details_button.setEnabled(False)
         self.classify_widget.set_classifier(None, "none")
         self.statusBar().showMessage("No model installed")
-        self.model_changed.emit()
+        emit(self.model_changed)
 
     def _on_model_loaded(self, path: str, remember: bool, classifier: Classifier | None,
                          error: BaseException | None) -> None:
@@ -268,7 +269,7 @@ class MainWindow(QMainWindow):
             self.statusBar().showMessage(f"Cannot load the model: {message}")
             if remember or had_model:
                 show_message_box(self, QMessageBox.Icon.Warning, "Cannot load the model", message)
-            self.model_changed.emit()
+            emit(self.model_changed)
             return
         self.classifier = classifier
         self.bundle = classifier.bundle
@@ -283,7 +284,7 @@ class MainWindow(QMainWindow):
             self.classify_widget.banner.dismiss()
         self.classify_widget.set_classifier(classifier)
         self.statusBar().showMessage(f"Model ready: {self.bundle.describe()}", 8000)
-        self.model_changed.emit()
+        emit(self.model_changed)
 
     def choose_model(self) -> None:
         """Ask for a model bundle and load it."""

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import time
+
 from PySide6.QtCore import QRectF, QSize, Qt, Signal
 from PySide6.QtGui import QColor, QFont, QPainter
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QMessageBox, QSizePolicy, QToolButton, QVBoxLayout, QWidget
 
 from urdu_genre_app.gui.palette import genre_colour
+from urdu_genre_app.gui.qtcompat import emit
 
 _BANNER_STYLES = {
     "error": ("#fdecea", "#a4262c", "#611a15"),
@@ -69,7 +72,7 @@ class BannerWidget(QWidget):
         self.kind = ""
         self.label.clear()
         self.hide()
-        self.closed.emit()
+        emit(self.closed)
 
 
 class ProbabilityBarsWidget(QWidget):
@@ -182,20 +185,34 @@ class VerdictWidget(QWidget):
 
 
 class LevelMeterWidget(QWidget):
-    """A horizontal peak meter from -60 to 0 dBFS (green, amber above -12, red above -3)."""
+    """A horizontal peak meter from -60 to 0 dBFS (green, amber above -12, red above -3).
+
+    Peaks rise at once and fall back at :attr:`FALL_DB_PER_SECOND`, as a
+    hardware peak meter does, so short sounds stay visible.
+    """
 
     FLOOR_DB = -60.0
+    FALL_DB_PER_SECOND = 24.0
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.level_db = self.FLOOR_DB
+        self._updated = time.monotonic()
         self.setMinimumSize(120, 14)
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
         self.setToolTip("Input level (peak, dBFS)")
 
     def set_level(self, level_db: float) -> None:
         """Show a new peak level in dBFS."""
-        self.level_db = max(self.FLOOR_DB, min(0.0, level_db))
+        now = time.monotonic()
+        fallen = self.level_db - self.FALL_DB_PER_SECOND * (now - self._updated)
+        self._updated = now
+        self.level_db = max(self.FLOOR_DB, min(0.0, max(level_db, fallen)))
+        self.update()
+
+    def reset(self) -> None:
+        """Show silence."""
+        self.level_db = self.FLOOR_DB
         self.update()
 
     def sizeHint(self) -> QSize:

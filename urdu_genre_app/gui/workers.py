@@ -18,6 +18,8 @@ from typing import Any
 
 from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal, Slot
 
+from urdu_genre_app.gui.qtcompat import emit
+
 log = logging.getLogger(__name__)
 
 DoneCallback = Callable[[Any, BaseException | None], None]
@@ -90,7 +92,7 @@ class _Task(QRunnable):
             if not _is_expected(failure):
                 log.error("task %s failed", getattr(self._func, "__name__", self._func), exc_info=failure)
         try:
-            self._relay.finished.emit(result, error)
+            emit(self._relay.finished, result, error)
         except RuntimeError:  # the owner (and its relay) was deleted meanwhile: nobody to tell
             log.debug("result of %s dropped: its receiver is gone", getattr(self._func, "__name__", self._func))
 
@@ -135,7 +137,7 @@ def run_task(
     _live_relays.add(relay)
     relay.destroyed.connect(lambda *_: _live_relays.discard(relay))
     if on_progress is not None:
-        kwargs["report"] = relay.progressed.emit
+        kwargs["report"] = functools.partial(emit, relay.progressed)
     (pool or QThreadPool.globalInstance()).start(_Task(func, relay, kwargs))
 
 

@@ -1,0 +1,160 @@
+"""Screenshots of the real window in three states, for the docs and for looking at it as a user would.
+
+Run (a virtual display gives the real xcb look; offscreen works too):
+
+    xvfb-run -a -s "-screen 0 1400x900x24" .venv/bin/python -m tests.gui.make_screenshots [--model BUNDLE] [--out DIR]
+
+Writes ``classify.png`` (an analysed song), ``recording.png`` (a recording in
+progress, fed by the lowest-layer fake input stream that plays a known clip
+in real time) and ``error.png`` (an undecodable file dropped on the window).
+Without ``--model`` the bundled model is used when it exists, else the small
+test model is trained once (needs TensorFlow).
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import sys
+import tempfile
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT))
+
+log = logging.getLogger("make_screenshots")
+SIZE = (1280, 860)
+
+
+def demo_song(path: Path, bundled: bool) -> Path:
+    """A song with distinct parts and a silent stretch (so grey segments show)."""
+    from tests import audio_factory
+
+    parts = []
+    if bundled:
+        try:
+            from training.synth.song import generate_song  # type: ignore[attr-defined]
+
+            for i, genre in enumerate(("Ghazal", "Rock")):
+                parts.append(np.asarray(generate_song(genre, i, duration_seconds=45.0), dtype=np.float32))
+        except Exception:  # the generator's API moved: fall back to the test sounds
+            parts = []
+    if not parts:
+        seconds = 45.0 if bundled else 6.0
+        parts = [audio_factory.make_sound(kind, seconds, seed=i) for i, kind in enumerate(("Tone", "Noise"))]
+        parts.append(np.zeros(int(4 * seconds / 6 * audio_factory.SR), dtype=np.float32))
+        parts += [audio_factory.make_sound(kind, seconds, seed=i + 5) for i, kind in enumerate(("Clicks", "Sweep"))]
+    return audio_factory.write_audio(path, np.concatenate(parts))
+
+
+def save(widget, path: Path) -> None:
+    """Grab the window into a small PNG."""
+    widget.grab().save(str(path), "PNG")
+    log.info("wrote %s (%d KB)", path, path.stat().st_size // 1024)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--model", help="model bundle (default: the bundled one, else the test model)")
+    parser.add_argument("--out", default=str(ROOT / "docs" / "screenshots"), help="folder for the PNGs")
+    args = parser.parse_args()
+    logging.basicConfig(level=logging.INFO, format="%(message)s")
+    os.environ.setdefault("QT_QPA_PLATFORM", "xcb" if os.environ.get("DISPLAY") else "offscreen")
+    work = Path(tempfile.mkdtemp(prefix="ug-shots-"))
+    for name in ("XDG_DATA_HOME", "XDG_STATE_HOME", "XDG_CACHE_HOME"):
+        os.environ[name] = str(work / name.lower())
+
+    from urdu_genre_app.resources import bundled_model_path
+
+    model = args.model
+    bundled = False
+    if model is None and bundled_model_path().exists():
+        model, bundled = str(bundled_model_path()), True
+    if model is None:
+        from tests import audio_factory
+
+        log.info("no bundled model: training the small test model (Tone/Noise/Clicks/Sweep)")
+        model = str(audio_factory.train_tiny_bundle(work / "tiny.ugm"))
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    song = demo_song(work / "demo-song.wav", bundled)
+    broken = work / "damaged download.mp3"
+    broken.write_bytes(b"<html>404 Not Found</html>" * 40)
+
+    import pytest
+    from PySide6.QtCore import QEventLoop, QMimeData, QPointF, QSettings, Qt, QTimer, QUrl
+    from PySide6.QtGui import QDropEvent
+
+    from tests.gui import fake_sounddevice
+    from urdu_genre_app.gui.app import create_application
+    from urdu_genre_app.gui.main_window import MainWindow
+    from urdu_genre_app.gui.settings import Settings
+
+    app = create_application()
+
+    def wait_until(condition, timeout_ms=60_000) -> None:
+        loop = QEventLoop()
+        timer = QTimer()
+
+        def check() -> None:  # a slot must return None: PySide mis-counts a returned bool
+            if condition():
+                loop.quit()
+
+        timer.timeout.connect(check)
+        timer.start(20)
+        QTimer.singleShot(timeout_ms, loop.quit)
+        loop.exec()
+        timer.stop()
+        if not condition():
+            raise SystemExit("timed out waiting for the window")
+
+    def settle(ms=400) -> None:
+        loop = QEventLoop()
+        QTimer.singleShot(ms, loop.quit)
+        loop.exec()
+
+    with pytest.MonkeyPatch.context() as patch:
+        source = fake_sounddevice.FakeInputStream
+        from tests import audio_factory
+
+        clip = np.concatenate([audio_factory.make_sound("Sweep", 5.0, seed=3), audio_factory.make_sound("Clicks", 40, seed=4)])
+        source.source = clip
+        fake_sounddevice.install(patch)
+        window = MainWindow(settings=Settings(QSettings(str(work / "settings.ini"), QSettings.Format.IniFormat)),
+                            model_path=model)
+        window.resize(*SIZE)
+        window.show()
+        window.start([str(song)])
+        widget = window.classify_widget
+        wait_until(lambda: widget.result is not None and widget.segment_chart is not None)
+        wait_until(lambda: widget._player is not None and widget.player.has_audio)
+        widget.seek(widget.player.duration * 0.42)
+        settle()
+        save(window, out / "classify.png")
+
+        wait_until(lambda: widget.selected_device() is not None)
+        widget.start_recording()
+        record_seconds = 7.0 if not bundled else 36.0
+        wait_until(lambda: widget.live is not None and widget.live.seconds >= record_seconds
+                   and not widget.live_job_running, timeout_ms=int(record_seconds * 1000) + 30_000)
+        settle(300)
+        save(window, out / "recording.png")
+        widget.stop_recording()
+        wait_until(lambda: widget.result is not None)
+
+        mime = QMimeData()
+        mime.setUrls([QUrl.fromLocalFile(str(broken))])
+        window.dropEvent(QDropEvent(QPointF(300, 300), Qt.DropAction.CopyAction, mime, Qt.MouseButton.LeftButton,
+                                    Qt.KeyboardModifier.NoModifier))
+        wait_until(lambda: widget.banner.kind == "error")
+        settle()
+        save(window, out / "error.png")
+        window.close()
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
