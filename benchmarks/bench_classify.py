@@ -116,15 +116,29 @@ def model_bundle() -> Path:
 
 
 def run_timed(command: list[str]) -> tuple[float, float]:
-    """Wall seconds and peak RSS (MB) of one child process."""
+    """Wall seconds and peak resident memory (MB) of one child process.
+
+    The peak is the child's own ``VmHWM``, polled from /proc while it runs:
+    ``wait4``'s ``ru_maxrss`` would also count the moment between fork and
+    exec, when the child is still a copy of this (large) benchmark process.
+    """
     start = time.perf_counter()
     process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    _, status, usage = os.wait4(process.pid, 0)
+    status_file = Path(f"/proc/{process.pid}/status")
+    peak_kb = 0
+    while process.poll() is None:
+        try:
+            for line in status_file.read_text().splitlines():
+                if line.startswith("VmHWM:"):
+                    peak_kb = max(peak_kb, int(line.split()[1]))
+        except (OSError, ValueError):
+            pass
+        time.sleep(0.02)
     elapsed = time.perf_counter() - start
     stderr = process.stderr.read().decode(errors="replace") if process.stderr else ""
-    if os.waitstatus_to_exitcode(status) != 0:
+    if process.returncode != 0:
         raise SystemExit(f"command failed: {' '.join(command)}\n{stderr[-2000:]}")
-    return elapsed, usage.ru_maxrss / 1024
+    return elapsed, peak_kb / 1024
 
 
 def main() -> int:
