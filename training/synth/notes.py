@@ -172,6 +172,7 @@ def phrase_contour(phrase: list[Note], sr: int, rng: np.random.Generator, *, gli
     if tail.any():
         k = int(np.argmax(tail))
         amp[k:] = amp[k] * np.exp(-np.arange(mc - k) / (release * csr))
+        amp[k:] *= np.linspace(1.0, 0.0, mc - k)
     midi_full = np.repeat(curve, hop)[:m]
     amp_full = np.interp(np.arange(m) / hop, frames, amp).astype(np.float32)
     return Contour(int(round(t0 * sr)), midi_full, amp_full, ons)

@@ -65,7 +65,11 @@ def _sum(a: np.ndarray, b: np.ndarray) -> np.ndarray:
 
 
 def _normalise(x: np.ndarray) -> np.ndarray:
-    return (x / max(float(np.max(np.abs(x))), 1e-9)).astype(np.float32)
+    """Peak 1, with a 30 ms fade at the end so truncated decays do not click."""
+    y = (x / max(float(np.max(np.abs(x))), 1e-9)).astype(np.float32)
+    k = min(len(y), 661)
+    y[len(y) - k:] *= np.linspace(1.0, 0.0, k, dtype=np.float32)
+    return y
 
 
 @dataclass
@@ -238,13 +242,23 @@ def make_claps(rng: np.random.Generator, sr: int, n_people: int, spread_s: float
 _METAL = np.array([2.0, 3.0, 4.16, 5.43, 6.79, 8.21])
 
 
-def _metallic(rng: np.random.Generator, sr: int, seconds: float, base: float, decay: float, hp: float) -> np.ndarray:
+def _metallic(rng: np.random.Generator, sr: int, seconds: float, base: float, decay: float, hp: float,
+              acoustic: bool = False) -> np.ndarray:
+    """Cymbal / hi-hat: drum-machine square-wave cluster, or dense random partials for a real cymbal."""
     m = dsp.n_samples(seconds, sr)
     t = np.arange(m) / sr
     sig = np.zeros(m)
-    for r in _METAL * base * rng.uniform(0.97, 1.03):
-        sig += np.sign(np.sin(2 * np.pi * r * t + rng.uniform(0, 6.3)))
-    sig = sig.astype(np.float32) + 1.5 * dsp.white(rng, m)
+    if acoustic:
+        t32 = t.astype(np.float32)
+        part = np.zeros(m, dtype=np.float32)
+        for f in np.exp(rng.uniform(np.log(hp * 0.5), np.log(0.45 * sr), 24)):
+            part += np.float32(rng.uniform(0.2, 1.0)) * np.sin(np.float32(2 * np.pi * f) * t32
+                                                               + np.float32(rng.uniform(0, 6.3)))
+        sig = part / 3.0 + 1.5 * dsp.white(rng, m)
+    else:
+        for r in _METAL * base * rng.uniform(0.97, 1.03):
+            sig += np.sign(np.sin(2 * np.pi * r * t + rng.uniform(0, 6.3)))
+        sig = sig.astype(np.float32) + 1.5 * dsp.white(rng, m)
     sig = dsp.highpass(sig, hp, sr, order=4)
     return sig * dsp.perc_env(m, sr, 0.0005, decay)
 
@@ -269,6 +283,7 @@ def make_kit(rng: np.random.Generator, sr: int, style: str) -> StrokeBank:
     """
     r = rng.uniform
     acoustic = style == "acoustic"
+    real_cymbals = acoustic or (style == "boombap" and rng.random() < 0.7)
     bank = StrokeBank()
     k_f0 = r(110, 260)
     k_f1 = r(42, 70)
@@ -305,10 +320,10 @@ def make_kit(rng: np.random.Generator, sr: int, style: str) -> StrokeBank:
     makers = {
         "kick": kick,
         "snare": snare,
-        "hat": lambda: _metallic(rng, sr, 0.2, hat_base, r(0.02, 0.06), hat_hp),
-        "hat_open": lambda: _metallic(rng, sr, 0.8, hat_base, r(0.15, 0.4), hat_hp),
-        "crash": lambda: _metallic(rng, sr, 3.0, hat_base * 0.8, r(0.6, 1.5), r(3000, 5000)),
-        "ride": lambda: _sum(_metallic(rng, sr, 1.5, hat_base * 1.3, r(0.3, 0.8), r(2500, 4000)),
+        "hat": lambda: _metallic(rng, sr, 0.2, hat_base, r(0.02, 0.06), hat_hp, real_cymbals),
+        "hat_open": lambda: _metallic(rng, sr, 0.8, hat_base, r(0.15, 0.4), hat_hp, real_cymbals),
+        "crash": lambda: _metallic(rng, sr, 3.0, hat_base * 0.8, r(0.6, 1.5), r(3000, 5000), real_cymbals or r() < 0.5),
+        "ride": lambda: _sum(_metallic(rng, sr, 1.5, hat_base * 1.3, r(0.3, 0.8), r(2500, 4000), real_cymbals),
                              0.3 * _modes(sr, 1.5, [r(2500, 4000)], [1.0], [0.4])),
         "tom_hi": lambda: tom(tom_base * 1.8),
         "tom_mid": lambda: tom(tom_base * 1.4),

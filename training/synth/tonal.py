@@ -135,7 +135,7 @@ class Harmonium:
             sig = np.zeros(m, dtype=np.float32)
             for octave, cents, gain in self.reeds:
                 f = float(dsp.midi_to_hz(nt.midi + 12 * octave + cents / 100.0))
-                if f > 0.45 * sr:
+                if f > 0.45 * sr or f < 60.0:  # no reed below the instrument's bass compass
                     continue
                 cyc = dsp.cycles_from_freq(f, m, sr, rng.random())
                 sig += gain * self._table(dsp.max_harmonics(f, sr))[

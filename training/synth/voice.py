@@ -90,7 +90,7 @@ class Singer:
             scale = rng.uniform(0.93, 1.06)
         return cls(
             low=low, high=low + int(rng.integers(17, 22)), formant_scale=scale,
-            tilt=rng.uniform(1.2, 2.1), breath=rng.uniform(0.02, 0.25),
+            tilt=rng.uniform(1.5, 2.3), breath=rng.uniform(0.02, 0.25),
             vib_rate=rng.uniform(4.6, 6.8), vib_cents=rng.uniform(15, 70) if style != "rap" else 0.0,
             glide=rng.uniform(0.03, 0.09) if style != "rap" else rng.uniform(0.01, 0.03),
             formant_offsets=rng.uniform(0.92, 1.08, size=(len(VOWELS), 4)),
@@ -193,7 +193,8 @@ def render_voice(notes: list[Note], n: int, sr: int, rng: np.random.Generator, s
         f0 = dsp.midi_to_hz(midi)
         nh = dsp.max_harmonics(float(np.max(f0)), sr, 200)
         if nh not in tables:
-            tables[nh] = dsp.harmonic_table(ripple[:nh] / k_all[:nh] ** singer.tilt)
+            # glottal slope minus 6 dB/octave of lip radiation
+            tables[nh] = dsp.harmonic_table(ripple[:nh] / k_all[:nh] ** (singer.tilt - 1.0))
         src = dsp.wavetable(tables[nh], dsp.cycles_from_freq(f0, m, sr, rng.random()))
         shimmer = 1.0 + 0.08 * dsp.control_noise(rng, m, sr, 25.0)
         src = src * shimmer + singer.breath * dsp.highpass(dsp.white(rng, m), 1200, sr)

@@ -79,6 +79,9 @@ def arrange(rng: np.random.Generator, sr: int, n: int) -> np.ndarray:
         deg = prog[int(beat_in_sec // chord_beats[sec_name]) % len(prog)]
         return theory.chord(mode, deg, tonic)[0]
 
+    soft_verse = rng.random() < 0.25  # verses on clean guitar, distortion only from the pre-chorus
+    cross_stick = soft_verse and rng.random() < 0.5
+
     # ---- drums ---------------------------------------------------------------
     kit = make_kit(rng, sr, "acoustic")
     kick_v = str(rng.choice(ROCK_KICKS))
@@ -101,7 +104,8 @@ def arrange(rng: np.random.Generator, sr: int, n: int) -> np.ndarray:
                 kp = kp[:8] + "........"
                 sp = sp[:8] + "........"
             ev += grid_events(tm, bar, 4, kp, 4, "kick", rng, vel=1.0, swing=swing, jitter_s=0.004)
-            ev += grid_events(tm, bar, 4, sp, 4, "snare", rng, vel=1.0, swing=swing, jitter_s=0.004)
+            snare = "rim" if (cross_stick and sec.name == "verse") else "snare"
+            ev += grid_events(tm, bar, 4, sp, 4, snare, rng, vel=1.0, swing=swing, jitter_s=0.004)
             cym = cymbal_c if loud else "hat"
             cp = "x.x.x.x.x.x.x.x." if loud else hat_v
             ev += grid_events(tm, bar, 4 if not fill else 2, cp, 4, cym, rng, vel=0.6, swing=swing, jitter_s=0.004,
@@ -141,6 +145,8 @@ def arrange(rng: np.random.Generator, sr: int, n: int) -> np.ndarray:
                     for part in rhythm_parts:
                         part += [Note(t0 + j * 0.008, length * 0.95, float(root + 12 + iv), 0.9)
                                  for j, iv in enumerate((0, 7, 12))]
+            elif soft_verse and sec.name in ("verse", "bridge"):
+                pass
             else:
                 pm = palm and rng.random() < 0.9
                 for part in rhythm_parts:
@@ -149,7 +155,8 @@ def arrange(rng: np.random.Generator, sr: int, n: int) -> np.ndarray:
             if sec.name != "intro" or intro_kind == "band":
                 bass_notes.append(Note(t0, chug_dur * 0.9, float(root), 0.9 if rel % 1 == 0 else 0.75))
     for sec in sections:
-        if (sec.name == "intro" and intro_kind == "clean") or (sec.name in ("verse", "bridge") and rng.random() < 0.3):
+        if (sec.name == "intro" and intro_kind == "clean") or (
+                sec.name in ("verse", "bridge") and (soft_verse or rng.random() < 0.3)):
             for b in np.arange(sec.start_beat, sec.end_beat - 1e-6, 0.5):
                 root = chord_root(sec.name, b - sec.start_beat)
                 ch = theory.chord(mode, int(np.argmin([abs(theory.chord(mode, d, tonic)[0] - root) for d in range(7)])),
