@@ -172,3 +172,42 @@ def test_clicking_a_chart_seeks_and_highlights_the_segment(make_window, tiny_bun
     assert widget.segment_chart.highlighted == span_at(spans, widget.cursor_seconds)
     start, end = spans[widget.segment_chart.highlighted]
     assert start <= widget.cursor_seconds < end
+
+
+def test_synthetic_model_is_marked_and_described(make_window, tiny_bundle_path, tmp_path, qtbot):
+    from PySide6.QtWidgets import QApplication
+
+    from urdu_genre_app.core.bundle import load_bundle, save_bundle
+    from urdu_genre_app.gui.model_dialog import ModelInfoDialog
+
+    bundle = load_bundle(tiny_bundle_path)
+    bundle.provenance.update(trained_on="synthetic", name="synthetic demo")
+    bundle.metrics["song_accuracy"] = 0.875
+    synthetic = save_bundle(bundle, tmp_path / "synthetic.ugm")
+    window = make_window(str(synthetic), wait_charts=False)
+    text = window.model_label.text()
+    assert "TRAINED ON SYNTHETIC AUDIO" in text and "87.5%" in text and "synthetic demo" in text
+    window.model_details_action.trigger()
+    qtbot.waitUntil(lambda: any(isinstance(w, ModelInfoDialog) and w.isVisible() for w in QApplication.topLevelWidgets()))
+    dialog = next(w for w in QApplication.topLevelWidgets() if isinstance(w, ModelInfoDialog))
+    assert "Tone, Noise, Clicks, Sweep" in dialog.findChildren(type(window.model_label))[2].text()
+    dialog.close()
+
+
+def test_space_plays_and_pauses_wherever_the_focus_is(make_window, tiny_bundle_path, song_path, qtbot, fake_audio):
+    window = make_window(tiny_bundle_path)
+    widget = window.classify_widget
+    widget.open_file(str(song_path))
+    wait_for_verdict(qtbot, window)
+    qtbot.waitUntil(lambda: widget._player is not None and widget.player.has_audio, timeout=10_000)
+    window.activateWindow()
+    for focus in (widget.seek_slider, widget.play_button, widget.open_button):
+        focus.setFocus()
+        qtbot.keyClick(focus, Qt.Key.Key_Space)
+        qtbot.waitUntil(lambda: widget.player.state == "playing", timeout=2000)
+        qtbot.keyClick(focus, Qt.Key.Key_Space)
+        qtbot.waitUntil(lambda: widget.player.state == "paused", timeout=2000)
+    qtbot.keyClick(widget.open_button, Qt.Key.Key_Space)
+    qtbot.waitUntil(lambda: widget.cursor_seconds > 0.3, timeout=5000)
+    qtbot.keyClick(widget.open_button, Qt.Key.Key_Space)
+    assert widget.player.state == "paused"

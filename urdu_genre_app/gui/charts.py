@@ -265,7 +265,7 @@ class SegmentChartWidget(_ChartWidget):
                                                    edgecolor="white", linewidth=0.6))
         self.bar_groups = groups
         self._empty_text.set_visible(not self.windows)
-        if self.labels != self._legend_labels:
+        if self.labels and self.labels != self._legend_labels:
             self._legend_labels = list(self.labels)
             handles = [Patch(color=genre_colour(k), label=label) for k, label in enumerate(self.labels)]
             handles.append(Patch(color=SILENCE_COLOUR, label="silence"))

@@ -318,7 +318,9 @@ class ClassifyWidget(QWidget):
                 self.verdict.show_waiting("Verdict", "Waiting for the model to load…")
                 emit(self.status_message, f"{Path(path).name} will be classified once the model is loaded")
             else:
-                self._show_no_model()
+                self.file_label.setText(Path(path).name)
+                self.file_label.setToolTip(path)
+                self._show_no_model(Path(path).name)
             return
         self._begin(path, redraw=False)
         self.analysing = True
@@ -368,10 +370,11 @@ class ClassifyWidget(QWidget):
         if generation == self.generation and not self.windows and not self._closing:
             self._redraw_charts()
 
-    def _show_no_model(self) -> None:
-        text = "No model is installed, so nothing can be classified. Load a model bundle with File ▸ Load model…"
+    def _show_no_model(self, name: str | None = None) -> None:
+        what = f"“{name}” cannot be classified" if name else "nothing can be classified"
+        text = f"No model is installed, so {what}. Load a model bundle with File ▸ Load model…"
         if self.model_state == "error":
-            text = "The model could not be loaded (see above), so nothing can be classified. Load another with File ▸ Load model…"
+            text = f"The model could not be loaded, so {what}. Load another with File ▸ Load model…"
         self.banner.show_message("warning", text)
         emit(self.status_message, "No model loaded")
 
