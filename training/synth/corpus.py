@@ -81,7 +81,8 @@ def song_path(out_dir: str | os.PathLike, genre: str, index: int, fmt: str) -> p
     return pathlib.Path(out_dir) / genre / f"{genre.lower()}_{index:03d}.{fmt}"
 
 
-def write_audio(path: str | os.PathLike, audio: np.ndarray, sample_rate: int, fmt: str, bit_rate: int = 128_000) -> None:
+def write_audio(path: str | os.PathLike, audio: np.ndarray, sample_rate: int, fmt: str,
+                bit_rate: int = 128_000) -> None:
     """Write mono float32 audio atomically (temporary file, then :func:`os.replace`).
 
     Parameters

@@ -124,7 +124,8 @@ def make_tabla(rng: np.random.Generator, tonic_hz: float, sr: int) -> StrokeBank
                              phase_rng=rng)
                 sig = _sum(sig, 0.5 * _burst(rng, sr, 0.02, 2500, 8000, 0.004))
             elif name == "tin":
-                sig = _modes(sr, 1.0, f0 * harm, [1.0, 0.5, 0.25, 0.1, 0.05], np.array([0.35, 0.22, 0.15, 0.1, 0.08]) * j,
+                sig = _modes(sr, 1.0, f0 * harm, [1.0, 0.5, 0.25, 0.1, 0.05],
+                             np.array([0.35, 0.22, 0.15, 0.1, 0.08]) * j,
                              phase_rng=rng)
                 sig = _sum(sig, 0.25 * _burst(rng, sr, 0.015, 2000, 6000, 0.003))
             elif name == "tun":

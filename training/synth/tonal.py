@@ -427,7 +427,8 @@ class Bass:
         f = float(dsp.midi_to_hz(midi))
         t = np.arange(m) / sr
         if self.kind in ("finger", "pick"):
-            sig = karplus_strong(f, m / sr, sr, rng, t60=self.decay * 4, brightness=0.7 if self.kind == "pick" else 0.35,
+            sig = karplus_strong(f, m / sr, sr, rng, t60=self.decay * 4,
+                                 brightness=0.7 if self.kind == "pick" else 0.35,
                                  pluck_pos=0.15)
             sig = sig * dsp.asr_env(m, sr, 0.004, 0.03)
         else:

@@ -92,7 +92,8 @@ def arrange(rng: np.random.Generator, sr: int, n: int) -> np.ndarray:
     ev = []
     kick_steps: list[float] = []
     for sec in sections:
-        drums_in = not (sec.name == "intro" and rng.random() < 0.4) and not (sec.name == "bridge" and rng.random() < 0.4)
+        drums_in = not (sec.name == "intro" and rng.random() < 0.4) and not (
+            sec.name == "bridge" and rng.random() < 0.4)
         if not drums_in:
             continue
         for bar in np.arange(sec.start_beat, sec.end_beat - 1e-6, 4.0):
@@ -193,7 +194,8 @@ def arrange(rng: np.random.Generator, sr: int, n: int) -> np.ndarray:
             if sec.name == "hook":
                 for b in np.arange(sec.start_beat, sec.end_beat - 1e-6, 8.0):
                     shift = float(tm.time(b) - tm.time(0))
-                    hl += [nt._replace(start=nt.start + shift) for nt in motif if nt.start + shift < tm.time(sec.end_beat)]
+                    end = float(tm.time(sec.end_beat))
+                    hl += [nt._replace(start=nt.start + shift) for nt in motif if nt.start + shift < end]
         if hl:
             mixer.add("lead", lead.render(hl, n, sr, rng), rng.uniform(-12, -5))
     if rng.random() < 0.08:  # desi touch: tabla loop

@@ -70,7 +70,8 @@ def arrange(rng: np.random.Generator, sr: int, n: int) -> np.ndarray:
 
     # ---- time plan -------------------------------------------------------
     intro_s = float(min(rng.uniform(12, 45), 0.4 * dur))
-    taal = TAALS[str(rng.choice(["qawwali", "keherwa", "keherwa2", "dadra", "teentaal"], p=[0.35, 0.25, 0.1, 0.2, 0.1]))]
+    taal = TAALS[str(rng.choice(["qawwali", "keherwa", "keherwa2", "dadra", "teentaal"],
+                                p=[0.35, 0.25, 0.1, 0.2, 0.1]))]
     bpm0 = rng.uniform(82, 118) if taal.matras_per_beat != 3 else rng.uniform(60, 85)
     bpm1 = min(bpm0 * rng.uniform(1.1, 1.5), 165.0)
     n_est = int((dur - intro_s) * (bpm0 + bpm1) / 120 * 1.1) + 16
