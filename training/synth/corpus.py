@@ -107,7 +107,11 @@ def write_audio(path: str | os.PathLike, audio: np.ndarray, sample_rate: int, fm
             import soundfile as sf
 
             container, subtype = SOUNDFILE_FORMATS[fmt]
-            sf.write(str(tmp), audio, sample_rate, format=container, subtype=subtype)
+            # libsndfile's Vorbis encoder overflows the stack (segfault) when
+            # handed minutes of audio in one write; blocks of 64k frames are safe.
+            with sf.SoundFile(str(tmp), "w", sample_rate, 1, subtype=subtype, format=container) as out:
+                for start in range(0, len(audio), 1 << 16):
+                    out.write(audio[start:start + (1 << 16)])
         elif fmt in PYAV_FORMATS:
             import av
 
