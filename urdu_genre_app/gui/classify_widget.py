@@ -56,6 +56,8 @@ log = logging.getLogger(__name__)
 CURSOR_INTERVAL_MS = 30
 #: Chart redraws are coalesced to at most one per this many milliseconds.
 REDRAW_INTERVAL_MS = 80
+#: Longest stretch decoded for playback, in seconds (30 min of 22,050 Hz float32 is 160 MB).
+PLAYBACK_MAX_SECONDS = 30 * 60
 #: Delay before the previous song's charts are cleared when the new one has no bar yet (ms).
 CLEAR_AFTER_MS = 250
 #: File-dialog filters for export, and what each writes.
@@ -84,7 +86,7 @@ def _classify_signal_job(classifier: Classifier, signal, source: str, token: Can
 def _decode_for_playback(path: str):
     from urdu_genre_app.core.audio_io import load_audio
 
-    return load_audio(path)
+    return load_audio(path, max_seconds=PLAYBACK_MAX_SECONDS)
 
 
 def _write_export(path: str, kind: str, payload: Any) -> str:
@@ -482,6 +484,8 @@ class ClassifyWidget(QWidget):
         self._update_time(0.0)
         self._set_cursor(0.0)
         self._update_controls()
+        if self.player.duration >= PLAYBACK_MAX_SECONDS - 1:
+            emit(self.status_message, f"Playback covers the first {PLAYBACK_MAX_SECONDS // 60} minutes of this long file")
 
     def toggle_playback(self) -> None:
         """Play or pause the current song."""

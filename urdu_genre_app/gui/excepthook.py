@@ -47,9 +47,15 @@ def configure_file_logging(folder: Path | None = None) -> Path:
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
     handler.setLevel(logging.INFO)
     root = logging.getLogger()
-    root.addHandler(handler)
     if root.level > logging.INFO or root.level == logging.NOTSET:
+        # Lower the root level for the file only: handlers already there (the
+        # CLI's stderr, at ERROR unless --verbose) keep what they showed.
+        previous = root.level or logging.WARNING
+        for existing in root.handlers:
+            if existing.level == logging.NOTSET:
+                existing.setLevel(previous)
         root.setLevel(logging.INFO)
+    root.addHandler(handler)
     return path
 
 

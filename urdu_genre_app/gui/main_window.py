@@ -8,7 +8,7 @@ from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QByteArray, Qt, QTimer, Signal
+from PySide6.QtCore import QByteArray, Qt, QThreadPool, QTimer, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QDragEnterEvent, QDropEvent, QKeySequence
 from PySide6.QtWidgets import (
     QFileDialog,
@@ -378,6 +378,7 @@ class MainWindow(QMainWindow):
     def closeEvent(self, event: QCloseEvent) -> None:
         """Finalise a recording, stop sound and work, remember the window."""
         self.classify_widget.shutdown()
+        QThreadPool.globalInstance().waitForDone(3000)  # model loading, decoding, file writes
         self.settings.set(S.WINDOW_GEOMETRY, bytes(self.saveGeometry().data()))
         self.settings.set(S.WINDOW_STATE, bytes(self.saveState().data()))
         self.settings.sync()
