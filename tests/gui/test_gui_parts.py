@@ -172,3 +172,20 @@ def test_emitting_from_python_keeps_true_alive():
         emit(source.changed, i)
     assert len(seen) == 5000
     assert abs(sys.getrefcount(True) - before) < 50
+
+
+def test_a_loaded_model_is_remembered(make_window, tiny_bundle_path, tmp_path, settings, qtbot, monkeypatch):
+    import shutil
+
+    import urdu_genre_app.resources as resources
+
+    monkeypatch.setattr(resources, "bundled_model_path", lambda: tmp_path / "none" / "missing.ugm")
+    copy = shutil.copy(tiny_bundle_path, tmp_path / "mine.ugm")
+    window = make_window(None, wait_charts=False)
+    assert window.classifier is None
+    window.load_model(str(copy), remember=True)
+    qtbot.waitUntil(lambda: window.classifier is not None, timeout=10_000)
+    assert settings.get(S.MODEL_PATH) == str(copy)
+    window.close()
+    again = make_window(None, wait_charts=False)
+    assert again.model_path == str(copy) and again.classify_widget.classifier is not None

@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 import sys
 
+from PySide6.QtCore import QTimer
 from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QApplication
 
@@ -58,4 +59,23 @@ def run_app(files: list[str] | None = None, model: str | None = None) -> int:
     window.show()
     window.start(files)
     log.info("window shown")
+    _close_on_termination_signals(app)
     return app.exec()
+
+
+def _close_on_termination_signals(app: QApplication) -> None:
+    """Close the window (finalising a recording) on Ctrl+C or SIGTERM, as on the Quit menu."""
+    import signal
+
+    def close(*_args) -> None:
+        log.info("termination signal: closing")
+        app.closeAllWindows()
+        app.quit()
+
+    for number in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(number, close)
+    # Python runs signal handlers between bytecodes; the Qt loop runs none
+    # while idle, so wake it regularly.
+    timer = QTimer(app)
+    timer.timeout.connect(lambda: None)
+    timer.start(250)
