@@ -36,7 +36,7 @@ def demo_song(path: Path, bundled: bool) -> Path:
     parts = []
     if bundled:
         try:
-            from training.synth.song import generate_song  # type: ignore[attr-defined]
+            from training.synth import generate_song
 
             for i, genre in enumerate(("Ghazal", "Rock")):
                 parts.append(np.asarray(generate_song(genre, i, duration_seconds=45.0), dtype=np.float32))
@@ -120,7 +120,16 @@ def main() -> int:
         source = fake_sounddevice.FakeInputStream
         from tests import audio_factory
 
-        clip = np.concatenate([audio_factory.make_sound("Sweep", 5.0, seed=3), audio_factory.make_sound("Clicks", 40, seed=4)])
+        clip = None
+        if bundled:
+            try:
+                from training.synth import generate_song
+
+                clip = np.asarray(generate_song("Qawwali", 7, duration_seconds=60.0), dtype=np.float32)
+            except Exception:
+                clip = None
+        if clip is None:
+            clip = np.concatenate([audio_factory.make_sound("Sweep", 5.0, seed=3), audio_factory.make_sound("Clicks", 40, seed=4)])
         source.source = clip
         fake_sounddevice.install(patch)
         window = MainWindow(settings=Settings(QSettings(str(work / "settings.ini"), QSettings.Format.IniFormat)),
@@ -137,7 +146,9 @@ def main() -> int:
 
         wait_until(lambda: widget.selected_device() is not None)
         widget.start_recording()
-        record_seconds = 7.0 if not bundled else 36.0
+        # The test model's windows are 3 s: show live segments. The real model's
+        # are 30 s: show the provisional verdict of the first seconds.
+        record_seconds = 7.0 if not bundled else 12.0
         wait_until(lambda: widget.live is not None and widget.live.seconds >= record_seconds
                    and not widget.live_job_running, timeout_ms=int(record_seconds * 1000) + 30_000)
         settle(300)
