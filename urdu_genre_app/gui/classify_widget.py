@@ -69,6 +69,11 @@ EXPORT_FILTERS = {
 }
 
 
+def segments(count: int) -> str:
+    """``"1 segment"``, ``"3 segments"``."""
+    return f"{count} segment" if count == 1 else f"{count} segments"
+
+
 def clock(seconds: float) -> str:
     """``m:ss`` for a time in seconds."""
     minutes, secs = divmod(int(max(0.0, seconds)), 60)
@@ -393,12 +398,12 @@ class ClassifyWidget(QWidget):
         else:
             self.progress.setRange(0, 100)
             self.progress.setValue(int(report.progress * 100))
-            self.progress.setFormat(f"Analysing… %p%  ({len(self.windows)} segments)")
+            self.progress.setFormat(f"Analysing… %p%  ({segments(len(self.windows))})")
         from urdu_genre_app.core.results import SongResult
 
         interim = SongResult(path=self.source, labels=self.classifier.labels if self.classifier else [],
                              windows=list(self.windows), model_name="")
-        self.verdict.show_result(interim, heading=f"Analysing… verdict so far ({len(self.windows)} segments)")
+        self.verdict.show_result(interim, heading=f"Analysing… verdict so far ({segments(len(self.windows))})")
         if first:
             self._redraw_charts(mfcc=False)  # the first bar at once; its MFCC image a moment later
             self._redraw_timer.start()
@@ -430,7 +435,7 @@ class ClassifyWidget(QWidget):
         self.result = result
         self.windows = list(result.windows)
         self.progress.setValue(100)
-        self.progress.setFormat(f"Done: {len(result.windows)} segments, {clock(result.duration_seconds)}")
+        self.progress.setFormat(f"Done: {segments(len(result.windows))}, {clock(result.duration_seconds)}")
         heading = "Verdict" if self.source != "recording" else f"Verdict for the recording ({clock(result.duration_seconds)})"
         self.verdict.show_result(result, heading=heading)
         self._redraw_timer.stop()
@@ -722,7 +727,7 @@ class ClassifyWidget(QWidget):
             return
         self.live.append(samples)
         self.record_time_label.setText(clock(self.live.seconds))
-        scored = f", {len(self.live.windows)} segments scored" if self.live.windows else ""
+        scored = f", {segments(len(self.live.windows))} scored" if self.live.windows else ""
         self.progress.setFormat(f"● Recording {clock(self.live.seconds)}{scored}")
         self._start_live_job()
 
@@ -755,7 +760,7 @@ class ClassifyWidget(QWidget):
             if live.is_provisional:
                 heading = f"PROVISIONAL verdict — {live.seconds:.1f} s heard so far (looped to fill a window)"
             else:
-                heading = f"Live verdict — {len(live.windows)} segments, {clock(live.seconds)} recorded"
+                heading = f"Live verdict — {segments(len(live.windows))}, {clock(live.seconds)} recorded"
             self.verdict.show_result(result, heading=heading)
             self.windows = list(result.windows)
             self.features = live.shown_features()
