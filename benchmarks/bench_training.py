@@ -1,6 +1,6 @@
 """Time to a trained BN-CNN: our recipe against the paper's, side by side on this machine.
 
-Run:  .venv/bin/python benchmarks/bench_training.py [--songs-per-genre 10] [--baseline-epochs 30]
+Run:  .venv/bin/python benchmarks/bench_training.py [--songs-per-genre 20] [--baseline-epochs 30]
 
 1. Makes a small labeled corpus (``training.synth`` when installed, else
    simple test signals), then extracts 30 s MFCC windows through the real
@@ -46,8 +46,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
         description="Time to a trained BN-CNN: our recipe against the paper's (Adam 1e-4, batch 32, fixed epochs).",
     )
-    parser.add_argument("--songs-per-genre", type=int, default=10, help="songs per genre (default 10)")
-    parser.add_argument("--song-seconds", type=float, default=50.0, help="length of each song in s (default 50)")
+    parser.add_argument("--songs-per-genre", type=int, default=20, help="songs per genre (default 20)")
+    parser.add_argument("--song-seconds", type=float, default=90.0, help="length of each song in s (default 90)")
     parser.add_argument("--windows-per-song", type=int, default=5, help="random windows per song (default 5)")
     parser.add_argument("--window-seconds", type=float, default=30.0, help="window length in s (default 30)")
     parser.add_argument("--baseline-epochs", type=int, default=30, help="epochs of the paper's recipe (default 30)")

@@ -38,12 +38,17 @@ with the same settings decodes nothing.
 **Parallel.** Songs not in the cache are extracted by a
 ``concurrent.futures.ProcessPoolExecutor`` (``spawn`` start: safe when
 TensorFlow's threads already run in the parent) with ``workers`` processes,
-each limited to one BLAS thread so they do not fight over cores.
+each limited to one BLAS thread so they do not fight over cores. As always with
+``spawn``, a script that calls :func:`extract_windows` needs an
+``if __name__ == "__main__":`` guard, and a frozen app must call
+``multiprocessing.freeze_support()`` first; should the workers die anyway,
+the remaining songs are extracted in this process.
 """
 
 from __future__ import annotations
 
 import concurrent.futures
+import concurrent.futures.process
 import hashlib
 import json
 import logging
@@ -488,10 +493,22 @@ def extract_windows(
             max_workers=min(workers, len(pending)), mp_context=context, initializer=_limit_worker_threads
         ) as pool:
             futures = {pool.submit(_extract_task, *task): position for position, task in pending}
+            unfinished = dict(pending)
             try:
                 for future in concurrent.futures.as_completed(futures):
-                    accept(futures[future], future.result())
+                    outcome = future.result()
+                    unfinished.pop(futures[future])
+                    accept(futures[future], outcome)
                     check_cancel()
+            except concurrent.futures.process.BrokenProcessPool as error:
+                # E.g. a frozen app without multiprocessing.freeze_support(), or a
+                # worker killed for memory: finish the rest here, one at a time.
+                log.warning("extraction workers failed (%s); continuing in this process", error)
+                pool.shutdown(wait=True, cancel_futures=True)
+                with _single_blas_thread():
+                    for position, task in unfinished.items():
+                        check_cancel()
+                        accept(position, _extract_task(*task))
             except BaseException:
                 pool.shutdown(wait=True, cancel_futures=True)
                 raise

@@ -6,10 +6,14 @@ recipe (Adam 1e-4, batch 32, a fixed number of epochs; ``FitConfig.paper()``):
 
 * Adam at 1e-3 with a short linear warm-up then cosine decay (BatchNorm makes
   the 10x higher rate stable; it converges in a fraction of the epochs);
-* BatchNorm statistics that settle within an epoch (the model is built with
-  ``bn_momentum=0.9``; Keras's 0.99 needs hundreds of steps, and until then
-  validation accuracy collapses) and are re-estimated exactly on training
-  windows once fitting ends (:func:`recalibrate_batchnorm`);
+* BatchNorm statistics that match the weights when they are used: Keras's
+  moving averages (momentum 0.99, the paper's) need hundreds of steps to
+  settle, and until then validation accuracy in inference mode collapses to
+  chance even while training accuracy is perfect. Before each validation the
+  statistics are re-estimated on 128 training windows ("precise BN", one
+  forward pass: :func:`recalibrate_batchnorm`), and on 512 once fitting ends;
+  models are built with ``bn_momentum=0.9`` so training-time drift is small.
+  The architecture and parameter count are unchanged;
 * the best validation checkpoint kept in memory (highest accuracy, ties broken
   by lower loss) and early stopping after ``patience`` epochs without one;
 * batches cut from the arrays in place (no copy of the data set into a
@@ -40,7 +44,7 @@ log = logging.getLogger(__name__)
 DEFAULT_LEARNING_RATE = 1e-3
 #: BatchNorm momentum our recipe builds models with (the paper's/Keras's is 0.99).
 FAST_BN_MOMENTUM = 0.9
-#: At most this many training windows are used to re-estimate BatchNorm statistics.
+#: At most this many training windows are used to re-estimate BatchNorm statistics after fitting.
 RECALIBRATION_WINDOWS = 512
 #: Learning-rate schedules :class:`FitConfig` accepts.
 SCHEDULES = ("constant", "warmup_cosine")
@@ -72,7 +76,11 @@ class FitConfig:
     target_accuracy : float or None
         Stop as soon as validation accuracy reaches this (benchmarks).
     recalibrate_bn : bool
-        Re-estimate BatchNorm statistics on training windows after fitting.
+        Re-estimate BatchNorm statistics on up to 512 training windows after
+        fitting (:func:`recalibrate_batchnorm`).
+    validation_bn_windows : int
+        Before each validation, re-estimate BatchNorm statistics on this many
+        training windows (0: validate with Keras's moving averages).
     bn_momentum : float
         Momentum models are built with (used by the pipeline's builders).
     spec_augment : SpecAugmentConfig
@@ -90,6 +98,7 @@ class FitConfig:
     patience: int | None = 6
     target_accuracy: float | None = None
     recalibrate_bn: bool = True
+    validation_bn_windows: int = 128
     bn_momentum: float = FAST_BN_MOMENTUM
     spec_augment: SpecAugmentConfig = field(default_factory=SpecAugmentConfig)
     seed: int = 0
@@ -108,7 +117,7 @@ class FitConfig:
         """The paper's recipe: Adam 1e-4, batch 32, constant rate, all epochs, Keras BN defaults."""
         return cls(
             epochs=epochs, learning_rate=1e-4, schedule="constant", warmup_epochs=0.0, patience=None,
-            recalibrate_bn=False, bn_momentum=0.99, seed=seed,
+            recalibrate_bn=False, validation_bn_windows=0, bn_momentum=0.99, seed=seed,
         )
 
     def to_dict(self) -> dict[str, Any]:
@@ -208,12 +217,22 @@ def compile_model(model, config: FitConfig, *, steps_per_epoch: int) -> None:
     )
 
 
-def _observer_callback(config: FitConfig, observer: TrainingObserver, result: FitResult, n_train: int,
+def _validate(model, x: np.ndarray, y: np.ndarray, batch_size: int) -> tuple[float, float]:
+    """Validation accuracy and mean cross-entropy, in inference mode."""
+    probabilities = np.asarray(model.predict(x[..., np.newaxis], batch_size=batch_size, verbose=0), dtype=np.float64)
+    picked = probabilities[np.arange(y.size), y]
+    return float(np.mean(probabilities.argmax(axis=1) == y)), float(-np.mean(np.log(np.clip(picked, 1e-7, 1.0))))
+
+
+def _observer_callback(config: FitConfig, observer: TrainingObserver, result: FitResult, data: tuple,
                        steps_per_epoch: int):
     import keras
 
+    x_train, x_validation, y_validation = data
+    n_train = len(x_train)
+
     class ObserverCallback(keras.callbacks.Callback):
-        """Reports progress, polls cancel, keeps the best weights, stops early."""
+        """Reports progress, polls cancel, validates, keeps the best weights, stops early."""
 
         def on_train_begin(self, logs=None) -> None:
             self.started = time.perf_counter()
@@ -237,24 +256,26 @@ def _observer_callback(config: FitConfig, observer: TrainingObserver, result: Fi
 
         def on_epoch_end(self, epoch, logs=None) -> None:
             logs = dict(logs or {})
+            trained = time.perf_counter()
+            if result.cancelled and self.best_weights is None:
+                return  # cancelled inside the first epoch: a part-trained model is not kept
+            if config.validation_bn_windows:
+                recalibrate_batchnorm(self.model, x_train, batch_size=config.batch_size,
+                                      max_windows=config.validation_bn_windows, seed=config.seed + epoch)
+            accuracy, loss = _validate(self.model, x_validation, y_validation, max(64, config.batch_size))
             now = time.perf_counter()
             windows = min(n_train, self.batches_this_epoch * config.batch_size)
-            optimizer = self.model.optimizer
-            rate = optimizer.learning_rate
             entry = {
                 "epoch": float(epoch + 1),
                 "loss": float(logs.get("loss", math.nan)),
                 "accuracy": float(logs.get("accuracy", math.nan)),
-                "val_loss": float(logs.get("val_loss", math.nan)),
-                "val_accuracy": float(logs.get("val_accuracy", math.nan)),
-                "learning_rate": float(np.asarray(rate)),
+                "val_loss": loss,
+                "val_accuracy": accuracy,
+                "learning_rate": float(np.asarray(self.model.optimizer.learning_rate)),
                 "seconds": now - self.started,
-                "windows_per_second": windows / max(1e-9, now - self.epoch_started),
+                "windows_per_second": windows / max(1e-9, trained - self.epoch_started),
             }
             result.history.append(entry)
-            if result.cancelled and self.best_weights is None:
-                return  # cancelled inside the first epoch: a part-trained model is not kept
-            accuracy, loss = entry["val_accuracy"], entry["val_loss"]
             better = accuracy > result.best_validation_accuracy or (
                 accuracy == result.best_validation_accuracy and loss < result.best_validation_loss
             )
@@ -324,16 +345,11 @@ def fit_keras_model(
     )
     steps = len(batches)
     compile_model(model, config, steps_per_epoch=steps)
-    callback = _observer_callback(config, observer, result, len(x_train), steps)
-    started = time.perf_counter()
-    model.fit(
-        batches,
-        epochs=config.epochs,
-        validation_data=(x_validation[..., np.newaxis], np.asarray(y_validation, dtype=np.int64)),
-        validation_batch_size=max(64, config.batch_size),
-        callbacks=[callback],
-        verbose=0,
+    callback = _observer_callback(
+        config, observer, result, (x_train, x_validation, np.asarray(y_validation, dtype=np.int64)), steps
     )
+    started = time.perf_counter()
+    model.fit(batches, epochs=config.epochs, callbacks=[callback], verbose=0)
     result.seconds = time.perf_counter() - started
     if callback.best_weights is None:
         raise CancelledError("training cancelled before the first epoch finished; no model was kept")
@@ -341,58 +357,68 @@ def fit_keras_model(
     if result.cancelled:
         observer.on_log(f"cancelled: keeping the best model so far (epoch {result.best_epoch})")
     if config.recalibrate_bn:
-        recalibrate_batchnorm(model, x_train, batch_size=max(64, config.batch_size), seed=config.seed)
+        recalibrate_batchnorm(model, x_train, batch_size=config.batch_size, seed=config.seed)
     return result
 
 
-def recalibrate_batchnorm(
-    model, x: np.ndarray, *, batch_size: int = 64, max_windows: int = RECALIBRATION_WINDOWS, seed: int = 0
-) -> int:
-    """Set every BatchNorm layer's moving mean and variance to exact statistics of ``x``.
+def _batchnorm_layers(model) -> list:
+    import keras
 
-    Keras's moving averages lag the weights; after a short fit they can be far
-    from the statistics the layer really sees, and inference suffers. Layers
-    are done in order, each measured on inputs produced with the layers before
-    it already recalibrated (as at inference).
+    found, stack = [], [model]
+    while stack:
+        layer = stack.pop()
+        if isinstance(layer, keras.layers.BatchNormalization):
+            found.append(layer)
+        stack.extend(getattr(layer, "layers", []))
+    return found
+
+
+def recalibrate_batchnorm(
+    model, x: np.ndarray, *, batch_size: int = 32, max_windows: int = RECALIBRATION_WINDOWS, seed: int = 0
+) -> int:
+    """Replace every BatchNorm layer's moving statistics by their average over training windows ("precise BN").
+
+    Keras's moving averages lag the weights; after a short fit (or a few steps
+    an epoch) they can be far from the statistics the layer really sees, and
+    inference collapses. Here the model runs forward in training mode over up
+    to ``max_windows`` windows, once, and each layer's moving mean and
+    variance become the window-weighted average of its per-batch statistics.
+    Weights are not touched.
 
     Parameters
     ----------
     model : keras.Model
-        Functional model (nested models are left alone).
+        Nested models are searched too.
     x : numpy.ndarray, shape (n, frames, n_mfcc), float32
-        Standardised training windows; at most ``max_windows`` of them, drawn
-        at random, are used.
+        Standardised training windows, drawn at random without replacement.
     batch_size : int
-        Windows per forward pass.
+        Windows per forward pass (per-batch statistics are averaged).
     max_windows : int
-        Cap on windows used.
+        Cap on windows used (cost: one forward pass over them).
     seed : int
         Seed of the draw.
 
     Returns
     -------
     int
-        Number of BatchNorm layers recalibrated.
+        Number of BatchNorm layers recalibrated (0 when there are none).
     """
-    import keras
-
-    layers = [layer for layer in model.layers if isinstance(layer, keras.layers.BatchNormalization)]
+    layers = _batchnorm_layers(model)
     if not layers or len(x) == 0:
         return 0
     rng = np.random.default_rng(seed)
     rows = np.sort(rng.choice(len(x), size=min(len(x), max_windows), replace=False))
-    for layer in layers:
-        probe = keras.Model(model.input, layer.input)
-        axes = tuple(range(len(layer.input.shape) - 1))  # every axis but the channels
-        total, total_sq, count = 0.0, 0.0, 0
+    momenta = [layer.momentum for layer in layers]
+    seen = 0
+    try:
         for begin in range(0, rows.size, batch_size):
             batch = x[rows[begin : begin + batch_size]][..., np.newaxis]
-            values = np.asarray(probe(batch, training=False), dtype=np.float64)
-            total = total + values.sum(axis=axes)
-            total_sq = total_sq + np.square(values).sum(axis=axes)
-            count += int(np.prod([values.shape[a] for a in axes]))
-        mean = total / count
-        variance = np.maximum(total_sq / count - mean**2, 0.0)
-        layer.moving_mean.assign(mean.astype(np.float32))
-        layer.moving_variance.assign(variance.astype(np.float32))
+            # moving <- moving * m + batch * (1 - m): with m = seen / (seen + n) it is the running average.
+            for layer in layers:
+                layer.momentum = seen / (seen + len(batch))
+            model(batch, training=True)
+            seen += len(batch)
+    finally:
+        for layer, momentum in zip(layers, momenta):
+            layer.momentum = momentum
     return len(layers)
