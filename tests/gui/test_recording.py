@@ -42,7 +42,7 @@ def test_recording_a_known_file_gives_its_verdict(make_window, tiny_bundle_path,
     monkeypatch.setattr(live, "FIRST_VERDICT_SECONDS", 1.0)
     source, rate = soundfile.read(known_file, dtype="float32")
     fake_sounddevice.FakeInputStream.source = source
-    fake_sounddevice.FakeInputStream.speed = 3.0
+    fake_sounddevice.FakeInputStream.speed = 2.0
     window = make_window(tiny_bundle_path)
     widget = window.classify_widget
     qtbot.waitUntil(lambda: widget.selected_device() is not None, timeout=10_000)
