@@ -202,6 +202,23 @@ def test_run_training_writes_a_bundle_the_classifier_uses(dataset, tmp_path):
     np.testing.assert_allclose(keras_out, LiteRtModel(bundle).predict(batch), atol=1e-4)
 
 
+def test_cancelled_run_still_exports_its_best_model_and_says_so(dataset, tmp_path):
+    observer = Recorder(cancel_after_epochs=2)
+    out = tmp_path / "cancelled.ugm"
+    config = TrainingConfig(
+        dataset=dataset, out=out, models=("logreg", "bn_cnn"), feature_params=PARAMS,
+        extraction=ExtractionConfig(windows_per_song=2), fit=FitConfig(epochs=40, patience=None), workers=1,
+        cache_dir=tmp_path / "cache",
+    )
+    report = run_training(config, observer)
+    assert report.cancelled and [r.name for r in report.results] == ["logreg"]  # bn_cnn never started
+    assert len(report.results[0].fit.history) == 3
+    assert any("bn_cnn not trained" in line for line in observer.logs)
+    bundle = load_bundle(out)
+    assert bundle.architecture == "logreg" and bundle.provenance["cancelled"] is True
+    assert bundle.provenance["epochs_run"] == 3
+
+
 def test_out_with_xgboost_only_is_refused_before_work(dataset, tmp_path):
     config = TrainingConfig(dataset=dataset, out=tmp_path / "x.ugm", models=("xgboost",), cache_dir=None)
     with pytest.raises(ExportNotSupportedError, match="cannot be written as a model bundle"):
