@@ -17,3 +17,9 @@ Modules, one job each:
 
 TensorFlow is imported lazily, only where a Keras model is built or trained.
 """
+
+import os as _os
+
+# TensorFlow's C++ start-up banners (oneDNN notices, absl warnings) would
+# bury the training progress lines on stderr; real errors still show.
+_os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")

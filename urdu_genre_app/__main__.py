@@ -1,3 +1,9 @@
+import multiprocessing
+
 from urdu_genre_app.cli import main
 
-raise SystemExit(main())
+if __name__ == "__main__":
+    # Training extracts features in spawned worker processes; a frozen
+    # (PyInstaller) build must let those children run their task, not the app.
+    multiprocessing.freeze_support()
+    raise SystemExit(main())
