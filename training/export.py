@@ -31,17 +31,20 @@ def keras_to_tflite(model) -> bytes:
 
 
 def keras_to_bytes(model) -> bytes:
-    """The ``.keras`` archive of a model, without optimizer state."""
+    """The ``.keras`` archive of a model's architecture and weights, without optimizer state.
+
+    Keras 3 saves a compiled model's optimizer slots (Adam keeps two per
+    weight: twice the model's size again); an uncompiled clone carries only
+    what inference and fine-tuning need.
+    """
+    import keras
+
+    clone = keras.models.clone_model(model)
+    clone.set_weights(model.get_weights())
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / KERAS_NAME
-        model.save(path, include_optimizer=False) if _accepts_include_optimizer(model) else model.save(path)
+        clone.save(path)
         return path.read_bytes()
-
-
-def _accepts_include_optimizer(model) -> bool:
-    import inspect
-
-    return "include_optimizer" in inspect.signature(model.save).parameters
 
 
 def export_bundle(

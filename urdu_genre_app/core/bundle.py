@@ -166,6 +166,10 @@ def save_bundle(bundle: ModelBundle, path: str | os.PathLike) -> Path:
     metadata = bundle.metadata()
     metadata["checksums"] = {name: _sha256(data) for name, data in members.items()}
     handle, temp_name = tempfile.mkstemp(prefix=".tmp-", suffix=BUNDLE_SUFFIX, dir=path.parent)
+    # mkstemp makes the file private (0600); a model is an ordinary document.
+    umask = os.umask(0)
+    os.umask(umask)
+    os.chmod(temp_name, 0o666 & ~umask)
     try:
         with os.fdopen(handle, "wb") as raw, zipfile.ZipFile(raw, "w", zipfile.ZIP_DEFLATED) as archive:
             archive.writestr(METADATA_NAME, json.dumps(metadata, indent=2, ensure_ascii=False))
