@@ -55,7 +55,6 @@ import logging
 import multiprocessing
 import os
 import re
-import tempfile
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -63,6 +62,7 @@ from typing import Any
 
 import numpy as np
 
+from urdu_genre_app.core.atomic import atomic_write
 from urdu_genre_app.core.audio_io import load_audio
 from urdu_genre_app.core.errors import AudioDecodeError, CancelledError
 from urdu_genre_app.core.features import FeatureParams, mfcc
@@ -333,17 +333,8 @@ def _extract_task(
 
 
 def _write_npz_atomic(path: Path, arrays: dict[str, np.ndarray]) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temp_name = tempfile.mkstemp(prefix=".tmp-", suffix=".npz", dir=path.parent)
-    try:
-        with os.fdopen(handle, "wb") as out:
-            np.savez(out, **arrays)
-            out.flush()
-            os.fsync(out.fileno())
-        os.replace(temp_name, path)
-    except BaseException:
-        Path(temp_name).unlink(missing_ok=True)
-        raise
+    with atomic_write(path) as out:
+        np.savez(out, **arrays)
 
 
 def _read_npz(path: Path) -> dict[str, np.ndarray] | None:

@@ -93,7 +93,7 @@ def main() -> int:
     from urdu_genre_app.gui.main_window import MainWindow
     from urdu_genre_app.gui.settings import Settings
 
-    app = create_application()
+    app = create_application()  # noqa: F841  (kept alive for the whole run)
 
     def wait_until(condition, timeout_ms=60_000) -> None:
         loop = QEventLoop()

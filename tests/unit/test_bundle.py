@@ -39,7 +39,8 @@ def test_round_trip_keeps_everything(tiny_bundle_path, tmp_path):
     np.testing.assert_array_equal(again.feature_mean, bundle.feature_mean)
     assert again.tflite_model == bundle.tflite_model and again.keras_model == bundle.keras_model
     assert again.test_accuracy == 0.5
-    assert not list(copy.parent.glob(".tmp-*")), "atomic write left a temporary file"
+    assert [p.name for p in copy.parent.iterdir()] == ["copy.ugm"], "atomic write left a temporary file"
+    assert copy.stat().st_mode & 0o044, "a model file should be readable by others, like any document"
     assert read_metadata_only(copy)["labels"] == bundle.labels
 
 

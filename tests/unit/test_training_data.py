@@ -11,7 +11,7 @@ import pytest
 from tests import audio_factory
 from training import extract as extract_module
 from training.augment import SpecAugmentConfig, WaveAugmentConfig, augment_window, spec_augment
-from training.dataset import Song, scan_dataset, scan_folder, scan_manifest
+from training.dataset import Song, scan_dataset, scan_folder
 from training.errors import DatasetError, TrainingConfigError
 from training.evaluate import evaluate_probabilities, format_comparison
 from training.extract import ExtractionConfig, extract_windows, genre_key, window_starts_for_song

@@ -21,7 +21,6 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import tempfile
 import zipfile
 import zlib
 from dataclasses import dataclass, field
@@ -30,6 +29,7 @@ from typing import Any
 
 import numpy as np
 
+from urdu_genre_app.core.atomic import atomic_write
 from urdu_genre_app.core.errors import FeatureParameterError, ModelBundleError
 from urdu_genre_app.core.features import FeatureParams
 from urdu_genre_app.core.windows import WindowPolicy
@@ -144,7 +144,7 @@ def _sha256(data: bytes) -> str:
 
 
 def save_bundle(bundle: ModelBundle, path: str | os.PathLike) -> Path:
-    """Write a bundle atomically (temporary file, then rename).
+    """Write a bundle atomically (see :func:`~urdu_genre_app.core.atomic.atomic_write`).
 
     Parameters
     ----------
@@ -165,23 +165,12 @@ def save_bundle(bundle: ModelBundle, path: str | os.PathLike) -> Path:
         members[KERAS_NAME] = bundle.keras_model
     metadata = bundle.metadata()
     metadata["checksums"] = {name: _sha256(data) for name, data in members.items()}
-    handle, temp_name = tempfile.mkstemp(prefix=".tmp-", suffix=BUNDLE_SUFFIX, dir=path.parent)
-    # mkstemp makes the file private (0600); a model is an ordinary document.
-    umask = os.umask(0)
-    os.umask(umask)
-    os.chmod(temp_name, 0o666 & ~umask)
-    try:
-        with os.fdopen(handle, "wb") as raw, zipfile.ZipFile(raw, "w", zipfile.ZIP_DEFLATED) as archive:
+    with atomic_write(path) as raw:
+        with zipfile.ZipFile(raw, "w", zipfile.ZIP_DEFLATED) as archive:
             archive.writestr(METADATA_NAME, json.dumps(metadata, indent=2, ensure_ascii=False))
             for name, data in members.items():
                 # Float weights barely compress; stored members load faster.
                 archive.writestr(name, data, compress_type=zipfile.ZIP_STORED)
-            raw.flush()
-            os.fsync(raw.fileno())
-        os.replace(temp_name, path)
-    except BaseException:
-        Path(temp_name).unlink(missing_ok=True)
-        raise
     bundle.path = path
     return path
 

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import os
-import tempfile
 from datetime import datetime
 from pathlib import Path
+
+from urdu_genre_app.core.atomic import atomic_write
 
 
 def write_atomic(path: str | os.PathLike, data: bytes | str) -> Path:
@@ -25,16 +26,8 @@ def write_atomic(path: str | os.PathLike, data: bytes | str) -> Path:
     """
     path = Path(path)
     payload = data.encode("utf-8") if isinstance(data, str) else data
-    handle, temp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(handle, "wb") as stream:
-            stream.write(payload)
-            stream.flush()
-            os.fsync(stream.fileno())
-        os.replace(temp_name, path)
-    except BaseException:
-        Path(temp_name).unlink(missing_ok=True)
-        raise
+    with atomic_write(path) as stream:
+        stream.write(payload)
     return path
 
 
@@ -44,15 +37,9 @@ def save_recording_as(source: str | os.PathLike, destination: str | os.PathLike)
 
     destination = Path(destination)
     audio_format = "FLAC" if destination.suffix.lower() == ".flac" else "WAV"
-    handle, temp_name = tempfile.mkstemp(prefix=f".{destination.name}.", suffix=".tmp", dir=destination.parent)
-    os.close(handle)
-    try:
-        data, rate = soundfile.read(source, dtype="int16", always_2d=True)
-        soundfile.write(temp_name, data, rate, format=audio_format, subtype="PCM_16")
-        os.replace(temp_name, destination)
-    except BaseException:
-        Path(temp_name).unlink(missing_ok=True)
-        raise
+    data, rate = soundfile.read(source, dtype="int16", always_2d=True)
+    with atomic_write(destination) as stream:
+        soundfile.write(stream, data, rate, format=audio_format, subtype="PCM_16")
     return destination
 
 
