@@ -50,3 +50,4 @@ def test_bundled_model_classifies_a_synthetic_qawwali(bundle, tmp_path):
     result = Classifier(bundle).classify_file(song)
     assert result.status == "ok" and len(result.windows) == 4
     assert set(result.probabilities) == set(PAPER_GENRES)
+    assert result.genre == "Qawwali", result.verdict_text()
