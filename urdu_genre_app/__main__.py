@@ -1,9 +1,12 @@
-import multiprocessing
+import sys
 
 from urdu_genre_app.cli import main
 
 if __name__ == "__main__":
-    # Training extracts features in spawned worker processes; a frozen
-    # (PyInstaller) build must let those children run their task, not the app.
-    multiprocessing.freeze_support()
+    if getattr(sys, "frozen", False):
+        # Training extracts features in spawned worker processes; a frozen
+        # (PyInstaller) build must let those children run their task, not the app.
+        import multiprocessing
+
+        multiprocessing.freeze_support()
     raise SystemExit(main())

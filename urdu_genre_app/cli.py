@@ -115,7 +115,7 @@ def run_classify(args: argparse.Namespace) -> int:
 
     try:
         # The classifier opens (and so verifies) the model itself: no need to do it twice.
-        bundle = load_bundle(resolve_model_path(args.model), verify_model=False)
+        bundle = load_bundle(resolve_model_path(args.model), verify_model=False, with_keras=False)
         classifier = Classifier(bundle)
     except UrduGenreError as error:
         print(f"urdu-genre: error: {error}", file=sys.stderr)
@@ -183,8 +183,12 @@ def run_gui(args: argparse.Namespace) -> int:
     return run_app(files=args.files, model=args.model)
 
 
-def build_parser() -> argparse.ArgumentParser:
-    """The ``urdu-genre`` argument parser."""
+def build_parser(*, with_train_arguments: bool = True) -> argparse.ArgumentParser:
+    """The ``urdu-genre`` argument parser.
+
+    ``with_train_arguments=False`` leaves ``train``'s own options out, so a
+    ``classify`` run does not pay for importing the training package.
+    """
     parser = argparse.ArgumentParser(
         prog="urdu-genre",
         description="Tell the genre of an Urdu song (Ghazal, Qawwali, Hip-hop, Rock).",
@@ -204,12 +208,13 @@ def build_parser() -> argparse.ArgumentParser:
     classify.set_defaults(format="text", handler=run_classify)
 
     train = sub.add_parser("train", help="train a model on a folder of labeled songs")
-    try:
-        from training.cli import configure_train_parser
-    except ImportError as error:  # a runtime-only install without the training package
-        train.set_defaults(handler=lambda _args, why=str(error): _missing_training(why))
-    else:
-        configure_train_parser(train)
+    if with_train_arguments:
+        try:
+            from training.cli import configure_train_parser
+        except ImportError as error:  # a runtime-only install without the training package
+            train.set_defaults(handler=lambda _args, why=str(error): _missing_training(why))
+        else:
+            configure_train_parser(train)
 
     gui = sub.add_parser("gui", help="open the desktop app (the default)")
     gui.add_argument("files", nargs="*", help="files to open")
@@ -226,7 +231,7 @@ def _missing_training(why: str) -> int:
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the ``urdu-genre`` command."""
     argv = sys.argv[1:] if argv is None else argv
-    parser = build_parser()
+    parser = build_parser(with_train_arguments="train" in argv or "-h" in argv or "--help" in argv)
     args = parser.parse_args(argv)
     logging.basicConfig(
         level=logging.DEBUG if args.verbose else logging.ERROR,

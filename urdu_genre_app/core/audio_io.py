@@ -146,67 +146,68 @@ def iter_audio_blocks(
         info.channels = int(stream.channels or 0)
         if container.duration:
             info.expected_seconds = container.duration / 1_000_000
-        # Convert whatever sample format the codec uses to planar float at its
-        # own rate and layout; averaging and resampling happen below.
+        # Decoded frames are small (1152 samples for MP3: ~11,500 frames in five
+        # minutes), so they are queued in FFmpeg's own FIFO, in C, and taken
+        # out a quarter of a second at a time; per-frame NumPy work held the
+        # GIL for longer than the decoding itself. A frame with another format,
+        # layout or rate (a stream that changes mid-way) makes the FIFO refuse
+        # it, and a new FIFO is started.
         to_float = av.AudioResampler(format="fltp")
         resampler = None
         target_block = max(1, int(block_seconds * sample_rate))
         pending: list[np.ndarray] = []
         pending_samples = 0
+        fifo = None
 
         def frames() -> Iterator:
             try:
                 for packet in container.demux(stream):
                     yield from packet.decode()
             except av.error.FFmpegError as error:
-                if info.decoded_samples == 0 and resampler is None and not gathered:
+                if info.decoded_samples == 0 and resampler is None and fifo is None:
                     raise AudioDecodeError(path, _describe_ffmpeg_error(error)) from error
                 message = f"decoding stopped early ({error}); the file may be truncated"
                 log.warning("%s: %s", path, message)
                 info.warnings.append(message)
 
-        # Source-rate mono audio is gathered into ~0.25 s pieces before it
-        # meets the resampler: one soxr call per codec frame (1152 samples for
-        # MP3) costs more in Python overhead than the resampling itself.
-        gathered: list[np.ndarray] = []
-        gathered_samples = 0
-
-        def resample_gathered(source_rate: int) -> np.ndarray:
-            nonlocal resampler, gathered, gathered_samples
+        def resample(chunk) -> np.ndarray:
+            """Mono float32 at ``sample_rate`` from one frame out of the FIFO."""
+            nonlocal resampler
+            converted = [chunk] if chunk.format.name == "fltp" else to_float.resample(chunk)
+            planar = np.concatenate([c.to_ndarray() for c in converted], axis=1)
+            mono = planar.mean(axis=0, dtype=np.float32) if planar.shape[0] > 1 else planar[0]
             if resampler is None:
-                info.source_rate = info.source_rate or source_rate
-                resampler = soxr.ResampleStream(source_rate, sample_rate, 1, dtype="float32", quality="HQ")
-            piece = np.concatenate(gathered) if len(gathered) > 1 else gathered[0]
-            gathered, gathered_samples = [], 0
-            return resampler.resample_chunk(np.ascontiguousarray(piece, dtype=np.float32))
+                info.source_rate = info.source_rate or chunk.sample_rate
+                resampler = soxr.ResampleStream(chunk.sample_rate, sample_rate, 1, dtype="float32", quality="HQ")
+            return resampler.resample_chunk(np.ascontiguousarray(mono, dtype=np.float32))
 
-        for frame in frames():
-            if frame.format.name == "fltp":
-                converted_frames = [frame]  # most decoders already give planar float
-            else:
-                converted_frames = to_float.resample(frame)
-            for converted in converted_frames:
-                planar = converted.to_ndarray()
-                if planar.size == 0:
-                    continue
-                mono = planar.mean(axis=0, dtype=np.float32) if planar.shape[0] > 1 else planar[0]
-                gathered.append(mono)
-                gathered_samples += mono.size
-                if gathered_samples * 4 < converted.sample_rate:
-                    continue
-                block = resample_gathered(converted.sample_rate)
-                if block.size:
-                    pending.append(block)
-                    pending_samples += block.size
-                if pending_samples >= target_block:
-                    out = np.concatenate(pending)
-                    pending, pending_samples = [], 0
-                    info.decoded_samples += out.size
-                    yield _sanitise(out)
-        if gathered:
-            block = resample_gathered(info.source_rate or sample_rate)
+        def drain(everything: bool) -> None:
+            nonlocal pending_samples
+            if fifo is None or fifo.samples == 0:
+                return
+            block = resample(fifo.read(fifo.samples))
             if block.size:
                 pending.append(block)
+                pending_samples += block.size
+
+        quarter_second = 0
+        for frame in frames():
+            frame.pts = None  # the FIFO checks timestamps for gaps; decoders' are not always continuous
+            try:
+                fifo.write(frame)
+            except (AttributeError, ValueError):  # no FIFO yet, or the stream changed format
+                drain(everything=True)
+                fifo = av.AudioFifo()
+                fifo.write(frame)
+                quarter_second = frame.sample_rate // 4
+            if fifo.samples >= quarter_second:
+                drain(everything=True)
+            if pending_samples >= target_block:
+                out = np.concatenate(pending)
+                pending, pending_samples = [], 0
+                info.decoded_samples += out.size
+                yield _sanitise(out)
+        drain(everything=True)
         if resampler is not None:
             tail = resampler.resample_chunk(np.zeros(0, dtype=np.float32), last=True)
             if tail.size:

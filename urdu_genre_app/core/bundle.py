@@ -180,7 +180,9 @@ def _require(condition: bool, path: Path, reason: str) -> None:
         raise ModelBundleError(path, reason)
 
 
-def load_bundle(path: str | os.PathLike, *, verify_model: bool = True) -> ModelBundle:
+def load_bundle(
+    path: str | os.PathLike, *, verify_model: bool = True, with_keras: bool = True
+) -> ModelBundle:
     """Read and check a bundle.
 
     Parameters
@@ -190,6 +192,9 @@ def load_bundle(path: str | os.PathLike, *, verify_model: bool = True) -> ModelB
     verify_model : bool
         Also open the LiteRT model and check its input and output shapes
         against the metadata (cheap; on by default).
+    with_keras : bool
+        Also read (and checksum) the Keras model. Classifying needs only the
+        LiteRT model, so the classify paths skip the other half of the file.
 
     Returns
     -------
@@ -214,7 +219,8 @@ def load_bundle(path: str | os.PathLike, *, verify_model: bool = True) -> ModelB
             _require(not unexpected, path, f"holds unexpected files {sorted(unexpected)}; refusing it")
             for info in infos.values():
                 _require(info.file_size <= MAX_MEMBER_BYTES, path, f"member {info.filename} is implausibly large")
-            members = {name: archive.read(name) for name in infos}
+            wanted = [name for name in infos if with_keras or name != KERAS_NAME]
+            members = {name: archive.read(name) for name in wanted}
     except (zipfile.BadZipFile, zlib.error, OSError, EOFError) as error:
         raise ModelBundleError(path, f"the archive is damaged ({error})") from error
     try:

@@ -4,18 +4,15 @@ Decoding, windowing, MFCC and inference run as one stream, so memory stays
 bounded by a few windows whatever the song length, and each window's result
 reaches ``on_window`` as soon as it is scored (the GUI draws bars from it).
 Windows are scored in batches; the very first is scored alone so the first
-bar appears as early as possible. Decoding runs one block ahead in a
-background thread (FFmpeg and NumPy's FFT release the GIL), so on two cores
-decoding and feature extraction overlap.
+bar appears as early as possible. (Decoding one block ahead in a second
+thread was measured to gain nothing: decoding holds the GIL.)
 """
 
 from __future__ import annotations
 
 import logging
 import os
-import queue
-import threading
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 import numpy as np
@@ -31,7 +28,7 @@ from urdu_genre_app.core.windows import AudioWindow, iter_windows
 log = logging.getLogger(__name__)
 
 #: Windows scored per interpreter call after the first.
-DEFAULT_BATCH_SIZE = 4
+DEFAULT_BATCH_SIZE = 6
 
 
 @dataclass(frozen=True)
@@ -228,8 +225,7 @@ class Classifier:
             pending.clear()
 
         try:
-            ahead = _read_ahead(counted(blocks))
-            for window in iter_windows(ahead, params=params, policy=self.bundle.window_policy):
+            for window in iter_windows(counted(blocks), params=params, policy=self.bundle.window_policy):
                 pending.append(window)
                 # The first window goes alone so its bar shows at once.
                 if not result.windows or len(pending) >= self.batch_size:
@@ -238,8 +234,6 @@ class Classifier:
                     raise CancelledError(f"{source}: classification cancelled")
             flush()
         finally:
-            if "ahead" in locals():
-                ahead.close()
             close = getattr(blocks, "close", None)
             if close is not None:
                 close()
@@ -259,48 +253,3 @@ class Classifier:
             result.warnings.append("the audio is silent (below the silence threshold) throughout")
         return result
 
-
-_END = object()
-
-
-def _read_ahead(blocks: Iterable[np.ndarray], depth: int = 2) -> Iterator[np.ndarray]:
-    """Iterate ``blocks`` from a background thread, ``depth`` blocks ahead.
-
-    Exceptions from the producer (a decode error, a cancel) are re-raised in
-    the consumer; closing the generator stops the producer.
-    """
-    handoff: queue.Queue = queue.Queue(maxsize=depth)
-    stop = threading.Event()
-
-    def produce() -> None:
-        try:
-            for block in blocks:
-                while not stop.is_set():
-                    try:
-                        handoff.put((block, None), timeout=0.1)
-                        break
-                    except queue.Full:
-                        continue
-                if stop.is_set():
-                    return
-            handoff.put((_END, None))
-        except BaseException as error:  # handed to the consumer, raised there
-            handoff.put((_END, error))
-
-    worker = threading.Thread(target=produce, name="audio-decode", daemon=True)
-    worker.start()
-    try:
-        while True:
-            item, error = handoff.get()
-            if error is not None:
-                raise error
-            if item is _END:
-                return
-            yield item
-    finally:
-        stop.set()
-        while worker.is_alive():
-            try:
-                handoff.get_nowait()
-            except queue.Empty:
-                worker.join(timeout=0.05)

@@ -13,9 +13,6 @@ model always sees the features it was trained on.
 
 from __future__ import annotations
 
-import os
-import threading
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, fields
 from functools import lru_cache
 from typing import Any
@@ -174,23 +171,6 @@ def _hann(n_fft: int) -> np.ndarray:
     return (0.5 - 0.5 * np.cos(2.0 * np.pi * np.arange(n_fft) / n_fft)).astype(np.float32)
 
 
-#: Frames below which one thread does the FFTs (thread hand-off would cost more).
-_PARALLEL_MIN_FRAMES = 256
-_fft_pool: ThreadPoolExecutor | None = None
-_fft_pool_lock = threading.Lock()
-
-
-def _pool() -> ThreadPoolExecutor | None:
-    """Two FFT threads where there are two cores (NumPy's FFT releases the GIL)."""
-    global _fft_pool
-    if (os.cpu_count() or 1) < 2:
-        return None
-    with _fft_pool_lock:
-        if _fft_pool is None:
-            _fft_pool = ThreadPoolExecutor(max_workers=2, thread_name_prefix="mfcc-fft")
-        return _fft_pool
-
-
 def _power_of_frames(frames: np.ndarray, params: FeatureParams) -> np.ndarray:
     spectrum = np.fft.rfft(frames * _hann(params.n_fft), axis=-1)
     power = spectrum.real**2 + spectrum.imag**2
@@ -201,12 +181,7 @@ def _power_of_frames(frames: np.ndarray, params: FeatureParams) -> np.ndarray:
 def _frame_power(padded: np.ndarray, frame_indices: np.ndarray | slice, params: FeatureParams) -> np.ndarray:
     """Mel power of the chosen frames of an already padded signal, shape (n_mels, n_frames)."""
     frames = np.lib.stride_tricks.sliding_window_view(padded, params.n_fft)[:: params.hop_length][frame_indices]
-    pool = _pool() if frames.shape[0] >= _PARALLEL_MIN_FRAMES else None
-    if pool is None:
-        return _power_of_frames(frames, params)
-    half = frames.shape[0] // 2
-    parts = pool.map(_power_of_frames, (frames[:half], frames[half:]), (params, params))
-    return np.concatenate(list(parts), axis=1)
+    return _power_of_frames(frames, params)
 
 
 def mel_power(signal: np.ndarray, params: FeatureParams = FeatureParams()) -> np.ndarray:

@@ -108,7 +108,10 @@ def rms_dbfs(samples: np.ndarray) -> float:
     """RMS level of a signal in dB relative to full scale (-inf-safe)."""
     if samples.size == 0:
         return -200.0
-    rms = float(np.sqrt(np.mean(np.square(samples, dtype=np.float64))))
+    samples = np.asarray(samples, dtype=np.float32)
+    # A float32 dot product (BLAS) is exact enough for a level in dB and
+    # avoids a float64 copy of every 30 s window.
+    rms = float(np.sqrt(max(float(np.dot(samples, samples)), 0.0) / samples.size))
     return float(20.0 * np.log10(max(rms, 1e-10)))
 
 
