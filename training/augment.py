@@ -36,6 +36,7 @@ from typing import Any
 
 import numpy as np
 
+from training.encode import encode_mono
 from urdu_genre_app.core.audio_io import load_audio
 
 #: Reference frequency (Hz) around which the EQ tilt pivots.
@@ -223,27 +224,11 @@ def _room_impulse(rng: np.random.Generator, config: WaveAugmentConfig, sample_ra
 
 def _mp3_round_trip(signal: np.ndarray, *, sample_rate: int, bitrate: int) -> np.ndarray:
     """Encode to MP3 with FFmpeg (PyAV) and decode back with the app's decoder."""
-    import av
-
     handle, name = tempfile.mkstemp(suffix=".mp3")
     os.close(handle)
     try:
-        with av.open(name, "w", format="mp3") as container:
-            stream = container.add_stream("libmp3lame", rate=sample_rate)
-            stream.layout = "mono"
-            stream.bit_rate = bitrate
-            frame_size = 1152
-            planar = np.clip(signal, -1.0, 1.0)[np.newaxis, :].astype(np.float32)
-            for start in range(0, planar.shape[1], frame_size):
-                frame = av.AudioFrame.from_ndarray(
-                    np.ascontiguousarray(planar[:, start : start + frame_size]), format="fltp", layout="mono"
-                )
-                frame.sample_rate = sample_rate
-                frame.pts = start
-                for packet in stream.encode(frame):
-                    container.mux(packet)
-            for packet in stream.encode(None):
-                container.mux(packet)
+        encode_mono(name, signal, sample_rate=sample_rate, container_format="mp3", codec="libmp3lame",
+                    bit_rate=bitrate)
         decoded = load_audio(name, sample_rate=sample_rate)
     finally:
         Path(name).unlink(missing_ok=True)

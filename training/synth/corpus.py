@@ -18,7 +18,9 @@ from typing import Callable, Iterable
 
 import numpy as np
 
+from training.encode import encode_mono
 from training.synth.song import GENRES, generate_song, genre_index
+from urdu_genre_app.core.atomic import atomic_write
 
 #: Formats written with soundfile.
 SOUNDFILE_FORMATS = {"wav": ("WAV", "PCM_16"), "flac": ("FLAC", "PCM_16"), "ogg": ("OGG", "VORBIS")}
@@ -83,7 +85,7 @@ def song_path(out_dir: str | os.PathLike, genre: str, index: int, fmt: str) -> p
 
 def write_audio(path: str | os.PathLike, audio: np.ndarray, sample_rate: int, fmt: str,
                 bit_rate: int = 128_000) -> None:
-    """Write mono float32 audio atomically (temporary file, then :func:`os.replace`).
+    """Write mono float32 audio atomically (:func:`urdu_genre_app.core.atomic.atomic_write`).
 
     Parameters
     ----------
@@ -98,42 +100,23 @@ def write_audio(path: str | os.PathLike, audio: np.ndarray, sample_rate: int, fm
     bit_rate : int
         Bits per second for mp3/m4a.
     """
-    path = pathlib.Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.stem}.{os.getpid()}.part.{fmt}")
+    if fmt not in SOUNDFILE_FORMATS and fmt not in PYAV_FORMATS:
+        raise ValueError(f"unsupported format {fmt!r}")
     audio = np.clip(np.asarray(audio, dtype=np.float32), -1.0, 1.0)
-    try:
+    with atomic_write(path) as out:
         if fmt in SOUNDFILE_FORMATS:
             import soundfile as sf
 
             container, subtype = SOUNDFILE_FORMATS[fmt]
             # libsndfile's Vorbis encoder overflows the stack (segfault) when
             # handed minutes of audio in one write; blocks of 64k frames are safe.
-            with sf.SoundFile(str(tmp), "w", sample_rate, 1, subtype=subtype, format=container) as out:
+            with sf.SoundFile(out, "w", sample_rate, 1, subtype=subtype, format=container) as sound:
                 for start in range(0, len(audio), 1 << 16):
-                    out.write(audio[start:start + (1 << 16)])
-        elif fmt in PYAV_FORMATS:
-            import av
-
-            container_fmt, codec, _ = PYAV_FORMATS[fmt]
-            with av.open(str(tmp), mode="w", format=container_fmt) as container:
-                stream = container.add_stream(codec, rate=sample_rate, layout="mono")
-                stream.bit_rate = int(bit_rate)
-                block = 1 << 16
-                for start in range(0, len(audio), block):
-                    frame = av.AudioFrame.from_ndarray(np.ascontiguousarray(audio[None, start:start + block]),
-                                                       format="flt", layout="mono")
-                    frame.sample_rate = sample_rate
-                    for packet in stream.encode(frame):
-                        container.mux(packet)
-                for packet in stream.encode(None):
-                    container.mux(packet)
+                    sound.write(audio[start:start + (1 << 16)])
         else:
-            raise ValueError(f"unsupported format {fmt!r}")
-        os.replace(tmp, path)
-    finally:
-        if tmp.exists():
-            tmp.unlink()
+            container_format, codec, _ = PYAV_FORMATS[fmt]
+            encode_mono(out, audio, sample_rate=sample_rate, container_format=container_format, codec=codec,
+                        bit_rate=bit_rate)
 
 
 def _make_one(job: tuple[str, int, int, float, str, int, str, int]) -> str:
