@@ -114,8 +114,8 @@ def run_classify(args: argparse.Namespace) -> int:
     from urdu_genre_app.core.results import results_to_csv
 
     try:
-        # The classifier opens (and so verifies) the model itself: no need to do it twice.
-        bundle = load_bundle(resolve_model_path(args.model), verify_model=False, with_keras=False)
+        # Classifying needs only the LiteRT model, not the Keras half of the file.
+        bundle = load_bundle(resolve_model_path(args.model), with_keras=False)
         classifier = Classifier(bundle)
     except UrduGenreError as error:
         print(f"urdu-genre: error: {error}", file=sys.stderr)

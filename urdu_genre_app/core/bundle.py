@@ -74,6 +74,9 @@ class ModelBundle:
         Measured results (song-level test accuracy, confusion matrix, ...).
     path : pathlib.Path or None
         Where it was loaded from.
+    verified_model : LiteRtModel or None
+        The model :func:`load_bundle` opened to check the file, reused by the
+        classifier.
     """
 
     labels: list[str]
@@ -87,6 +90,9 @@ class ModelBundle:
     provenance: dict[str, Any] = field(default_factory=dict)
     metrics: dict[str, Any] = field(default_factory=dict)
     path: Path | None = None
+    #: The LiteRT model opened when the bundle was verified, kept so that a
+    #: classifier made from this bundle does not build the interpreter again.
+    verified_model: Any = field(default=None, repr=False, compare=False)
 
     @property
     def is_synthetic(self) -> bool:
@@ -275,7 +281,7 @@ def load_bundle(
     if verify_model:
         from urdu_genre_app.core.inference import LiteRtModel
 
-        LiteRtModel(bundle)  # raises ModelBundleError on a bad flatbuffer or shape mismatch
+        bundle.verified_model = LiteRtModel(bundle)  # raises ModelBundleError on a bad model or shapes
     return bundle
 
 

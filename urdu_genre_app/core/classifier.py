@@ -68,7 +68,7 @@ class Classifier:
     def __init__(self, bundle: ModelBundle, *, batch_size: int = DEFAULT_BATCH_SIZE) -> None:
         self.bundle = bundle
         self.batch_size = max(1, batch_size)
-        self._model = LiteRtModel(bundle)
+        self._model = bundle.verified_model or LiteRtModel(bundle)
 
     @property
     def labels(self) -> list[str]:
