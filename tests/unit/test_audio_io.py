@@ -119,3 +119,33 @@ def test_video_without_sound_is_refused(tmp_path):
 def test_max_seconds_stops_early(tmp_path, rng):
     path = audio_factory.write_audio(tmp_path / "x.wav", (0.1 * rng.standard_normal(22_050 * 30)).astype(np.float32))
     assert load_audio(path, max_seconds=5.0).size == 22_050 * 5
+
+
+def test_background_decoding_gives_the_same_blocks(tmp_path, rng):
+    signal = (0.1 * rng.standard_normal(44_100 * 25)).astype(np.float32)
+    path = audio_factory.write_audio(tmp_path / "song.mp3", signal, 44_100, channels=2)
+    here_info, there_info = DecodeInfo(path=""), DecodeInfo(path="")
+    here = list(iter_audio_blocks(path, info=here_info))
+    there = list(iter_audio_blocks(path, info=there_info, decode_in_background=True))
+    assert [b.size for b in here] == [b.size for b in there]
+    for a, b in zip(here, there):
+        np.testing.assert_array_equal(a, b)
+    assert here_info.decoded_samples == there_info.decoded_samples == sum(b.size for b in here)
+
+
+def test_background_decoding_reports_bad_input(tmp_path):
+    path = tmp_path / "notes.mp3"
+    path.write_text("not a song\n" * 100)
+    with pytest.raises(AudioDecodeError, match="not a recognised audio") as caught:
+        list(iter_audio_blocks(path, decode_in_background=True))
+    assert str(path) in str(caught.value)
+
+
+def test_stopping_a_background_decode_ends_its_thread(tmp_path, rng):
+    import threading
+
+    path = audio_factory.write_audio(tmp_path / "long.flac", (0.1 * rng.standard_normal(22_050 * 60)).astype(np.float32))
+    blocks = iter_audio_blocks(path, decode_in_background=True, block_seconds=2.0)
+    next(blocks)
+    blocks.close()
+    assert not any(thread.name == "decoder" for thread in threading.enumerate())
