@@ -173,7 +173,7 @@ def main() -> int:
     paper_median, our_median = statistics.median(paper_times), statistics.median(our_times)
     print(f"paper's way (TF, librosa, 11 windows, 11 predict calls): {paper_median:6.2f} s  "
           f"(runs: {', '.join(f'{t:.2f}' for t in paper_times)})")
-    print(f"urdu-genre classify (LiteRT, all 19 windows, batched):  {our_median:6.2f} s  "
+    print(f"urdu-genre classify (LiteRT, all 19 windows):              {our_median:6.2f} s  "
           f"(runs: {', '.join(f'{t:.2f}' for t in our_times)})")
     ratio = paper_median / our_median
     print(f"speed-up: {ratio:.1f}x  (target >= 8x: {'met' if ratio >= 8 else 'NOT met'})")

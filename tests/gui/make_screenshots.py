@@ -6,7 +6,9 @@ Run (a virtual display gives the real xcb look; offscreen works too):
 
 Writes ``classify.png`` (an analysed song), ``recording.png`` (a recording in
 progress, fed by the lowest-layer fake input stream that plays a known clip
-in real time) and ``error.png`` (an undecodable file dropped on the window).
+in real time), ``error.png`` (an undecodable file dropped on the window) and
+``training.png`` (the Train tab after a short run on a folder of the test
+sounds, 3 s windows; needs TensorFlow).
 Without ``--model`` the bundled model is used when it exists, else the small
 test model is trained once (needs TensorFlow).
 """
@@ -163,6 +165,24 @@ def main() -> int:
         wait_until(lambda: widget.banner.kind == "error")
         settle()
         save(window, out / "error.png")
+
+        songs = work / "my songs"
+        for g, kind in enumerate(audio_factory.TINY_LABELS):
+            (songs / kind).mkdir(parents=True)
+            for i in range(5):
+                audio_factory.write_audio(songs / kind / f"{kind.lower()} {i}.wav",
+                                          audio_factory.make_sound(kind, 6.0, seed=100 + 10 * g + i))
+        tab = window.training_widget
+        window.tabs.setCurrentWidget(tab)
+        tab.set_dataset(str(songs))
+        tab.output_edit.setText(str(work / "models" / "my songs.ugm"))
+        tab.epochs_spin.setValue(12)
+        tab.window_seconds_spin.setValue(3.0)
+        wait_until(lambda: tab.scan is not None)
+        tab.start_training()
+        wait_until(lambda: not tab.running, timeout_ms=600_000)
+        settle()
+        save(window, out / "training.png")
         window.close()
     return 0
 

@@ -1,4 +1,4 @@
-"""The main window: menus and shortcuts, the active model, and the tabs (Classify now, Train later)."""
+"""The main window: menus and shortcuts, the active model, and the Classify and Train tabs."""
 
 from __future__ import annotations
 
@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
 from urdu_genre_app.gui import settings as S
 from urdu_genre_app.gui.classify_widget import ClassifyWidget
 from urdu_genre_app.gui.qtcompat import emit
+from urdu_genre_app.gui.training_widget import TrainingWidget
 from urdu_genre_app.gui.widgets import show_message_box
 from urdu_genre_app.gui.workers import run_task
 
@@ -99,6 +100,8 @@ class MainWindow(QMainWindow):
         self.tabs = QTabWidget()
         self.tabs.setDocumentMode(True)
         self.tabs.addTab(self.classify_widget, "Classify")
+        self.training_widget = TrainingWidget(self.settings)
+        self.tabs.addTab(self.training_widget, "Train")
         central = QWidget()
         layout = QVBoxLayout(central)
         layout.setContentsMargins(0, 0, 0, 0)
@@ -112,6 +115,8 @@ class MainWindow(QMainWindow):
         self.classify_widget.status_message.connect(self._on_status_message)
         self.classify_widget.result_changed.connect(self._on_result_changed)
         self.classify_widget.recording_changed.connect(self._on_recording_changed)
+        self.training_widget.use_model_requested.connect(self._on_trained_model_chosen)
+        self.training_widget.status_message.connect(self._on_status_message)
         self._create_actions()
         self._restore_geometry()
 
@@ -360,6 +365,11 @@ class MainWindow(QMainWindow):
         """Enable export when there is something to export."""
         self.export_action.setEnabled(self.classify_widget.result is not None)
 
+    def _on_trained_model_chosen(self, path: str) -> None:
+        """Classify with the model the Training tab just wrote."""
+        self.load_model(path, remember=True)
+        self.tabs.setCurrentWidget(self.classify_widget)
+
     def _on_recording_changed(self, recording: bool) -> None:
         """Follow recording state in the menu."""
         self.record_action.setText("Stop &recording" if recording else "&Record")
@@ -377,6 +387,10 @@ class MainWindow(QMainWindow):
 
     def closeEvent(self, event: QCloseEvent) -> None:
         """Finalise a recording, stop sound and work, remember the window."""
+        if not self.training_widget.request_close(self.close):
+            event.ignore()  # the run saves its best model first, then closes the window
+            return
+        self.training_widget.shutdown()
         self.classify_widget.shutdown()
         QThreadPool.globalInstance().waitForDone(3000)  # model loading, decoding, file writes
         self.settings.set(S.WINDOW_GEOMETRY, bytes(self.saveGeometry().data()))

@@ -1,0 +1,155 @@
+"""The Training tab, driven through the real window: folder in, model out, model used."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PySide6.QtCore import Qt
+
+from tests import audio_factory
+
+pytestmark = [pytest.mark.gui, pytest.mark.slow]
+
+WINDOW_SECONDS = 3.0
+
+
+@pytest.fixture(scope="module")
+def dataset(tmp_path_factory) -> Path:
+    """4 genres x 5 songs of 5 s (WAV and MP3), one sub-folder per genre."""
+    root = tmp_path_factory.mktemp("songs")
+    for g, kind in enumerate(audio_factory.TINY_LABELS):
+        (root / kind).mkdir()
+        for i in range(5):
+            signal = audio_factory.make_sound(kind, 5.0, seed=500 + 10 * g + i)
+            audio_factory.write_audio(root / kind / f"{kind.lower()} {i}{'.mp3' if i % 2 else '.wav'}", signal)
+    return root
+
+
+def _fill_form(tab, dataset: Path, out: Path, *, epochs: int) -> None:
+    tab.set_dataset(str(dataset))
+    tab.output_edit.setText(str(out))
+    tab.epochs_spin.setValue(epochs)
+    tab.windows_spin.setValue(4)
+    tab.window_seconds_spin.setValue(WINDOW_SECONDS)
+    tab.seed_spin.setValue(5)
+
+
+def test_train_from_a_folder_then_classify_with_the_new_model(make_window, tiny_bundle_path, dataset, tmp_path,
+                                                              song_path, settings, qtbot):
+    from urdu_genre_app.core.bundle import load_bundle
+    from urdu_genre_app.gui import settings as S
+
+    window = make_window(tiny_bundle_path, wait_charts=False)
+    tab = window.training_widget
+    window.tabs.setCurrentWidget(tab)
+    out = tmp_path / "models" / "mine.ugm"
+    _fill_form(tab, dataset, out, epochs=6)
+    qtbot.waitUntil(lambda: tab.scan is not None, timeout=20_000)
+    assert "20 songs in 4 genres" in tab.dataset_summary.text()
+
+    qtbot.mouseClick(tab.start_button, Qt.MouseButton.LeftButton)
+    assert tab.running and not tab.start_button.isEnabled() and tab.stop_button.isEnabled()
+    assert not tab.dataset_edit.isEnabled()
+    qtbot.waitUntil(lambda: not tab.running, timeout=240_000)
+
+    assert tab.error is None, tab.error
+    report = tab.report
+    assert report is not None and not report.cancelled and tab.written_path == str(out)
+    # The chart holds exactly the epochs the run reported, with its values.
+    history = report.results[0].fit.history
+    assert [epoch for epoch, _ in tab.chart.points["val_accuracy"]] == list(range(1, len(history) + 1))
+    assert tab.chart.points["val_accuracy"][-1][1] == pytest.approx(history[-1]["val_accuracy"])
+    # The results tables show the run's test evaluation.
+    test = report.results[0].test
+    for row in range(4):
+        for column in range(4):
+            assert tab.confusion_table.item(row, column).text() == str(int(test.song_confusion[row, column]))
+    assert f"{test.song_accuracy:.1%}" in tab.result_label.text()
+    assert "epoch 1:" in tab.log_view.toPlainText() and "wrote" in tab.log_view.toPlainText()
+    # What was written is a real bundle with the form's recipe and the user's data marked as such.
+    bundle = load_bundle(out)
+    assert bundle.labels == sorted(audio_factory.TINY_LABELS)
+    assert bundle.feature_params.window_seconds == WINDOW_SECONDS
+    assert bundle.provenance["trained_on"] == "user" and bundle.provenance["seed"] == 5
+    assert bundle.provenance["extraction"]["windows_per_song"] == 4
+    assert not bundle.is_synthetic
+    # The form is remembered.
+    assert settings.get(S.TRAIN_DATASET) == str(dataset) and settings.get(S.TRAIN_EPOCHS) == 6
+
+    qtbot.mouseClick(tab.use_model_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: window.model_path == str(out) and not window.model_loading, timeout=20_000)
+    assert window.tabs.currentWidget() is window.classify_widget
+    assert settings.get(S.MODEL_PATH) == str(out)
+    assert window.classifier.bundle.labels == bundle.labels
+    qtbot.waitUntil(lambda: window.classify_widget.segment_chart is not None, timeout=20_000)
+    window.classify_widget.open_file(str(song_path))
+    qtbot.waitUntil(lambda: window.classify_widget.result is not None, timeout=30_000)
+    result = window.classify_widget.result
+    assert result.labels == bundle.labels and result.genre in bundle.labels
+    assert result.model_name == bundle.display_name
+    assert np.isclose(sum(result.probabilities.values()), 1.0, atol=1e-3)
+    # The new model's 3 s windows every 1.5 s cover the 10.5 s song.
+    assert len(result.windows) == 6 and result.windows[-1].end_seconds == pytest.approx(10.5, abs=0.05)
+
+
+def test_stop_keeps_the_best_model_so_far(make_window, tiny_bundle_path, dataset, tmp_path, qtbot):
+    from urdu_genre_app.core.bundle import load_bundle
+
+    window = make_window(tiny_bundle_path, wait_charts=False)
+    tab = window.training_widget
+    out = tmp_path / "stopped.ugm"
+    _fill_form(tab, dataset, out, epochs=200)
+    tab.start_training()
+    qtbot.waitUntil(lambda: len(tab.chart.points["val_accuracy"]) >= 1, timeout=240_000)
+    qtbot.mouseClick(tab.stop_button, Qt.MouseButton.LeftButton)
+    assert not tab.stop_button.isEnabled()
+    qtbot.waitUntil(lambda: not tab.running, timeout=120_000)
+    assert tab.error is None, tab.error
+    assert tab.report.cancelled and "Stopped early" in tab.stage_label.text()
+    assert len(tab.report.results[0].fit.history) < 200
+    assert load_bundle(out).provenance["cancelled"] is True
+    assert tab.use_model_button.isEnabled()
+
+
+def test_an_unusable_folder_is_explained_and_nothing_runs(make_window, tiny_bundle_path, tmp_path, qtbot):
+    window = make_window(tiny_bundle_path, wait_charts=False)
+    tab = window.training_widget
+    lonely = tmp_path / "one genre" / "Ghazal"
+    lonely.mkdir(parents=True)
+    for i in range(3):
+        audio_factory.write_audio(lonely / f"song{i}.wav", audio_factory.make_sound("Tone", 2.0, seed=i))
+    tab.set_dataset(str(lonely.parent))
+    qtbot.waitUntil(lambda: "genre" in tab.dataset_summary.text() and "Looking" not in tab.dataset_summary.text(),
+                    timeout=20_000)
+    assert "two" in tab.dataset_summary.text() or "2" in tab.dataset_summary.text()
+    tab.output_edit.setText(str(tmp_path / "never.ugm"))
+    tab.start_training()
+    qtbot.waitUntil(lambda: not tab.running, timeout=120_000)
+    assert tab.error and str(lonely.parent) in tab.error
+    assert tab.banner.kind == "error" and "Training failed" in tab.banner.text
+    assert not (tmp_path / "never.ugm").exists()
+    assert tab.start_button.isEnabled() and tab.dataset_edit.isEnabled()
+
+
+def test_start_without_a_folder_asks_for_one(make_window, tiny_bundle_path, qtbot):
+    window = make_window(tiny_bundle_path, wait_charts=False)
+    tab = window.training_widget
+    tab.dataset_edit.setText("")
+    tab.start_training()
+    assert not tab.running
+    assert tab.banner.kind == "warning" and "Choose a folder" in tab.banner.text
+
+
+def test_closing_mid_run_saves_the_model_then_closes(make_window, tiny_bundle_path, dataset, tmp_path, qtbot):
+    window = make_window(tiny_bundle_path, wait_charts=False)
+    tab = window.training_widget
+    out = tmp_path / "on-close.ugm"
+    _fill_form(tab, dataset, out, epochs=200)
+    tab.start_training()
+    qtbot.waitUntil(lambda: len(tab.chart.points["val_accuracy"]) >= 1, timeout=240_000)
+    window.close()
+    assert window.isVisible() and "then closing" in tab.banner.text
+    qtbot.waitUntil(lambda: not window.isVisible(), timeout=120_000)
+    assert out.exists() and tab.report.cancelled
