@@ -153,3 +153,17 @@ def test_closing_mid_run_saves_the_model_then_closes(make_window, tiny_bundle_pa
     assert window.isVisible() and "then closing" in tab.banner.text
     qtbot.waitUntil(lambda: not window.isVisible(), timeout=120_000)
     assert out.exists() and tab.report.cancelled
+
+
+def test_the_train_tab_is_built_when_first_shown(make_window, tiny_bundle_path, dataset, settings, qtbot):
+    from urdu_genre_app.gui import settings as S
+
+    settings.set(S.TRAIN_DATASET, str(dataset))
+    window = make_window(tiny_bundle_path, wait_charts=False)
+    assert window._training_widget is None
+    window.tabs.setCurrentIndex(1)
+    tab = window._training_widget
+    assert tab is not None and window.tabs.currentWidget() is tab and window.tabs.tabText(1) == "Train"
+    assert tab.dataset_edit.text() == str(dataset)  # the remembered folder, looked into at once
+    qtbot.waitUntil(lambda: tab.scan is not None, timeout=20_000)
+    assert len(tab.scan.songs) == 20

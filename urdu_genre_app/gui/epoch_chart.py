@@ -11,7 +11,7 @@ SERIES = (
     ("accuracy", "training accuracy", "#1f77b4"),
     ("val_accuracy", "validation accuracy", "#d62728"),
 )
-_MARGINS = (44, 12, 14, 30)  # left, top, right, bottom, in pixels
+_MARGINS = (44, 26, 14, 30)  # left, top (the legend), right, bottom, in pixels
 
 
 class EpochChartWidget(QWidget):
@@ -89,11 +89,12 @@ class EpochChartWidget(QWidget):
             painter.setBrush(Qt.BrushStyle.NoBrush)
 
         x = plot.left() + 8
-        for key, legend, colour in SERIES:
+        legend_y = top / 2
+        for _key, legend, colour in SERIES:
             painter.setPen(QPen(QColor(colour), 3))
-            painter.drawLine(QPointF(x, plot.top() + 8), QPointF(x + 16, plot.top() + 8))
+            painter.drawLine(QPointF(x, legend_y), QPointF(x + 16, legend_y))
             painter.setPen(text)
             width = painter.fontMetrics().horizontalAdvance(legend)
-            painter.drawText(QPointF(x + 20, plot.top() + 12), legend)
+            painter.drawText(QPointF(x + 20, legend_y + 4), legend)
             x += 20 + width + 16
         painter.end()

@@ -26,13 +26,16 @@ from PySide6.QtWidgets import (
 from urdu_genre_app.gui import settings as S
 from urdu_genre_app.gui.classify_widget import ClassifyWidget
 from urdu_genre_app.gui.qtcompat import emit
-from urdu_genre_app.gui.training_widget import TrainingWidget
 from urdu_genre_app.gui.widgets import show_message_box
 from urdu_genre_app.gui.workers import run_task
 
 if TYPE_CHECKING:
     from urdu_genre_app.core.bundle import ModelBundle
     from urdu_genre_app.core.classifier import Classifier
+    from urdu_genre_app.gui.training_widget import TrainingWidget
+
+#: Position of the Train tab.
+TRAIN_TAB_INDEX = 1
 
 log = logging.getLogger(__name__)
 
@@ -100,8 +103,10 @@ class MainWindow(QMainWindow):
         self.tabs = QTabWidget()
         self.tabs.setDocumentMode(True)
         self.tabs.addTab(self.classify_widget, "Classify")
-        self.training_widget = TrainingWidget(self.settings)
-        self.tabs.addTab(self.training_widget, "Train")
+        # The Train tab is built the first time it is shown: the window opens faster.
+        self._training_widget: TrainingWidget | None = None
+        self.tabs.addTab(QWidget(), "Train")
+        self.tabs.currentChanged.connect(self._on_tab_changed)
         central = QWidget()
         layout = QVBoxLayout(central)
         layout.setContentsMargins(0, 0, 0, 0)
@@ -115,8 +120,6 @@ class MainWindow(QMainWindow):
         self.classify_widget.status_message.connect(self._on_status_message)
         self.classify_widget.result_changed.connect(self._on_result_changed)
         self.classify_widget.recording_changed.connect(self._on_recording_changed)
-        self.training_widget.use_model_requested.connect(self._on_trained_model_chosen)
-        self.training_widget.status_message.connect(self._on_status_message)
         self._create_actions()
         self._restore_geometry()
 
@@ -365,6 +368,31 @@ class MainWindow(QMainWindow):
         """Enable export when there is something to export."""
         self.export_action.setEnabled(self.classify_widget.result is not None)
 
+    @property
+    def training_widget(self) -> TrainingWidget:
+        """The Train tab's widget, built on first use."""
+        if self._training_widget is None:
+            from urdu_genre_app.gui.training_widget import TrainingWidget
+
+            widget = TrainingWidget(self.settings)
+            widget.use_model_requested.connect(self._on_trained_model_chosen)
+            widget.status_message.connect(self._on_status_message)
+            current = self.tabs.currentIndex()
+            self.tabs.blockSignals(True)
+            placeholder = self.tabs.widget(TRAIN_TAB_INDEX)
+            self.tabs.removeTab(TRAIN_TAB_INDEX)
+            placeholder.deleteLater()
+            self.tabs.insertTab(TRAIN_TAB_INDEX, widget, "Train")
+            self.tabs.setCurrentIndex(current)
+            self.tabs.blockSignals(False)
+            self._training_widget = widget
+        return self._training_widget
+
+    def _on_tab_changed(self, index: int) -> None:
+        """Build the Train tab when it is first shown."""
+        if index == TRAIN_TAB_INDEX and self._training_widget is None:
+            self.tabs.setCurrentWidget(self.training_widget)
+
     def _on_trained_model_chosen(self, path: str) -> None:
         """Classify with the model the Training tab just wrote."""
         self.load_model(path, remember=True)
@@ -387,10 +415,12 @@ class MainWindow(QMainWindow):
 
     def closeEvent(self, event: QCloseEvent) -> None:
         """Finalise a recording, stop sound and work, remember the window."""
-        if not self.training_widget.request_close(self.close):
+        training = self._training_widget
+        if training is not None and not training.request_close(self.close):
             event.ignore()  # the run saves its best model first, then closes the window
             return
-        self.training_widget.shutdown()
+        if training is not None:
+            training.shutdown()
         self.classify_widget.shutdown()
         QThreadPool.globalInstance().waitForDone(3000)  # model loading, decoding, file writes
         self.settings.set(S.WINDOW_GEOMETRY, bytes(self.saveGeometry().data()))

@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
     QDoubleSpinBox,
     QFileDialog,
     QFormLayout,
+    QFrame,
     QGridLayout,
     QGroupBox,
     QHBoxLayout,
@@ -31,6 +32,8 @@ from PySide6.QtWidgets import (
     QPlainTextEdit,
     QProgressBar,
     QPushButton,
+    QScrollArea,
+    QSizePolicy,
     QSpinBox,
     QTableWidget,
     QTableWidgetItem,
@@ -171,6 +174,7 @@ class TrainingWidget(QWidget):
         self.dataset_summary = QLabel("")
         self.dataset_summary.setWordWrap(True)
         self.dataset_summary.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.dataset_summary.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Maximum)
         self.output_edit = QLineEdit()
         self.output_edit.setPlaceholderText("A new file in the app's model folder")
         output_button = QPushButton("Save as…")
@@ -200,8 +204,11 @@ class TrainingWidget(QWidget):
         output_row.addWidget(self.output_edit, 1)
         output_row.addWidget(output_button)
         form = QFormLayout()
-        form.addRow("Songs:", dataset_row)
-        form.addRow("", self.dataset_summary)
+        dataset_column = QVBoxLayout()
+        dataset_column.setSpacing(2)
+        dataset_column.addLayout(dataset_row)
+        dataset_column.addWidget(self.dataset_summary)
+        form.addRow("Songs:", dataset_column)
         form.addRow("Model:", self.model_combo)
         numbers = QHBoxLayout()
         for label, spin in (("Epochs", self.epochs_spin), ("Windows per song", self.windows_spin),
@@ -270,12 +277,21 @@ class TrainingWidget(QWidget):
         self.results_box.setLayout(results_grid)
         self.results_box.setEnabled(False)
 
-        layout = QVBoxLayout(self)
+        # The page scrolls rather than raising the window's minimum height.
+        page = QWidget()
+        layout = QVBoxLayout(page)
         layout.addWidget(self.banner)
-        layout.addWidget(setup_box)
+        layout.addWidget(setup_box, 0)
         layout.addLayout(controls)
         layout.addLayout(live, 3)
         layout.addWidget(self.results_box, 2)
+        scroller = QScrollArea()
+        scroller.setWidgetResizable(True)
+        scroller.setFrameShape(QFrame.Shape.NoFrame)
+        scroller.setWidget(page)
+        outer = QVBoxLayout(self)
+        outer.setContentsMargins(0, 0, 0, 0)
+        outer.addWidget(scroller)
 
         self._elapsed_timer = QTimer(self)
         self._elapsed_timer.setInterval(1000)
@@ -292,8 +308,15 @@ class TrainingWidget(QWidget):
         self.windows_spin.setValue(self.settings.get(S.TRAIN_WINDOWS_PER_SONG))
         self.window_seconds_spin.setValue(self.settings.get(S.TRAIN_WINDOW_SECONDS))
         self.seed_spin.setValue(self.settings.get(S.TRAIN_SEED))
+        self.chart.reset(self.epochs_spin.value())
+        self.epochs_spin.valueChanged.connect(self._on_epochs_changed)
         if self.dataset_edit.text():
             self.scan_dataset()
+
+    def _on_epochs_changed(self, epochs: int) -> None:
+        """Let an empty chart's axis follow the planned epochs."""
+        if not self.running and not any(self.chart.points.values()):
+            self.chart.reset(epochs)
 
     def _remember_settings(self) -> None:
         self.settings.set(S.TRAIN_DATASET, self.dataset_edit.text().strip())
