@@ -38,6 +38,23 @@ def make_sound(kind: str, seconds: float, *, seed: int = 0, sr: int = SR) -> np.
     return y.astype(np.float32)
 
 
+def write_labeled_folder(
+    root: Path, *, songs_per_genre: int = 5, seconds: float = 5.0, suffixes: tuple[str, ...] = (".wav",),
+    seed: int = 0,
+) -> Path:
+    """A training dataset: one sub-folder per :data:`TINY_LABELS` sound, ``songs_per_genre`` files each.
+
+    File formats cycle through ``suffixes``; every song has its own seed.
+    """
+    root = Path(root)
+    for g, kind in enumerate(TINY_LABELS):
+        (root / kind).mkdir(parents=True, exist_ok=True)
+        for i in range(songs_per_genre):
+            signal = make_sound(kind, seconds, seed=seed + 10 * g + i)
+            write_audio(root / kind / f"{kind.lower()} {i}{suffixes[(g + i) % len(suffixes)]}", signal)
+    return root
+
+
 def write_audio(path: Path, signal: np.ndarray, sr: int = SR, *, channels: int = 1) -> Path:
     """Write ``signal`` in the format the suffix names (wav/flac/ogg via soundfile, else PyAV)."""
     import soundfile as sf

@@ -166,12 +166,7 @@ def main() -> int:
         settle()
         save(window, out / "error.png")
 
-        songs = work / "my songs"
-        for g, kind in enumerate(audio_factory.TINY_LABELS):
-            (songs / kind).mkdir(parents=True)
-            for i in range(5):
-                audio_factory.write_audio(songs / kind / f"{kind.lower()} {i}.wav",
-                                          audio_factory.make_sound(kind, 6.0, seed=100 + 10 * g + i))
+        songs = audio_factory.write_labeled_folder(work / "my songs", seconds=6.0, seed=100)
         tab = window.training_widget
         window.tabs.setCurrentWidget(tab)
         tab.set_dataset(str(songs))

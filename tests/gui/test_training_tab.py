@@ -18,13 +18,7 @@ WINDOW_SECONDS = 3.0
 @pytest.fixture(scope="module")
 def dataset(tmp_path_factory) -> Path:
     """4 genres x 5 songs of 5 s (WAV and MP3), one sub-folder per genre."""
-    root = tmp_path_factory.mktemp("songs")
-    for g, kind in enumerate(audio_factory.TINY_LABELS):
-        (root / kind).mkdir()
-        for i in range(5):
-            signal = audio_factory.make_sound(kind, 5.0, seed=500 + 10 * g + i)
-            audio_factory.write_audio(root / kind / f"{kind.lower()} {i}{'.mp3' if i % 2 else '.wav'}", signal)
-    return root
+    return audio_factory.write_labeled_folder(tmp_path_factory.mktemp("songs"), suffixes=(".wav", ".mp3"), seed=500)
 
 
 def _fill_form(tab, dataset: Path, out: Path, *, epochs: int) -> None:
@@ -94,15 +88,21 @@ def test_train_from_a_folder_then_classify_with_the_new_model(make_window, tiny_
     assert len(result.windows) == 6 and result.windows[-1].end_seconds == pytest.approx(10.5, abs=0.05)
 
 
+def _start_a_long_run(window, dataset: Path, out: Path, qtbot):
+    """Start 200 planned epochs and wait for the first to finish; returns the tab."""
+    tab = window.training_widget
+    _fill_form(tab, dataset, out, epochs=200)
+    tab.start_training()
+    qtbot.waitUntil(lambda: len(tab.chart.points["val_accuracy"]) >= 1, timeout=240_000)
+    return tab
+
+
 def test_stop_keeps_the_best_model_so_far(make_window, tiny_bundle_path, dataset, tmp_path, qtbot):
     from urdu_genre_app.core.bundle import load_bundle
 
     window = make_window(tiny_bundle_path, wait_charts=False)
-    tab = window.training_widget
     out = tmp_path / "stopped.ugm"
-    _fill_form(tab, dataset, out, epochs=200)
-    tab.start_training()
-    qtbot.waitUntil(lambda: len(tab.chart.points["val_accuracy"]) >= 1, timeout=240_000)
+    tab = _start_a_long_run(window, dataset, out, qtbot)
     qtbot.mouseClick(tab.stop_button, Qt.MouseButton.LeftButton)
     assert not tab.stop_button.isEnabled()
     qtbot.waitUntil(lambda: not tab.running, timeout=120_000)
@@ -144,11 +144,8 @@ def test_start_without_a_folder_asks_for_one(make_window, tiny_bundle_path, qtbo
 
 def test_closing_mid_run_saves_the_model_then_closes(make_window, tiny_bundle_path, dataset, tmp_path, qtbot):
     window = make_window(tiny_bundle_path, wait_charts=False)
-    tab = window.training_widget
     out = tmp_path / "on-close.ugm"
-    _fill_form(tab, dataset, out, epochs=200)
-    tab.start_training()
-    qtbot.waitUntil(lambda: len(tab.chart.points["val_accuracy"]) >= 1, timeout=240_000)
+    tab = _start_a_long_run(window, dataset, out, qtbot)
     window.close()
     assert window.isVisible() and "then closing" in tab.banner.text
     qtbot.waitUntil(lambda: not window.isVisible(), timeout=120_000)

@@ -38,13 +38,7 @@ SHAPE = PARAMS.input_shape  # (130, 32, 1)
 @pytest.fixture(scope="module")
 def dataset(tmp_path_factory) -> Path:
     """4 genres x 5 songs of 5 s, in mp3/m4a/wav."""
-    root = tmp_path_factory.mktemp("train_set")
-    for g, kind in enumerate(audio_factory.TINY_LABELS):
-        (root / kind).mkdir()
-        for i in range(5):
-            signal = audio_factory.make_sound(kind, 5.0, seed=1000 + 10 * g + i)
-            audio_factory.write_audio(root / kind / f"{kind.lower()}{i}{FORMATS[(g + i) % 3]}", signal)
-    return root
+    return audio_factory.write_labeled_folder(tmp_path_factory.mktemp("train_set"), suffixes=FORMATS, seed=1000)
 
 
 def _separable(n_per_class: int, *, classes: int = 4, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
@@ -239,7 +233,7 @@ def test_train_cli_end_to_end_then_classify(dataset, tmp_path, capsys):
     assert "\r" not in captured.err  # no progress bar when stderr is not a terminal
     bundle = load_bundle(out)
     assert bundle.is_synthetic and "--seed 1" in bundle.provenance["command"]
-    song = next((dataset / "Sweep").glob("sweep1.*"))
+    song = next((dataset / "Sweep").glob("sweep 1.*"))
     assert main(["classify", "--model", str(out), "--json", "-q", str(song)]) == 0
     assert json.loads(capsys.readouterr().out)[0]["genre"] == "Sweep"
 
