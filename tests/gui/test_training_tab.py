@@ -164,3 +164,19 @@ def test_the_train_tab_is_built_when_first_shown(make_window, tiny_bundle_path, 
     assert tab.dataset_edit.text() == str(dataset)  # the remembered folder, looked into at once
     qtbot.waitUntil(lambda: tab.scan is not None, timeout=20_000)
     assert len(tab.scan.songs) == 20
+
+
+def test_an_install_without_tensorflow_says_so_and_cannot_start(make_window, tiny_bundle_path, dataset, monkeypatch,
+                                                                 qtbot):
+    import importlib.util
+
+    real_find_spec = importlib.util.find_spec
+    monkeypatch.setattr(importlib.util, "find_spec",
+                        lambda name, *args: None if name == "tensorflow" else real_find_spec(name, *args))
+    window = make_window(tiny_bundle_path, wait_charts=False)
+    tab = window.training_widget
+    assert tab.banner.kind == "info" and "TensorFlow" in tab.banner.text and "[train]" in tab.banner.text
+    assert not tab.start_button.isEnabled()
+    tab.set_dataset(str(dataset))
+    tab.start_training()
+    assert not tab.running and tab.report is None

@@ -87,6 +87,22 @@ def default_output_path(dataset: str) -> Path:
     return candidate
 
 
+def training_unavailable_reason() -> str | None:
+    """Why this installation cannot train (a lite build, or no training extras), or None when it can."""
+    import importlib.util
+
+    for module, what in (("training", "the training package"), ("tensorflow", "TensorFlow")):
+        try:
+            found = importlib.util.find_spec(module) is not None
+        except (ImportError, ValueError):
+            found = False
+        if not found:
+            return (f"Training needs {what}, which this installation leaves out. Install it with "
+                    "pip install 'urdu-genre-app[train]' (bash scripts/run-app.sh does), or use the full build. "
+                    "Classifying works without it.")
+    return None
+
+
 def _scan_job(dataset: str) -> DatasetScan:
     """Probe a dataset (runs in a worker): songs per genre and skipped files."""
     from training.dataset import scan_dataset
@@ -297,7 +313,11 @@ class TrainingWidget(QWidget):
         self._elapsed_timer = QTimer(self)
         self._elapsed_timer.setInterval(1000)
         self._elapsed_timer.timeout.connect(self._on_elapsed_tick)
+        self.unavailable_reason = training_unavailable_reason()
         self._restore_settings()
+        if self.unavailable_reason:
+            self.banner.show_message("info", self.unavailable_reason)
+            self.start_button.setEnabled(False)
 
     # ------------------------------------------------------------------ settings
     def _restore_settings(self) -> None:
@@ -352,7 +372,7 @@ class TrainingWidget(QWidget):
         path = self.dataset_edit.text().strip()
         self._scan_generation += 1
         self.scan = None
-        if not path:
+        if not path or self.unavailable_reason:
             self.dataset_summary.setText("")
             return
         self.dataset_summary.setText("Looking inside…")
@@ -410,7 +430,7 @@ class TrainingWidget(QWidget):
 
     def start_training(self) -> None:
         """Check the form and start a run in the training worker."""
-        if self.running:
+        if self.running or self.unavailable_reason:
             return
         if not self.dataset_edit.text().strip():
             self.banner.show_message("warning", "Choose a folder of songs first: one sub-folder per genre.")
@@ -454,7 +474,7 @@ class TrainingWidget(QWidget):
 
     def _set_running(self, running: bool) -> None:
         self.running = running
-        self.start_button.setEnabled(not running)
+        self.start_button.setEnabled(not running and not self.unavailable_reason)
         self.stop_button.setEnabled(running)
         for widget in (self.dataset_edit, self.output_edit, self.model_combo, self.epochs_spin, self.windows_spin,
                        self.window_seconds_spin, self.seed_spin):
