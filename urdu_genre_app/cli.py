@@ -228,8 +228,19 @@ def _missing_training(why: str) -> int:
     return EXIT_USAGE
 
 
+#: Environment set before NumPy loads: OpenBLAS on one thread (see main()).
+SINGLE_THREADED_BLAS = {"OPENBLAS_NUM_THREADS": "1"}
+
+
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the ``urdu-genre`` command."""
+    # The app runs its own parallel work (a decoder thread beside scoring,
+    # extraction processes); OpenBLAS's threads only compete with it. Set once
+    # before NumPy loads: changing it later from threads was seen not to take
+    # (OpenBLAS 0.3.30/0.3.31 in a long-lived GUI process), which let features
+    # computed here differ in rounding from the extraction workers'.
+    for name, value in SINGLE_THREADED_BLAS.items():
+        os.environ.setdefault(name, value)
     argv = sys.argv[1:] if argv is None else argv
     parser = build_parser(with_train_arguments="train" in argv or "-h" in argv or "--help" in argv)
     args = parser.parse_args(argv)

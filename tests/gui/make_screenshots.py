@@ -7,7 +7,7 @@ Run (a virtual display gives the real xcb look; offscreen works too):
 Writes ``classify.png`` (an analysed song), ``recording.png`` (a recording in
 progress, fed by the lowest-layer fake input stream that plays a known clip
 in real time), ``error.png`` (an undecodable file dropped on the window) and
-``training.png`` (the Train tab after a short run on a folder of the test
+``training.png`` (the Training tab after a short run on a folder of the test
 sounds, 3 s windows; needs TensorFlow).
 Without ``--model`` the bundled model is used when it exists, else the small
 test model is trained once (needs TensorFlow).

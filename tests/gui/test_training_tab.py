@@ -160,7 +160,7 @@ def test_the_train_tab_is_built_when_first_shown(make_window, tiny_bundle_path, 
     assert window._training_widget is None
     window.tabs.setCurrentIndex(1)
     tab = window._training_widget
-    assert tab is not None and window.tabs.currentWidget() is tab and window.tabs.tabText(1) == "Train"
+    assert tab is not None and window.tabs.currentWidget() is tab and window.tabs.tabText(1) == "Training"
     assert tab.dataset_edit.text() == str(dataset)  # the remembered folder, looked into at once
     qtbot.waitUntil(lambda: tab.scan is not None, timeout=20_000)
     assert len(tab.scan.songs) == 20
@@ -180,3 +180,43 @@ def test_an_install_without_tensorflow_says_so_and_cannot_start(make_window, tin
     tab.set_dataset(str(dataset))
     tab.start_training()
     assert not tab.running and tab.report is None
+
+
+def test_an_existing_bundle_is_replaced_only_when_confirmed_in_save_as(make_window, tiny_bundle_path, dataset,
+                                                                      tmp_path, monkeypatch):
+    from PySide6.QtWidgets import QFileDialog
+
+    window = make_window(tiny_bundle_path, wait_charts=False)
+    tab = window.training_widget
+    tab.set_dataset(str(dataset))
+    existing = tmp_path / "good model.ugm"
+    existing.write_bytes(b"an earlier model")
+    tab.output_edit.setText(str(existing))  # typed, not confirmed
+    assert tab.build_config().out == str(tmp_path / "good model-2.ugm")
+    monkeypatch.setattr(QFileDialog, "getSaveFileName", lambda *args, **kwargs: (str(existing), ""))
+    tab.choose_output()  # the dialog asks before replacing; here the user said yes
+    assert tab.build_config().out == str(existing)
+    tab.output_edit.setText("")
+    default = Path(tab.build_config().out)
+    assert default.suffix == ".ugm" and not default.exists() and "songs" in default.name
+
+
+def test_a_run_that_fails_after_close_was_asked_keeps_the_window_open(make_window, tiny_bundle_path, tmp_path, qtbot):
+    window = make_window(tiny_bundle_path, wait_charts=False)
+    tab = window.training_widget
+    tab.set_dataset(str(tmp_path / "moved away"))  # fails at once, before any cancel point
+    tab.start_training()
+    window.close()  # asked while the run is going: it will end with an error
+    qtbot.waitUntil(lambda: not tab.running, timeout=120_000)
+    qtbot.wait(50)
+    assert window.isVisible() and tab.banner.kind == "error" and "Training failed" in tab.banner.text
+
+
+def test_a_termination_signal_abandons_the_run_without_saving(make_window, tiny_bundle_path, dataset, tmp_path, qtbot):
+    window = make_window(tiny_bundle_path, wait_charts=False)
+    out = tmp_path / "abandoned.ugm"
+    tab = _start_a_long_run(window, dataset, out, qtbot)
+    window.close_now()  # what Ctrl+C / SIGTERM call
+    assert not window.isVisible()
+    qtbot.waitUntil(lambda: tab.training_pool.activeThreadCount() == 0, timeout=60_000)
+    assert not out.exists()

@@ -145,7 +145,44 @@ def test_stopping_a_background_decode_ends_its_thread(tmp_path, rng):
     import threading
 
     path = audio_factory.write_audio(tmp_path / "long.flac", (0.1 * rng.standard_normal(22_050 * 60)).astype(np.float32))
+    before = set(threading.enumerate())
     blocks = iter_audio_blocks(path, decode_in_background=True, block_seconds=2.0)
     next(blocks)
+    assert [t for t in threading.enumerate() if t not in before and t.name == "decoder"]
     blocks.close()
-    assert not any(thread.name == "decoder" for thread in threading.enumerate())
+    assert not [t for t in threading.enumerate() if t not in before and t.name == "decoder"]
+
+
+@pytest.mark.parametrize("background", [False, True], ids=["here", "background"])
+def test_downmix_and_resampling_match_a_one_shot_reference(tmp_path, rng, background):
+    import soxr
+
+    left = (0.3 * rng.standard_normal(44_100 * 12)).astype(np.float32)
+    right = np.sin(2 * np.pi * 440 * np.arange(left.size) / 44_100).astype(np.float32) * 0.5
+    path = tmp_path / "stereo.wav"
+    sf.write(path, np.stack([left, right], axis=1), 44_100, subtype="FLOAT")
+    reference = soxr.resample((left + right) / 2, 44_100, 22_050, quality="HQ")
+    decoded = np.concatenate(list(iter_audio_blocks(path, decode_in_background=background, block_seconds=3.0)))
+    assert decoded.size == reference.size
+    np.testing.assert_allclose(decoded, reference, atol=2e-5)
+
+
+def test_truncated_file_in_the_background_decodes_what_is_there_and_warns(tmp_path, tone):
+    path = audio_factory.write_audio(tmp_path / "cut.mp3", tone)
+    data = path.read_bytes()
+    path.write_bytes(data[: len(data) // 2])
+    info = DecodeInfo(path="")
+    decoded = np.concatenate(list(iter_audio_blocks(path, info=info, decode_in_background=True)))
+    assert 0.3 * tone.size < decoded.size < 0.8 * tone.size
+    assert info.decoded_samples == decoded.size
+
+
+def test_a_consumer_error_ends_the_background_decoder(tmp_path, rng):
+    import threading
+
+    path = audio_factory.write_audio(tmp_path / "long.flac", (0.1 * rng.standard_normal(22_050 * 60)).astype(np.float32))
+    before = set(threading.enumerate())
+    with pytest.raises(KeyError):
+        for _block in iter_audio_blocks(path, decode_in_background=True, block_seconds=2.0):
+            raise KeyError("the consumer failed")
+    assert not [t for t in threading.enumerate() if t not in before and t.name == "decoder"]

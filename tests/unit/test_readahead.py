@@ -74,3 +74,25 @@ def test_closing_early_stops_the_thread_and_closes_the_source():
     assert source.closed
     assert source.produced < 10
     assert not any(t.name == "early-stop" for t in threading.enumerate())
+
+
+@pytest.mark.filterwarnings("ignore::pytest.PytestUnhandledThreadExceptionWarning")  # the thread's death is the point
+def test_a_producer_that_dies_in_the_hand_over_does_not_hang_the_consumer(monkeypatch):
+    import queue
+
+    from urdu_genre_app.core import readahead
+
+    class LosingQueue(queue.Queue):
+        """Hands items over but fails on the end-of-stream marker, as a MemoryError would."""
+
+        def put(self, entry, *args, **kwargs):
+            if entry[0] != "item":
+                raise MemoryError("no room for the end marker")
+            super().put(entry, *args, **kwargs)
+
+    monkeypatch.setattr(readahead.queue, "Queue", LosingQueue)
+    received = []
+    with pytest.raises(RuntimeError, match="stopped without finishing"):
+        for item in read_ahead(lambda: [1, 2, 3], name="losing"):
+            received.append(item)
+    assert received == [1, 2, 3]

@@ -8,7 +8,8 @@ FFmpeg's decoding runs in its own thread, a few seconds ahead
 model on the second core. Each window is scored as soon as it is cut: LiteRT
 costs the same per window at batch 1 as at batch 6 (about 5 ms with two
 threads), while allocating for a batch of 6 costs ~60 ms and ~60 MB of
-activations.
+activations. (The ``urdu-genre`` command also keeps OpenBLAS on one thread:
+its spinning threads took the core the decoder needs.)
 """
 
 from __future__ import annotations
@@ -19,7 +20,6 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 import numpy as np
-from threadpoolctl import threadpool_limits
 
 from urdu_genre_app.core.audio_io import DecodeInfo, iter_audio_blocks
 from urdu_genre_app.core.bundle import ModelBundle
@@ -46,7 +46,8 @@ class WindowReport:
     features : numpy.ndarray, shape (frames, n_mfcc), float32
         The (un-normalised) MFCC image the model saw, for display.
     progress : float or None
-        Fraction of the file decoded so far, when the length is known.
+        Fraction of the file scored so far (up to the block in hand), when the
+        length is known.
     """
 
     result: WindowResult
@@ -114,10 +115,12 @@ class Classifier:
         params = self.bundle.feature_params
         blocks = iter_audio_blocks(path, sample_rate=params.sample_rate, info=info, decode_in_background=True)
 
-        def progress() -> float | None:
+        def progress(consumed_samples: int) -> float | None:
+            # From what scoring has consumed, not what the decoder (running
+            # ahead in its thread) has produced.
             if not info.expected_seconds:
                 return None
-            return min(1.0, info.decoded_samples / params.sample_rate / info.expected_seconds)
+            return min(1.0, consumed_samples / params.sample_rate / info.expected_seconds)
 
         result = self._classify_blocks(
             blocks, source=os.fspath(path), on_window=on_window, is_cancelled=is_cancelled, progress=progress
@@ -150,7 +153,7 @@ class Classifier:
         """
         blocks = [np.asarray(signal, dtype=np.float32)]
         return self._classify_blocks(
-            blocks, source=source, on_window=on_window, is_cancelled=is_cancelled, progress=lambda: None
+            blocks, source=source, on_window=on_window, is_cancelled=is_cancelled, progress=lambda _consumed: None
         )
 
     def score_windows(
@@ -204,7 +207,7 @@ class Classifier:
         source: str,
         on_window: WindowCallback | None,
         is_cancelled: CancelCheck | None,
-        progress: Callable[[], float | None],
+        progress: Callable[[int], float | None],
     ) -> SongResult:
         params = self.bundle.feature_params
         result = SongResult(path=source, labels=self.labels, model_name=self.bundle.display_name)
@@ -225,25 +228,22 @@ class Classifier:
             for window_result, features in self.score_windows(pending, extractor=extractor):
                 result.windows.append(window_result)
                 if on_window is not None:
-                    on_window(WindowReport(window_result, features, progress()))
+                    on_window(WindowReport(window_result, features, progress(total_samples)))
             pending.clear()
 
-        # OpenBLAS's own threads (for the mel and DCT products) spin on the core
-        # the decoder thread needs; the pipeline already keeps both cores busy.
-        with threadpool_limits(limits=1, user_api="blas"):
-            try:
-                for window in iter_windows(counted(blocks), params=params, policy=self.bundle.window_policy):
-                    pending.append(window)
-                    # The first window goes alone so its bar shows at once.
-                    if not result.windows or len(pending) >= self.batch_size:
-                        flush()
-                    if is_cancelled is not None and is_cancelled():
-                        raise CancelledError(f"{source}: classification cancelled")
-                flush()
-            finally:
-                close = getattr(blocks, "close", None)
-                if close is not None:
-                    close()
+        try:
+            for window in iter_windows(counted(blocks), params=params, policy=self.bundle.window_policy):
+                pending.append(window)
+                # The first window goes alone so its bar shows at once.
+                if not result.windows or len(pending) >= self.batch_size:
+                    flush()
+                if is_cancelled is not None and is_cancelled():
+                    raise CancelledError(f"{source}: classification cancelled")
+            flush()
+        finally:
+            close = getattr(blocks, "close", None)
+            if close is not None:
+                close()
         result.duration_seconds = total_samples / params.sample_rate
         if not result.windows:
             raise AudioTooShortError(

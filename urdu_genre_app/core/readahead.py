@@ -81,7 +81,13 @@ def read_ahead(
     thread.start()
     try:
         while True:
-            kind, payload = handoff.get()
+            try:
+                kind, payload = handoff.get(timeout=_POLL_SECONDS)
+            except queue.Empty:
+                if thread.is_alive() or not handoff.empty():
+                    continue
+                # Only a failure inside the hand-over itself (MemoryError, say) gets here.
+                raise RuntimeError(f"the {name} thread stopped without finishing") from None
             if kind == _ITEM:
                 yield payload
             elif kind == _ERROR:

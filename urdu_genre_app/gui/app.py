@@ -59,16 +59,17 @@ def run_app(files: list[str] | None = None, model: str | None = None) -> int:
     window.show()
     window.start(files)
     log.info("window shown")
-    _close_on_termination_signals(app)
+    _close_on_termination_signals(app, window)
     return app.exec()
 
 
-def _close_on_termination_signals(app: QApplication) -> None:
-    """Close the window (finalising a recording) on Ctrl+C or SIGTERM, as on the Quit menu."""
+def _close_on_termination_signals(app: QApplication, window) -> None:
+    """Close the window on Ctrl+C or SIGTERM: a recording is finalised, a training run abandoned."""
     import signal
 
     def close(*_args) -> None:
         log.info("termination signal: closing")
+        window.close_now()
         app.closeAllWindows()
         app.quit()
 

@@ -1,4 +1,4 @@
-"""The main window: menus and shortcuts, the active model, and the Classify and Train tabs."""
+"""The main window: menus and shortcuts, the active model, and the Classify and Training tabs."""
 
 from __future__ import annotations
 
@@ -34,7 +34,7 @@ if TYPE_CHECKING:
     from urdu_genre_app.core.classifier import Classifier
     from urdu_genre_app.gui.training_widget import TrainingWidget
 
-#: Position of the Train tab.
+#: Position of the Training tab.
 TRAIN_TAB_INDEX = 1
 
 log = logging.getLogger(__name__)
@@ -81,6 +81,7 @@ class MainWindow(QMainWindow):
         self.model_error: str | None = None
         self.model_loading = False
         self._started = False
+        self._closing_now = False
         self.setWindowTitle(APP_TITLE)
         self.setAcceptDrops(True)
         self.resize(1280, 860)
@@ -103,9 +104,9 @@ class MainWindow(QMainWindow):
         self.tabs = QTabWidget()
         self.tabs.setDocumentMode(True)
         self.tabs.addTab(self.classify_widget, "Classify")
-        # The Train tab is built the first time it is shown: the window opens faster.
+        # The Training tab is built the first time it is shown: the window opens faster.
         self._training_widget: TrainingWidget | None = None
-        self.tabs.addTab(QWidget(), "Train")
+        self.tabs.addTab(QWidget(), "Training")
         self.tabs.currentChanged.connect(self._on_tab_changed)
         central = QWidget()
         layout = QVBoxLayout(central)
@@ -370,7 +371,7 @@ class MainWindow(QMainWindow):
 
     @property
     def training_widget(self) -> TrainingWidget:
-        """The Train tab's widget, built on first use."""
+        """The Training tab's widget, built on first use."""
         if self._training_widget is None:
             from urdu_genre_app.gui.training_widget import TrainingWidget
 
@@ -382,14 +383,14 @@ class MainWindow(QMainWindow):
             placeholder = self.tabs.widget(TRAIN_TAB_INDEX)
             self.tabs.removeTab(TRAIN_TAB_INDEX)
             placeholder.deleteLater()
-            self.tabs.insertTab(TRAIN_TAB_INDEX, widget, "Train")
+            self.tabs.insertTab(TRAIN_TAB_INDEX, widget, "Training")
             self.tabs.setCurrentIndex(current)
             self.tabs.blockSignals(False)
             self._training_widget = widget
         return self._training_widget
 
     def _on_tab_changed(self, index: int) -> None:
-        """Build the Train tab when it is first shown."""
+        """Build the Training tab when it is first shown."""
         if index == TRAIN_TAB_INDEX and self._training_widget is None:
             self.tabs.setCurrentWidget(self.training_widget)
 
@@ -413,10 +414,15 @@ class MainWindow(QMainWindow):
         if state:
             self.restoreState(QByteArray(state))
 
+    def close_now(self) -> None:
+        """Close without waiting for a training run to save its model (termination signals)."""
+        self._closing_now = True
+        self.close()
+
     def closeEvent(self, event: QCloseEvent) -> None:
         """Finalise a recording, stop sound and work, remember the window."""
         training = self._training_widget
-        if training is not None and not training.request_close(self.close):
+        if training is not None and not self._closing_now and not training.request_close(self.close):
             event.ignore()  # the run saves its best model first, then closes the window
             return
         if training is not None:

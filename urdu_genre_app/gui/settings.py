@@ -53,7 +53,6 @@ WINDOW_GEOMETRY = Setting("window/geometry", bytes, b"", "Main window position a
 WINDOW_STATE = Setting("window/state", bytes, b"", "Main window toolbars and docks")
 SPLITTER_STATE = Setting("window/splitter", bytes, b"", "Sizes of the chart panes")
 TRAIN_DATASET = Setting("training/dataset", str, "", "Folder of genre folders (or .csv manifest) last trained on")
-TRAIN_OUTPUT = Setting("training/output", str, "", "Where the Training tab writes its model bundle; empty: a new file")
 TRAIN_MODEL = Setting("training/model", str, "bn_cnn", "Model family the Training tab trains")
 TRAIN_EPOCHS = Setting("training/epochs", int, 30, "Most epochs a training run fits")
 TRAIN_WINDOWS_PER_SONG = Setting("training/windows_per_song", int, 5, "Random windows drawn from each song")
@@ -61,7 +60,7 @@ TRAIN_WINDOW_SECONDS = Setting("training/window_seconds", float, 30.0, "Length o
 TRAIN_SEED = Setting("training/seed", int, 0, "Seed of the split, windows and weights")
 
 ALL_SETTINGS = (RECENT_FILES, LAST_FOLDER, MODEL_PATH, INPUT_DEVICE, WINDOW_GEOMETRY, WINDOW_STATE, SPLITTER_STATE,
-                TRAIN_DATASET, TRAIN_OUTPUT, TRAIN_MODEL, TRAIN_EPOCHS, TRAIN_WINDOWS_PER_SONG, TRAIN_WINDOW_SECONDS,
+                TRAIN_DATASET, TRAIN_MODEL, TRAIN_EPOCHS, TRAIN_WINDOWS_PER_SONG, TRAIN_WINDOW_SECONDS,
                 TRAIN_SEED)
 
 

@@ -80,11 +80,7 @@ def default_output_path(dataset: str) -> Path:
     stem = Path(dataset).stem or "model"
     stamp = _dt.datetime.now().strftime("%Y%m%d-%H%M%S")
     candidate = folder / f"{stem}-{stamp}.ugm"
-    number = 2
-    while candidate.exists():
-        candidate = folder / f"{stem}-{stamp}-{number}.ugm"
-        number += 1
-    return candidate
+    return _unused_path(candidate) if candidate.exists() else candidate
 
 
 def training_unavailable_reason() -> str | None:
@@ -103,11 +99,16 @@ def training_unavailable_reason() -> str | None:
     return None
 
 
-def _scan_job(dataset: str) -> DatasetScan:
-    """Probe a dataset (runs in a worker): songs per genre and skipped files."""
+def _scan_job(dataset: str, token: CancelToken) -> DatasetScan:
+    """Probe a dataset (runs in a worker): songs per genre and skipped files; stops when ``token`` is set."""
     from training.dataset import scan_dataset
+    from urdu_genre_app.core.errors import CancelledError
 
-    return scan_dataset(dataset)
+    def on_progress(_done: int, _total: int) -> None:
+        if token.cancelled:
+            raise CancelledError(f"{dataset}: scan cancelled")
+
+    return scan_dataset(dataset, on_progress=on_progress)
 
 
 class _PostingObserver:
@@ -177,6 +178,8 @@ class TrainingWidget(QWidget):
         self.written_path: str | None = None
         self.scan: DatasetScan | None = None
         self._scan_generation = 0
+        self._scan_token = CancelToken()
+        self._confirmed_output: str | None = None
         self._started_at = 0.0
         self._planned_epochs = 1
         self._close_when_done = None
@@ -189,6 +192,7 @@ class TrainingWidget(QWidget):
         dataset_button.clicked.connect(self.choose_dataset)
         self.dataset_summary = QLabel("")
         self.dataset_summary.setWordWrap(True)
+        self.dataset_summary.setTextFormat(Qt.TextFormat.RichText)
         self.dataset_summary.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.dataset_summary.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Maximum)
         self.output_edit = QLineEdit()
@@ -322,7 +326,6 @@ class TrainingWidget(QWidget):
     # ------------------------------------------------------------------ settings
     def _restore_settings(self) -> None:
         self.dataset_edit.setText(self.settings.get(S.TRAIN_DATASET))
-        self.output_edit.setText(self.settings.get(S.TRAIN_OUTPUT))
         index = self.model_combo.findData(self.settings.get(S.TRAIN_MODEL))
         self.model_combo.setCurrentIndex(max(0, index))
         self.epochs_spin.setValue(self.settings.get(S.TRAIN_EPOCHS))
@@ -341,7 +344,6 @@ class TrainingWidget(QWidget):
 
     def _remember_settings(self) -> None:
         self.settings.set(S.TRAIN_DATASET, self.dataset_edit.text().strip())
-        self.settings.set(S.TRAIN_OUTPUT, self.output_edit.text().strip())
         self.settings.set(S.TRAIN_MODEL, self.model_combo.currentData())
         self.settings.set(S.TRAIN_EPOCHS, self.epochs_spin.value())
         self.settings.set(S.TRAIN_WINDOWS_PER_SONG, self.windows_spin.value())
@@ -371,16 +373,21 @@ class TrainingWidget(QWidget):
         """Count the songs per genre in the background (the summary line under the path)."""
         path = self.dataset_edit.text().strip()
         self._scan_generation += 1
+        self._scan_token.cancel()
+        self._scan_token = CancelToken()
         self.scan = None
         if not path or self.unavailable_reason:
             self.dataset_summary.setText("")
             return
         self.dataset_summary.setText("Looking inside…")
-        run_task(_scan_job, partial(self._on_dataset_scanned, self._scan_generation), dataset=path)
+        run_task(_scan_job, partial(self._on_dataset_scanned, self._scan_generation), dataset=path,
+                 token=self._scan_token)
 
     def _on_dataset_scanned(self, generation: int, scan: DatasetScan | None, error: BaseException | None) -> None:
         """Show songs per genre, or why the dataset cannot be used."""
-        if generation != self._scan_generation:
+        from urdu_genre_app.core.errors import CancelledError
+
+        if generation != self._scan_generation or isinstance(error, CancelledError):
             return
         if error is not None:
             self.dataset_summary.setText(f"<span style='color:#a4262c'>{_html(str(error))}</span>")
@@ -403,7 +410,7 @@ class TrainingWidget(QWidget):
             if not path.lower().endswith(".ugm"):
                 path += ".ugm"
             self.output_edit.setText(path)
-            self.settings.set(S.TRAIN_OUTPUT, path)
+            self._confirmed_output = path  # the dialog asked before replacing an existing file
 
     # ------------------------------------------------------------------ running
     def build_config(self) -> TrainingConfig:
@@ -415,6 +422,8 @@ class TrainingWidget(QWidget):
 
         dataset = self.dataset_edit.text().strip()
         out = self.output_edit.text().strip() or str(default_output_path(dataset))
+        if Path(out).exists() and out != self._confirmed_output:
+            out = str(_unused_path(Path(out)))  # never replace a bundle the user did not confirm
         return TrainingConfig(
             dataset=dataset,
             out=out,
@@ -442,8 +451,8 @@ class TrainingWidget(QWidget):
             self.banner.show_message("error", f"Cannot train: {error}")
             return
         except OSError as error:
-            self.banner.show_message("error", f"Cannot save the model in {Path(config.out).parent}: "
-                                              f"{error.strerror or error}")
+            where = error.filename or "the model folder"
+            self.banner.show_message("error", f"Cannot save the model in {where}: {error.strerror or error}")
             return
         self._remember_settings()
         self.banner.dismiss()
@@ -525,12 +534,17 @@ class TrainingWidget(QWidget):
                 self.stage_label.setText("Failed")
                 self.banner.show_message("error", f"Training failed: {error}")
                 self._append_log(f"failed: {error}")
+                self._close_when_done = None  # stay open: the user has to see why
             emit(self.status_message, self.stage_label.text())
             self._finish_close_if_asked()
             return
         self.progress_bar.setValue(1)
         self.report = report
         self.written_path = str(report.config.out) if report.bundle is not None else None
+        if self.written_path:
+            # The next run writes a new file unless a path is chosen again.
+            self.output_edit.clear()
+            self._confirmed_output = None
         done = "Stopped early; best model so far saved" if report.cancelled else "Done"
         self.stage_label.setText(done)
         self._show_results(report)
@@ -645,8 +659,17 @@ class TrainingWidget(QWidget):
         """Abandon a run (no saving) and wait a little for its thread to stop."""
         self.abort.cancel()
         self.token.cancel()
+        self._scan_token.cancel()
         self._elapsed_timer.stop()
         self.training_pool.waitForDone(wait_ms)
+
+
+def _unused_path(path: Path) -> Path:
+    """``name-2.ugm``, ``name-3.ugm``, ...: the first that does not exist."""
+    number = 2
+    while (candidate := path.with_name(f"{path.stem}-{number}{path.suffix}")).exists():
+        number += 1
+    return candidate
 
 
 def _html(text: str) -> str:
