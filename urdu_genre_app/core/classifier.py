@@ -3,8 +3,8 @@
 Decoding, windowing, MFCC and inference run as one stream, so memory stays
 bounded by a few windows whatever the song length, and each window's result
 reaches ``on_window`` as soon as it is scored (the GUI draws bars from it).
-FFmpeg's decoding runs in its own thread, a few seconds ahead
-(``decode_in_background``), so it overlaps with resampling, the MFCC and the
+Decoding (FFmpeg, downmix, resampling) runs in its own thread, a couple of
+blocks ahead (``decode_in_background``), so it overlaps with the MFCC and the
 model on the second core. Each window is scored as soon as it is cut: LiteRT
 costs the same per window at batch 1 as at batch 6 (about 5 ms with two
 threads), while allocating for a batch of 6 costs ~60 ms and ~60 MB of
