@@ -152,6 +152,15 @@ def test_closing_mid_run_saves_the_model_then_closes(make_window, tiny_bundle_pa
     assert out.exists() and tab.report.cancelled
 
 
+def test_ctrl_1_and_ctrl_2_switch_tabs(make_window, tiny_bundle_path, qtbot):
+    window = make_window(tiny_bundle_path, wait_charts=False)
+    assert window.show_training_action.shortcut().toString() == "Ctrl+2"
+    window.show_training_action.trigger()
+    assert window.tabs.currentWidget() is window.training_widget
+    window.show_classify_action.trigger()
+    assert window.tabs.currentWidget() is window.classify_widget
+
+
 def test_the_train_tab_is_built_when_first_shown(make_window, tiny_bundle_path, dataset, settings, qtbot):
     from urdu_genre_app.gui import settings as S
 

@@ -152,6 +152,10 @@ class MainWindow(QMainWindow):
         self.play_action.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
         self.stop_action = action("&Stop", widget.stop_playback, None, "Stop playback")
         self.record_action = action("&Record", widget.toggle_recording, "Ctrl+R", "Start or stop recording")
+        self.show_classify_action = action("&Classify", lambda: self.tabs.setCurrentWidget(self.classify_widget),
+                                           "Ctrl+1", "Show the Classify tab")
+        self.show_training_action = action("&Training", lambda: self.tabs.setCurrentWidget(self.training_widget),
+                                           "Ctrl+2", "Show the Training tab: train a model on your own songs")
 
         file_menu = self.menuBar().addMenu("&File")
         file_menu.addAction(self.open_action)
@@ -172,6 +176,9 @@ class MainWindow(QMainWindow):
         audio_menu.addAction(self.stop_action)
         audio_menu.addSeparator()
         audio_menu.addAction(self.record_action)
+        view_menu = self.menuBar().addMenu("&View")
+        view_menu.addAction(self.show_classify_action)
+        view_menu.addAction(self.show_training_action)
         help_menu = self.menuBar().addMenu("&Help")
         help_menu.addAction(action("&About", self.show_about))
         self._rebuild_recent_menu()
