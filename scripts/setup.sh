@@ -51,8 +51,13 @@ install_python_packages() {
         "$(find_python)" -m venv "$VENV"
     fi
     echo "setup: installing Python packages into $VENV (first run only; a few minutes)" >&2
-    "$VENV/bin/python" -m pip install -q --upgrade pip 2>&1 | grep -v "is ignored" >&2 || true
-    "$VENV/bin/python" -m pip install -q -e ".[$extras]" 2>&1 | grep -v "is ignored" >&2 || true
+    # pip's and setuptools' chatter (build warnings) goes to a log, shown only when pip fails.
+    local log="$VENV/pip-install.log"
+    "$VENV/bin/python" -m pip install -q --upgrade pip > "$log" 2>&1 || true
+    if ! "$VENV/bin/python" -m pip install -q -e ".[$extras]" >> "$log" 2>&1; then
+        tail -n 20 "$log" >&2
+        echo "setup: pip reported a problem (whole log: $log); checking what is usable" >&2
+    fi
     "$VENV/bin/python" -c "import urdu_genre_app, av, soxr, ai_edge_litert, PySide6, matplotlib" \
         || { echo "setup: Python packages failed to install" >&2; return 1; }
     touch "$stamp"
