@@ -54,13 +54,17 @@ def recordings_dir() -> Path:
     return folder
 
 
+def unused_path(path: Path) -> Path:
+    """``path`` if nothing is there, else ``name-2.ext``, ``name-3.ext``, ...: the first free one."""
+    candidate, number = path, 2
+    while candidate.exists():
+        candidate = path.with_name(f"{path.stem}-{number}{path.suffix}")
+        number += 1
+    return candidate
+
+
 def new_recording_path(folder: Path | None = None) -> Path:
     """A fresh, time-stamped WAV path in the recordings folder."""
     folder = folder or recordings_dir()
     stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
-    path = folder / f"recording-{stamp}.wav"
-    counter = 1
-    while path.exists():
-        counter += 1
-        path = folder / f"recording-{stamp}-{counter}.wav"
-    return path
+    return unused_path(folder / f"recording-{stamp}.wav")

@@ -10,6 +10,7 @@ saves it, so stopping never throws away finished epochs.
 from __future__ import annotations
 
 import datetime as _dt
+import html
 import logging
 import time
 from functools import partial
@@ -42,7 +43,9 @@ from PySide6.QtWidgets import (
 )
 
 from urdu_genre_app.gui import settings as S
+from urdu_genre_app.gui.classify_widget import clock
 from urdu_genre_app.gui.epoch_chart import EpochChartWidget
+from urdu_genre_app.gui.files import unused_path
 from urdu_genre_app.gui.qtcompat import emit
 from urdu_genre_app.gui.widgets import BannerWidget
 from urdu_genre_app.gui.workers import CancelToken, run_task, serial_pool
@@ -79,8 +82,7 @@ def default_output_path(dataset: str) -> Path:
     folder = Path(user_data_dir("urdu-genre-app", appauthor=False)) / "models"
     stem = Path(dataset).stem or "model"
     stamp = _dt.datetime.now().strftime("%Y%m%d-%H%M%S")
-    candidate = folder / f"{stem}-{stamp}.ugm"
-    return _unused_path(candidate) if candidate.exists() else candidate
+    return unused_path(folder / f"{stem}-{stamp}.ugm")
 
 
 def training_unavailable_reason() -> str | None:
@@ -181,7 +183,6 @@ class TrainingWidget(QWidget):
         self._scan_token = CancelToken()
         self._confirmed_output: str | None = None
         self._started_at = 0.0
-        self._planned_epochs = 1
         self._close_when_done = None
 
         self.banner = BannerWidget()
@@ -390,7 +391,7 @@ class TrainingWidget(QWidget):
         if generation != self._scan_generation or isinstance(error, CancelledError):
             return
         if error is not None:
-            self.dataset_summary.setText(f"<span style='color:#a4262c'>{_html(str(error))}</span>")
+            self.dataset_summary.setText(f"<span style='color:#a4262c'>{html.escape(str(error))}</span>")
             return
         self.scan = scan
         counts = scan.songs_per_genre()
@@ -399,7 +400,7 @@ class TrainingWidget(QWidget):
         text = f"{len(scan.songs)} songs in {len(counts)} genres ({parts}), {minutes:.0f} min of audio"
         if scan.skipped:
             text += f"; {len(scan.skipped)} file(s) will be skipped (listed in the log when training starts)"
-        self.dataset_summary.setText(_html(text))
+        self.dataset_summary.setText(html.escape(text))
 
     def choose_output(self) -> None:
         """Ask where to save the model bundle."""
@@ -422,8 +423,8 @@ class TrainingWidget(QWidget):
 
         dataset = self.dataset_edit.text().strip()
         out = self.output_edit.text().strip() or str(default_output_path(dataset))
-        if Path(out).exists() and out != self._confirmed_output:
-            out = str(_unused_path(Path(out)))  # never replace a bundle the user did not confirm
+        if out != self._confirmed_output:
+            out = str(unused_path(Path(out)))  # never replace a bundle the user did not confirm
         return TrainingConfig(
             dataset=dataset,
             out=out,
@@ -458,7 +459,6 @@ class TrainingWidget(QWidget):
         self.banner.dismiss()
         self.report = self.error = self.written_path = None
         self.token, self.abort = CancelToken(), CancelToken()
-        self._planned_epochs = config.fit.epochs
         self.chart.reset(config.fit.epochs)
         self.log_view.clear()
         self._clear_results()
@@ -499,7 +499,8 @@ class TrainingWidget(QWidget):
             unit = STAGE_UNITS.get(name, "")
             if name == "fit":
                 epoch = len(self.chart.points["accuracy"]) + 1
-                title = f"Training, epoch {min(epoch, self._planned_epochs)} of at most {self._planned_epochs}"
+                planned = self.chart.planned_epochs
+                title = f"Training, epoch {min(epoch, planned)} of at most {planned}"
             if self.token.cancelled and name == "fit":
                 title = "Stopping after this batch…"
             self.stage_label.setText(f"{title}: {done}/{total} {unit}".rstrip() if total > 1 else title)
@@ -571,15 +572,15 @@ class TrainingWidget(QWidget):
         test = result.test
         sizes = report.split.sizes()
         text = (
-            f"<b>{_html(result.title)}</b>: <b>{test.song_accuracy:.1%}</b> of {test.n_songs} held-out test songs "
-            f"right (mean of every window's probabilities), {test.window_accuracy:.1%} of {test.n_windows} "
+            f"<b>{html.escape(result.title)}</b>: <b>{test.song_accuracy:.1%}</b> of {test.n_songs} held-out test "
+            f"songs right (mean of every window's probabilities), {test.window_accuracy:.1%} of {test.n_windows} "
             f"test windows. Trained on {sizes['train']['songs']} songs, checked on "
             f"{sizes['validation']['songs']} validation songs; no song is in two sets."
         )
         if report.cancelled:
             text += " <i>Stopped early: this is the best model before stopping.</i>"
         if self.written_path:
-            text += f"<br>Saved to <code>{_html(self.written_path)}</code>."
+            text += f"<br>Saved to <code>{html.escape(self.written_path)}</code>."
         self.result_label.setText(text)
         labels = list(test.labels)
         self.confusion_table.setRowCount(len(labels))
@@ -624,9 +625,7 @@ class TrainingWidget(QWidget):
 
     def _on_elapsed_tick(self) -> None:
         """Show the time since the run started."""
-        seconds = int(time.monotonic() - self._started_at) if self._started_at else 0
-        minutes, secs = divmod(seconds, 60)
-        self.elapsed_label.setText(f"{minutes}:{secs:02d}")
+        self.elapsed_label.setText(clock(time.monotonic() - self._started_at if self._started_at else 0.0))
 
     # ------------------------------------------------------------------ closing
     def request_close(self, close_window) -> bool:
@@ -662,15 +661,3 @@ class TrainingWidget(QWidget):
         self._scan_token.cancel()
         self._elapsed_timer.stop()
         self.training_pool.waitForDone(wait_ms)
-
-
-def _unused_path(path: Path) -> Path:
-    """``name-2.ugm``, ``name-3.ugm``, ...: the first that does not exist."""
-    number = 2
-    while (candidate := path.with_name(f"{path.stem}-{number}{path.suffix}")).exists():
-        number += 1
-    return candidate
-
-
-def _html(text: str) -> str:
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
