@@ -31,7 +31,6 @@ import os
 import shlex
 import signal
 import sys
-import time
 from pathlib import Path
 
 log = logging.getLogger(__name__)
@@ -133,32 +132,21 @@ class TerminalObserver:
     """
 
     def __init__(self, *, stream=None, quiet: bool = False) -> None:
+        from urdu_genre_app.core.terminal import ProgressBar
+
         self.stream = stream if stream is not None else sys.stderr
         self.quiet = quiet
         self.live = not quiet and self.stream.isatty()
         self.cancel_requested = False
-        self._last_draw = 0.0
-        self._drawn = False
+        self.bar = ProgressBar(stream=self.stream, enabled=self.live)
 
     def _clear(self) -> None:
-        if self._drawn:
-            self.stream.write("\r" + " " * 78 + "\r")
-            self._drawn = False
+        self.bar.clear()
 
     def on_stage(self, name: str, done: int, total: int) -> None:
         """Redraw the progress line (at most 20 times a second)."""
-        if not self.live:
-            return
-        now = time.monotonic()
-        if now - self._last_draw < 0.05 and done < total:
-            return
-        self._last_draw = now
         fraction = done / total if total else 1.0
-        width = 30
-        filled = int(round(fraction * width))
-        self.stream.write(f"\r{name:<8} [{'#' * filled}{'.' * (width - filled)}] {done}/{total}   ")
-        self.stream.flush()
-        self._drawn = True
+        self.bar.draw(fraction, f"{done}/{total}   ", prefix=f"{name:<8} ", final=done >= total)
 
     def on_epoch(self, epoch: int, logs: dict[str, float]) -> None:
         """One line per epoch."""

@@ -13,7 +13,6 @@ import json
 import logging
 import os
 import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -76,34 +75,23 @@ def resolve_model_path(explicit: str | None) -> Path:
 
 
 class TerminalProgress:
-    """A one-line progress bar on stderr, drawn only when stderr is a terminal."""
+    """Files done of a ``classify`` run, as a :class:`~urdu_genre_app.core.terminal.ProgressBar` on stderr."""
 
-    def __init__(self, total: int, *, stream=sys.stderr, enabled: bool | None = None) -> None:
+    def __init__(self, total: int, *, stream=None, enabled: bool | None = None) -> None:
+        from urdu_genre_app.core.terminal import ProgressBar
+
         self.total = total
-        self.stream = stream
-        self.enabled = stream.isatty() if enabled is None else enabled
-        self._last_draw = 0.0
+        self.bar = ProgressBar(stream=stream, enabled=enabled)
 
     def update(self, done: int, fraction: float | None, name: str) -> None:
         """Redraw: ``done`` files finished, ``fraction`` of the current one."""
-        if not self.enabled:
-            return
-        now = time.monotonic()
-        if now - self._last_draw < 0.05 and fraction not in (None, 1.0):
-            return
-        self._last_draw = now
         overall = (done + (fraction or 0.0)) / max(1, self.total)
-        width = 30
-        filled = int(round(overall * width))
         label = name if len(name) <= 40 else "…" + name[-39:]
-        self.stream.write(f"\r[{'#' * filled}{'.' * (width - filled)}] {done}/{self.total} {label:<40}")
-        self.stream.flush()
+        self.bar.draw(overall, f"{done}/{self.total} {label:<40}", final=fraction in (None, 1.0))
 
     def clear(self) -> None:
         """Erase the bar before normal output."""
-        if self.enabled:
-            self.stream.write("\r" + " " * 90 + "\r")
-            self.stream.flush()
+        self.bar.clear()
 
 
 def run_classify(args: argparse.Namespace) -> int:
@@ -158,6 +146,8 @@ def run_classify(args: argparse.Namespace) -> int:
 
 
 def _print_text(result, windows: bool) -> None:
+    from urdu_genre_app.core.clock import clock
+
     print(f"{result.path}\t{result.verdict_text()}")
     for warning in result.warnings:
         print(f"  warning: {warning}")
@@ -168,12 +158,7 @@ def _print_text(result, windows: bool) -> None:
             else:
                 top = w.top_index()
                 verdict = f"{result.labels[top]} ({w.probabilities[top]:.0%})"
-            print(f"  {_clock(w.start_seconds)}-{_clock(w.end_seconds)}  {verdict}")
-
-
-def _clock(seconds: float) -> str:
-    minutes, secs = divmod(int(round(seconds)), 60)
-    return f"{minutes}:{secs:02d}"
+            print(f"  {clock(w.start_seconds)}-{clock(w.end_seconds)}  {verdict}")
 
 
 def run_gui(args: argparse.Namespace) -> int:

@@ -42,8 +42,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from urdu_genre_app.core.clock import clock
 from urdu_genre_app.gui import settings as S
-from urdu_genre_app.gui.classify_widget import clock
 from urdu_genre_app.gui.epoch_chart import EpochChartWidget
 from urdu_genre_app.gui.files import unused_path
 from urdu_genre_app.gui.qtcompat import emit
