@@ -37,6 +37,7 @@ from typing import Any
 import numpy as np
 
 from training.encode import encode_mono
+from training.errors import TrainingConfigError
 from urdu_genre_app.core.audio_io import load_audio
 
 #: Reference frequency (Hz) around which the EQ tilt pivots.
@@ -110,12 +111,12 @@ class WaveAugmentConfig:
 
     def __post_init__(self) -> None:
         if self.copies < 0:
-            raise ValueError(f"copies={self.copies} must be >= 0")
+            raise TrainingConfigError(f"copies={self.copies} must be >= 0")
         for f in fields(self):
             if f.name.endswith("_probability") and not 0.0 <= getattr(self, f.name) <= 1.0:
-                raise ValueError(f"{f.name}={getattr(self, f.name)} must be in [0, 1]")
+                raise TrainingConfigError(f"{f.name}={getattr(self, f.name)} must be in [0, 1]")
         if not 0 < self.tempo_range[0] <= self.tempo_range[1]:
-            raise ValueError(f"tempo_range={self.tempo_range} must be positive and ordered")
+            raise TrainingConfigError(f"tempo_range={self.tempo_range} must be positive and ordered")
 
     @property
     def max_tempo(self) -> float:

@@ -40,9 +40,8 @@ EXIT_FAILED = 1
 EXIT_USAGE = 2
 EXIT_INTERRUPTED = 130
 
-#: ``--model`` choices (mirrors training.models.MODEL_NAMES without importing it at parse time).
-MODEL_CHOICES = ("bn_cnn", "gap_cnn", "vgg16", "logreg", "xgboost", "all")
-SPLIT_CHOICES = ("song", "window-paper-leaky")
+#: ``--model`` value that trains every family (the paper's Table III).
+ALL_MODELS = "all"
 
 
 def _positive_int(text: str) -> int:
@@ -78,40 +77,59 @@ def _skip(text: str) -> tuple[str, float]:
 
 
 def configure_train_parser(parser: argparse.ArgumentParser) -> None:
-    """Add ``train``'s arguments to ``parser`` and make :func:`run_train` its handler."""
+    """Add ``train``'s arguments to ``parser`` and make :func:`run_train` its handler.
+
+    Defaults are read from the dataclasses a run is configured with
+    (:class:`~training.fit.FitConfig`, :class:`~training.extract.ExtractionConfig`,
+    :class:`~urdu_genre_app.core.features.FeatureParams`), never restated here.
+    """
+    from training.extract import ExtractionConfig
+    from training.fit import FitConfig
+    from training.models import DEFAULT_MODEL, MODEL_NAMES
+    from training.split import SPLIT_MODES, SPLIT_SONG
+    from urdu_genre_app.core.features import FeatureParams
+
+    fit, extraction, features = FitConfig(), ExtractionConfig(), FeatureParams()
+    paper = FitConfig.paper()
     parser.description = "Train a genre model on labeled songs and write a model bundle (.ugm)."
     parser.add_argument("dataset", metavar="DATASET", help="folder with one sub-folder per genre, or a .csv manifest")
     parser.add_argument("--out", metavar="BUNDLE", help="model bundle to write (.ugm); without it, evaluate only")
-    parser.add_argument("--model", choices=MODEL_CHOICES, default="bn_cnn",
-                        help="model family (default bn_cnn; 'all' trains the paper's Table III)")
+    parser.add_argument("--model", choices=(*MODEL_NAMES, ALL_MODELS), default=DEFAULT_MODEL,
+                        help=f"model family (default {DEFAULT_MODEL}; '{ALL_MODELS}' trains the paper's Table III)")
     parser.add_argument("--compare", action="store_true",
                         help="train every model family on the same split and print a Table III comparison")
-    parser.add_argument("--epochs", type=_positive_int, default=30, help="most epochs (default 30)")
-    parser.add_argument("--windows-per-song", type=_positive_int, default=5, help="random windows per song (default 5)")
+    parser.add_argument("--epochs", type=_positive_int, default=fit.epochs, help=f"most epochs (default {fit.epochs})")
+    parser.add_argument("--windows-per-song", type=_positive_int, default=extraction.windows_per_song,
+                        help=f"random windows per song (default {extraction.windows_per_song})")
     parser.add_argument("--seed", type=int, default=0, help="seed of windows, split, augmentation and weights")
-    parser.add_argument("--split", choices=SPLIT_CHOICES, default="song",
-                        help="song (default) or the paper's leaky window split")
+    parser.add_argument("--split", choices=SPLIT_MODES, default=SPLIT_SONG,
+                        help=f"{SPLIT_SONG} (default) or the paper's leaky window split")
     parser.add_argument("--workers", type=_positive_int, default=None, help="extraction processes (default: CPU cores)")
     cache = parser.add_mutually_exclusive_group()
     cache.add_argument("--cache", metavar="DIR", help="feature cache folder (default: the user cache folder)")
     cache.add_argument("--no-cache", action="store_true", help="do not read or write the feature cache")
     recipe = parser.add_argument_group("fitting")
-    recipe.add_argument("--batch-size", type=_positive_int, default=32, help="windows per step (default 32)")
+    recipe.add_argument("--batch-size", type=_positive_int, default=fit.batch_size,
+                        help=f"windows per step (default {fit.batch_size})")
     recipe.add_argument("--learning-rate", type=_positive_float, default=None,
-                        help="Adam's peak learning rate (default 1e-3; 1e-4 with --paper-recipe)")
-    recipe.add_argument("--patience", type=_non_negative_int, default=6,
+                        help=f"Adam's peak learning rate (default {fit.learning_rate:g}; "
+                             f"{paper.learning_rate:g} with --paper-recipe)")
+    recipe.add_argument("--patience", type=_non_negative_int, default=fit.patience,
                         help="stop after this many epochs without a better validation score (0: never)")
     recipe.add_argument("--paper-recipe", action="store_true",
-                        help="the paper's recipe: Adam 1e-4, constant rate, every epoch, Keras BatchNorm defaults")
+                        help=f"the paper's recipe: Adam {paper.learning_rate:g}, constant rate, every epoch, "
+                             "Keras BatchNorm defaults")
     augment = parser.add_argument_group("augmentation")
     augment.add_argument("--augment-copies", type=_non_negative_int, default=0,
                          help="perturbed copies of each training window (gain, EQ, filters, noise, tempo, reverb, MP3)")
     augment.add_argument("--spec-augment", action="store_true", help="SpecAugment masks and c0 offsets while fitting")
     augment.add_argument("--intro-skip", type=_skip, action="append", metavar="GENRE=SECONDS",
-                         help="seconds skipped at the start of a genre's songs (repeatable; "
-                              "defaults Ghazal=30 Qawwali=30 Rock=20, others 0)")
-    augment.add_argument("--window-seconds", type=_positive_float, default=30.0,
-                         help="window length in seconds (default 30, the paper's)")
+                         help="seconds skipped at the start of a genre's songs (repeatable; defaults "
+                              + " ".join(f"{genre.title()}={seconds:g}"
+                                         for genre, seconds in extraction.intro_skip_seconds.items())
+                              + f", others {extraction.default_intro_skip_seconds:g})")
+    augment.add_argument("--window-seconds", type=_positive_float, default=features.window_seconds,
+                         help=f"window length in seconds (default {features.window_seconds:g}, the paper's)")
     about = parser.add_argument_group("about the model")
     about.add_argument("--vgg-weights", metavar="FILE", help="local VGG-16 'no top' weights file (nothing is downloaded)")
     about.add_argument("--synthetic", action="store_true", help="mark the bundle as trained on synthetic audio")
@@ -175,6 +193,8 @@ class TerminalObserver:
 
 def command_line(args: argparse.Namespace) -> str:
     """The effective ``urdu-genre train`` command of ``args`` (stored as provenance)."""
+    from urdu_genre_app.core.features import FeatureParams
+
     parts = ["urdu-genre", "train", args.dataset]
     if args.out:
         parts += ["--out", args.out]
@@ -193,7 +213,7 @@ def command_line(args: argparse.Namespace) -> str:
         parts.append("--spec-augment")
     for genre, seconds in args.intro_skip or []:
         parts += ["--intro-skip", f"{genre}={seconds:g}"]
-    if args.window_seconds != 30.0:
+    if args.window_seconds != FeatureParams().window_seconds:
         parts += ["--window-seconds", f"{args.window_seconds:g}"]
     if args.vgg_weights:
         parts += ["--vgg-weights", args.vgg_weights]
@@ -208,12 +228,12 @@ def config_from_args(args: argparse.Namespace):
     """Build a :class:`training.pipeline.TrainingConfig` from parsed arguments."""
     from training.augment import SpecAugmentConfig, WaveAugmentConfig
     from training.extract import DEFAULT_INTRO_SKIP_SECONDS, ExtractionConfig
-    from training.fit import FitConfig
+    from training.fit import DEFAULT_LEARNING_RATE, FitConfig
     from training.models import MODEL_NAMES
     from training.pipeline import TrainingConfig, default_cache_dir
     from urdu_genre_app.core.features import FeatureParams
 
-    models = MODEL_NAMES if args.compare or args.model == "all" else (args.model,)
+    models = MODEL_NAMES if args.compare or args.model == ALL_MODELS else (args.model,)
     skips = dict(DEFAULT_INTRO_SKIP_SECONDS)
     for genre, seconds in args.intro_skip or []:
         skips[genre] = seconds
@@ -222,7 +242,7 @@ def config_from_args(args: argparse.Namespace):
         fit = dataclasses.replace(fit, batch_size=args.batch_size, learning_rate=args.learning_rate or fit.learning_rate)
     else:
         fit = FitConfig(
-            epochs=args.epochs, batch_size=args.batch_size, learning_rate=args.learning_rate or 1e-3,
+            epochs=args.epochs, batch_size=args.batch_size, learning_rate=args.learning_rate or DEFAULT_LEARNING_RATE,
             patience=args.patience or None, seed=args.seed,
         )
     if args.spec_augment:

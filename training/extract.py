@@ -68,6 +68,7 @@ from urdu_genre_app.core.errors import AudioDecodeError, CancelledError
 from urdu_genre_app.core.features import FeatureParams, mfcc
 from training.augment import WaveAugmentConfig, augment_window, read_segment
 from training.dataset import SkippedFile, Song
+from training.errors import TrainingConfigError
 
 log = logging.getLogger(__name__)
 
@@ -118,9 +119,9 @@ class ExtractionConfig:
 
     def __post_init__(self) -> None:
         if self.windows_per_song < 1:
-            raise ValueError(f"windows_per_song={self.windows_per_song} must be at least 1")
+            raise TrainingConfigError(f"windows_per_song={self.windows_per_song} must be at least 1")
         if any(v < 0 for v in self.intro_skip_seconds.values()) or self.default_intro_skip_seconds < 0:
-            raise ValueError("intro skips must be >= 0 seconds")
+            raise TrainingConfigError("intro skips must be >= 0 seconds")
 
     def intro_skip_for(self, genre: str) -> float:
         """Seconds to skip at the start of a song of ``genre``."""

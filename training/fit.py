@@ -36,6 +36,7 @@ from typing import Any
 import numpy as np
 
 from training.augment import SpecAugmentConfig, spec_augment
+from training.errors import TrainingConfigError
 from training.observer import NullObserver, TrainingObserver
 
 log = logging.getLogger(__name__)
@@ -105,18 +106,18 @@ class FitConfig:
 
     def __post_init__(self) -> None:
         if self.epochs < 1 or self.batch_size < 1 or not self.learning_rate > 0:
-            raise ValueError(
+            raise TrainingConfigError(
                 f"epochs={self.epochs}, batch_size={self.batch_size} and learning_rate={self.learning_rate} "
                 "must be positive"
             )
         if self.schedule not in SCHEDULES:
-            raise ValueError(f"schedule={self.schedule!r} must be one of {SCHEDULES}")
+            raise TrainingConfigError(f"schedule={self.schedule!r} must be one of {SCHEDULES}")
 
     @classmethod
-    def paper(cls, *, epochs: int = 30, seed: int = 0) -> "FitConfig":
-        """The paper's recipe: Adam 1e-4, batch 32, constant rate, all epochs, Keras BN defaults."""
+    def paper(cls, *, epochs: int | None = None, seed: int = 0) -> "FitConfig":
+        """The paper's recipe: Adam 1e-4, batch 32, constant rate, all epochs (default as ours), Keras BN defaults."""
         return cls(
-            epochs=epochs, learning_rate=1e-4, schedule="constant", warmup_epochs=0.0, patience=None,
+            epochs=cls.epochs if epochs is None else epochs, learning_rate=1e-4, schedule="constant", warmup_epochs=0.0, patience=None,
             recalibrate_bn=False, validation_bn_windows=0, bn_momentum=0.99, seed=seed,
         )
 

@@ -15,6 +15,8 @@ this module is cheap.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 #: Parameters of the paper's BN-CNN for 4 classes and a 1292 x 32 x 1 input.
 PAPER_BN_CNN_PARAMETERS = 1_013_252
 
@@ -61,18 +63,69 @@ def build_bn_cnn(
 # --------------------------------------------------------------------------
 # The rest of the paper's Table III
 # --------------------------------------------------------------------------
+@dataclass(frozen=True)
+class ModelFamily:
+    """One model family of the paper's Table III, as the CLI, the Training tab and reports name it.
+
+    Attributes
+    ----------
+    name : str
+        What ``urdu-genre train --model`` and bundles call it.
+    title : str
+        Table III's name, shown to users.
+    paper_accuracy : float
+        Table III's accuracy (the paper's leaky window split), for reports.
+    keras : bool
+        Built with Keras: trained by :mod:`training.fit` and exportable as a bundle.
+    in_app : bool
+        Offered by the Training tab (trains on a CPU in minutes).
+    note : str
+        Words the Training tab adds after the title.
+    """
+
+    name: str
+    title: str
+    paper_accuracy: float
+    keras: bool = True
+    in_app: bool = False
+    note: str = ""
+
+    @property
+    def label(self) -> str:
+        """The title with its note, as a menu shows it: ``"BN-CNN (the paper's best)"``."""
+        return f"{self.title} ({self.note})" if self.note else self.title
+
+
+#: Every family, in Table III order.
+MODEL_FAMILIES = (
+    ModelFamily("bn_cnn", "BN-CNN", 0.926, in_app=True, note="the paper's best"),
+    ModelFamily("gap_cnn", "GAP-CNN", 0.831, in_app=True),
+    ModelFamily("vgg16", "VGG-16 transfer", 0.831),
+    ModelFamily("logreg", "Logistic regression", 0.827, in_app=True),
+    ModelFamily("xgboost", "XGBoost", 0.818, keras=False),
+)
 #: Model families ``urdu-genre train --model`` accepts, in Table III order.
-MODEL_NAMES = ("bn_cnn", "gap_cnn", "vgg16", "logreg", "xgboost")
+MODEL_NAMES = tuple(family.name for family in MODEL_FAMILIES)
 #: Families built with Keras: trained by :mod:`training.fit`, exportable as bundles.
-KERAS_MODEL_NAMES = ("bn_cnn", "gap_cnn", "vgg16", "logreg")
-#: Table III's names and accuracies (the paper's leaky window split), for reports.
-PAPER_RESULTS = {
-    "bn_cnn": ("BN-CNN", 0.926),
-    "gap_cnn": ("GAP-CNN", 0.831),
-    "vgg16": ("VGG-16 transfer", 0.831),
-    "logreg": ("Logistic regression", 0.827),
-    "xgboost": ("XGBoost", 0.818),
-}
+KERAS_MODEL_NAMES = tuple(family.name for family in MODEL_FAMILIES if family.keras)
+#: The family trained when none is named.
+DEFAULT_MODEL = "bn_cnn"
+
+
+def model_family(name: str) -> ModelFamily:
+    """The family called ``name``.
+
+    Raises
+    ------
+    TrainingConfigError
+        No family has that name.
+    """
+    for family in MODEL_FAMILIES:
+        if family.name == name:
+            return family
+    from training.errors import TrainingConfigError
+
+    raise TrainingConfigError(f"unknown model {name!r}; choose from {', '.join(MODEL_NAMES)}")
 
 
 def build_gap_cnn(
@@ -153,7 +206,7 @@ def build_vgg16(
 
     Raises
     ------
-    ValueError
+    TrainingConfigError
         ``weights="imagenet"``, a missing weights file, or an input smaller
         than 32 x 32.
     """
@@ -162,13 +215,15 @@ def build_vgg16(
     import keras
     from keras import layers
 
+    from training.errors import TrainingConfigError
+
     if weights is not None:
         if str(weights).lower() == "imagenet":
-            raise ValueError("VGG-16 weights are never downloaded: give the path of a local weights file")
+            raise TrainingConfigError("VGG-16 weights are never downloaded: give the path of a local weights file")
         if not os.path.isfile(weights):
-            raise ValueError(f"{weights}: no such VGG-16 weights file")
+            raise TrainingConfigError(f"{weights}: no such VGG-16 weights file")
     if min(input_shape[:2]) < 32:
-        raise ValueError(f"VGG-16 needs an input of at least 32 x 32, got {input_shape[:2]}")
+        raise TrainingConfigError(f"VGG-16 needs an input of at least 32 x 32, got {input_shape[:2]}")
     inputs = keras.Input(shape=input_shape, name="mfcc")
     rgb = layers.Concatenate(axis=-1, name="to_rgb")([inputs, inputs, inputs])
     base = keras.applications.VGG16(
@@ -234,7 +289,9 @@ def build_keras_model(
         return build_vgg16(input_shape, num_classes, weights=vgg_weights)
     if name == "logreg":
         return build_logreg(input_shape, num_classes)
-    raise ValueError(f"unknown Keras model {name!r}; choose one of {', '.join(KERAS_MODEL_NAMES)}")
+    from training.errors import TrainingConfigError
+
+    raise TrainingConfigError(f"unknown Keras model {name!r}; choose one of {', '.join(KERAS_MODEL_NAMES)}")
 
 
 def pooled_statistics(features):

@@ -54,7 +54,7 @@ from training.errors import ExportNotSupportedError, TrainingConfigError
 from training.evaluate import Evaluation, evaluate_probabilities, format_comparison
 from training.extract import ExtractionConfig, ExtractionStats, WindowSet, extract_windows
 from training.fit import FitConfig, FitResult, fit_keras_model
-from training.models import KERAS_MODEL_NAMES, MODEL_NAMES, PAPER_RESULTS
+from training.models import DEFAULT_MODEL, KERAS_MODEL_NAMES, MODEL_NAMES, model_family
 from training.observer import NullObserver, TrainingObserver
 from training.split import DEFAULT_FRACTIONS, SPLIT_MODES, SPLIT_SONG, Split, split_windows
 
@@ -105,7 +105,7 @@ class TrainingConfig:
     vgg_weights : str or None
         Local VGG-16 "no top" weights file for the transfer model.
     window_policy : WindowPolicy or None
-        Inference windowing stored in the bundle (default: hop of half a window).
+        Inference windowing stored in the bundle (default: :meth:`WindowPolicy.for_features`).
     trained_on : str
         ``"user"`` for real songs, ``"synthetic"`` for the project's corpus.
     name, description : str
@@ -116,7 +116,7 @@ class TrainingConfig:
 
     dataset: str | os.PathLike
     out: str | os.PathLike | None = None
-    models: tuple[str, ...] = ("bn_cnn",)
+    models: tuple[str, ...] = (DEFAULT_MODEL,)
     feature_params: FeatureParams = field(default_factory=FeatureParams)
     extraction: ExtractionConfig = field(default_factory=ExtractionConfig)
     fit: FitConfig = field(default_factory=FitConfig)
@@ -152,8 +152,13 @@ class TrainingConfig:
         if self.out is not None and not any(m in KERAS_MODEL_NAMES for m in self.models):
             raise ExportNotSupportedError(
                 f"{', '.join(self.models)} cannot be written as a model bundle (a bundle holds a Keras/LiteRT "
-                "network); train it without --out to evaluate it, or choose bn_cnn, gap_cnn, vgg16 or logreg"
+                f"network); train it without --out to evaluate it, or choose {_either(KERAS_MODEL_NAMES)}"
             )
+
+
+def _either(names: tuple[str, ...]) -> str:
+    """``"a, b or c"``."""
+    return f"{', '.join(names[:-1])} or {names[-1]}" if len(names) > 1 else names[0]
 
 
 @dataclass
@@ -408,7 +413,7 @@ def run_training(config: TrainingConfig, observer: TrainingObserver | None = Non
         )
         report.results.append(
             ModelResult(
-                name=name, title=PAPER_RESULTS[name][0], test=test, validation=validation, fit=fit_result,
+                name=name, title=model_family(name).title, test=test, validation=validation, fit=fit_result,
                 seconds=fit_seconds, model=model, exportable=name in KERAS_MODEL_NAMES,
             )
         )
@@ -485,7 +490,7 @@ def export_result(result: ModelResult, report: TrainingReport, *, path: Path) ->
     from training.export import export_bundle
 
     params = report.config.feature_params
-    policy = report.config.window_policy or WindowPolicy(hop_seconds=params.window_seconds / 2)
+    policy = report.config.window_policy or WindowPolicy.for_features(params)
     return export_bundle(
         result.model,
         path,

@@ -77,3 +77,11 @@ def test_overlapping_window_features_equal_plain_mfcc(rng):
         start = window.start_sample
         assert start == round(window.start_seconds * 22_050)
         np.testing.assert_allclose(extractor(window.samples, start), mfcc(window.samples, params), atol=1e-4)
+
+
+def test_the_default_hop_is_half_a_window_whatever_its_length():
+    from urdu_genre_app.core.windows import HOP_FRACTION
+
+    assert WindowPolicy().hop_seconds == FeatureParams().window_seconds * HOP_FRACTION == 15.0
+    assert WindowPolicy.for_features(FeatureParams(window_seconds=3.0)).hop_seconds == 1.5
+    assert WindowPolicy.for_features(FeatureParams(), silence_dbfs=-50.0).silence_dbfs == -50.0

@@ -34,6 +34,10 @@ from urdu_genre_app.core.errors import FeatureParameterError
 from urdu_genre_app.core.features import FeatureParams
 
 
+#: Windows start every this fraction of a window: a half, so every moment is heard by two windows.
+HOP_FRACTION = 0.5
+
+
 @dataclass(frozen=True)
 class WindowPolicy:
     """Where windows start and which ones count.
@@ -41,14 +45,15 @@ class WindowPolicy:
     Attributes
     ----------
     hop_seconds : float
-        Seconds between window starts.
+        Seconds between window starts (default: :data:`HOP_FRACTION` of the
+        default window; :meth:`for_features` for another window length).
     min_clip_seconds : float
         Shortest audio that is classified at all (looped to a window).
     silence_dbfs : float
         RMS level in dB relative to full scale under which a window is silent.
     """
 
-    hop_seconds: float = 15.0
+    hop_seconds: float = FeatureParams.window_seconds * HOP_FRACTION
     min_clip_seconds: float = 1.0
     silence_dbfs: float = -60.0
 
@@ -57,6 +62,11 @@ class WindowPolicy:
             raise FeatureParameterError(f"hop_seconds={self.hop_seconds} must be positive")
         if self.min_clip_seconds <= 0:
             raise FeatureParameterError(f"min_clip_seconds={self.min_clip_seconds} must be positive")
+
+    @classmethod
+    def for_features(cls, params: FeatureParams, **overrides: Any) -> "WindowPolicy":
+        """The default policy for windows of ``params.window_seconds``: a hop of :data:`HOP_FRACTION` of one."""
+        return cls(**{"hop_seconds": params.window_seconds * HOP_FRACTION, **overrides})
 
     def to_dict(self) -> dict[str, Any]:
         """Plain-JSON form, as stored in a model bundle."""

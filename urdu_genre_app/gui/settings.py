@@ -33,8 +33,10 @@ class Setting:
         QSettings key.
     type : type
         ``str``, ``int``, ``float``, ``bool``, ``list`` (of str) or ``bytes``.
-    default : Any
-        Value when nothing (or something unreadable) is stored.
+    default : Any or callable
+        Value when nothing (or something unreadable) is stored; a function is
+        called for it when needed, so a default owned by ``training`` or
+        ``core`` (their config dataclasses) is read from there, never restated.
     title : str
         What it is, in words.
     """
@@ -43,6 +45,40 @@ class Setting:
     type: type
     default: Any
     title: str
+
+    def default_value(self) -> Any:
+        """The default (a fresh copy of a list)."""
+        return _copy(self.default() if callable(self.default) else self.default)
+
+
+def _fit_epochs() -> int:
+    from training.fit import FitConfig
+
+    return FitConfig.epochs
+
+
+def _default_model() -> str:
+    from training.models import DEFAULT_MODEL
+
+    return DEFAULT_MODEL
+
+
+def _windows_per_song() -> int:
+    from training.extract import ExtractionConfig
+
+    return ExtractionConfig.windows_per_song
+
+
+def _window_seconds() -> float:
+    from urdu_genre_app.core.features import FeatureParams
+
+    return FeatureParams.window_seconds
+
+
+def _seed() -> int:
+    from training.fit import FitConfig
+
+    return FitConfig.seed
 
 
 RECENT_FILES = Setting("files/recent", list, [], "Recently opened audio files, newest first")
@@ -53,11 +89,14 @@ WINDOW_GEOMETRY = Setting("window/geometry", bytes, b"", "Main window position a
 WINDOW_STATE = Setting("window/state", bytes, b"", "Main window toolbars and docks")
 SPLITTER_STATE = Setting("window/splitter", bytes, b"", "Sizes of the chart panes")
 TRAIN_DATASET = Setting("training/dataset", str, "", "Folder of genre folders (or .csv manifest) last trained on")
-TRAIN_MODEL = Setting("training/model", str, "bn_cnn", "Model family the Training tab trains")
-TRAIN_EPOCHS = Setting("training/epochs", int, 30, "Most epochs a training run fits")
-TRAIN_WINDOWS_PER_SONG = Setting("training/windows_per_song", int, 5, "Random windows drawn from each song")
-TRAIN_WINDOW_SECONDS = Setting("training/window_seconds", float, 30.0, "Length of one window in seconds")
-TRAIN_SEED = Setting("training/seed", int, 0, "Seed of the split, windows and weights")
+# Training defaults live in training's and core's config dataclasses (read when first needed:
+# a lite build without the training package never asks for them).
+TRAIN_MODEL = Setting("training/model", str, _default_model, "Model family the Training tab trains")
+TRAIN_EPOCHS = Setting("training/epochs", int, _fit_epochs, "Most epochs a training run fits")
+TRAIN_WINDOWS_PER_SONG = Setting("training/windows_per_song", int, _windows_per_song,
+                                 "Random windows drawn from each song")
+TRAIN_WINDOW_SECONDS = Setting("training/window_seconds", float, _window_seconds, "Length of one window in seconds")
+TRAIN_SEED = Setting("training/seed", int, _seed, "Seed of the split, windows and weights")
 
 ALL_SETTINGS = (RECENT_FILES, LAST_FOLDER, MODEL_PATH, INPUT_DEVICE, WINDOW_GEOMETRY, WINDOW_STATE, SPLITTER_STATE,
                 TRAIN_DATASET, TRAIN_MODEL, TRAIN_EPOCHS, TRAIN_WINDOWS_PER_SONG, TRAIN_WINDOW_SECONDS,
@@ -81,12 +120,12 @@ class Settings:
         """The stored value of ``setting``, or its default."""
         raw = self.store.value(setting.key, None)
         if raw is None:
-            return _copy(setting.default)
+            return setting.default_value()
         try:
             return _decode(setting, raw)
         except (TypeError, ValueError) as error:
             log.warning("ignoring unreadable setting %s=%r (%s)", setting.key, raw, error)
-            return _copy(setting.default)
+            return setting.default_value()
 
     def set(self, setting: Setting, value: Any) -> None:
         """Store ``value`` for ``setting``."""

@@ -56,12 +56,15 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-#: Model families offered, in menu order: (name in training.models, label).
-MODEL_CHOICES = (
-    ("bn_cnn", "BN-CNN (the paper's best)"),
-    ("gap_cnn", "GAP-CNN"),
-    ("logreg", "Logistic regression"),
-)
+
+def offered_model_families() -> tuple:
+    """The :class:`~training.models.ModelFamily` entries the tab offers, in menu order (none without training)."""
+    try:
+        from training.models import MODEL_FAMILIES
+    except ImportError:  # a lite build: the tab only says why it cannot train
+        return ()
+    return tuple(family for family in MODEL_FAMILIES if family.in_app)
+
 #: What each pipeline stage is called in the progress line.
 STAGE_TITLES = {
     "scan": "Reading the dataset",
@@ -201,8 +204,8 @@ class TrainingWidget(QWidget):
         output_button = QPushButton("Save as…")
         output_button.clicked.connect(self.choose_output)
         self.model_combo = QComboBox()
-        for name, label in MODEL_CHOICES:
-            self.model_combo.addItem(label, name)
+        for family in offered_model_families():
+            self.model_combo.addItem(family.label, family.name)
         self.epochs_spin = QSpinBox()
         self.epochs_spin.setRange(1, 1000)
         self.epochs_spin.setToolTip("Most epochs; training stops earlier when validation stops improving")
@@ -327,12 +330,14 @@ class TrainingWidget(QWidget):
     # ------------------------------------------------------------------ settings
     def _restore_settings(self) -> None:
         self.dataset_edit.setText(self.settings.get(S.TRAIN_DATASET))
-        index = self.model_combo.findData(self.settings.get(S.TRAIN_MODEL))
-        self.model_combo.setCurrentIndex(max(0, index))
-        self.epochs_spin.setValue(self.settings.get(S.TRAIN_EPOCHS))
-        self.windows_spin.setValue(self.settings.get(S.TRAIN_WINDOWS_PER_SONG))
-        self.window_seconds_spin.setValue(self.settings.get(S.TRAIN_WINDOW_SECONDS))
-        self.seed_spin.setValue(self.settings.get(S.TRAIN_SEED))
+        # The recipe's defaults live in the training package, which a lite build lacks.
+        if not self.unavailable_reason:
+            index = self.model_combo.findData(self.settings.get(S.TRAIN_MODEL))
+            self.model_combo.setCurrentIndex(max(0, index))
+            self.epochs_spin.setValue(self.settings.get(S.TRAIN_EPOCHS))
+            self.windows_spin.setValue(self.settings.get(S.TRAIN_WINDOWS_PER_SONG))
+            self.window_seconds_spin.setValue(self.settings.get(S.TRAIN_WINDOW_SECONDS))
+            self.seed_spin.setValue(self.settings.get(S.TRAIN_SEED))
         self.chart.reset(self.epochs_spin.value())
         self.epochs_spin.valueChanged.connect(self._on_epochs_changed)
         if self.dataset_edit.text():
@@ -418,6 +423,7 @@ class TrainingWidget(QWidget):
         """The form as a :class:`~training.pipeline.TrainingConfig` (output path filled in)."""
         from training.extract import ExtractionConfig
         from training.fit import FitConfig
+        from training.models import model_family
         from training.pipeline import TrainingConfig
         from urdu_genre_app.core.features import FeatureParams
 
@@ -434,7 +440,7 @@ class TrainingWidget(QWidget):
             fit=FitConfig(epochs=self.epochs_spin.value()),
             seed=self.seed_spin.value(),
             trained_on="user",
-            name=f"{self.model_combo.currentText().split(' (')[0]} on {Path(dataset).name}",
+            name=f"{model_family(self.model_combo.currentData()).title} on {Path(dataset).name}",
             command="Training tab",
         )
 
