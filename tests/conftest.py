@@ -14,6 +14,13 @@ import pytest
 from tests import audio_factory
 
 
+@pytest.fixture(autouse=True)
+def _isolated_user_folders(tmp_path, monkeypatch):
+    """The app's per-user folders (and their migration from the old ones) stay inside the test's tmp folder."""
+    for variable in ("XDG_DATA_HOME", "XDG_STATE_HOME", "XDG_CACHE_HOME"):
+        monkeypatch.setenv(variable, str(tmp_path / variable.lower()))
+
+
 @pytest.fixture
 def rng() -> np.random.Generator:
     """A seeded generator, fresh per test."""

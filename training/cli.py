@@ -230,8 +230,9 @@ def config_from_args(args: argparse.Namespace):
     from training.extract import DEFAULT_INTRO_SKIP_SECONDS, ExtractionConfig
     from training.fit import DEFAULT_LEARNING_RATE, FitConfig
     from training.models import MODEL_NAMES
-    from training.pipeline import TrainingConfig, default_cache_dir
+    from training.pipeline import TrainingConfig
     from urdu_genre_app.core.features import FeatureParams
+    from urdu_genre_app.paths import feature_cache_dir
 
     models = MODEL_NAMES if args.compare or args.model == ALL_MODELS else (args.model,)
     skips = dict(DEFAULT_INTRO_SKIP_SECONDS)
@@ -250,7 +251,7 @@ def config_from_args(args: argparse.Namespace):
     if args.no_cache:
         cache = None
     else:
-        cache = Path(args.cache) if args.cache else default_cache_dir()
+        cache = Path(args.cache) if args.cache else feature_cache_dir()
     return TrainingConfig(
         dataset=args.dataset,
         out=args.out,

@@ -21,6 +21,8 @@ from typing import Any
 
 import numpy as np
 
+from urdu_genre_app.core.results import soft_votes_by_song
+
 #: Probabilities are clipped to this before the log in the loss.
 LOSS_EPSILON = 1e-7
 
@@ -78,6 +80,27 @@ class Evaluation:
         }
 
 
+def mean_cross_entropy(probabilities: np.ndarray, y_true: np.ndarray) -> float:
+    """Mean sparse categorical cross-entropy of softmax outputs, in nats (the training loss).
+
+    Parameters
+    ----------
+    probabilities : array_like, shape (n, k)
+        Softmax outputs.
+    y_true : array_like, shape (n,), int
+        True label indices.
+
+    Returns
+    -------
+    float
+        ``-mean(log p[true])``, each probability clipped to at least :data:`LOSS_EPSILON`.
+    """
+    probabilities = np.asarray(probabilities, dtype=np.float64)
+    y_true = np.asarray(y_true, dtype=np.int64)
+    picked = probabilities[np.arange(y_true.size), y_true]
+    return float(-np.mean(np.log(np.clip(picked, LOSS_EPSILON, 1.0))))
+
+
 def confusion_matrix(y_true: np.ndarray, y_pred: np.ndarray, n_classes: int) -> np.ndarray:
     """Counts of (true, predicted) pairs, shape (n_classes, n_classes), int64."""
     matrix = np.zeros((n_classes, n_classes), dtype=np.int64)
@@ -120,15 +143,13 @@ def song_votes(
     mean_vote, majority_vote : numpy.ndarray, shape (n_songs,), int64
         Predicted label index per song.
     """
-    song_ids, inverse = np.unique(songs, return_inverse=True)
-    k = probabilities.shape[1]
-    sums = np.zeros((song_ids.size, k))
-    np.add.at(sums, inverse, probabilities)
-    votes = np.zeros((song_ids.size, k))
-    np.add.at(votes, (inverse, probabilities.argmax(axis=1)), 1)
-    mean_vote = sums.argmax(axis=1)
-    # Majority; ties broken by the higher summed probability.
-    majority_vote = (votes + 1e-6 * sums / np.maximum(1, sums.max())).argmax(axis=1)
+    song_ids, means = soft_votes_by_song(probabilities, songs)
+    inverse = np.searchsorted(song_ids, np.asarray(songs))
+    votes = np.zeros_like(means)
+    np.add.at(votes, (inverse, np.asarray(probabilities).argmax(axis=1)), 1)
+    mean_vote = means.argmax(axis=1)
+    # Majority; ties broken by the higher mean probability (means are at most 1: the nudge stays under one vote).
+    majority_vote = (votes + 1e-6 * means).argmax(axis=1)
     return song_ids, mean_vote.astype(np.int64), majority_vote.astype(np.int64)
 
 
@@ -160,8 +181,7 @@ def evaluate_probabilities(
     if y_true.size == 0:
         raise ValueError("nothing to evaluate: no windows")
     window_pred = probabilities.argmax(axis=1)
-    picked = probabilities[np.arange(y_true.size), y_true]
-    window_loss = float(-np.mean(np.log(np.clip(picked, LOSS_EPSILON, 1.0))))
+    window_loss = mean_cross_entropy(probabilities, y_true)
     song_ids, mean_vote, majority_vote = song_votes(probabilities, np.asarray(songs))
     first_window = np.array([np.flatnonzero(songs == s)[0] for s in song_ids])
     song_true = y_true[first_window]

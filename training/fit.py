@@ -37,6 +37,7 @@ import numpy as np
 
 from training.augment import SpecAugmentConfig, spec_augment
 from training.errors import TrainingConfigError
+from training.evaluate import mean_cross_entropy
 from training.observer import NullObserver, TrainingObserver
 
 log = logging.getLogger(__name__)
@@ -221,8 +222,7 @@ def compile_model(model, config: FitConfig, *, steps_per_epoch: int) -> None:
 def _validate(model, x: np.ndarray, y: np.ndarray, batch_size: int) -> tuple[float, float]:
     """Validation accuracy and mean cross-entropy, in inference mode."""
     probabilities = np.asarray(model.predict(x[..., np.newaxis], batch_size=batch_size, verbose=0), dtype=np.float64)
-    picked = probabilities[np.arange(y.size), y]
-    return float(np.mean(probabilities.argmax(axis=1) == y)), float(-np.mean(np.log(np.clip(picked, 1e-7, 1.0))))
+    return float(np.mean(probabilities.argmax(axis=1) == y)), mean_cross_entropy(probabilities, y)
 
 
 def _observer_callback(config: FitConfig, observer: TrainingObserver, result: FitResult, data: tuple,

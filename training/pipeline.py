@@ -49,6 +49,7 @@ from urdu_genre_app.core.bundle import ModelBundle
 from urdu_genre_app.core.errors import CancelledError
 from urdu_genre_app.core.features import FeatureParams
 from urdu_genre_app.core.windows import WindowPolicy
+from urdu_genre_app.paths import feature_cache_dir
 from training.dataset import DatasetScan, scan_dataset
 from training.errors import ExportNotSupportedError, TrainingConfigError
 from training.evaluate import Evaluation, evaluate_probabilities, format_comparison
@@ -64,13 +65,6 @@ log = logging.getLogger(__name__)
 MIN_FEATURE_STD = 1e-3
 #: Windows per Keras predict call during evaluation.
 PREDICT_BATCH = 64
-
-
-def default_cache_dir() -> Path:
-    """The per-user feature cache folder (``<user cache>/urdu-genre-app/features``)."""
-    from platformdirs import user_cache_dir
-
-    return Path(user_cache_dir("urdu-genre-app", appauthor=False)) / "features"
 
 
 @dataclass
@@ -101,7 +95,7 @@ class TrainingConfig:
     workers : int or None
         Extraction processes (default: CPU cores).
     cache_dir : str or pathlib.Path or None
-        Feature cache (default: :func:`default_cache_dir`); None disables it.
+        Feature cache (default: :func:`urdu_genre_app.paths.feature_cache_dir`); None disables it.
     vgg_weights : str or None
         Local VGG-16 "no top" weights file for the transfer model.
     window_policy : WindowPolicy or None
@@ -124,7 +118,7 @@ class TrainingConfig:
     fractions: tuple[float, float, float] = DEFAULT_FRACTIONS
     seed: int = 0
     workers: int | None = None
-    cache_dir: str | os.PathLike | None = field(default_factory=default_cache_dir)
+    cache_dir: str | os.PathLike | None = field(default_factory=feature_cache_dir)
     vgg_weights: str | None = None
     window_policy: WindowPolicy | None = None
     trained_on: str = "user"

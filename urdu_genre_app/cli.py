@@ -50,28 +50,21 @@ def expand_inputs(paths: list[str]) -> Iterator[tuple[str, str | None]]:
 
 
 def resolve_model_path(explicit: str | None) -> Path:
-    """The bundle to use: ``--model``, else ``$URDU_GENRE_MODEL``, else the bundled one.
+    """The bundle to use: ``--model``, else ``$URDU_GENRE_MODEL``, else the bundled one (:mod:`urdu_genre_app.paths`).
 
     Raises
     ------
     NoModelError
-        None of them exists.
+        None of them is named or installed; the message says what to do.
     """
     from urdu_genre_app.core.errors import NoModelError
-    from urdu_genre_app.resources import bundled_model_path
+    from urdu_genre_app.paths import resolve_model_path as resolve
 
-    if explicit:
-        return Path(explicit)
-    from_env = os.environ.get("URDU_GENRE_MODEL")
-    if from_env:
-        return Path(from_env)
-    bundled = bundled_model_path()
-    if bundled.exists():
-        return bundled
-    raise NoModelError(
-        f"no model is installed (looked for {bundled}); train one with "
-        "'urdu-genre train DATASET --out model.ugm' and pass it with --model"
-    )
+    try:
+        return resolve(explicit)
+    except NoModelError as error:
+        raise NoModelError(f"{error}; train one with 'urdu-genre train DATASET --out model.ugm' "
+                           "and pass it with --model") from None
 
 
 class TerminalProgress:

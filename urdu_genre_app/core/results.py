@@ -26,6 +26,46 @@ UNCERTAIN_BELOW = 0.6
 #: Lead over the runner-up under which a verdict is flagged uncertain.
 UNCERTAIN_MARGIN = 0.2
 
+
+
+def soft_vote(probabilities: np.ndarray) -> np.ndarray:
+    """A song's probability per genre from its voting windows': their mean (the verdict rule's soft vote).
+
+    Parameters
+    ----------
+    probabilities : array_like, shape (n_windows, k)
+        Softmax outputs of the windows that vote (silent ones left out), ``n_windows >= 1``.
+
+    Returns
+    -------
+    numpy.ndarray, shape (k,), float64
+    """
+    return np.mean(np.asarray(probabilities, dtype=np.float64), axis=0)
+
+
+def soft_votes_by_song(probabilities: np.ndarray, songs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`soft_vote` of every song in a set of windows (how evaluation scores a model as the app uses it).
+
+    Parameters
+    ----------
+    probabilities : array_like, shape (n_windows, k)
+        Softmax outputs.
+    songs : array_like, shape (n_windows,)
+        Song id of each window.
+
+    Returns
+    -------
+    song_ids : numpy.ndarray, shape (n_songs,)
+        Sorted unique song ids.
+    song_probabilities : numpy.ndarray, shape (n_songs, k), float64
+        Each song's soft vote.
+    """
+    probabilities = np.asarray(probabilities, dtype=np.float64)
+    song_ids, inverse = np.unique(np.asarray(songs), return_inverse=True)
+    votes = np.stack([soft_vote(probabilities[inverse == index]) for index in range(song_ids.size)])
+    return song_ids, votes
+
+
 STATUS_OK = "ok"
 STATUS_SILENCE = "silence"
 
@@ -106,7 +146,7 @@ class SongResult:
         voting = self.voting_windows
         if not voting:
             return {}
-        mean = np.mean([w.probabilities for w in voting], axis=0)
+        mean = soft_vote([w.probabilities for w in voting])
         return {label: float(p) for label, p in zip(self.labels, mean)}
 
     @property

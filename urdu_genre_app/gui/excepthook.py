@@ -20,23 +20,13 @@ from PySide6.QtCore import QObject, Qt, Signal, Slot
 from PySide6.QtWidgets import QApplication, QMessageBox
 
 from urdu_genre_app.gui.qtcompat import emit
+from urdu_genre_app.paths import user_log_dir
 
 log = logging.getLogger(__name__)
 
 LOG_FILE_NAME = "urdu-genre-app.log"
 #: Seconds after a dialog closes during which further errors are only logged.
 DIALOG_QUIET_SECONDS = 10.0
-
-
-def user_log_dir() -> Path:
-    """The per-user log folder (created)."""
-    from platformdirs import user_log_dir as _user_log_dir
-
-    from urdu_genre_app.gui.settings import APPLICATION, ORGANIZATION
-
-    folder = Path(_user_log_dir(APPLICATION, ORGANIZATION))
-    folder.mkdir(parents=True, exist_ok=True)
-    return folder
 
 
 def configure_file_logging(folder: Path | None = None) -> Path:

@@ -7,6 +7,7 @@ from datetime import datetime
 from pathlib import Path
 
 from urdu_genre_app.core.atomic import atomic_write
+from urdu_genre_app.paths import recordings_dir
 
 
 def write_atomic(path: str | os.PathLike, data: bytes | str) -> Path:
@@ -41,17 +42,6 @@ def save_recording_as(source: str | os.PathLike, destination: str | os.PathLike)
     with atomic_write(destination) as stream:
         soundfile.write(stream, data, rate, format=audio_format, subtype="PCM_16")
     return destination
-
-
-def recordings_dir() -> Path:
-    """Where recordings are written while they are made (kept: closing the app loses nothing)."""
-    from platformdirs import user_data_dir
-
-    from urdu_genre_app.gui.settings import APPLICATION, ORGANIZATION
-
-    folder = Path(user_data_dir(APPLICATION, ORGANIZATION)) / "recordings"
-    folder.mkdir(parents=True, exist_ok=True)
-    return folder
 
 
 def unused_path(path: Path) -> Path:

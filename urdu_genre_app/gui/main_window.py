@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import os
 from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -219,18 +218,14 @@ class MainWindow(QMainWindow):
                                              f"{len(files) - 1} other file(s) ignored")
 
     def _initial_model_path(self) -> str | None:
-        if self.explicit_model_path:
-            return self.explicit_model_path
-        remembered = self.settings.get(S.MODEL_PATH)
-        if remembered:
-            return remembered
-        from_env = os.environ.get("URDU_GENRE_MODEL")
-        if from_env:
-            return from_env
-        from urdu_genre_app.resources import bundled_model_path
+        """The model to start with, in :func:`urdu_genre_app.paths.resolve_model_path`'s order; None: none."""
+        from urdu_genre_app.core.errors import NoModelError
+        from urdu_genre_app.paths import resolve_model_path
 
-        bundled = bundled_model_path()
-        return str(bundled) if bundled.exists() else None
+        try:
+            return str(resolve_model_path(self.explicit_model_path, remembered=self.settings.get(S.MODEL_PATH)))
+        except NoModelError:
+            return None
 
     def _on_charts_loaded(self, _result, error: BaseException | None) -> None:
         """Put the charts in place once matplotlib is imported."""

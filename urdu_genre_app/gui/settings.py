@@ -14,10 +14,11 @@ from typing import Any
 
 from PySide6.QtCore import QByteArray, QSettings
 
+# The app's folders carry QSettings' organisation and application names (re-exported here).
+from urdu_genre_app.paths import APPLICATION, ORGANIZATION
+
 log = logging.getLogger(__name__)
 
-ORGANIZATION = "UrduGenreApp"
-APPLICATION = "Urdu Genre App"
 
 #: Most recent files kept in File > Open Recent.
 MAX_RECENT_FILES = 10

@@ -49,6 +49,7 @@ from urdu_genre_app.gui.files import unused_path
 from urdu_genre_app.gui.qtcompat import emit
 from urdu_genre_app.gui.widgets import BannerWidget
 from urdu_genre_app.gui.workers import CancelToken, run_task, serial_pool
+from urdu_genre_app.paths import models_dir
 
 if TYPE_CHECKING:
     from training.dataset import DatasetScan
@@ -80,9 +81,7 @@ STAGE_UNITS = {"scan": "files", "extract": "songs", "fit": "steps", "evaluate": 
 
 def default_output_path(dataset: str) -> Path:
     """A new bundle path in the user's data folder, named after the dataset and the time (never overwrites)."""
-    from platformdirs import user_data_dir
-
-    folder = Path(user_data_dir("urdu-genre-app", appauthor=False)) / "models"
+    folder = models_dir()
     stem = Path(dataset).stem or "model"
     stamp = _dt.datetime.now().strftime("%Y%m%d-%H%M%S")
     return unused_path(folder / f"{stem}-{stamp}.ugm")
