@@ -161,34 +161,42 @@ class TerminalObserver:
     def _clear(self) -> None:
         self.bar.clear()
 
-    def on_stage(self, name: str, done: int, total: int) -> None:
-        """Redraw the progress line (at most 20 times a second)."""
-        fraction = done / total if total else 1.0
-        self.bar.draw(fraction, f"{done}/{total}   ", prefix=f"{name:<8} ", final=done >= total)
+    def on_event(self, event) -> None:
+        """Stage progress redraws the line (at most 20 times a second); epochs and log lines are printed."""
+        from training.observer import EpochEnded, LogLine, StageProgress
 
-    def on_epoch(self, epoch: int, logs: dict[str, float]) -> None:
-        """One line per epoch."""
-        if self.quiet:
-            return
-        self._clear()
-        self.stream.write(
-            f"epoch {epoch}: loss {logs['loss']:.4f} acc {logs['accuracy']:.3f}  "
-            f"val_loss {logs['val_loss']:.4f} val_acc {logs['val_accuracy']:.3f}  "
-            f"({logs['windows_per_second']:.1f} windows/s, {logs['seconds']:.0f} s)\n"
-        )
-        self.stream.flush()
+        if isinstance(event, StageProgress):
+            fraction = event.done / event.total if event.total else 1.0
+            self.bar.draw(fraction, f"{event.done}/{event.total}   ", prefix=f"{event.stage:<8} ",
+                          final=event.done >= event.total)
+        elif isinstance(event, EpochEnded):
+            logs = event.logs
+            self._print(
+                f"epoch {event.epoch}: loss {logs['loss']:.4f} acc {logs['accuracy']:.3f}  "
+                f"val_loss {logs['val_loss']:.4f} val_acc {logs['val_accuracy']:.3f}  "
+                f"({logs['windows_per_second']:.1f} windows/s, {logs['seconds']:.0f} s)"
+            )
+        elif isinstance(event, LogLine):
+            self._print(event.message)
 
     def on_log(self, message: str) -> None:
-        """One line of news."""
+        """One line of news from the command itself."""
+        self._print(message)
+
+    def _print(self, line: str) -> None:
         if self.quiet:
             return
         self._clear()
-        self.stream.write(message + "\n")
+        self.stream.write(line + "\n")
         self.stream.flush()
 
     def is_cancelled(self) -> bool:
         """True after the first Ctrl-C."""
         return self.cancel_requested
+
+    def is_aborted(self) -> bool:
+        """Never: a second Ctrl-C aborts by raising KeyboardInterrupt in the run."""
+        return False
 
 
 def command_line(args: argparse.Namespace) -> str:
@@ -279,7 +287,7 @@ def _error(message: str) -> None:
 
 def run_train(args: argparse.Namespace) -> int:
     """``urdu-genre train``: run :func:`training.pipeline.run_training` and print its report."""
-    from urdu_genre_app.core.errors import CancelledError, UrduGenreError
+    from urdu_genre_app.core.errors import CancelledError, FeatureParameterError, UrduGenreError
     from training.errors import DatasetError, TrainingConfigError
 
     # TensorFlow's C++ start-up chatter is noise on a terminal (-v keeps it).
@@ -289,7 +297,7 @@ def run_train(args: argparse.Namespace) -> int:
     try:
         config = config_from_args(args)
         config.validate()
-    except (TrainingConfigError, ValueError) as error:
+    except (TrainingConfigError, FeatureParameterError) as error:
         _error(str(error))
         return EXIT_USAGE
     if args.out and any(m == "xgboost" for m in config.models) and len(config.models) > 1:

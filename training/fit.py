@@ -38,7 +38,7 @@ import numpy as np
 from training.augment import SpecAugmentConfig, spec_augment
 from training.errors import TrainingConfigError
 from training.evaluate import mean_cross_entropy
-from training.observer import NullObserver, TrainingObserver
+from training.observer import EpochEnded, NullObserver, TrainingObserver, report_log, report_stage
 
 log = logging.getLogger(__name__)
 
@@ -246,11 +246,13 @@ def _observer_callback(config: FitConfig, observer: TrainingObserver, result: Fi
         def on_epoch_begin(self, epoch, logs=None) -> None:
             self.epoch_started = time.perf_counter()
             self.batches_this_epoch = 0
+            self.epoch = epoch + 1
 
         def on_train_batch_end(self, batch, logs=None) -> None:
             self.steps_done += 1
             self.batches_this_epoch += 1
-            observer.on_stage("fit", self.steps_done, config.epochs * steps_per_epoch)
+            report_stage(observer, "fit", self.steps_done, config.epochs * steps_per_epoch, epoch=self.epoch,
+                         epochs=config.epochs)
             if observer.is_cancelled():
                 result.cancelled = True
                 self.model.stop_training = True
@@ -287,12 +289,12 @@ def _observer_callback(config: FitConfig, observer: TrainingObserver, result: Fi
                 self.epochs_without_best = 0
             else:
                 self.epochs_without_best += 1
-            observer.on_epoch(epoch + 1, {k: v for k, v in entry.items() if k != "epoch"})
+            observer.on_event(EpochEnded(epoch + 1, {k: v for k, v in entry.items() if k != "epoch"}))
             if config.target_accuracy is not None and accuracy >= config.target_accuracy:
                 result.stopped_early = True
                 self.model.stop_training = True
             if config.patience is not None and self.epochs_without_best >= config.patience:
-                observer.on_log(f"no better validation checkpoint for {config.patience} epochs: stopping")
+                report_log(observer, f"no better validation checkpoint for {config.patience} epochs: stopping")
                 result.stopped_early = True
                 self.model.stop_training = True
 
@@ -356,7 +358,7 @@ def fit_keras_model(
         raise CancelledError("training cancelled before the first epoch finished; no model was kept")
     model.set_weights(callback.best_weights)
     if result.cancelled:
-        observer.on_log(f"cancelled: keeping the best model so far (epoch {result.best_epoch})")
+        report_log(observer, f"cancelled: keeping the best model so far (epoch {result.best_epoch})")
     if config.recalibrate_bn:
         recalibrate_batchnorm(model, x_train, batch_size=config.batch_size, seed=config.seed)
     return result

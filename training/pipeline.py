@@ -2,12 +2,13 @@
 
 This is the Python API behind ``urdu-genre train`` and the GUI's Training tab::
 
-    from training.pipeline import TrainingConfig, run_training
+    from training.fit import FitConfig
     from training.observer import NullObserver
+    from training.pipeline import TrainingConfig, run_training
 
     report = run_training(
-        TrainingConfig(dataset="~/songs", out="my_model.ugm", models=("bn_cnn",), epochs=30),
-        observer=NullObserver(),          # or the GUI's TrainingObserver
+        TrainingConfig(dataset="~/songs", out="my_model.ugm", models=("bn_cnn",), fit=FitConfig(epochs=30)),
+        observer=NullObserver(),          # or a ForwardingObserver (the Training tab's), a TerminalObserver
     )
     print(report.comparison_text())
     report.bundle                         # the written ModelBundle (None when not exported)
@@ -56,7 +57,7 @@ from training.evaluate import Evaluation, evaluate_probabilities, format_compari
 from training.extract import ExtractionConfig, ExtractionStats, WindowSet, extract_windows
 from training.fit import FitConfig, FitResult, fit_keras_model
 from training.models import DEFAULT_MODEL, KERAS_MODEL_NAMES, MODEL_NAMES, model_family
-from training.observer import NullObserver, TrainingObserver
+from training.observer import NullObserver, TrainingObserver, report_log, report_stage
 from training.split import DEFAULT_FRACTIONS, SPLIT_MODES, SPLIT_SONG, Split, split_windows
 
 log = logging.getLogger(__name__)
@@ -240,7 +241,7 @@ class TrainingReport:
 
 def _cancel_check(observer: TrainingObserver, stage: str):
     def on_progress(done: int, total: int) -> None:
-        observer.on_stage(stage, done, total)
+        report_stage(observer, stage, done, total)
         if observer.is_cancelled():
             raise CancelledError(f"training cancelled during {stage}")
 
@@ -289,10 +290,10 @@ def _train_one(
     if name == "xgboost":
         from training.models import XGBoostWindowClassifier
 
-        observer.on_stage("fit", 0, 1)
+        report_stage(observer, "fit", 0, 1)
         model = XGBoostWindowClassifier(num_classes=len(windows.labels), seed=config.seed, n_jobs=config.workers)
         model.fit(x[split.train], y[split.train], x[split.validation], y[split.validation])
-        observer.on_stage("fit", 1, 1)
+        report_stage(observer, "fit", 1, 1)
         return model, None, time.perf_counter() - started
     import keras
 
@@ -343,9 +344,9 @@ def run_training(config: TrainingConfig, observer: TrainingObserver | None = Non
     started = time.perf_counter()
     scan = scan_dataset(config.dataset, on_progress=_cancel_check(observer, "scan"))
     seconds["scan"] = time.perf_counter() - started
-    observer.on_log(f"dataset: {len(scan.songs)} songs in {len(scan.labels)} genres ({', '.join(scan.labels)})")
+    report_log(observer, f"dataset: {len(scan.songs)} songs in {len(scan.labels)} genres ({', '.join(scan.labels)})")
     for skipped in scan.skipped:
-        observer.on_log(f"skipped {skipped.path}: {skipped.reason}")
+        report_log(observer, f"skipped {skipped.path}: {skipped.reason}")
 
     started = time.perf_counter()
     windows = extract_windows(
@@ -355,18 +356,20 @@ def run_training(config: TrainingConfig, observer: TrainingObserver | None = Non
     )
     seconds["extract"] = time.perf_counter() - started
     stats = windows.stats
-    observer.on_log(
+    report_log(
+        observer,
         f"features: {stats.windows} windows from {len(windows.songs)} songs "
         f"({stats.extracted} extracted, {stats.cached} from the cache, {len(stats.failed)} failed)"
     )
     for failed in stats.failed:
-        observer.on_log(f"left out {failed.path}: {failed.reason}")
+        report_log(observer, f"left out {failed.path}: {failed.reason}")
 
-    observer.on_stage("split", 0, 1)
+    report_stage(observer, "split", 0, 1)
     split = split_windows(windows, mode=config.split, fractions=config.fractions, seed=config.seed)
-    observer.on_stage("split", 1, 1)
+    report_stage(observer, "split", 1, 1)
     sizes = split.sizes()
-    observer.on_log(
+    report_log(
+        observer,
         "split ({}): ".format(config.split)
         + ", ".join(f"{side} {v['songs']} songs / {v['windows']} windows" for side, v in sizes.items())
     )
@@ -383,20 +386,20 @@ def run_training(config: TrainingConfig, observer: TrainingObserver | None = Non
     seconds["fit"] = 0.0
     for index, name in enumerate(config.models):
         if report.cancelled:
-            observer.on_log(f"cancelled: {name} not trained")
+            report_log(observer, f"cancelled: {name} not trained")
             continue
-        observer.on_log(f"training {name} ({index + 1}/{len(config.models)})")
+        report_log(observer, f"training {name} ({index + 1}/{len(config.models)})")
         try:
             model, fit_result, fit_seconds = _train_one(name, config, windows, split, observer)
         except CancelledError:
             if not report.results:
                 raise
             report.cancelled = True
-            observer.on_log(f"cancelled before {name} finished an epoch; it is left out")
+            report_log(observer, f"cancelled before {name} finished an epoch; it is left out")
             continue
         seconds["fit"] += fit_seconds
         report.cancelled = report.cancelled or bool(fit_result and fit_result.cancelled)
-        observer.on_stage("evaluate", index, len(config.models))
+        report_stage(observer, "evaluate", index, len(config.models))
         x, y, song = windows.features, windows.label, windows.song
         test = evaluate_probabilities(
             _predict(model, x[split.test]), y_true=y[split.test], songs=song[split.test], labels=windows.labels
@@ -411,8 +414,9 @@ def run_training(config: TrainingConfig, observer: TrainingObserver | None = Non
                 seconds=fit_seconds, model=model, exportable=name in KERAS_MODEL_NAMES,
             )
         )
-        observer.on_stage("evaluate", index + 1, len(config.models))
-        observer.on_log(
+        report_stage(observer, "evaluate", index + 1, len(config.models))
+        report_log(
+            observer,
             f"{name}: test song accuracy {test.song_accuracy:.1%}, window accuracy {test.window_accuracy:.1%} "
             f"({fit_seconds:.0f} s)"
         )
@@ -423,12 +427,12 @@ def run_training(config: TrainingConfig, observer: TrainingObserver | None = Non
             chosen = max(candidates, key=lambda r: (r.validation.song_accuracy, r.validation.window_accuracy,
                                                    -r.validation.window_loss))
             started = time.perf_counter()
-            observer.on_stage("export", 0, 1)
+            report_stage(observer, "export", 0, 1)
             report.bundle = export_result(chosen, report, path=Path(config.out))
             report.exported = chosen.name
-            observer.on_stage("export", 1, 1)
+            report_stage(observer, "export", 1, 1)
             seconds["export"] = time.perf_counter() - started
-            observer.on_log(f"wrote {config.out} ({chosen.name})")
+            report_log(observer, f"wrote {config.out} ({chosen.name})")
     return report
 
 

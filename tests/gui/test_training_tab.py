@@ -229,3 +229,42 @@ def test_a_termination_signal_abandons_the_run_without_saving(make_window, tiny_
     assert not window.isVisible()
     qtbot.waitUntil(lambda: tab.training_pool.activeThreadCount() == 0, timeout=60_000)
     assert not out.exists()
+
+
+def test_typed_events_drive_the_progress_line_and_the_chart(make_window, tiny_bundle_path):
+    from training.observer import EpochEnded, LogLine, StageProgress
+
+    window = make_window(tiny_bundle_path, wait_charts=False)
+    tab = window.training_widget
+    tab.chart.reset(10)
+    # The epoch shown is the event's, whatever the chart holds.
+    tab._on_training_event(StageProgress("fit", 25, 40, epoch=7, epochs=10))
+    assert tab.stage_label.text() == "Training, epoch 7 of at most 10: 25/40 steps"
+    assert (tab.progress_bar.maximum(), tab.progress_bar.value()) == (40, 25)
+    tab._on_training_event(StageProgress("extract", 3, 20))
+    assert tab.stage_label.text() == "Extracting MFCC windows: 3/20 songs"
+    tab._on_training_event(StageProgress("export", 0, 1))
+    assert tab.stage_label.text() == "Saving the model bundle"
+    tab._on_training_event(EpochEnded(1, {"accuracy": 0.5, "val_accuracy": 0.25, "loss": 1.0}))
+    assert tab.chart.points["val_accuracy"] == [(1, 0.25)]
+    tab._on_training_event(LogLine("a line of news"))
+    assert tab.log_view.toPlainText().splitlines()[-1] == "a line of news"
+
+
+def test_the_form_starts_from_the_training_config_defaults(make_window, tiny_bundle_path):
+    from training.extract import ExtractionConfig
+    from training.fit import FitConfig
+    from training.models import DEFAULT_MODEL, MODEL_FAMILIES
+    from urdu_genre_app.core.features import FeatureParams
+
+    window = make_window(tiny_bundle_path, wait_charts=False)
+    tab = window.training_widget
+    assert tab.model_combo.currentData() == DEFAULT_MODEL
+    assert [tab.model_combo.itemData(i) for i in range(tab.model_combo.count())] == [
+        f.name for f in MODEL_FAMILIES if f.in_app]
+    assert tab.epochs_spin.value() == FitConfig().epochs
+    assert tab.windows_spin.value() == ExtractionConfig().windows_per_song
+    assert tab.window_seconds_spin.value() == FeatureParams().window_seconds
+    tab.model_combo.setCurrentIndex(tab.model_combo.findData("gap_cnn"))
+    tab.dataset_edit.setText("/songs/mine")
+    assert tab.build_config().name == "GAP-CNN on mine"

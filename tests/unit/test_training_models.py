@@ -21,7 +21,7 @@ from training.models import (
     build_keras_model,
     build_vgg16,
 )
-from training.observer import NullObserver
+from training.observer import EpochEnded, LogLine, NullObserver, StageProgress
 from training.pipeline import TrainingConfig, run_training
 from training.export import keras_model_from_bundle
 from urdu_genre_app.core.bundle import load_bundle
@@ -58,16 +58,18 @@ class Recorder(NullObserver):
         self.stages: list[tuple[str, int, int]] = []
         self.epochs: list[tuple[int, dict]] = []
         self.logs: list[str] = []
+        self.fit_epochs: list[tuple[int | None, int | None]] = []
         self.cancel_after_epochs = cancel_after_epochs
 
-    def on_stage(self, name, done, total):
-        self.stages.append((name, done, total))
-
-    def on_epoch(self, epoch, logs):
-        self.epochs.append((epoch, logs))
-
-    def on_log(self, message):
-        self.logs.append(message)
+    def on_event(self, event):
+        if isinstance(event, StageProgress):
+            self.stages.append((event.stage, event.done, event.total))
+            if event.stage == "fit":
+                self.fit_epochs.append((event.epoch, event.epochs))
+        elif isinstance(event, EpochEnded):
+            self.epochs.append((event.epoch, event.logs))
+        elif isinstance(event, LogLine):
+            self.logs.append(event.message)
 
     def is_cancelled(self):
         return self.cancel_after_epochs is not None and len(self.epochs) >= self.cancel_after_epochs
@@ -133,6 +135,8 @@ def test_cancel_keeps_the_best_checkpoint_so_far():
     fit_steps = [s for s in observer.stages if s[0] == "fit"]
     # 4 steps an epoch: the run stopped right after the first batch of epoch 4.
     assert fit_steps[-1][1] == 3 * 4 + 1 and fit_steps[-1][2] == 50 * 4
+    # Each step says which epoch it belongs to: 4 steps of epoch 1, ..., the first of epoch 4.
+    assert observer.fit_epochs[:5] == [(1, 50)] * 4 + [(2, 50)] and observer.fit_epochs[-1] == (4, 50)
 
 
 def test_cancel_before_the_first_epoch_keeps_nothing():

@@ -66,17 +66,6 @@ def offered_model_families() -> tuple:
         return ()
     return tuple(family for family in MODEL_FAMILIES if family.in_app)
 
-#: What each pipeline stage is called in the progress line.
-STAGE_TITLES = {
-    "scan": "Reading the dataset",
-    "extract": "Extracting MFCC windows",
-    "split": "Splitting by song",
-    "fit": "Training",
-    "evaluate": "Evaluating on the test songs",
-    "export": "Saving the model bundle",
-}
-#: Units counted by each stage's progress.
-STAGE_UNITS = {"scan": "files", "extract": "songs", "fit": "steps", "evaluate": "models"}
 
 
 def default_output_path(dataset: str) -> Path:
@@ -115,35 +104,6 @@ def _scan_job(dataset: str, token: CancelToken) -> DatasetScan:
     return scan_dataset(dataset, on_progress=on_progress)
 
 
-class _PostingObserver:
-    """A training observer that posts every event to the GUI thread and reads the cancel token."""
-
-    def __init__(self, report, token: CancelToken, abort: CancelToken) -> None:
-        self._report = report
-        self._token = token
-        self._abort = abort
-
-    def on_stage(self, name: str, done: int, total: int) -> None:
-        """Post stage progress; an aborted run stops at the next stage boundary."""
-        if self._abort.cancelled and name in ("evaluate", "export"):
-            from urdu_genre_app.core.errors import CancelledError
-
-            raise CancelledError("training aborted")
-        self._report(("stage", name, done, total))
-
-    def on_epoch(self, epoch: int, logs: dict[str, float]) -> None:
-        """Post an epoch's metrics."""
-        self._report(("epoch", epoch, dict(logs)))
-
-    def on_log(self, message: str) -> None:
-        """Post a line for the log."""
-        self._report(("log", message))
-
-    def is_cancelled(self) -> bool:
-        """True once the user pressed Stop (or the window is closing)."""
-        return self._token.cancelled
-
-
 def _train_job(config: TrainingConfig, token: CancelToken, abort: CancelToken, report) -> TrainingReport:
     """One training run (runs in the training worker)."""
     try:
@@ -152,7 +112,10 @@ def _train_job(config: TrainingConfig, token: CancelToken, abort: CancelToken, r
         raise RuntimeError(
             f"training is not installed here ({error}); install it with: pip install 'urdu-genre-app[train]'"
         ) from error
-    return run_training(config, observer=_PostingObserver(report, token, abort))
+    from training.observer import ForwardingObserver
+
+    # Events arrive here, on the worker's thread: they are only posted to the GUI thread.
+    return run_training(config, observer=ForwardingObserver(report, is_cancelled=token, is_aborted=abort))
 
 
 class TrainingWidget(QWidget):
@@ -495,32 +458,30 @@ class TrainingWidget(QWidget):
             widget.setEnabled(not running)
         emit(self.running_changed, running)
 
-    def _on_training_event(self, event: tuple) -> None:
-        """Show one event posted by the run."""
-        kind = event[0]
-        if kind == "stage":
-            _, name, done, total = event
-            title = STAGE_TITLES.get(name, name)
-            unit = STAGE_UNITS.get(name, "")
-            if name == "fit":
-                epoch = len(self.chart.points["accuracy"]) + 1
-                planned = self.chart.planned_epochs
-                title = f"Training, epoch {min(epoch, planned)} of at most {planned}"
-            if self.token.cancelled and name == "fit":
+    def _on_training_event(self, event) -> None:
+        """Show one event posted by the run (a :mod:`training.observer` event)."""
+        from training.observer import EpochEnded, LogLine, StageProgress
+
+        if isinstance(event, StageProgress):
+            title = event.title
+            if event.epoch is not None:
+                title = f"Training, epoch {event.epoch} of at most {event.epochs}"
+            if self.token.cancelled and event.stage == "fit":
                 title = "Stopping after this batch…"
-            self.stage_label.setText(f"{title}: {done}/{total} {unit}".rstrip() if total > 1 else title)
-            self.progress_bar.setRange(0, max(1, total))
-            self.progress_bar.setValue(min(done, max(1, total)))
-        elif kind == "epoch":
-            _, epoch, logs = event
-            self.chart.add_epoch(epoch, logs)
+            text = f"{title}: {event.done}/{event.total} {event.unit}".rstrip() if event.total > 1 else title
+            self.stage_label.setText(text)
+            self.progress_bar.setRange(0, max(1, event.total))
+            self.progress_bar.setValue(min(event.done, max(1, event.total)))
+        elif isinstance(event, EpochEnded):
+            logs = event.logs
+            self.chart.add_epoch(event.epoch, dict(logs))
             self._append_log(
-                f"epoch {epoch}: accuracy {logs.get('accuracy', float('nan')):.1%}, "
+                f"epoch {event.epoch}: accuracy {logs.get('accuracy', float('nan')):.1%}, "
                 f"validation accuracy {logs.get('val_accuracy', float('nan')):.1%}, "
                 f"loss {logs.get('loss', float('nan')):.3f} ({logs.get('windows_per_second', 0):.0f} windows/s)"
             )
-        elif kind == "log":
-            self._append_log(event[1])
+        elif isinstance(event, LogLine):
+            self._append_log(event.message)
 
     def _on_training_done(self, report: TrainingReport | None, error: BaseException | None) -> None:
         """Show the results, or why the run failed."""
