@@ -1,6 +1,8 @@
 """Does augmentation help on songs made by other means? A small, reproducible experiment.
 
-Run:  python -m training.robustness [--songs-per-genre 8] [--epochs 15] [--work DIR]
+Run:  .venv/bin/python benchmarks/augmentation_robustness.py [--songs-per-genre 8] [--epochs 15] [--work DIR]
+
+An experiment, not part of the app: it lives with the benchmarks, outside the packages.
 
 The bundled model is trained on the synthetic corpus (:mod:`training.synth`)
 but will meet songs made otherwise. This experiment trains the BN-CNN on one
@@ -35,10 +37,14 @@ import time
 import zlib
 from pathlib import Path
 
-import numpy as np
+ROOT = Path(__file__).resolve().parents[1]
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
 
-from urdu_genre_app.core.audio_io import load_audio
-from urdu_genre_app.core.features import SAMPLE_RATE, FeatureParams
+import numpy as np  # noqa: E402
+
+from urdu_genre_app.core.audio_io import load_audio  # noqa: E402
+from urdu_genre_app.core.features import SAMPLE_RATE, FeatureParams  # noqa: E402
 
 log = logging.getLogger(__name__)
 
@@ -114,7 +120,7 @@ def _write_shifted(clean_root: Path, kind: str, out_root: Path, seed: int) -> Pa
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(prog="python -m training.robustness",
+    parser = argparse.ArgumentParser(prog="benchmarks/augmentation_robustness.py",
                                      description="Which augmentation helps on songs made by other means?")
     parser.add_argument("--songs-per-genre", type=int, default=8, help="training corpus songs per genre (default 8)")
     parser.add_argument("--test-songs-per-genre", type=int, default=4, help="second corpus songs per genre (default 4)")
