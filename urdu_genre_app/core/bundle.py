@@ -285,20 +285,9 @@ def load_bundle(
     return bundle
 
 
-def read_metadata_only(path: str | os.PathLike) -> dict[str, Any]:
-    """bundle.json of a bundle, without checking the model (for quick listings)."""
-    path = Path(path)
-    try:
-        with zipfile.ZipFile(path) as archive:
-            return json.loads(archive.read(METADATA_NAME).decode("utf-8"))
-    except (OSError, KeyError, zipfile.BadZipFile, UnicodeDecodeError, json.JSONDecodeError) as error:
-        raise ModelBundleError(path, f"cannot read its metadata ({error})") from error
-
-
 __all__ = [
     "BUNDLE_SUFFIX",
     "ModelBundle",
     "load_bundle",
-    "read_metadata_only",
     "save_bundle",
 ]
