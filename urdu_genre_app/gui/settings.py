@@ -77,9 +77,9 @@ def _window_seconds() -> float:
 
 
 def _seed() -> int:
-    from training.fit import FitConfig
+    from training.pipeline import TrainingConfig
 
-    return FitConfig.seed
+    return TrainingConfig.seed
 
 
 RECENT_FILES = Setting("files/recent", list, [], "Recently opened audio files, newest first")
