@@ -158,13 +158,11 @@ def run_ours(data, params, args, target: float) -> tuple[list[dict], float]:
 
     from training.fit import FitConfig, fit_keras_model
     from training.models import build_bn_cnn
-    from training.observer import EpochEnded, NullObserver
+    from training.observer import NullObserver
 
     class Printer(NullObserver):
-        def on_event(self, event):
-            if not isinstance(event, EpochEnded):
-                return
-            epoch, logs = event.epoch, event.logs
+        def on_epoch(self, ended):
+            epoch, logs = ended.epoch, ended.logs
             print(f"  ours  epoch {epoch:>2}: val_acc {logs['val_accuracy']:.3f} loss {logs['loss']:.4f} "
                   f"{logs['windows_per_second']:.1f} windows/s", flush=True)
 

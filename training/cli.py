@@ -33,6 +33,8 @@ import signal
 import sys
 from pathlib import Path
 
+from training.observer import EpochEnded, LogLine, NullObserver, StageProgress
+
 log = logging.getLogger(__name__)
 
 EXIT_OK = 0
@@ -138,7 +140,7 @@ def configure_train_parser(parser: argparse.ArgumentParser) -> None:
     parser.set_defaults(handler=run_train)
 
 
-class TerminalObserver:
+class TerminalObserver(NullObserver):
     """Training observer for a terminal: a redrawn progress line (tty only), epoch and log lines.
 
     Parameters
@@ -161,25 +163,26 @@ class TerminalObserver:
     def _clear(self) -> None:
         self.bar.clear()
 
-    def on_event(self, event) -> None:
-        """Stage progress redraws the line (at most 20 times a second); epochs and log lines are printed."""
-        from training.observer import EpochEnded, LogLine, StageProgress
+    def on_stage(self, progress: StageProgress) -> None:
+        """Redraw the progress line (at most 20 times a second)."""
+        fraction = progress.done / progress.total if progress.total else 1.0
+        self.bar.draw(fraction, f"{progress.done}/{progress.total}   ", prefix=f"{progress.stage:<8} ",
+                      final=progress.done >= progress.total)
 
-        if isinstance(event, StageProgress):
-            fraction = event.done / event.total if event.total else 1.0
-            self.bar.draw(fraction, f"{event.done}/{event.total}   ", prefix=f"{event.stage:<8} ",
-                          final=event.done >= event.total)
-        elif isinstance(event, EpochEnded):
-            logs = event.logs
-            self._print(
-                f"epoch {event.epoch}: loss {logs['loss']:.4f} acc {logs['accuracy']:.3f}  "
-                f"val_loss {logs['val_loss']:.4f} val_acc {logs['val_accuracy']:.3f}  "
-                f"({logs['windows_per_second']:.1f} windows/s, {logs['seconds']:.0f} s)"
-            )
-        elif isinstance(event, LogLine):
-            self._print(event.message)
+    def on_epoch(self, ended: EpochEnded) -> None:
+        """One line per epoch."""
+        logs = ended.logs
+        self._print(
+            f"epoch {ended.epoch}: loss {logs['loss']:.4f} acc {logs['accuracy']:.3f}  "
+            f"val_loss {logs['val_loss']:.4f} val_acc {logs['val_accuracy']:.3f}  "
+            f"({logs['windows_per_second']:.1f} windows/s, {logs['seconds']:.0f} s)"
+        )
 
-    def on_log(self, message: str) -> None:
+    def on_log(self, line: LogLine) -> None:
+        """One line of news from the run."""
+        self._print(line.message)
+
+    def note(self, message: str) -> None:
         """One line of news from the command itself."""
         self._print(message)
 
@@ -301,13 +304,13 @@ def run_train(args: argparse.Namespace) -> int:
         _error(str(error))
         return EXIT_USAGE
     if args.out and any(m == "xgboost" for m in config.models) and len(config.models) > 1:
-        observer.on_log("note: xgboost is evaluated only; it cannot be written as a bundle")
+        observer.note("note: xgboost is evaluated only; it cannot be written as a bundle")
 
     def on_interrupt(signum, frame) -> None:
         if observer.cancel_requested:
             raise KeyboardInterrupt
         observer.cancel_requested = True
-        observer.on_log("stopping after this batch; keeping the best model so far (Ctrl-C again to abort)")
+        observer.note("stopping after this batch; keeping the best model so far (Ctrl-C again to abort)")
 
     previous = None
     try:

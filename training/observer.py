@@ -26,7 +26,8 @@ calls, from the thread it runs on:
   cancels too, so fitting stops first.
 
 Observers are duck-typed (:class:`TrainingObserver` is a ``Protocol``);
-:class:`NullObserver` does nothing and is a convenient base class, and
+:class:`NullObserver` does nothing and is the base class to subclass (one
+hook per event type), and
 :class:`ForwardingObserver` hands every event to a function (the GUI posts
 them to its own thread with it; a GUI must never touch widgets from the
 worker thread the events arrive on).
@@ -125,12 +126,31 @@ class TrainingObserver(Protocol):
 
 
 class NullObserver:
-    """An observer that ignores everything and never cancels (subclass it to override a few hooks)."""
+    """An observer that ignores everything and never cancels.
+
+    It is also the base class to subclass: :meth:`on_event` hands each event
+    to the hook of its type (:meth:`on_stage`, :meth:`on_epoch`,
+    :meth:`on_log`), so a subclass overrides only the hooks it needs.
+    """
 
     def on_event(self, event: TrainingEvent) -> None:
-        """Send log lines to the module logger; ignore the rest."""
-        if isinstance(event, LogLine):
-            log.info("%s", event.message)
+        """Hand the event to the hook of its type."""
+        if isinstance(event, StageProgress):
+            self.on_stage(event)
+        elif isinstance(event, EpochEnded):
+            self.on_epoch(event)
+        elif isinstance(event, LogLine):
+            self.on_log(event)
+
+    def on_stage(self, progress: StageProgress) -> None:
+        """Ignore stage progress."""
+
+    def on_epoch(self, ended: EpochEnded) -> None:
+        """Ignore epochs."""
+
+    def on_log(self, line: LogLine) -> None:
+        """Send the line to the module logger."""
+        log.info("%s", line.message)
 
     def is_cancelled(self) -> bool:
         """Never cancelled."""

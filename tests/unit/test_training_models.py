@@ -21,7 +21,7 @@ from training.models import (
     build_keras_model,
     build_vgg16,
 )
-from training.observer import EpochEnded, LogLine, NullObserver, StageProgress
+from training.observer import NullObserver
 from training.pipeline import TrainingConfig, run_training
 from training.export import keras_model_from_bundle
 from urdu_genre_app.core.bundle import load_bundle
@@ -61,15 +61,16 @@ class Recorder(NullObserver):
         self.fit_epochs: list[tuple[int | None, int | None]] = []
         self.cancel_after_epochs = cancel_after_epochs
 
-    def on_event(self, event):
-        if isinstance(event, StageProgress):
-            self.stages.append((event.stage, event.done, event.total))
-            if event.stage == "fit":
-                self.fit_epochs.append((event.epoch, event.epochs))
-        elif isinstance(event, EpochEnded):
-            self.epochs.append((event.epoch, event.logs))
-        elif isinstance(event, LogLine):
-            self.logs.append(event.message)
+    def on_stage(self, progress):
+        self.stages.append((progress.stage, progress.done, progress.total))
+        if progress.stage == "fit":
+            self.fit_epochs.append((progress.epoch, progress.epochs))
+
+    def on_epoch(self, ended):
+        self.epochs.append((ended.epoch, ended.logs))
+
+    def on_log(self, line):
+        self.logs.append(line.message)
 
     def is_cancelled(self):
         return self.cancel_after_epochs is not None and len(self.epochs) >= self.cancel_after_epochs

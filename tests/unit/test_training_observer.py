@@ -45,3 +45,35 @@ def test_an_aborted_run_never_enters_evaluation_or_export(stage, raises):
         assert seen == [StageProgress(stage, 0, 1)]
     report_stage(ForwardingObserver(seen.append, is_cancelled=lambda: True), "export", 0, 1)
     assert seen[-1] == StageProgress("export", 0, 1), "a plain cancel still evaluates and saves"
+
+
+def test_null_observer_subclasses_override_one_hook_per_event_type():
+    class Epochs(NullObserver):
+        def __init__(self):
+            self.seen = []
+
+        def on_epoch(self, ended):
+            self.seen.append(ended.epoch)
+
+    observer = Epochs()
+    report_stage(observer, "fit", 1, 2, epoch=1, epochs=3)
+    observer.on_event(EpochEnded(1, {}))
+    report_log(observer, "ignored")
+    assert observer.seen == [1] and not observer.is_cancelled() and not observer.is_aborted()
+
+
+def test_the_terminal_observer_prints_epochs_and_news_but_draws_no_bar_off_a_terminal():
+    import io
+
+    from training.cli import TerminalObserver
+
+    stream = io.StringIO()
+    observer = TerminalObserver(stream=stream)
+    report_stage(observer, "extract", 1, 4)
+    observer.on_event(EpochEnded(2, {"loss": 0.5, "accuracy": 0.75, "val_loss": 0.25, "val_accuracy": 1.0,
+                                     "windows_per_second": 12.0, "seconds": 9.6}))
+    report_log(observer, "wrote model.ugm")
+    assert stream.getvalue() == (
+        "epoch 2: loss 0.5000 acc 0.750  val_loss 0.2500 val_acc 1.000  (12.0 windows/s, 10 s)\n"
+        "wrote model.ugm\n"
+    )
