@@ -152,6 +152,23 @@ def _subfolder(parent: Path, name: str) -> Path:
     return folder
 
 
+def follow_migration(path: str | os.PathLike) -> Path:
+    """Where a file named inside the old data folder is now (migrating first); any other path as given.
+
+    A model remembered (or scripted) from before the migration keeps working.
+    """
+    import platformdirs
+
+    path = Path(path)
+    old = Path(platformdirs.user_data_dir(OLD_FOLDER_NAME, appauthor=False))
+    try:
+        relative = path.relative_to(old)
+    except ValueError:
+        return path
+    moved = user_data_dir() / relative
+    return moved if moved.exists() and not path.exists() else path
+
+
 def resolve_model_path(explicit: str | os.PathLike | None = None, remembered: str | None = None) -> Path:
     """The model bundle to use, in the order of the module docstring.
 
@@ -165,8 +182,9 @@ def resolve_model_path(explicit: str | os.PathLike | None = None, remembered: st
     Returns
     -------
     pathlib.Path
-        The first one named; an explicit, environment or remembered path is
-        returned as given (loading it says what is wrong with it).
+        The first one named, as given (loading it says what is wrong with
+        it) except that a file moved out of the old data folder is followed
+        (:func:`follow_migration`).
 
     Raises
     ------
@@ -178,7 +196,7 @@ def resolve_model_path(explicit: str | os.PathLike | None = None, remembered: st
 
     for named in (explicit, os.environ.get(MODEL_ENV), remembered):
         if named:
-            return Path(named)
+            return follow_migration(named)
     bundled = resources.bundled_model_path()
     if bundled.exists():
         return bundled

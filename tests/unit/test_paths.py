@@ -87,3 +87,15 @@ def test_model_path_order_explicit_then_environment_then_remembered_then_bundled
     monkeypatch.setenv(paths.MODEL_ENV, "env.ugm")
     assert paths.resolve_model_path(remembered="kept.ugm") == Path("env.ugm")
     assert paths.resolve_model_path("flag.ugm", remembered="kept.ugm") == Path("flag.ugm")
+
+
+def test_a_model_remembered_in_the_old_folder_is_found_where_it_moved(folders, monkeypatch):
+    monkeypatch.delenv(paths.MODEL_ENV, raising=False)
+    old_model = folders / "user_data_dir" / paths.OLD_FOLDER_NAME / "models" / "mine.ugm"
+    old_model.parent.mkdir(parents=True)
+    old_model.write_bytes(b"model")
+    found = paths.resolve_model_path(remembered=str(old_model))
+    assert found == folders / "user_data_dir" / paths.APPLICATION / "models" / "mine.ugm"
+    assert found.read_bytes() == b"model" and not old_model.exists()
+    elsewhere = folders / "elsewhere.ugm"
+    assert paths.follow_migration(elsewhere) == elsewhere
