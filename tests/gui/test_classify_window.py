@@ -155,7 +155,7 @@ def test_clicking_a_chart_seeks_and_highlights_the_segment(make_window, tiny_bun
     widget = window.classify_widget
     widget.open_file(str(song_path))
     wait_for_verdict(qtbot, window)
-    qtbot.waitUntil(lambda: widget._player is not None and widget.player.has_audio, timeout=10_000)
+    qtbot.waitUntil(lambda: widget.playback._player is not None and widget.playback.player.has_audio, timeout=10_000)
     for chart in (widget.mfcc_view, widget.segment_chart):
         chart.canvas.draw()
         axes = chart.figure.axes[0]
@@ -165,7 +165,7 @@ def test_clicking_a_chart_seeks_and_highlights_the_segment(make_window, tiny_bun
         point = QPoint(int(round(x / ratio)), int(round(chart.canvas.height() - y / ratio)))
         qtbot.mouseClick(chart.canvas, Qt.MouseButton.LeftButton, pos=point)
         qtbot.waitUntil(lambda: widget.cursor_seconds is not None and abs(widget.cursor_seconds - target) < 0.1)
-        assert widget.player.position() == pytest.approx(target, abs=0.1)
+        assert widget.playback.player.position() == pytest.approx(target, abs=0.1)
     from urdu_genre_app.gui.charts import span_at
 
     spans = widget.segment_chart.spans
@@ -199,15 +199,15 @@ def test_space_plays_and_pauses_wherever_the_focus_is(make_window, tiny_bundle_p
     widget = window.classify_widget
     widget.open_file(str(song_path))
     wait_for_verdict(qtbot, window)
-    qtbot.waitUntil(lambda: widget._player is not None and widget.player.has_audio, timeout=10_000)
+    qtbot.waitUntil(lambda: widget.playback._player is not None and widget.playback.player.has_audio, timeout=10_000)
     window.activateWindow()
-    for focus in (widget.seek_slider, widget.play_button, widget.open_button):
+    for focus in (widget.playback.seek_slider, widget.playback.play_button, widget.open_button):
         focus.setFocus()
         qtbot.keyClick(focus, Qt.Key.Key_Space)
-        qtbot.waitUntil(lambda: widget.player.state == "playing", timeout=2000)
+        qtbot.waitUntil(lambda: widget.playback.player.state == "playing", timeout=2000)
         qtbot.keyClick(focus, Qt.Key.Key_Space)
-        qtbot.waitUntil(lambda: widget.player.state == "paused", timeout=2000)
+        qtbot.waitUntil(lambda: widget.playback.player.state == "paused", timeout=2000)
     qtbot.keyClick(widget.open_button, Qt.Key.Key_Space)
     qtbot.waitUntil(lambda: widget.cursor_seconds > 0.3, timeout=5000)
     qtbot.keyClick(widget.open_button, Qt.Key.Key_Space)
-    assert widget.player.state == "paused"
+    assert widget.playback.player.state == "paused"

@@ -37,7 +37,7 @@ def test_corrupt_model_file(make_window, tiny_bundle_path, tmp_path, song_path, 
     assert not window.model_details_button.isEnabled()
     widget.open_file(str(song_path))
     assert widget.banner.kind == "warning" and "could not be loaded" in widget.banner.text
-    assert not widget.record_button.isEnabled()
+    assert not widget.record_bar.record_button.isEnabled()
 
 
 def test_loading_a_corrupt_model_keeps_the_working_one(make_window, tiny_bundle_path, tmp_path, song_path, qtbot):
@@ -101,9 +101,9 @@ def test_no_input_device(make_window, tiny_bundle_path, qtbot, monkeypatch):
     fake_sounddevice.install(monkeypatch, with_input=False)
     window = make_window(tiny_bundle_path)
     widget = window.classify_widget
-    qtbot.waitUntil(lambda: widget.device_combo.currentText() == "No input device", timeout=10_000)
+    qtbot.waitUntil(lambda: widget.record_bar.device_combo.currentText() == "No input device", timeout=10_000)
     window.record_action.trigger()
-    assert not widget.recorder_is_active()
+    assert not widget.record_bar.recorder_is_active()
     assert widget.banner.kind == "error" and "No input device found" in widget.banner.text
 
 
@@ -121,15 +121,15 @@ def test_portaudio_missing(make_window, tiny_bundle_path, song_path, qtbot, monk
     monkeypatch.setattr(sys, "meta_path", [_NoPortAudio(), *sys.meta_path])
     window = make_window(tiny_bundle_path)
     widget = window.classify_widget
-    qtbot.waitUntil(lambda: widget.device_combo.currentText() == "No input device", timeout=10_000)
-    assert "PortAudio" in widget.device_combo.toolTip()
+    qtbot.waitUntil(lambda: widget.record_bar.device_combo.currentText() == "No input device", timeout=10_000)
+    assert "PortAudio" in widget.record_bar.device_combo.toolTip()
     window.record_action.trigger()
     assert "PortAudio" in widget.banner.text
     widget.open_file(str(song_path))  # classification still works
     wait_for_verdict(qtbot, window)
-    qtbot.waitUntil(lambda: widget._player is not None and widget.player.has_audio, timeout=10_000)
+    qtbot.waitUntil(lambda: widget.playback._player is not None and widget.playback.player.has_audio, timeout=10_000)
     window.play_action.trigger()
-    assert widget.player.state == "stopped"
+    assert widget.playback.player.state == "stopped"
     assert widget.banner.kind == "error" and "PortAudio" in widget.banner.text
 
 
@@ -151,10 +151,10 @@ def test_output_and_input_refused(make_window, tiny_bundle_path, song_path, qtbo
     widget = window.classify_widget
     widget.open_file(str(song_path))
     wait_for_verdict(qtbot, window)
-    qtbot.waitUntil(lambda: widget._player is not None and widget.player.has_audio, timeout=10_000)
+    qtbot.waitUntil(lambda: widget.playback._player is not None and widget.playback.player.has_audio, timeout=10_000)
     window.play_action.trigger()
-    assert widget.player.state == "stopped" and "Cannot play" in widget.banner.text
-    qtbot.waitUntil(lambda: widget.selected_device() is not None, timeout=10_000)
+    assert widget.playback.player.state == "stopped" and "Cannot play" in widget.banner.text
+    qtbot.waitUntil(lambda: widget.record_bar.selected_device() is not None, timeout=10_000)
     window.record_action.trigger()
-    assert not widget.recorder_is_active()
+    assert not widget.record_bar.recorder_is_active()
     assert "permission" in widget.banner.text.lower() and "Fake microphone" in widget.banner.text

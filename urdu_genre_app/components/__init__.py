@@ -1,0 +1,1 @@
+"""Qt-free state models that the GUI's views subscribe to (napari's components/ vs _qt/ split)."""
