@@ -140,7 +140,7 @@ def main() -> int:
         window.show()
         window.start([str(song)])
         widget = window.classify_widget
-        wait_until(lambda: widget.result is not None and widget.segment_chart is not None)
+        wait_until(lambda: widget.state.result is not None and widget.charts.segment_chart is not None)
         wait_until(lambda: widget.playback._player is not None and widget.playback.player.has_audio)
         widget.playback.seek(widget.playback.player.duration * 0.42)
         settle()
@@ -156,7 +156,7 @@ def main() -> int:
         settle(300)
         save(window, out / "recording.png")
         widget.record_bar.stop_recording()
-        wait_until(lambda: widget.result is not None)
+        wait_until(lambda: widget.state.result is not None)
 
         mime = QMimeData()
         mime.setUrls([QUrl.fromLocalFile(str(broken))])

@@ -65,6 +65,34 @@ def test_run_task_posts_result_and_error_to_the_gui_thread(qtbot):
     assert all(t is not threading.main_thread() for t in threads)
 
 
+def test_a_cancelled_task_stops_and_its_outcome_is_dropped(qtbot):
+    from urdu_genre_app.gui.workers import run_task
+
+    started, release = threading.Event(), threading.Event()
+    delivered, stopped = [], []
+
+    def work(token, report):
+        report("before")
+        started.set()
+        release.wait(5)
+        stopped.append(token.cancelled)
+        report("after")
+        return "superseded"
+
+    superseded = run_task(work, lambda *outcome: delivered.append(outcome), on_progress=delivered.append,
+                          cancellable=True)
+    assert started.wait(5) and superseded.running
+    superseded.cancel()
+    current = run_task(lambda: "current", lambda *outcome: delivered.append(outcome))
+    release.set()
+    qtbot.waitUntil(lambda: superseded.done and current.done, timeout=5000)
+    qtbot.wait(50)
+    assert stopped == [True]  # the job saw its token cancelled
+    assert not superseded.running and superseded.cancelled
+    assert ("superseded", None) not in delivered and "after" not in delivered
+    assert ("current", None) in delivered
+
+
 def test_excepthook_logs_and_shows_one_dialog(qtbot, tmp_path):
     from urdu_genre_app.gui.excepthook import ExceptionHandler, configure_file_logging
 
@@ -190,4 +218,4 @@ def test_a_loaded_model_is_remembered(make_window, tiny_bundle_path, tmp_path, s
     assert settings.get(S.MODEL_PATH) == str(copy)
     window.close()
     again = make_window(None, wait_charts=False)
-    assert again.model_path == str(copy) and again.classify_widget.classifier is not None
+    assert again.model_path == str(copy) and again.classify_widget.state.classifier is not None

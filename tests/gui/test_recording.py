@@ -25,13 +25,13 @@ def known_file(tmp_path):
 
 def _spy_headings(monkeypatch, widget):
     headings = []
-    original = widget.verdict.show_result
+    original = widget.verdict_view.verdict.show_result
 
     def spy(result, heading="Verdict"):
         headings.append(heading)
         original(result, heading=heading)
 
-    monkeypatch.setattr(widget.verdict, "show_result", spy)
+    monkeypatch.setattr(widget.verdict_view.verdict, "show_result", spy)
     return headings
 
 
@@ -67,8 +67,8 @@ def test_recording_a_known_file_gives_its_verdict(make_window, tiny_bundle_path,
     final = blocker.args[0]
     expected = classify_directly(tiny_bundle_path, known_file)
     assert final.verdict_text() == expected.verdict_text()
-    assert widget.verdict.verdict.text() == expected.verdict_text()
-    assert widget.segment_chart.bar_count == len(expected.windows)
+    assert widget.verdict_view.verdict.verdict.text() == expected.verdict_text()
+    assert widget.charts.segment_chart.bar_count == len(expected.windows)
     qtbot.waitUntil(lambda: widget.record_bar.save_recording_button.isEnabled(), timeout=10_000)
     recorded, recorded_rate = soundfile.read(widget.record_bar.recording_path, dtype="float32")
     assert recorded_rate == rate and recorded.size == source.size

@@ -96,7 +96,7 @@ class Waiting:
 
 @dataclass(frozen=True)
 class AudioChanged:
-    """Audio to play was loaded (``samples`` at ``sample_rate``), or unloaded (``samples`` None)."""
+    """Audio to play was loaded (``samples`` at ``sample_rate`` Hz), or unloaded (``samples`` None, rate 0)."""
 
     samples: Any
     sample_rate: int
@@ -144,6 +144,14 @@ class ClassifyEvents:
     position: Emitter[PositionChanged] = field(default_factory=Emitter)
     recording: Emitter[RecordingChanged] = field(default_factory=Emitter)
     notice: Emitter[Notice] = field(default_factory=Emitter)
+
+    def connect_handlers(self, view: object) -> list[str]:
+        """Connect each ``_on_<kind>`` method of ``view`` to the emitter ``<kind>`` (``_on_source`` to
+        :attr:`source`...), the way every view subscribes; returns the kinds connected."""
+        kinds = [kind for kind in vars(self) if callable(getattr(view, f"_on_{kind}", None))]
+        for kind in kinds:
+            getattr(self, kind).connect(getattr(view, f"_on_{kind}"))
+        return kinds
 
 
 class ClassifyState:
@@ -309,7 +317,7 @@ class ClassifyState:
     # ------------------------------------------------------------------ playback
     def set_audio(self, samples: Any, sample_rate: int | None = None) -> None:
         """Load ``samples`` (shape (n,), float32) for playback, or unload (None)."""
-        rate = int(sample_rate or self.sample_rate)
+        rate = int(sample_rate or self.sample_rate) if samples is not None else 0
         self.audio_seconds = 0.0 if samples is None else len(samples) / rate
         self.events.audio.emit(AudioChanged(samples, rate))
         self.set_position(None if samples is None else 0.0)

@@ -204,7 +204,7 @@ class Player(QObject):
         self.stop()
         with self._lock:
             self._audio = np.zeros(0, dtype=np.float32) if samples is None else np.asarray(samples, dtype=np.float32)
-            self._rate = int(sample_rate)
+            self._rate = max(1, int(sample_rate))  # no audio may come with no rate
             self._position = 0
 
     @property

@@ -66,12 +66,7 @@ class ChartsView(QSplitter):
         self._clear_timer.setSingleShot(True)
         self._clear_timer.setInterval(CLEAR_AFTER_MS)
         self._clear_timer.timeout.connect(self._clear_if_still_empty)
-        events = state.events
-        events.source.connect(self._on_source)
-        events.scored.connect(self._on_scored)
-        events.live.connect(self._on_live)
-        events.finished.connect(self._on_finished)
-        events.position.connect(self._on_position)
+        state.events.connect_handlers(self)
 
     def ensure_charts(self) -> None:
         """Create the matplotlib views (imports matplotlib the first time)."""

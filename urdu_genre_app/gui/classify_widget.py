@@ -120,11 +120,7 @@ class ClassifyWidget(QWidget):
         self._decoding: Task | None = None
         self._closing = False
         self._build()
-        events = self.state.events
-        events.model.connect(self._on_model)
-        events.source.connect(self._on_source)
-        events.notice.connect(self._on_notice)
-        events.recording.connect(self._on_recording)
+        self.state.events.connect_handlers(self)
 
     def _build(self) -> None:
         self.banner = BannerWidget()
@@ -159,61 +155,6 @@ class ClassifyWidget(QWidget):
         layout.addWidget(self.verdict_view)
         layout.addWidget(self.charts, 1)
         layout.addLayout(bottom)
-
-    # ------------------------------------------------------------------ what the views show
-    @property
-    def classifier(self) -> Classifier | None:
-        """The model to classify with (held by :attr:`state`)."""
-        return self.state.classifier
-
-    @property
-    def model_state(self) -> str:
-        """"loading", "ready", "none" or "error"."""
-        return self.state.model_state
-
-    @property
-    def source(self) -> str:
-        """The song shown: a path, "recording", or ""."""
-        return self.state.source
-
-    @property
-    def windows(self) -> list:
-        """The windows scored so far."""
-        return self.state.windows
-
-    @property
-    def result(self) -> SongResult | None:
-        """The final result, once there is one."""
-        return self.state.result
-
-    @property
-    def verdict(self):
-        """The verdict widget (genre, probabilities)."""
-        return self.verdict_view.verdict
-
-    @property
-    def progress(self):
-        """The progress bar."""
-        return self.verdict_view.progress
-
-    @property
-    def segment_chart(self):
-        """The per-segment chart (None until the charts are loaded)."""
-        return self.charts.segment_chart
-
-    @property
-    def mfcc_view(self):
-        """The MFCC image (None until the charts are loaded)."""
-        return self.charts.mfcc_view
-
-    @property
-    def cursor_seconds(self) -> float | None:
-        """Where the charts' cursor is."""
-        return self.charts.cursor_seconds
-
-    def ensure_charts(self) -> None:
-        """Create the matplotlib views (imports matplotlib the first time)."""
-        self.charts.ensure_charts()
 
     # ------------------------------------------------------------------ files
     def choose_file(self) -> None:
@@ -250,11 +191,15 @@ class ClassifyWidget(QWidget):
         self._analyse(_classify_file_job, path=path)
         state.notify(None, f"Classifying {name}…")
 
-    def _begin(self, source: str, analysis_starts: bool = False) -> None:
-        """Stop what runs for the previous song, forget it and show an empty view for ``source``."""
+    def stop_analysis(self) -> None:
+        """Cancel the running analysis and playback decoding; what they still report is dropped."""
         for task in (self._analysis, self._decoding):
             if task is not None:
                 task.cancel()
+
+    def _begin(self, source: str, analysis_starts: bool = False) -> None:
+        """Stop what runs for the previous song, forget it and show an empty view for ``source``."""
+        self.stop_analysis()
         self.banner.dismiss()
         self.state.begin(source, analysis_starts=analysis_starts)
         self.result_changed.emit()
@@ -312,10 +257,10 @@ class ClassifyWidget(QWidget):
     # ------------------------------------------------------------------ export
     def export(self) -> None:
         """Ask for a file and export the results (CSV/JSON) or the MFCC image (PNG)."""
-        if self.result is None:
+        if self.state.result is None:
             self.status_message.emit("Nothing to export yet")
             return
-        stem = Path(self.source).stem if self.source != RECORDING else "recording"
+        stem = Path(self.state.source).stem if self.state.source != RECORDING else "recording"
         start = str(Path(self.settings.get(S.LAST_FOLDER) or Path.home()) / f"{stem}-genre.csv")
         path, chosen = QFileDialog.getSaveFileName(self, "Export", start, ";;".join(EXPORT_FILTERS))
         if path:
@@ -327,13 +272,13 @@ class ClassifyWidget(QWidget):
 
     def export_to(self, path: str, kind: str) -> None:
         """Write the results as ``kind`` ("csv", "csv-windows", "json" or "png") to ``path``, atomically."""
-        if self.result is None:
+        if self.state.result is None:
             return
         if kind == "png":
-            self.ensure_charts()
-            payload = self.mfcc_view.png_bytes()
+            self.charts.ensure_charts()
+            payload = self.charts.mfcc_view.png_bytes()
         else:
-            payload = self.result
+            payload = self.state.result
         self.folder_used.emit(str(Path(path).parent))
         self._write_in_background("Export", _write_export, path=path, kind=kind, payload=payload)
 
@@ -375,9 +320,7 @@ class ClassifyWidget(QWidget):
     def shutdown(self) -> None:
         """Stop everything before the window closes: cancel analysis, finalise a recording, stop sound."""
         self._closing = True
-        for task in (self._analysis, self._decoding):
-            if task is not None:
-                task.cancel()
+        self.stop_analysis()
         self.charts.stop()
         self.playback.stop()
         self.record_bar.stop()

@@ -246,7 +246,7 @@ class MainWindow(QMainWindow):
         if error is not None:
             self.classify_widget.banner.show_message("error", f"The charts cannot be shown: {error}")
             return
-        self.classify_widget.ensure_charts()
+        self.classify_widget.charts.ensure_charts()
 
     # ------------------------------------------------------------------ model
     def load_model(self, path: str | None, remember: bool = False) -> None:
@@ -378,7 +378,7 @@ class MainWindow(QMainWindow):
 
     def _on_result_changed(self) -> None:
         """Enable export when there is something to export."""
-        self.export_action.setEnabled(self.classify_widget.result is not None)
+        self.export_action.setEnabled(self.state.result is not None)
 
     @property
     def training_widget(self) -> TrainingWidget:

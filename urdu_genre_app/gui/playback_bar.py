@@ -52,9 +52,7 @@ class PlaybackBar(QGroupBox):
         self._cursor_timer = QTimer(self)
         self._cursor_timer.setInterval(CURSOR_INTERVAL_MS)
         self._cursor_timer.timeout.connect(self._on_cursor_tick)
-        state.events.audio.connect(self._on_audio)
-        state.events.position.connect(self._on_position)
-        state.events.recording.connect(self._on_recording)
+        state.events.connect_handlers(self)
         self._update_controls()
 
     @property

@@ -90,8 +90,7 @@ class RecordBar(QGroupBox):
         self._live_task: Task | None = None
         self._devices_task: Task | None = None
         self._build()
-        state.events.model.connect(self._on_model)
-        state.events.recording.connect(self._on_recording)
+        state.events.connect_handlers(self)
         self._update_controls()
 
     def _build(self) -> None:

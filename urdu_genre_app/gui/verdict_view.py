@@ -37,14 +37,7 @@ class VerdictView(QWidget):
         layout.setContentsMargins(0, 0, 0, 0)  # laid out as if it were the parent's own rows
         layout.addWidget(self.verdict)
         layout.addWidget(self.progress)
-        events = state.events
-        events.waiting.connect(self._on_waiting)
-        events.source.connect(self._on_source)
-        events.scored.connect(self._on_scored)
-        events.live.connect(self._on_live)
-        events.finished.connect(self._on_finished)
-        events.failed.connect(self._on_failed)
-        events.recording.connect(self._on_recording)
+        state.events.connect_handlers(self)
 
     def _set_progress(self, value: int, text: str | None = None) -> None:
         self.progress.setRange(0, 100)
