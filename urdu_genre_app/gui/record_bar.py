@@ -313,12 +313,13 @@ class RecordBar(QGroupBox):
 
     def stop(self) -> None:
         """Finalise a recording and drop late answers (the window is closing)."""
+        if self._recorder is not None and self._recorder.is_recording:
+            self._recorder.stop()  # its last audio may start one more live job: cancelled below
+        self.live = None
         for task in (self._live_task, self._devices_task):
             if task is not None:
                 task.cancel()
         if self._recorder is not None:
-            if self._recorder.is_recording:
-                self._recorder.stop()
             self._recorder.wait_for_writer(5000)
 
     # ------------------------------------------------------------------ state events
