@@ -126,3 +126,33 @@ def test_recording_from_pulseaudio_monitor(make_window, tiny_bundle_path, tmp_pa
     expected = classify_directly(tiny_bundle_path, known)
     assert blocker.args[0].genre == expected.genre
     assert widget.record_bar.recorder.sample_rate > 0 and widget.record_bar.recorder.seconds > 5.0
+
+
+def test_a_44k_input_is_recorded_at_its_rate_and_analysed_at_the_models(make_window, tiny_bundle_path, known_file,
+                                                                         qtbot, monkeypatch):
+    import soxr
+
+    at_model_rate, model_rate = soundfile.read(known_file, dtype="float32")
+    source = soxr.resample(at_model_rate, model_rate, 44_100).astype(np.float32)
+    fake_sounddevice.FakeInputStream.source = source
+    fake_sounddevice.FakeInputStream.speed = 2.0
+    fake_sounddevice.install(monkeypatch, input_rate=44_100.0)
+    window = make_window(tiny_bundle_path)
+    widget = window.classify_widget
+    bar = widget.record_bar
+    assert widget.state.sample_rate == model_rate  # the model's feature rate, the one rate of recorder, player and live
+    qtbot.waitUntil(lambda: bar.selected_device() is not None, timeout=10_000)
+    bar.start_recording()
+    assert bar.recorder_is_active(), widget.banner.text
+    stream = fake_sounddevice.FakeInputStream.instances[-1]
+    assert stream.samplerate == 44_100
+    live = bar.live
+    qtbot.waitUntil(lambda: stream.finished.is_set() and bar.recorder.recorded_samples == source.size, timeout=15_000)
+    with qtbot.waitSignal(widget.analysis_finished, timeout=20_000) as blocker:
+        bar.stop_recording()
+    expected_samples = source.size * model_rate / 44_100
+    assert live.sample_rate == model_rate and abs(live.total - expected_samples) <= 2
+    assert widget.playback.player.duration == pytest.approx(source.size / 44_100, abs=0.01)
+    assert blocker.args[0].duration_seconds == pytest.approx(source.size / 44_100, abs=0.01)
+    qtbot.waitUntil(lambda: bar.save_recording_button.isEnabled(), timeout=10_000)
+    assert soundfile.info(bar.recording_path).samplerate == 44_100  # the file keeps the device's rate

@@ -39,7 +39,7 @@ from urdu_genre_app.components.classify_state import (
 )
 from urdu_genre_app.gui import settings as S
 from urdu_genre_app.gui.chart_view import ChartsView
-from urdu_genre_app.gui.formatting import clock, segments  # noqa: F401  (clock: the Training tab's import)
+from urdu_genre_app.gui.formatting import clock  # noqa: F401  (re-exported: the Training tab imports it from here)
 from urdu_genre_app.gui.playback_bar import PlaybackBar
 from urdu_genre_app.gui.record_bar import RecordBar
 from urdu_genre_app.gui.verdict_view import VerdictView
@@ -205,7 +205,10 @@ class ClassifyWidget(QWidget):
         self.result_changed.emit()
 
     def _analyse(self, job: Callable[..., SongResult], **kwargs: Any) -> None:
-        """Classify the current source with ``job`` (the one launch, for files and recordings)."""
+        """Classify the current source with ``job`` (the one launch, for files and recordings);
+        the analysis it supersedes, if any, is cancelled."""
+        if self._analysis is not None:
+            self._analysis.cancel()
         self._analysis = run_task(job, self._on_analysis_done, on_progress=self._on_window_scored,
                                   pool=self.analysis_pool, cancellable=True, classifier=self.state.classifier,
                                   **kwargs)
@@ -213,8 +216,6 @@ class ClassifyWidget(QWidget):
     def _classify_recording(self, signal, sample_rate: int) -> None:
         """The final verdict of a finished recording: classified whole, as a file is."""
         self.state.set_audio(signal, sample_rate)
-        if self._analysis is not None:
-            self._analysis.cancel()
         self.state.restart_analysis()
         self._analyse(_classify_signal_job, signal=signal, source=RECORDING)
 
