@@ -73,9 +73,9 @@ def interactive():
 QTimer.singleShot(0, interactive)
 def poll():
     widget = window.classify_widget
-    if "model" not in marks and widget.classifier is not None:
+    if "model" not in marks and widget.state.classifier is not None:
         marks["model"] = time.time()
-    if "charts" not in marks and widget.segment_chart is not None:
+    if "charts" not in marks and widget.charts.segment_chart is not None:
         marks["charts"] = time.time()
     if "model" in marks and "charts" in marks:
         print(json.dumps(marks))
@@ -104,10 +104,10 @@ def on_bars(count):
     if count >= 1 and "first_bar" not in marks:
         marks["first_bar"] = time.perf_counter() - marks["drop"]
         print(json.dumps(marks))
-        widget.token.cancel()
+        widget.stop_analysis()
         app.quit()
 def drop():
-    widget.segment_chart.bars_drawn.connect(on_bars)
+    widget.charts.segment_chart.bars_drawn.connect(on_bars)
     mime = QMimeData()
     mime.setUrls([QUrl.fromLocalFile(song)])
     event = QDropEvent(QPointF(200, 200), Qt.DropAction.CopyAction, mime, Qt.MouseButton.LeftButton,
@@ -115,7 +115,7 @@ def drop():
     marks["drop"] = time.perf_counter()
     window.dropEvent(event)
 def wait_ready():
-    if widget.classifier is not None and widget.segment_chart is not None:
+    if widget.state.classifier is not None and widget.charts.segment_chart is not None:
         timer.stop()
         QTimer.singleShot(300, drop)  # let the background start-up (device scan) settle
 timer = QTimer()

@@ -140,23 +140,23 @@ def main() -> int:
         window.show()
         window.start([str(song)])
         widget = window.classify_widget
-        wait_until(lambda: widget.result is not None and widget.segment_chart is not None)
-        wait_until(lambda: widget._player is not None and widget.player.has_audio)
-        widget.seek(widget.player.duration * 0.42)
+        wait_until(lambda: widget.state.result is not None and widget.charts.segment_chart is not None)
+        wait_until(lambda: widget.playback._player is not None and widget.playback.player.has_audio)
+        widget.playback.seek(widget.playback.player.duration * 0.42)
         settle()
         save(window, out / "classify.png")
 
-        wait_until(lambda: widget.selected_device() is not None)
-        widget.start_recording()
+        wait_until(lambda: widget.record_bar.selected_device() is not None)
+        widget.record_bar.start_recording()
         # The test model's windows are 3 s: show live segments. The real model's
         # are 30 s: show the provisional verdict of the first seconds.
         record_seconds = 7.0 if not bundled else 12.0
-        wait_until(lambda: widget.live is not None and widget.live.seconds >= record_seconds
-                   and not widget.live_job_running, timeout_ms=int(record_seconds * 1000) + 30_000)
+        wait_until(lambda: widget.record_bar.live is not None and widget.record_bar.live.seconds >= record_seconds
+                   and not widget.record_bar.live_job_running, timeout_ms=int(record_seconds * 1000) + 30_000)
         settle(300)
         save(window, out / "recording.png")
-        widget.stop_recording()
-        wait_until(lambda: widget.result is not None)
+        widget.record_bar.stop_recording()
+        wait_until(lambda: widget.state.result is not None)
 
         mime = QMimeData()
         mime.setUrls([QUrl.fromLocalFile(str(broken))])

@@ -32,14 +32,14 @@ def wait_for_verdict(qtbot, window, timeout=30_000):
 
 def assert_window_shows(window, expected):
     widget = window.classify_widget
-    assert widget.verdict.verdict.text() == expected.verdict_text()
-    assert widget.segment_chart.bar_count == len(expected.windows)
-    assert [w.start_seconds for w in widget.segment_chart.windows] == [w.start_seconds for w in expected.windows]
+    assert widget.verdict_view.verdict.verdict.text() == expected.verdict_text()
+    assert widget.charts.segment_chart.bar_count == len(expected.windows)
+    assert [w.start_seconds for w in widget.charts.segment_chart.windows] == [w.start_seconds for w in expected.windows]
     for label, value in expected.probabilities.items():
-        assert widget.verdict.bars.values[label] == pytest.approx(value, abs=1e-6)
+        assert widget.verdict_view.verdict.bars.values[label] == pytest.approx(value, abs=1e-6)
     # The MFCC image is the windows' own features, each up to the next window's start.
-    image = widget.mfcc_view.image()
-    params = widget.classifier.bundle.feature_params
+    image = widget.charts.mfcc_view.image()
+    params = widget.state.classifier.bundle.feature_params
     frame_seconds = params.hop_length / params.sample_rate
     assert image.shape[1] == params.n_mfcc
     assert image.shape[0] == pytest.approx(expected.duration_seconds / frame_seconds, abs=len(expected.windows) + 1)
@@ -49,7 +49,7 @@ def test_file_to_verdict_and_full_chart(make_window, tiny_bundle_path, song_path
     window = make_window(tiny_bundle_path)
     widget = window.classify_widget
     seen = []
-    widget.segment_chart.bars_drawn.connect(seen.append)
+    widget.charts.segment_chart.bars_drawn.connect(seen.append)
     widget.open_file(str(song_path))
     result = wait_for_verdict(qtbot, window)
     expected = classify_directly(tiny_bundle_path, song_path)
@@ -57,7 +57,7 @@ def test_file_to_verdict_and_full_chart(make_window, tiny_bundle_path, song_path
     assert_window_shows(window, expected)
     drawn = [n for n in seen if n]  # 0: the chart cleared for the new song
     assert drawn[0] == 1 and drawn[-1] == len(expected.windows)  # the first bar showed alone, at once
-    assert widget.progress.value() == 100
+    assert widget.verdict_view.progress.value() == 100
     assert window.export_action.isEnabled()
     assert window.settings.get(S.RECENT_FILES)[0] == str(song_path)
     assert "tiny test model" in window.model_label.text()
@@ -111,7 +111,7 @@ def test_open_recent_and_remembered_folder(make_window, tiny_bundle_path, song_p
     assert len(entries) == 1
     entries[0].trigger()
     wait_for_verdict(qtbot, window)
-    assert window.classify_widget.source == str(song_path)
+    assert window.classify_widget.state.source == str(song_path)
 
 
 def test_opening_another_file_cancels_the_running_one(make_window, tiny_bundle_path, song_path, tmp_path, qtbot):
@@ -120,7 +120,7 @@ def test_opening_another_file_cancels_the_running_one(make_window, tiny_bundle_p
     window = make_window(tiny_bundle_path)
     widget = window.classify_widget
     widget.open_file(str(long_path))
-    qtbot.waitUntil(lambda: len(widget.windows) >= 1, timeout=10_000)
+    qtbot.waitUntil(lambda: len(widget.state.windows) >= 1, timeout=10_000)
     widget.open_file(str(song_path))
     result = wait_for_verdict(qtbot, window)
     assert result.path == str(song_path)
@@ -155,8 +155,8 @@ def test_clicking_a_chart_seeks_and_highlights_the_segment(make_window, tiny_bun
     widget = window.classify_widget
     widget.open_file(str(song_path))
     wait_for_verdict(qtbot, window)
-    qtbot.waitUntil(lambda: widget._player is not None and widget.player.has_audio, timeout=10_000)
-    for chart in (widget.mfcc_view, widget.segment_chart):
+    qtbot.waitUntil(lambda: widget.playback._player is not None and widget.playback.player.has_audio, timeout=10_000)
+    for chart in (widget.charts.mfcc_view, widget.charts.segment_chart):
         chart.canvas.draw()
         axes = chart.figure.axes[0]
         target = 7.2
@@ -164,14 +164,14 @@ def test_clicking_a_chart_seeks_and_highlights_the_segment(make_window, tiny_bun
         ratio = chart.canvas.device_pixel_ratio
         point = QPoint(int(round(x / ratio)), int(round(chart.canvas.height() - y / ratio)))
         qtbot.mouseClick(chart.canvas, Qt.MouseButton.LeftButton, pos=point)
-        qtbot.waitUntil(lambda: widget.cursor_seconds is not None and abs(widget.cursor_seconds - target) < 0.1)
-        assert widget.player.position() == pytest.approx(target, abs=0.1)
+        qtbot.waitUntil(lambda: widget.charts.cursor_seconds is not None and abs(widget.charts.cursor_seconds - target) < 0.1)
+        assert widget.playback.player.position() == pytest.approx(target, abs=0.1)
     from urdu_genre_app.gui.charts import span_at
 
-    spans = widget.segment_chart.spans
-    assert widget.segment_chart.highlighted == span_at(spans, widget.cursor_seconds)
-    start, end = spans[widget.segment_chart.highlighted]
-    assert start <= widget.cursor_seconds < end
+    spans = widget.charts.segment_chart.spans
+    assert widget.charts.segment_chart.highlighted == span_at(spans, widget.charts.cursor_seconds)
+    start, end = spans[widget.charts.segment_chart.highlighted]
+    assert start <= widget.charts.cursor_seconds < end
 
 
 def test_synthetic_model_is_marked_and_described(make_window, tiny_bundle_path, tmp_path, qtbot):
@@ -199,15 +199,15 @@ def test_space_plays_and_pauses_wherever_the_focus_is(make_window, tiny_bundle_p
     widget = window.classify_widget
     widget.open_file(str(song_path))
     wait_for_verdict(qtbot, window)
-    qtbot.waitUntil(lambda: widget._player is not None and widget.player.has_audio, timeout=10_000)
+    qtbot.waitUntil(lambda: widget.playback._player is not None and widget.playback.player.has_audio, timeout=10_000)
     window.activateWindow()
-    for focus in (widget.seek_slider, widget.play_button, widget.open_button):
+    for focus in (widget.playback.seek_slider, widget.playback.play_button, widget.open_button):
         focus.setFocus()
         qtbot.keyClick(focus, Qt.Key.Key_Space)
-        qtbot.waitUntil(lambda: widget.player.state == "playing", timeout=2000)
+        qtbot.waitUntil(lambda: widget.playback.player.state == "playing", timeout=2000)
         qtbot.keyClick(focus, Qt.Key.Key_Space)
-        qtbot.waitUntil(lambda: widget.player.state == "paused", timeout=2000)
+        qtbot.waitUntil(lambda: widget.playback.player.state == "paused", timeout=2000)
     qtbot.keyClick(widget.open_button, Qt.Key.Key_Space)
-    qtbot.waitUntil(lambda: widget.cursor_seconds > 0.3, timeout=5000)
+    qtbot.waitUntil(lambda: widget.charts.cursor_seconds > 0.3, timeout=5000)
     qtbot.keyClick(widget.open_button, Qt.Key.Key_Space)
-    assert widget.player.state == "paused"
+    assert widget.playback.player.state == "paused"

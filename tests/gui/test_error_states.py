@@ -31,13 +31,13 @@ def test_corrupt_model_file(make_window, tiny_bundle_path, tmp_path, song_path, 
     bad.write_bytes(b"this is not a model" if damage == "garbage" else good[: len(good) // 2])
     window = make_window(str(bad))
     widget = window.classify_widget
-    assert widget.classifier is None and widget.model_state == "error"
+    assert widget.state.classifier is None and widget.state.model_state == "error"
     assert "Cannot load the model" in widget.banner.text and "bad.ugm" in widget.banner.text
     assert "No usable model" in window.model_label.text()
     assert not window.model_details_button.isEnabled()
     widget.open_file(str(song_path))
     assert widget.banner.kind == "warning" and "could not be loaded" in widget.banner.text
-    assert not widget.record_button.isEnabled()
+    assert not widget.record_bar.record_button.isEnabled()
 
 
 def test_loading_a_corrupt_model_keeps_the_working_one(make_window, tiny_bundle_path, tmp_path, song_path, qtbot):
@@ -51,7 +51,7 @@ def test_loading_a_corrupt_model_keeps_the_working_one(make_window, tiny_bundle_
     qtbot.waitUntil(lambda: not window.model_loading and bool(_message_boxes()), timeout=10_000)
     assert "broken.ugm" in _message_boxes()[0].text()
     _close_message_boxes()
-    assert window.classifier is working and window.classify_widget.classifier is working
+    assert window.classifier is working and window.classify_widget.state.classifier is working
     assert window.settings.get(S.MODEL_PATH) == ""  # a failed load is not remembered
     window.classify_widget.open_file(str(song_path))
     wait_for_verdict(qtbot, window)
@@ -63,9 +63,9 @@ def test_no_model_installed(make_window, tmp_path, song_path, monkeypatch):
     monkeypatch.setattr(resources, "bundled_model_path", lambda: tmp_path / "models" / "missing.ugm")
     window = make_window(None)
     widget = window.classify_widget
-    assert widget.model_state == "none"
+    assert widget.state.model_state == "none"
     assert "No model installed" in window.model_label.text()
-    assert widget.verdict.heading.text() == "No model installed"
+    assert widget.verdict_view.verdict.heading.text() == "No model installed"
     widget.open_file(str(song_path))
     assert "No model is installed" in widget.banner.text
 
@@ -84,8 +84,8 @@ def test_undecodable_file(make_window, tiny_bundle_path, tmp_path, qtbot, conten
     assert reason in blocker.args[0]
     assert widget.banner.kind == "error"
     assert str(path) in widget.banner.text and reason in widget.banner.text
-    assert widget.verdict.verdict.text() == "Cannot classify this file"
-    assert widget.progress.format() == "Failed"
+    assert widget.verdict_view.verdict.verdict.text() == "Cannot classify this file"
+    assert widget.verdict_view.progress.format() == "Failed"
     assert reason in window.statusBar().currentMessage()
 
 
@@ -101,9 +101,9 @@ def test_no_input_device(make_window, tiny_bundle_path, qtbot, monkeypatch):
     fake_sounddevice.install(monkeypatch, with_input=False)
     window = make_window(tiny_bundle_path)
     widget = window.classify_widget
-    qtbot.waitUntil(lambda: widget.device_combo.currentText() == "No input device", timeout=10_000)
+    qtbot.waitUntil(lambda: widget.record_bar.device_combo.currentText() == "No input device", timeout=10_000)
     window.record_action.trigger()
-    assert not widget.recorder_is_active()
+    assert not widget.record_bar.recorder_is_active()
     assert widget.banner.kind == "error" and "No input device found" in widget.banner.text
 
 
@@ -121,15 +121,15 @@ def test_portaudio_missing(make_window, tiny_bundle_path, song_path, qtbot, monk
     monkeypatch.setattr(sys, "meta_path", [_NoPortAudio(), *sys.meta_path])
     window = make_window(tiny_bundle_path)
     widget = window.classify_widget
-    qtbot.waitUntil(lambda: widget.device_combo.currentText() == "No input device", timeout=10_000)
-    assert "PortAudio" in widget.device_combo.toolTip()
+    qtbot.waitUntil(lambda: widget.record_bar.device_combo.currentText() == "No input device", timeout=10_000)
+    assert "PortAudio" in widget.record_bar.device_combo.toolTip()
     window.record_action.trigger()
     assert "PortAudio" in widget.banner.text
     widget.open_file(str(song_path))  # classification still works
     wait_for_verdict(qtbot, window)
-    qtbot.waitUntil(lambda: widget._player is not None and widget.player.has_audio, timeout=10_000)
+    qtbot.waitUntil(lambda: widget.playback._player is not None and widget.playback.player.has_audio, timeout=10_000)
     window.play_action.trigger()
-    assert widget.player.state == "stopped"
+    assert widget.playback.player.state == "stopped"
     assert widget.banner.kind == "error" and "PortAudio" in widget.banner.text
 
 
@@ -151,10 +151,10 @@ def test_output_and_input_refused(make_window, tiny_bundle_path, song_path, qtbo
     widget = window.classify_widget
     widget.open_file(str(song_path))
     wait_for_verdict(qtbot, window)
-    qtbot.waitUntil(lambda: widget._player is not None and widget.player.has_audio, timeout=10_000)
+    qtbot.waitUntil(lambda: widget.playback._player is not None and widget.playback.player.has_audio, timeout=10_000)
     window.play_action.trigger()
-    assert widget.player.state == "stopped" and "Cannot play" in widget.banner.text
-    qtbot.waitUntil(lambda: widget.selected_device() is not None, timeout=10_000)
+    assert widget.playback.player.state == "stopped" and "Cannot play" in widget.banner.text
+    qtbot.waitUntil(lambda: widget.record_bar.selected_device() is not None, timeout=10_000)
     window.record_action.trigger()
-    assert not widget.recorder_is_active()
+    assert not widget.record_bar.recorder_is_active()
     assert "permission" in widget.banner.text.lower() and "Fake microphone" in widget.banner.text

@@ -65,6 +65,34 @@ def test_run_task_posts_result_and_error_to_the_gui_thread(qtbot):
     assert all(t is not threading.main_thread() for t in threads)
 
 
+def test_a_cancelled_task_stops_and_its_outcome_is_dropped(qtbot):
+    from urdu_genre_app.gui.workers import run_task
+
+    started, release = threading.Event(), threading.Event()
+    delivered, stopped = [], []
+
+    def work(token, report):
+        report("before")
+        started.set()
+        release.wait(5)
+        stopped.append(token.cancelled)
+        report("after")
+        return "superseded"
+
+    superseded = run_task(work, lambda *outcome: delivered.append(outcome), on_progress=delivered.append,
+                          cancellable=True)
+    assert started.wait(5) and superseded.running
+    superseded.cancel()
+    current = run_task(lambda: "current", lambda *outcome: delivered.append(outcome))
+    release.set()
+    qtbot.waitUntil(lambda: superseded.done and current.done, timeout=5000)
+    qtbot.wait(50)
+    assert stopped == [True]  # the job saw its token cancelled
+    assert not superseded.running and superseded.cancelled
+    assert ("superseded", None) not in delivered and "after" not in delivered
+    assert ("current", None) in delivered
+
+
 def test_excepthook_logs_and_shows_one_dialog(qtbot, tmp_path):
     from urdu_genre_app.gui.excepthook import ExceptionHandler, configure_file_logging
 
@@ -145,22 +173,24 @@ def test_live_windows_match_classifying_the_whole_recording(tiny_bundle_path, mo
             kinds.append(job.kind)
             live.accept(run_live_job(classifier, job))
     assert kinds[0] == "provisional" and "windows" in kinds
+    job = live.next_job(finished=True)  # the recording ends: the end-aligned last window is due
+    assert job is not None and job.kind == "windows"
+    live.accept(run_live_job(classifier, job))
+    assert live.next_job(finished=True) is None
     whole = classifier.classify_signal(signal)
-    grid = [w for w in whole.windows if w.start_seconds in {x.start_seconds for x in live.windows}]
-    assert len(live.windows) >= len(whole.windows) - 1  # all but the end-aligned last window
-    for ours, theirs in zip(live.windows, grid):
+    grid = whole.windows
+    assert [w.start_seconds for w in live.windows] == [w.start_seconds for w in grid]  # the file's grid, end included
+    for ours, theirs in zip(live.windows, grid, strict=True):
         assert (ours.index, ours.start_seconds) == (theirs.index, theirs.start_seconds)
         assert ours.probabilities == pytest.approx(theirs.probabilities, abs=1e-5)
     assert live.song_result().labels == classifier.labels
 
 
 def test_emitting_from_python_keeps_true_alive():
-    """PySide6 6.12's emit() drops a reference to True on Python 3.11; the helper gives it back."""
+    """PySide6 6.12.0's emit() dropped a reference to True on Python 3.11; the pinned binding must not."""
     import sys
 
     from PySide6.QtCore import QObject, Signal
-
-    from urdu_genre_app.gui.qtcompat import emit
 
     class Source(QObject):
         changed = Signal(object)
@@ -169,7 +199,7 @@ def test_emitting_from_python_keeps_true_alive():
     source.changed.connect(seen.append)
     before = sys.getrefcount(True)
     for i in range(5000):
-        emit(source.changed, i)
+        source.changed.emit(i)
     assert len(seen) == 5000
     assert abs(sys.getrefcount(True) - before) < 50
 
@@ -188,4 +218,4 @@ def test_a_loaded_model_is_remembered(make_window, tiny_bundle_path, tmp_path, s
     assert settings.get(S.MODEL_PATH) == str(copy)
     window.close()
     again = make_window(None, wait_charts=False)
-    assert again.model_path == str(copy) and again.classify_widget.classifier is not None
+    assert again.model_path == str(copy) and again.classify_widget.state.classifier is not None

@@ -25,29 +25,29 @@ def test_playback_moves_the_cursor(make_window, tiny_bundle_path, song_path, qtb
     widget = window.classify_widget
     widget.open_file(str(song_path))
     wait_for_verdict(qtbot, window)
-    qtbot.waitUntil(lambda: widget._player is not None and widget.player.has_audio, timeout=10_000)
-    assert widget.play_button.isEnabled()
-    assert widget.cursor_seconds == 0.0
+    qtbot.waitUntil(lambda: widget.playback._player is not None and widget.playback.player.has_audio, timeout=10_000)
+    assert widget.playback.play_button.isEnabled()
+    assert widget.charts.cursor_seconds == 0.0
 
     window.play_action.trigger()  # Space
-    assert widget.player.state == "playing", widget.banner.text
-    qtbot.waitUntil(lambda: widget.cursor_seconds > 0.6, timeout=10_000)
-    assert widget.mfcc_view.cursor_seconds == pytest.approx(widget.segment_chart.cursor_seconds, abs=0.05)
-    assert widget.segment_chart.highlighted is not None
-    assert widget.play_button.text() == "Pause"
+    assert widget.playback.player.state == "playing", widget.banner.text
+    qtbot.waitUntil(lambda: widget.charts.cursor_seconds > 0.6, timeout=10_000)
+    assert widget.charts.mfcc_view.cursor_seconds == pytest.approx(widget.charts.segment_chart.cursor_seconds, abs=0.05)
+    assert widget.charts.segment_chart.highlighted is not None
+    assert widget.playback.play_button.text() == "Pause"
 
     window.play_action.trigger()  # pause
-    assert widget.player.state == "paused"
-    paused_at = widget.cursor_seconds
+    assert widget.playback.player.state == "paused"
+    paused_at = widget.charts.cursor_seconds
     qtbot.wait(200)
-    assert widget.cursor_seconds == pytest.approx(paused_at, abs=0.05)
+    assert widget.charts.cursor_seconds == pytest.approx(paused_at, abs=0.05)
 
-    widget.seek(8.0)
-    assert widget.cursor_seconds == pytest.approx(8.0, abs=0.05)
+    widget.playback.seek(8.0)
+    assert widget.charts.cursor_seconds == pytest.approx(8.0, abs=0.05)
     window.play_action.trigger()
-    qtbot.waitUntil(lambda: widget.cursor_seconds > 8.3, timeout=10_000)
-    assert widget.segment_chart.highlighted == len(widget.segment_chart.spans) - 1 or widget.cursor_seconds < widget.segment_chart.spans[-1][0]
+    qtbot.waitUntil(lambda: widget.charts.cursor_seconds > 8.3, timeout=10_000)
+    assert widget.charts.segment_chart.highlighted == len(widget.charts.segment_chart.spans) - 1 or widget.charts.cursor_seconds < widget.charts.segment_chart.spans[-1][0]
 
     window.stop_action.trigger()
-    assert widget.player.state == "stopped"
-    assert widget.cursor_seconds == 0.0
+    assert widget.playback.player.state == "stopped"
+    assert widget.charts.cursor_seconds == 0.0

@@ -25,13 +25,13 @@ def known_file(tmp_path):
 
 def _spy_headings(monkeypatch, widget):
     headings = []
-    original = widget.verdict.show_result
+    original = widget.verdict_view.verdict.show_result
 
     def spy(result, heading="Verdict"):
         headings.append(heading)
         original(result, heading=heading)
 
-    monkeypatch.setattr(widget.verdict, "show_result", spy)
+    monkeypatch.setattr(widget.verdict_view.verdict, "show_result", spy)
     return headings
 
 
@@ -45,41 +45,41 @@ def test_recording_a_known_file_gives_its_verdict(make_window, tiny_bundle_path,
     fake_sounddevice.FakeInputStream.speed = 2.0
     window = make_window(tiny_bundle_path)
     widget = window.classify_widget
-    qtbot.waitUntil(lambda: widget.selected_device() is not None, timeout=10_000)
-    assert widget.selected_device().name == "Fake microphone"
+    qtbot.waitUntil(lambda: widget.record_bar.selected_device() is not None, timeout=10_000)
+    assert widget.record_bar.selected_device().name == "Fake microphone"
     headings = _spy_headings(monkeypatch, widget)
 
     window.record_action.trigger()  # Ctrl+R
-    assert widget.recorder_is_active(), widget.banner.text
-    assert "Stop" in widget.record_button.text()
+    assert widget.record_bar.recorder_is_active(), widget.banner.text
+    assert "Stop" in widget.record_bar.record_button.text()
     stream = fake_sounddevice.FakeInputStream.instances[-1]
     assert stream.samplerate == rate
     qtbot.waitUntil(lambda: any("PROVISIONAL" in h for h in headings), timeout=10_000)
     # The file grows on disk while recording, readable at any moment.
-    qtbot.waitUntil(lambda: widget.recorder.frames_written > rate, timeout=10_000)
-    assert soundfile.info(widget.recording_path).frames >= rate
-    qtbot.waitUntil(lambda: stream.finished.is_set() and widget.recorder.recorded_samples == source.size, timeout=15_000)
+    qtbot.waitUntil(lambda: widget.record_bar.recorder.frames_written > rate, timeout=10_000)
+    assert soundfile.info(widget.record_bar.recording_path).frames >= rate
+    qtbot.waitUntil(lambda: stream.finished.is_set() and widget.record_bar.recorder.recorded_samples == source.size, timeout=15_000)
     qtbot.waitUntil(lambda: any(h.startswith("Live verdict") for h in headings), timeout=10_000)
-    assert widget.level_meter.level_db > -30
+    assert widget.record_bar.level_meter.level_db > -30
 
     with qtbot.waitSignal(widget.analysis_finished, timeout=20_000) as blocker:
         window.record_action.trigger()
     final = blocker.args[0]
     expected = classify_directly(tiny_bundle_path, known_file)
     assert final.verdict_text() == expected.verdict_text()
-    assert widget.verdict.verdict.text() == expected.verdict_text()
-    assert widget.segment_chart.bar_count == len(expected.windows)
-    qtbot.waitUntil(lambda: widget.save_recording_button.isEnabled(), timeout=10_000)
-    recorded, recorded_rate = soundfile.read(widget.recording_path, dtype="float32")
+    assert widget.verdict_view.verdict.verdict.text() == expected.verdict_text()
+    assert widget.charts.segment_chart.bar_count == len(expected.windows)
+    qtbot.waitUntil(lambda: widget.record_bar.save_recording_button.isEnabled(), timeout=10_000)
+    recorded, recorded_rate = soundfile.read(widget.record_bar.recording_path, dtype="float32")
     assert recorded_rate == rate and recorded.size == source.size
     assert np.abs(recorded - source).max() <= 1.5 / 32768
 
     # Save as FLAC, then play the recording back.
     destination = known_file.parent / "saved.flac"
-    widget.save_recording(str(destination))
+    widget.record_bar.save_recording(str(destination))
     qtbot.waitUntil(lambda: destination.exists(), timeout=10_000)
     assert soundfile.info(destination).format == "FLAC"
-    assert widget.player.has_audio and widget.play_button.isEnabled()
+    assert widget.playback.player.has_audio and widget.playback.play_button.isEnabled()
 
 
 def test_closing_mid_recording_keeps_a_valid_file(make_window, tiny_bundle_path, known_file, qtbot, fake_audio):
@@ -87,13 +87,13 @@ def test_closing_mid_recording_keeps_a_valid_file(make_window, tiny_bundle_path,
     fake_sounddevice.FakeInputStream.source = source
     window = make_window(tiny_bundle_path)
     widget = window.classify_widget
-    qtbot.waitUntil(lambda: widget.selected_device() is not None, timeout=10_000)
-    widget.start_recording()
-    qtbot.waitUntil(lambda: widget.recorder.recorded_samples > rate, timeout=10_000)
-    path = widget.recording_path
+    qtbot.waitUntil(lambda: widget.record_bar.selected_device() is not None, timeout=10_000)
+    widget.record_bar.start_recording()
+    qtbot.waitUntil(lambda: widget.record_bar.recorder.recorded_samples > rate, timeout=10_000)
+    path = widget.record_bar.recording_path
     window.close()
     info = soundfile.info(path)
-    assert info.frames == widget.recorder.recorded_samples
+    assert info.frames == widget.record_bar.recorder.recorded_samples
     data, _ = soundfile.read(path, dtype="float32")
     assert np.abs(data - source[: data.size]).max() <= 1.5 / 32768
 
@@ -109,9 +109,9 @@ def test_recording_from_pulseaudio_monitor(make_window, tiny_bundle_path, tmp_pa
     known = audio_factory.write_audio(tmp_path / "sweep.wav", audio_factory.make_sound("Sweep", 6.0, seed=31))
     window = make_window(tiny_bundle_path)
     widget = window.classify_widget
-    qtbot.waitUntil(lambda: widget.selected_device() is not None, timeout=10_000)
-    widget.start_recording()
-    assert widget.recorder_is_active(), widget.banner.text
+    qtbot.waitUntil(lambda: widget.record_bar.selected_device() is not None, timeout=10_000)
+    widget.record_bar.start_recording()
+    assert widget.record_bar.recorder_is_active(), widget.banner.text
     player = subprocess.Popen(["paplay", f"--device={pulse_audio}", str(known)])
     try:
         deadline = time.monotonic() + 20
@@ -122,7 +122,37 @@ def test_recording_from_pulseaudio_monitor(make_window, tiny_bundle_path, tmp_pa
             player.kill()
     qtbot.wait(300)
     with qtbot.waitSignal(widget.analysis_finished, timeout=20_000) as blocker:
-        widget.stop_recording()
+        widget.record_bar.stop_recording()
     expected = classify_directly(tiny_bundle_path, known)
     assert blocker.args[0].genre == expected.genre
-    assert widget.recorder.sample_rate > 0 and widget.recorder.seconds > 5.0
+    assert widget.record_bar.recorder.sample_rate > 0 and widget.record_bar.recorder.seconds > 5.0
+
+
+def test_a_44k_input_is_recorded_at_its_rate_and_analysed_at_the_models(make_window, tiny_bundle_path, known_file,
+                                                                         qtbot, monkeypatch):
+    import soxr
+
+    at_model_rate, model_rate = soundfile.read(known_file, dtype="float32")
+    source = soxr.resample(at_model_rate, model_rate, 44_100).astype(np.float32)
+    fake_sounddevice.FakeInputStream.source = source
+    fake_sounddevice.FakeInputStream.speed = 2.0
+    fake_sounddevice.install(monkeypatch, input_rate=44_100.0)
+    window = make_window(tiny_bundle_path)
+    widget = window.classify_widget
+    bar = widget.record_bar
+    assert widget.state.sample_rate == model_rate  # the model's feature rate, the one rate of recorder, player and live
+    qtbot.waitUntil(lambda: bar.selected_device() is not None, timeout=10_000)
+    bar.start_recording()
+    assert bar.recorder_is_active(), widget.banner.text
+    stream = fake_sounddevice.FakeInputStream.instances[-1]
+    assert stream.samplerate == 44_100
+    live = bar.live
+    qtbot.waitUntil(lambda: stream.finished.is_set() and bar.recorder.recorded_samples == source.size, timeout=15_000)
+    with qtbot.waitSignal(widget.analysis_finished, timeout=20_000) as blocker:
+        bar.stop_recording()
+    expected_samples = source.size * model_rate / 44_100
+    assert live.sample_rate == model_rate and abs(live.total - expected_samples) <= 2
+    assert widget.playback.player.duration == pytest.approx(source.size / 44_100, abs=0.01)
+    assert blocker.args[0].duration_seconds == pytest.approx(source.size / 44_100, abs=0.01)
+    qtbot.waitUntil(lambda: bar.save_recording_button.isEnabled(), timeout=10_000)
+    assert soundfile.info(bar.recording_path).samplerate == 44_100  # the file keeps the device's rate

@@ -77,10 +77,10 @@ def test_train_from_a_folder_then_classify_with_the_new_model(make_window, tiny_
     assert window.tabs.currentWidget() is window.classify_widget
     assert settings.get(S.MODEL_PATH) == str(out)
     assert window.classifier.bundle.labels == bundle.labels
-    qtbot.waitUntil(lambda: window.classify_widget.segment_chart is not None, timeout=20_000)
+    qtbot.waitUntil(lambda: window.classify_widget.charts.segment_chart is not None, timeout=20_000)
     window.classify_widget.open_file(str(song_path))
-    qtbot.waitUntil(lambda: window.classify_widget.result is not None, timeout=30_000)
-    result = window.classify_widget.result
+    qtbot.waitUntil(lambda: window.classify_widget.state.result is not None, timeout=30_000)
+    result = window.classify_widget.state.result
     assert result.labels == bundle.labels and result.genre in bundle.labels
     assert result.model_name == bundle.display_name
     assert np.isclose(sum(result.probabilities.values()), 1.0, atol=1e-3)

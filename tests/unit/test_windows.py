@@ -85,3 +85,20 @@ def test_the_default_hop_is_half_a_window_whatever_its_length():
     assert WindowPolicy().hop_seconds == FeatureParams().window_seconds * HOP_FRACTION == 15.0
     assert WindowPolicy.for_features(FeatureParams(window_seconds=3.0)).hop_seconds == 1.5
     assert WindowPolicy.for_features(FeatureParams(), silence_dbfs=-50.0).silence_dbfs == -50.0
+
+
+@pytest.mark.parametrize("seconds", [3.0, 3.2, 4.5, 10.0, 61.7])
+def test_a_growing_recording_gets_the_grid_of_a_file_of_its_length(seconds):
+    from urdu_genre_app.core.windows import growing_window_starts
+
+    total = int(seconds * 1000)
+    hop = hop_samples(PARAMS, POLICY)
+    previous: list[int] = []
+    for recorded in range(0, total + 1, 250):
+        starts = growing_window_starts(recorded, 3000, hop)
+        assert starts[: len(previous)] == previous  # windows already scored never move
+        assert all(start + 3000 <= recorded for start in starts)
+        assert starts == [s for s in window_starts(recorded, 3000, hop) if s % hop == 0] if recorded >= 3000 else not starts
+        previous = starts
+    assert growing_window_starts(total, 3000, hop, finished=True) == window_starts(total, 3000, hop)
+    assert growing_window_starts(1200, 3000, hop) == [] and growing_window_starts(1200, 3000, hop, finished=True) == [0]

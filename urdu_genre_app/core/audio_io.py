@@ -232,8 +232,6 @@ def _mono_blocks(
     chunks: Iterable[tuple[np.ndarray, int]], *, sample_rate: int, block_seconds: float, info: DecodeInfo
 ) -> Iterator[np.ndarray]:
     """Mix planar chunks to mono (as ``librosa.to_mono``), resample, and regroup into blocks."""
-    import soxr
-
     target_block = max(1, int(block_seconds * sample_rate))
     pending: list[np.ndarray] = []
     pending_samples = 0
@@ -252,7 +250,7 @@ def _mono_blocks(
         if rate != resampler_rate:  # the first chunk, or a stream that changed rate mid-way
             if resampler is not None:
                 pending.append(resampler_tail())
-            resampler = soxr.ResampleStream(rate, sample_rate, 1, dtype="float32", quality="HQ")
+            resampler = stream_resampler(rate, sample_rate)
             resampler_rate = rate
             info.source_rate = info.source_rate or rate
         out = resampler.resample_chunk(np.ascontiguousarray(mono, dtype=np.float32))
@@ -319,3 +317,15 @@ def load_audio(
         stream.close()
     signal = np.concatenate(blocks) if blocks else np.zeros(0, dtype=np.float32)
     return signal[:limit] if limit is not None else signal
+
+
+def stream_resampler(source_rate: int, sample_rate: int = SAMPLE_RATE) -> soxr.ResampleStream:  # noqa: F821
+    """The streaming rate converter every decoded or recorded block goes through (soxr, librosa's ``soxr_hq``).
+
+    Returns an object whose ``resample_chunk(block, last=False)`` takes mono
+    float32 blocks at ``source_rate`` Hz, shape (n,), and returns what is
+    ready at ``sample_rate`` Hz (``last=True`` flushes the tail).
+    """
+    import soxr
+
+    return soxr.ResampleStream(source_rate, sample_rate, 1, dtype="float32", quality="HQ")

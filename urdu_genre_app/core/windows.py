@@ -226,3 +226,39 @@ def iter_windows(
     if last_emitted_end < total:
         offset = total - window - buffer_start
         yield make(total - window, buffer[offset : offset + window].copy(), False, total)
+
+
+def growing_window_starts(
+    recorded_samples: int, window_samples: int, hop_samples: int, *, finished: bool = False
+) -> list[int]:
+    """Start sample of every window that can be scored in a recording that is still growing.
+
+    The live rule, the file rule (:func:`window_starts`) applied as audio
+    arrives: while recording, only the hop-grid windows that lie wholly in
+    the audio so far (they never move as more arrives); once the recording
+    has ``finished``, exactly the windows a file of that length gets, the
+    end-aligned last one included. A recording shorter than one window has
+    no grid window until it is finished (then the one looped window, as a
+    short file gets).
+
+    Parameters
+    ----------
+    recorded_samples : int
+        Samples recorded so far.
+    window_samples, hop_samples : int
+        Window length and hop, in samples (``hop_samples`` as
+        :func:`hop_samples` rounds it).
+    finished : bool
+        True when no more audio will come.
+
+    Returns
+    -------
+    list of int
+        Increasing start samples; each list extends the one given for fewer
+        samples, except that ``finished`` may add the end-aligned window.
+    """
+    if finished:
+        return window_starts(recorded_samples, window_samples, hop_samples)
+    if recorded_samples < window_samples:
+        return []
+    return list(range(0, recorded_samples - window_samples + 1, hop_samples))

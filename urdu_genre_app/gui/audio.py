@@ -8,7 +8,9 @@
   into a :class:`RingBuffer`. A GUI timer drains the ring buffer, hands the
   audio to a single-thread writer (the recording grows on disk as it
   arrives, its header updated at every flush) and emits it, resampled to the
-  model's rate, for live classification.
+  model's rate by core's stream resampler, for live classification.
+* Neither has a rate of its own: the caller passes the one the active model
+  analyses at (``ClassifyState.sample_rate``).
 """
 
 from __future__ import annotations
@@ -23,8 +25,6 @@ import numpy as np
 from PySide6.QtCore import QObject, QTimer, Signal, Slot
 
 from urdu_genre_app.core.errors import UrduGenreError
-from urdu_genre_app.core.features import SAMPLE_RATE
-from urdu_genre_app.gui.qtcompat import emit
 from urdu_genre_app.gui.workers import run_task, serial_pool
 
 log = logging.getLogger(__name__)
@@ -191,7 +191,7 @@ class Player(QObject):
         super().__init__(parent)
         self._lock = threading.Lock()
         self._audio = np.zeros(0, dtype=np.float32)
-        self._rate = SAMPLE_RATE
+        self._rate = 1  # of the loaded audio; set with it
         self._position = 0  # next sample the callback will send
         self._ended = False
         self._stream: Any = None
@@ -199,12 +199,12 @@ class Player(QObject):
         self.state = self.STOPPED
 
     # -- what is loaded -------------------------------------------------
-    def set_audio(self, samples: np.ndarray | None, sample_rate: int = SAMPLE_RATE) -> None:
-        """Load a mono signal (or nothing) to play; stops what was playing."""
+    def set_audio(self, samples: np.ndarray | None, sample_rate: int) -> None:
+        """Load a mono signal at ``sample_rate`` Hz (or nothing) to play; stops what was playing."""
         self.stop()
         with self._lock:
             self._audio = np.zeros(0, dtype=np.float32) if samples is None else np.asarray(samples, dtype=np.float32)
-            self._rate = int(sample_rate)
+            self._rate = max(1, int(sample_rate))  # no audio may come with no rate
             self._position = 0
 
     @property
@@ -243,12 +243,12 @@ class Player(QObject):
             self._stream.start()
         except UrduGenreError as failure:
             self._close_stream()
-            emit(self.error, str(failure))
+            self.error.emit(str(failure))
             return
         except Exception as failure:  # PortAudioError: device busy, refused, gone
             self._close_stream()
             log.warning("cannot start playback", exc_info=True)
-            emit(self.error, f"Cannot play: the audio output refused to start ({failure})")
+            self.error.emit(f"Cannot play: the audio output refused to start ({failure})")
             return
         self._set_state(self.PLAYING)
 
@@ -315,7 +315,7 @@ class Player(QObject):
 
     def _set_state(self, state: str) -> None:
         self.state = state
-        emit(self.state_changed, state)
+        self.state_changed.emit(state)
 
 
 class Recorder(QObject):
@@ -326,7 +326,7 @@ class Recorder(QObject):
     level(float)
         Peak level of the latest audio, in dBFS.
     audio(numpy.ndarray)
-        New audio, mono float32 at :data:`SAMPLE_RATE`, for live classification.
+        New audio, mono float32 at the rate given to :meth:`start`, for live classification.
     failed(str)
         Recording stopped or could not start; the message says why.
     finished(str)
@@ -365,8 +365,10 @@ class Recorder(QObject):
         """Seconds recorded so far."""
         return self.recorded_samples / self.sample_rate if self.sample_rate else 0.0
 
-    def start(self, device: InputDevice, path: Path) -> None:
-        """Open ``device`` and record into ``path`` (WAV, 16-bit).
+    def start(self, device: InputDevice, path: Path, sample_rate: int) -> None:
+        """Open ``device`` and record into ``path`` (WAV, 16-bit, at the device's rate).
+
+        The audio emitted on :attr:`audio` is resampled to ``sample_rate`` Hz.
 
         Raises
         ------
@@ -376,7 +378,7 @@ class Recorder(QObject):
         if self.is_recording:
             return
         sd = sounddevice_module()
-        rate = int(round(device.default_rate)) or SAMPLE_RATE
+        rate = int(round(device.default_rate)) or sample_rate
         self._ring = RingBuffer(RING_SECONDS, rate)
         try:
             stream = sd.InputStream(
@@ -391,10 +393,10 @@ class Recorder(QObject):
         self.frames_written = 0
         self.recorded_samples = 0
         self._pending, self._pending_samples = [], 0
-        if rate != SAMPLE_RATE:
-            import soxr
+        if rate != sample_rate:
+            from urdu_genre_app.core.audio_io import stream_resampler
 
-            self._resampler = soxr.ResampleStream(rate, SAMPLE_RATE, 1, dtype="float32", quality="HQ")
+            self._resampler = stream_resampler(rate, sample_rate)
         else:
             self._resampler = None
         run_task(self._open_file, self._on_writer_done, pool=self.writer_pool, path=self.path, rate=rate)
@@ -442,7 +444,7 @@ class Recorder(QObject):
             self._pending.append(samples)
             self._pending_samples += samples.size
             peak = float(np.max(np.abs(samples)))
-            emit(self.level, 20.0 * np.log10(max(peak, 1e-6)))
+            self.level.emit(20.0 * np.log10(max(peak, 1e-6)))
         if self._pending and (final or self._pending_samples >= WRITE_EVERY_SECONDS * self.sample_rate):
             block = np.concatenate(self._pending)
             self._pending, self._pending_samples = [], 0
@@ -453,7 +455,7 @@ class Recorder(QObject):
             else:
                 resampled = samples
             if resampled.size:
-                emit(self.audio, resampled)
+                self.audio.emit(resampled)
 
     # -- writer thread (one at a time, in order) ----------------------------
     def _open_file(self, path: Path, rate: int) -> None:
@@ -480,7 +482,7 @@ class Recorder(QObject):
         """Stop recording if the disk refused a write."""
         if error is not None:
             log.error("writing the recording failed: %s", error)
-            emit(self.failed, f"Cannot write the recording to {self.path}: {error}")
+            self.failed.emit(f"Cannot write the recording to {self.path}: {error}")
             if self.is_recording:
                 self.stop()
 
@@ -489,7 +491,7 @@ class Recorder(QObject):
         if error is not None:
             self._on_writer_done(None, error)
         elif path:
-            emit(self.finished, path)
+            self.finished.emit(path)
 
 
 def _update_wav_header(handle: Any) -> None:

@@ -28,7 +28,6 @@ from PySide6.QtWidgets import QSizePolicy, QVBoxLayout, QWidget
 from urdu_genre_app.core.features import FeatureParams
 from urdu_genre_app.core.results import WindowResult
 from urdu_genre_app.gui.palette import SILENCE_COLOUR, genre_colour
-from urdu_genre_app.gui.qtcompat import emit
 
 log = logging.getLogger(__name__)
 
@@ -142,7 +141,7 @@ class _ChartWidget(QWidget):
 
     def _on_click(self, event) -> None:
         if event.button == 1 and event.inaxes is not None and event.xdata is not None:
-            emit(self.seek_requested, float(max(0.0, event.xdata)))
+            self.seek_requested.emit(float(max(0.0, event.xdata)))
 
     def _make_cursor(self, axes) -> None:
         line = axes.axvline(0.0, color=_CURSOR_COLOUR, linewidth=1.6, animated=True, visible=False)
@@ -275,7 +274,7 @@ class SegmentChartWidget(_ChartWidget):
         axes.set_xlim(0, end)
         self._update_animated()
         self.canvas.draw()
-        emit(self.bars_drawn, self.bar_count)
+        self.bars_drawn.emit(self.bar_count)
 
     def _update_animated(self) -> None:
         index = span_at(self.spans, self.cursor_seconds) if self.cursor_seconds is not None else None

@@ -19,7 +19,6 @@ from types import TracebackType
 from PySide6.QtCore import QObject, Qt, Signal, Slot
 from PySide6.QtWidgets import QApplication, QMessageBox
 
-from urdu_genre_app.gui.qtcompat import emit
 from urdu_genre_app.paths import user_log_dir
 
 log = logging.getLogger(__name__)
@@ -79,7 +78,7 @@ class ExceptionHandler(QObject):
             QApplication.quit()
             return
         log.critical("unhandled exception:\n%s", "".join(traceback.format_exception(kind, value, tb)))
-        emit(self._raised, f"{kind.__name__}: {value}")
+        self._raised.emit(f"{kind.__name__}: {value}")
 
     @Slot(str)
     def _show_dialog(self, summary: str) -> None:

@@ -7,7 +7,10 @@ While audio arrives, :class:`LiveSession` says what to score next:
   short), first after :data:`FIRST_VERDICT_SECONDS`, then every
   :data:`PROVISIONAL_EVERY_SECONDS` of new audio;
 * after that, each newly completed window on the policy's hop grid, scored
-  once; the results are shifted to their place in the recording.
+  once; the results are shifted to their place in the recording. The grid
+  is core's (:func:`~urdu_genre_app.core.windows.growing_window_starts`), so
+  a finished recording gets the windows a file of its length gets, the
+  end-aligned last one included.
 
 The caller runs one job at a time in a worker, so jobs never pile up: audio
 that arrives meanwhile is simply part of the next job.
@@ -22,6 +25,7 @@ import numpy as np
 
 from urdu_genre_app.core.classifier import Classifier, WindowReport
 from urdu_genre_app.core.results import SongResult, WindowResult
+from urdu_genre_app.core.windows import growing_window_starts, hop_samples
 
 #: Seconds of audio before the first (provisional) verdict.
 FIRST_VERDICT_SECONDS = 3.0
@@ -85,15 +89,6 @@ def run_live_job(classifier: Classifier, job: LiveJob) -> LiveOutcome:
     return LiveOutcome(job, result, features)
 
 
-def _hop_samples(bundle) -> int:
-    """The classifier's hop in samples (core's rounding, so live windows fall where file windows do)."""
-    try:
-        from urdu_genre_app.core.windows import hop_samples
-    except ImportError:  # an older core: the hop in plain samples
-        return max(1, int(round(bundle.window_policy.hop_seconds * bundle.feature_params.sample_rate)))
-    return hop_samples(bundle.feature_params, bundle.window_policy)
-
-
 class LiveSession:
     """The audio recorded so far, at the model's sample rate, and its scored windows.
 
@@ -109,7 +104,7 @@ class LiveSession:
         self.model_name = bundle.display_name
         self.sample_rate = bundle.feature_params.sample_rate
         self.window = bundle.feature_params.window_samples
-        self.hop = _hop_samples(bundle)
+        self.hop = hop_samples(bundle.feature_params, bundle.window_policy)
         self.min_samples = int(max(FIRST_VERDICT_SECONDS, bundle.window_policy.min_clip_seconds) * self.sample_rate)
         self._chunks: list[np.ndarray] = []
         self._signal = np.zeros(0, dtype=np.float32)
@@ -144,14 +139,19 @@ class LiveSession:
         """True while less than one window has been recorded."""
         return not self.windows
 
-    def next_job(self) -> LiveJob | None:
-        """The next piece of work, or None when nothing new is worth scoring yet."""
+    def next_job(self, finished: bool = False) -> LiveJob | None:
+        """The next piece of work, or None when nothing new is worth scoring yet.
+
+        ``finished``: no more audio will come, so the end-aligned last window
+        is due too (a recording shorter than a window keeps its provisional verdict).
+        """
         if self.total >= self.window:
-            complete = (self.total - self.window) // self.hop + 1
-            if complete <= self._next_grid:
+            due = growing_window_starts(self.total, self.window, self.hop, finished=finished)[self._next_grid:]
+            if not due:
                 return None
-            start = self._next_grid * self.hop
-            end = (complete - 1) * self.hop + self.window
+            # One slice from the first due start to the last due window's end: classified
+            # on its own it yields exactly these windows (its grid is the recording's, shifted).
+            start, end = due[0], due[-1] + self.window
             samples = self.signal()[start:end].copy()
             return LiveJob("windows", samples, start / self.sample_rate, self._next_grid, end)
         if self.total >= self.min_samples and self.total - self._provisional_at >= PROVISIONAL_EVERY_SECONDS * self.sample_rate:

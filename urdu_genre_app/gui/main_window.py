@@ -24,7 +24,6 @@ from PySide6.QtWidgets import (
 
 from urdu_genre_app.gui import settings as S
 from urdu_genre_app.gui.classify_widget import ClassifyWidget
-from urdu_genre_app.gui.qtcompat import emit
 from urdu_genre_app.gui.widgets import show_message_box
 from urdu_genre_app.gui.workers import run_task
 
@@ -74,8 +73,6 @@ class MainWindow(QMainWindow):
         super().__init__(parent)
         self.settings = settings or S.Settings()
         self.explicit_model_path = model_path
-        self.bundle: ModelBundle | None = None
-        self.classifier: Classifier | None = None
         self.model_path: str | None = None
         self.model_error: str | None = None
         self.model_loading = False
@@ -100,6 +97,7 @@ class MainWindow(QMainWindow):
         model_bar.addWidget(load_button)
 
         self.classify_widget = ClassifyWidget(self.settings)
+        self.state = self.classify_widget.state  # holds the active model
         self.tabs = QTabWidget()
         self.tabs.setDocumentMode(True)
         self.tabs.addTab(self.classify_widget, "Classify")
@@ -123,6 +121,17 @@ class MainWindow(QMainWindow):
         self._create_actions()
         self._restore_geometry()
 
+    @property
+    def classifier(self) -> Classifier | None:
+        """The active model (None while one loads, or without one); held by the Classify state."""
+        return self.state.classifier
+
+    @property
+    def bundle(self) -> ModelBundle | None:
+        """The active model's bundle (the last one loaded while another loads)."""
+        model = self.state.last_classifier
+        return model.bundle if model is not None else None
+
     # ------------------------------------------------------------------ actions
     def _create_actions(self) -> None:
         widget = self.classify_widget
@@ -139,7 +148,7 @@ class MainWindow(QMainWindow):
         self.open_action = action("&Open…", widget.choose_file, QKeySequence.StandardKey.Open, "Open an audio file")
         self.export_action = action("&Export results…", widget.export, "Ctrl+E",
                                     "Save the results as CSV or JSON, or the MFCC image as PNG")
-        self.save_recording_action = action("&Save recording…", widget.choose_recording_destination, None,
+        self.save_recording_action = action("&Save recording…", widget.record_bar.choose_recording_destination, None,
                                             "Save the last recording as WAV or FLAC")
         self.load_model_action = action("&Load model…", self.choose_model, None, "Use another model bundle (.ugm)")
         self.bundled_model_action = action("Use the &bundled model", self.use_bundled_model, None,
@@ -147,10 +156,10 @@ class MainWindow(QMainWindow):
         self.model_details_action = action("Model &details…", self.show_model_details, None,
                                            "What the active model is and how it was measured")
         self.quit_action = action("&Quit", self.close, "Ctrl+Q", "Quit the app")
-        self.play_action = action("&Play / Pause", widget.toggle_playback, Qt.Key.Key_Space, "Play or pause")
+        self.play_action = action("&Play / Pause", widget.playback.toggle_playback, Qt.Key.Key_Space, "Play or pause")
         self.play_action.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
-        self.stop_action = action("&Stop", widget.stop_playback, None, "Stop playback")
-        self.record_action = action("&Record", widget.toggle_recording, "Ctrl+R", "Start or stop recording")
+        self.stop_action = action("&Stop", widget.playback.stop_playback, None, "Stop playback")
+        self.record_action = action("&Record", widget.record_bar.toggle_recording, "Ctrl+R", "Start or stop recording")
         self.show_classify_action = action("&Classify", lambda: self.tabs.setCurrentWidget(self.classify_widget),
                                            "Ctrl+1", "Show the Classify tab")
         self.show_training_action = action("&Training", lambda: self.tabs.setCurrentWidget(self.training_widget),
@@ -210,7 +219,7 @@ class MainWindow(QMainWindow):
     def _start_background(self, files: list[str]) -> None:
         self.load_model(self._initial_model_path())
         run_task(_preload_charts, self._on_charts_loaded)
-        QTimer.singleShot(DEVICE_SCAN_DELAY_MS, self.classify_widget.refresh_devices)
+        QTimer.singleShot(DEVICE_SCAN_DELAY_MS, self.classify_widget.record_bar.refresh_devices)
         if files:
             self.classify_widget.open_file(files[0])
             if len(files) > 1:
@@ -232,7 +241,7 @@ class MainWindow(QMainWindow):
         if error is not None:
             self.classify_widget.banner.show_message("error", f"The charts cannot be shown: {error}")
             return
-        self.classify_widget.ensure_charts()
+        self.classify_widget.charts.ensure_charts()
 
     # ------------------------------------------------------------------ model
     def load_model(self, path: str | None, remember: bool = False) -> None:
@@ -242,13 +251,12 @@ class MainWindow(QMainWindow):
             return
         self.model_loading = True
         self.model_label.setText(f"Model: loading {Path(path).name}…")
-        self.classify_widget.set_model_loading()
+        self.state.set_model_loading()
         run_task(_load_classifier, partial(self._on_model_loaded, path, remember), path=path)
 
     def _set_no_model(self) -> None:
         from urdu_genre_app.resources import bundled_model_path
 
-        self.bundle = self.classifier = None
         self.model_loading = False
         self.model_error = None
         self.model_label.setText(
@@ -256,9 +264,9 @@ class MainWindow(QMainWindow):
             f"(<code>{bundled_model_path()}</code>). Load a model bundle (.ugm) with "
             "<i>Load model…</i>, or train one.")
         self.model_details_button.setEnabled(False)
-        self.classify_widget.set_classifier(None, "none")
+        self.state.set_no_model()
         self.statusBar().showMessage("No model installed")
-        emit(self.model_changed)
+        self.model_changed.emit()
 
     def _on_model_loaded(self, path: str, remember: bool, classifier: Classifier | None,
                          error: BaseException | None) -> None:
@@ -269,33 +277,29 @@ class MainWindow(QMainWindow):
         if error is not None:
             message = str(error)
             self.model_error = message
-            had_model = self.classifier is not None
+            had_model = self.state.load_failed()  # back to the previous model, if any
             if not had_model:
                 self.model_label.setText(f"<b>No usable model</b> — {Path(path).name} could not be loaded.")
                 self.model_details_button.setEnabled(False)
-                self.classify_widget.set_classifier(None, "error")
-            else:
-                self.classify_widget.set_classifier(self.classifier)
             self.classify_widget.banner.show_message("error", f"Cannot load the model {message}")
             self.statusBar().showMessage(f"Cannot load the model: {message}")
             if remember or had_model:
                 show_message_box(self, QMessageBox.Icon.Warning, "Cannot load the model", message)
-            emit(self.model_changed)
+            self.model_changed.emit()
             return
-        self.classifier = classifier
-        self.bundle = classifier.bundle
+        bundle = classifier.bundle
         self.model_path = path
         self.model_error = None
         if remember:
             self.settings.set(S.MODEL_PATH, path)
-        self.model_label.setText("Model: " + model_summary_html(self.bundle))
-        self.model_label.setToolTip(self.bundle.describe())
+        self.model_label.setText("Model: " + model_summary_html(bundle))
+        self.model_label.setToolTip(bundle.describe())
         self.model_details_button.setEnabled(True)
         if self.classify_widget.banner.text.startswith("Error: Cannot load the model"):
             self.classify_widget.banner.dismiss()
-        self.classify_widget.set_classifier(classifier)
-        self.statusBar().showMessage(f"Model ready: {self.bundle.describe()}", 8000)
-        emit(self.model_changed)
+        self.state.set_classifier(classifier)
+        self.statusBar().showMessage(f"Model ready: {bundle.describe()}", 8000)
+        self.model_changed.emit()
 
     def choose_model(self) -> None:
         """Ask for a model bundle and load it."""
@@ -369,7 +373,7 @@ class MainWindow(QMainWindow):
 
     def _on_result_changed(self) -> None:
         """Enable export when there is something to export."""
-        self.export_action.setEnabled(self.classify_widget.result is not None)
+        self.export_action.setEnabled(self.state.result is not None)
 
     @property
     def training_widget(self) -> TrainingWidget:

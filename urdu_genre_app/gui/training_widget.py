@@ -46,7 +46,6 @@ from urdu_genre_app.core.clock import clock
 from urdu_genre_app.gui import settings as S
 from urdu_genre_app.gui.epoch_chart import EpochChartWidget
 from urdu_genre_app.gui.files import unused_path
-from urdu_genre_app.gui.qtcompat import emit
 from urdu_genre_app.gui.widgets import BannerWidget
 from urdu_genre_app.gui.workers import CancelToken, run_task, serial_pool
 from urdu_genre_app.paths import models_dir
@@ -456,7 +455,7 @@ class TrainingWidget(QWidget):
         for widget in (self.dataset_edit, self.output_edit, self.model_combo, self.epochs_spin, self.windows_spin,
                        self.window_seconds_spin, self.seed_spin):
             widget.setEnabled(not running)
-        emit(self.running_changed, running)
+        self.running_changed.emit(running)
 
     def _on_training_event(self, event) -> None:
         """Show one event posted by the run (a :mod:`training.observer` event)."""
@@ -502,7 +501,7 @@ class TrainingWidget(QWidget):
                 self.banner.show_message("error", f"Training failed: {error}")
                 self._append_log(f"failed: {error}")
                 self._close_when_done = None  # stay open: the user has to see why
-            emit(self.status_message, self.stage_label.text())
+            self.status_message.emit(self.stage_label.text())
             self._finish_close_if_asked()
             return
         self.progress_bar.setValue(1)
@@ -515,7 +514,7 @@ class TrainingWidget(QWidget):
         done = "Stopped early; best model so far saved" if report.cancelled else "Done"
         self.stage_label.setText(done)
         self._show_results(report)
-        emit(self.status_message, f"Training {done.lower()}: {self.written_path or 'no model written'}")
+        self.status_message.emit(f"Training {done.lower()}: {self.written_path or 'no model written'}")
         self._finish_close_if_asked()
 
     # ------------------------------------------------------------------ results
@@ -583,7 +582,7 @@ class TrainingWidget(QWidget):
     def _on_use_model_clicked(self) -> None:
         """Ask the window to classify with the new model."""
         if self.written_path:
-            emit(self.use_model_requested, self.written_path)
+            self.use_model_requested.emit(self.written_path)
 
     # ------------------------------------------------------------------ helpers
     def _append_log(self, line: str) -> None:

@@ -9,7 +9,6 @@ from PySide6.QtGui import QColor, QFont, QPainter
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QMessageBox, QSizePolicy, QToolButton, QVBoxLayout, QWidget
 
 from urdu_genre_app.gui.palette import genre_colour
-from urdu_genre_app.gui.qtcompat import emit
 
 _BANNER_STYLES = {
     "error": ("#fdecea", "#a4262c", "#611a15"),
@@ -72,7 +71,7 @@ class BannerWidget(QWidget):
         self.kind = ""
         self.label.clear()
         self.hide()
-        emit(self.closed)
+        self.closed.emit()
 
 
 class ProbabilityBarsWidget(QWidget):

@@ -6,6 +6,11 @@ and error are delivered to a callback on the GUI thread through a queued
 signal. Work that must not overlap (classification, writing a recording) gets
 its own single-thread pool, so jobs queue instead of piling up; the pools are
 drained at exit.
+
+As napari's ``_qt/qthreading.py`` workers do, ``run_task`` returns a
+:class:`Task` that owns the job's cancel token: :meth:`Task.cancel` asks the
+job to stop *and* drops whatever it still reports, so a caller that starts
+a new job simply cancels the one it supersedes; nobody counts generations.
 """
 
 from __future__ import annotations
@@ -17,8 +22,6 @@ from collections.abc import Callable
 from typing import Any
 
 from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal, Slot
-
-from urdu_genre_app.gui.qtcompat import emit
 
 log = logging.getLogger(__name__)
 
@@ -45,15 +48,47 @@ class CancelToken:
         return self._event.is_set()
 
 
+class Task:
+    """A job started by :func:`run_task`: its cancel token, and whether its outcome still matters.
+
+    Attributes
+    ----------
+    token : CancelToken
+        Passed to the job as ``token`` when it was started with
+        ``cancellable=True``; the job polls it to stop early.
+    done : bool
+        True once the outcome was delivered (or dropped).
+    """
+
+    def __init__(self) -> None:
+        self.token = CancelToken()
+        self.done = False
+
+    def cancel(self) -> None:
+        """Ask the job to stop and drop everything it reports from now on (it is superseded)."""
+        self.token.cancel()
+
+    @property
+    def cancelled(self) -> bool:
+        """True once :meth:`cancel` was called."""
+        return self.token.cancelled
+
+    @property
+    def running(self) -> bool:
+        """Started, not cancelled, and its outcome not yet delivered."""
+        return not self.done and not self.cancelled
+
+
 class _Relay(QObject):
-    """Lives on the GUI thread; its slots run the callbacks there."""
+    """Lives on the GUI thread; its slots run the callbacks there, unless the task was cancelled."""
 
     progressed = Signal(object)
     finished = Signal(object, object)
 
-    def __init__(self, on_done: DoneCallback | None, on_progress: ProgressCallback | None,
+    def __init__(self, task: Task, on_done: DoneCallback | None, on_progress: ProgressCallback | None,
                  owner: QObject | None) -> None:
         super().__init__(owner)
+        self._task = task
         self._on_done = on_done
         self._on_progress = on_progress
         self.progressed.connect(self._deliver_progress)
@@ -62,14 +97,15 @@ class _Relay(QObject):
     @Slot(object)
     def _deliver_progress(self, value: Any) -> None:
         """Hand a progress value to the caller's callback."""
-        if self._on_progress is not None:
+        if self._on_progress is not None and not self._task.cancelled:
             self._on_progress(value)
 
     @Slot(object, object)
     def _deliver_done(self, result: Any, error: BaseException | None) -> None:
         """Hand the outcome to the caller's callback and let go of this relay."""
         _live_relays.discard(self)
-        if self._on_done is not None:
+        self._task.done = True
+        if self._on_done is not None and not self._task.cancelled:
             self._on_done(result, error)
 
 
@@ -77,7 +113,7 @@ class _Relay(QObject):
 _live_relays: set[_Relay] = set()
 
 
-class _Task(QRunnable):
+class _Runnable(QRunnable):
     def __init__(self, func: Callable[..., Any], relay: _Relay, kwargs: dict[str, Any]) -> None:
         super().__init__()
         self._func = func
@@ -92,7 +128,7 @@ class _Task(QRunnable):
             if not _is_expected(failure):
                 log.error("task %s failed", getattr(self._func, "__name__", self._func), exc_info=failure)
         try:
-            emit(self._relay.finished, result, error)
+            self._relay.finished.emit(result, error)
         except RuntimeError:  # the owner (and its relay) was deleted meanwhile: nobody to tell
             log.debug("result of %s dropped: its receiver is gone", getattr(self._func, "__name__", self._func))
 
@@ -110,8 +146,9 @@ def run_task(
     on_progress: ProgressCallback | None = None,
     pool: QThreadPool | None = None,
     owner: QObject | None = None,
+    cancellable: bool = False,
     **kwargs: Any,
-) -> None:
+) -> Task:
     """Run ``func(**kwargs)`` off the GUI thread and post its outcome back.
 
     Parameters
@@ -130,15 +167,26 @@ def run_task(
         Whose callbacks these are; when it is deleted first, the outcome is
         dropped instead of reaching a dead widget. By default, the object
         ``on_done`` is a bound method of (also through ``functools.partial``).
+    cancellable : bool
+        Pass the task's :class:`CancelToken` to ``func`` as ``token``.
     **kwargs
         Passed to ``func``.
+
+    Returns
+    -------
+    Task
+        Cancel it to stop the job and drop its outcome (progress included).
     """
-    relay = _Relay(on_done, on_progress, owner if owner is not None else _owner_of(on_done))
+    task = Task()
+    relay = _Relay(task, on_done, on_progress, owner if owner is not None else _owner_of(on_done))
     _live_relays.add(relay)
     relay.destroyed.connect(lambda *_: _live_relays.discard(relay))
     if on_progress is not None:
-        kwargs["report"] = functools.partial(emit, relay.progressed)
-    (pool or QThreadPool.globalInstance()).start(_Task(func, relay, kwargs))
+        kwargs["report"] = relay.progressed.emit
+    if cancellable:
+        kwargs["token"] = task.token
+    (pool or QThreadPool.globalInstance()).start(_Runnable(func, relay, kwargs))
+    return task
 
 
 def _owner_of(callback: Any) -> QObject | None:
