@@ -23,7 +23,11 @@ for arg in "$@"; do
 done
 
 VENV="${URDU_GENRE_VENV:-.venv}"
-bash scripts/setup.sh build
+# URDU_GENRE_SKIP_SETUP=1: use $URDU_GENRE_VENV as it is (a shared venv that
+# already has the [train,build] extras; setup.sh would re-point its editable install).
+[ "${URDU_GENRE_SKIP_SETUP:-0}" = 1 ] || bash scripts/setup.sh build
+# This checkout's code, whichever checkout the venv was installed from.
+export PYTHONPATH="$ROOT${PYTHONPATH:+:$PYTHONPATH}"
 PY="$VENV/bin/python"
 VERSION="$("$PY" -c 'import urdu_genre_app; print(urdu_genre_app.__version__)')"
 
@@ -45,12 +49,18 @@ say() { echo "build-app: $*" >&2; }
 started=$(date +%s)
 say "building $NAME $VERSION with PyInstaller (a few minutes)"
 rm -rf "$DIST"
+mkdir -p build
 URDU_GENRE_BUILD_LITE="$LITE" "$VENV/bin/pyinstaller" --noconfirm --log-level WARN \
     --workpath "$WORK" --distpath "$DIST" build.spec > "build/pyinstaller-$NAME.log" 2>&1 \
     || { tail -n 30 "build/pyinstaller-$NAME.log" >&2; say "PyInstaller failed (log: build/pyinstaller-$NAME.log)"; exit 1; }
-# Symbol tables the dynamic linker never reads (TensorFlow's alone is ~200 MB).
-find "$APP" -type f \( -name '*.so' -o -name '*.so.*' \) -print0 \
-    | xargs -0 -r strip --strip-unneeded 2>/dev/null || true
+# Symbol tables the dynamic linker never reads (TensorFlow's alone is ~200 MB),
+# stripped from the big libraries built without them only: stripping a
+# library that auditwheel patched (numpy.libs/, av.libs/, ...) breaks it
+# ("ELF load command address/offset not page-aligned").
+for lib in "$APP"/_internal/tensorflow/libtensorflow_cc.so.2 "$APP"/_internal/tensorflow/libtensorflow_framework.so.2 \
+           "$APP"/_internal/xgboost/lib/libxgboost.so "$APP"/_internal/ai_edge_litert/libpywrap_litert_common.so; do
+    [ -f "$lib" ] && strip --strip-unneeded "$lib"
+done
 build_seconds=$(( $(date +%s) - started ))
 say "built $APP in ${build_seconds} s"
 

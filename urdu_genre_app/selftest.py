@@ -147,7 +147,7 @@ def check_audio() -> str:
     """PortAudio loads; no device is reported, not failed."""
     try:
         import sounddevice
-    except OSError as error:  # sounddevice raises OSError when libportaudio cannot be loaded
+    except (OSError, ImportError) as error:  # OSError: sounddevice found no libportaudio to load
         raise CheckFailed(f"PortAudio cannot be loaded ({error}); install libportaudio2") from error
     version = sounddevice.get_portaudio_version()[1]
     try:
