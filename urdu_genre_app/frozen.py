@@ -16,10 +16,10 @@ def matplotlib_cache_dir() -> Path:
 def keep_matplotlib_cache() -> None:
     """Point matplotlib at a per-user config folder that outlives the process.
 
-    PyInstaller's matplotlib run-time hook sets ``MPLCONFIGDIR`` to a fresh
-    temporary folder on every launch, so matplotlib rebuilt its font cache
-    (1.5-2 s) each time the charts loaded. A folder that cannot be created
-    leaves the hook's choice in place.
+    PyInstaller's matplotlib run-time hook (``build.spec`` leaves it out)
+    set ``MPLCONFIGDIR`` to a fresh temporary folder on every launch, so
+    matplotlib rebuilt its font cache (1.5-2 s) each time the charts loaded.
+    When the folder cannot be created, matplotlib picks a temporary one itself.
     """
     folder = matplotlib_cache_dir()
     try:
