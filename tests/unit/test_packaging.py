@@ -38,7 +38,12 @@ def test_a_frozen_build_uses_its_own_copy(tmp_path, monkeypatch):
     assert resources.bundled_model_path() == packaged / "models" / resources.BUNDLED_MODEL_NAME
 
 
+#: The test's own environment without what would make the fresh venv see this checkout.
+CLEAN_ENV = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "URDU_GENRE_MODEL", "PYTHONHOME")}
+
+
 def _run(command, **kwargs):
+    kwargs.setdefault("env", CLEAN_ENV)
     completed = subprocess.run(command, capture_output=True, text=True, **kwargs)
     assert completed.returncode == 0, f"{command} failed:\n{completed.stdout[-3000:]}\n{completed.stderr[-3000:]}"
     return completed
@@ -52,9 +57,9 @@ def test_wheel_from_sdist_installs_into_a_fresh_venv_and_classifies(tmp_path):
     from urdu_genre_app.core.classifier import Classifier
 
     venv = tmp_path / "venv"
-    _run([sys.executable, "-m", "venv", str(venv)])
+    _run([sys.executable, "-m", "venv", str(venv)], cwd=tmp_path)
     python = venv / "bin" / "python"
-    _run([python, "-m", "pip", "install", "-q", "build"])
+    _run([python, "-m", "pip", "install", "-q", "build"], cwd=tmp_path)
     dist = tmp_path / "dist"
     # The source is copied first so the build never writes into the checkout (build/, *.egg-info).
     source = tmp_path / "source"
@@ -64,7 +69,7 @@ def test_wheel_from_sdist_installs_into_a_fresh_venv_and_classifies(tmp_path):
         if (ROOT / name).is_file():
             (source / name).parent.mkdir(parents=True, exist_ok=True)
             (source / name).write_bytes((ROOT / name).read_bytes())
-    _run([python, "-m", "build", "--outdir", str(dist), str(source)])
+    _run([python, "-m", "build", "--outdir", str(dist), str(source)], cwd=tmp_path)
 
     (sdist,) = dist.glob("*.tar.gz")
     with tarfile.open(sdist) as archive:
@@ -77,14 +82,13 @@ def test_wheel_from_sdist_installs_into_a_fresh_venv_and_classifies(tmp_path):
     for name in SHIPPED:
         assert f"urdu_genre_app/_resources/{name}" in names, f"{name} missing from {wheel.name}"
 
-    _run([python, "-m", "pip", "install", "-q", str(wheel)])
+    _run([python, "-m", "pip", "install", "-q", str(wheel)], cwd=tmp_path)
     song = tmp_path / "qawwali.ogg"
     write_audio(song, generate_song("Qawwali", 2026, duration_seconds=45.0), 22050, "ogg")
-    env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "URDU_GENRE_MODEL")}
-    completed = _run([venv / "bin" / "urdu-genre", "classify", "--json", str(song)], cwd=tmp_path, env=env)
+    completed = _run([venv / "bin" / "urdu-genre", "classify", "--json", str(song)], cwd=tmp_path)
     (installed,) = json.loads(completed.stdout)
     expected = Classifier(load_bundle(resources.bundled_model_path(), with_keras=False)).classify_file(song)
     assert installed["genre"] == expected.genre and installed["model"] == expected.model_name
     where = _run([python, "-c", "from urdu_genre_app.resources import bundled_model_path; print(bundled_model_path())"],
-                 cwd=tmp_path, env=env).stdout.strip()
+                 cwd=tmp_path).stdout.strip()
     assert where.startswith(str(venv)) and Path(where).is_file()
