@@ -84,7 +84,9 @@ cp resources/icons/app.svg "$stage/$NAME/urdu-genre.svg"
 cp packaging/urdu-genre.desktop packaging/install.sh packaging/uninstall.sh "$stage/$NAME/"
 chmod +x "$stage/$NAME/install.sh" "$stage/$NAME/uninstall.sh"
 rm -f "$TARBALL"
-tar -C "$stage" -cf - "$NAME" | gzip -6 > "$TARBALL"
+compress="gzip -6"
+command -v pigz >/dev/null 2>&1 && compress="pigz -6"  # same format, on every core
+tar -C "$stage" -cf - "$NAME" | $compress > "$TARBALL"
 rm -rf "$stage"
 
 # ---------------------------------------------------------------- sizes
