@@ -10,6 +10,9 @@
 # (the app, a .desktop file, the icon, install.sh), print the sizes and check
 # them against the budget. Exit status 0 only when all of that passed.
 set -euo pipefail
+# The whole script is one function, read before it runs: editing or updating
+# this file mid-build (a git checkout) cannot change what a running build does.
+main() {
 cd "$(dirname "$0")/.."
 ROOT="$PWD"
 
@@ -102,4 +105,6 @@ if [ -n "$extra" ] && awk -v e="$extra" -v m="$MAX_STARTUP_EXTRA_S" 'BEGIN { exi
     say "over budget: frozen classify starts ${extra} s slower than the venv's (most ${MAX_STARTUP_EXTRA_S} s)"; status=1
 fi
 [ "$status" = 0 ] && say "$NAME passed its self-test and is within budget: $TARBALL"
-exit "$status"
+return "$status"
+}
+main "$@"
