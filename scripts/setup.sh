@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Set up everything the app and its tests need, once; later runs take seconds.
-#   bash scripts/setup.sh [app|test]
+#   bash scripts/setup.sh [app|test|build]
 # System packages (Debian/Ubuntu, installed with apt-get when run as root or
 # with sudo): PortAudio (audio I/O), the X/EGL/font libraries Qt needs, and for
 # tests Xvfb and PulseAudio (a virtual sound server for recording tests).
@@ -13,10 +13,13 @@ APP_PACKAGES="libportaudio2 libegl1 libgl1 libxkbcommon0 libxkbcommon-x11-0 libx
 libxcb-keysyms1 libxcb-shape0 libxcb-render-util0 libxcb-image0 libxcb-randr0 libxcb-xinerama0 libdbus-1-3 \
 libfontconfig1 fonts-noto-core"
 TEST_PACKAGES="xvfb xauth pulseaudio pulseaudio-utils"
+# PyInstaller's dependency scan (objdump, ldd) and strip.
+BUILD_PACKAGES="binutils"
 
 install_system_packages() {
     local wanted="$APP_PACKAGES"
     [ "$PURPOSE" = test ] && wanted="$wanted $TEST_PACKAGES"
+    [ "$PURPOSE" = build ] && wanted="$wanted $BUILD_PACKAGES"
     command -v dpkg-query >/dev/null 2>&1 || { echo "setup: not a Debian-like system; install the equivalents of: $wanted" >&2; return 0; }
     local missing=()
     for package in $wanted; do
@@ -45,6 +48,7 @@ find_python() {
 install_python_packages() {
     local extras="train"
     [ "$PURPOSE" = test ] && extras="train,test"
+    [ "$PURPOSE" = build ] && extras="train,build"
     local stamp="$VENV/.installed-$extras-$(sha256sum pyproject.toml | cut -c1-16)"
     [ -f "$stamp" ] && return 0
     if [ ! -x "$VENV/bin/python" ]; then

@@ -9,4 +9,7 @@ if __name__ == "__main__":
         import multiprocessing
 
         multiprocessing.freeze_support()
+        from urdu_genre_app.frozen import keep_matplotlib_cache
+
+        keep_matplotlib_cache()
     raise SystemExit(main())

@@ -190,6 +190,8 @@ def build_parser(*, with_train_arguments: bool = True) -> argparse.ArgumentParse
         try:
             from training.cli import configure_train_parser
         except ImportError as error:  # a runtime-only install without the training package
+            # Any arguments at all get the "not installed" message, not an argparse error.
+            train.add_argument("ignored", nargs=argparse.REMAINDER, help=argparse.SUPPRESS)
             train.set_defaults(handler=lambda _args, why=str(error): _missing_training(why))
         else:
             configure_train_parser(train)
@@ -198,7 +200,29 @@ def build_parser(*, with_train_arguments: bool = True) -> argparse.ArgumentParse
     gui.add_argument("files", nargs="*", help="files to open")
     gui.add_argument("--model", metavar="BUNDLE", help="model bundle to load")
     gui.set_defaults(handler=run_gui)
+
+    self_test = sub.add_parser("self-test", help="check that this installation works (one line per check)")
+    self_test.set_defaults(handler=run_self_test)
     return parser
+
+
+#: Sub-command names; any other first argument that is not an option is a file to open in the app.
+COMMANDS = ("classify", "train", "gui", "self-test")
+
+
+def run_self_test(_args: argparse.Namespace) -> int:
+    """``urdu-genre self-test``: model, sample verdict, window, audio, training."""
+    from urdu_genre_app.selftest import run_self_test as run
+
+    return run()
+
+
+def _open_files_in_gui(argv: list[str]) -> list[str]:
+    """``urdu-genre FILE...`` (a file manager's "Open with") means ``urdu-genre gui FILE...``."""
+    first = next((index for index, arg in enumerate(argv) if not arg.startswith("-")), None)
+    if first is None or argv[first] in COMMANDS:
+        return argv
+    return [*argv[:first], "gui", *argv[first:]]
 
 
 def _missing_training(why: str) -> int:
@@ -219,7 +243,7 @@ def main(argv: list[str] | None = None) -> int:
     # computed here differ in rounding from the extraction workers'.
     for name, value in SINGLE_THREADED_BLAS.items():
         os.environ.setdefault(name, value)
-    argv = sys.argv[1:] if argv is None else argv
+    argv = _open_files_in_gui(sys.argv[1:] if argv is None else argv)
     parser = build_parser(with_train_arguments="train" in argv or "-h" in argv or "--help" in argv)
     args = parser.parse_args(argv)
     logging.basicConfig(
