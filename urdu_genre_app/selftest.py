@@ -123,13 +123,13 @@ def check_window() -> str:
         deadline = started + WINDOW_TIMEOUT_SECONDS
         widget = window.classify_widget
         while time.perf_counter() < deadline and (
-            window.model_loading or window.classifier is None or widget.segment_chart is None
+            window.model_loading or window.classifier is None or widget.charts.segment_chart is None
         ):
             if window.model_error:
                 break
             QCoreApplication.processEvents()
             time.sleep(0.01)
-        loaded, charts = window.classifier is not None, widget.segment_chart is not None
+        loaded, charts = window.classifier is not None, widget.charts.segment_chart is not None
         error = window.model_error
         window.close_now()
         QCoreApplication.processEvents()
