@@ -198,3 +198,22 @@ def test_export_writes_the_rows_shown(qtbot, make_widget, music, tmp_path):
     with open(tmp_path / "out.csv", newline="") as handle:
         rows = list(csv.DictReader(handle))
     assert sorted(r["path"].rsplit("/", 1)[-1] for r in rows) == ["c.ogg", "d.m4a"]
+
+
+def test_the_real_window_has_the_tab_and_enter_opens_in_classify(qtbot, make_window, music):
+    from urdu_genre_app.resources import bundled_model_path
+
+    window = make_window(str(bundled_model_path()), wait_charts=False)
+    library = window.library_widget
+    library.workers = 1
+    qtbot.keyClick(window, Qt.Key.Key_3, Qt.KeyboardModifier.ControlModifier)
+    assert window.tabs.currentWidget() is library
+    assert library.bundle is window.bundle and library.add_folder_action.shortcut().toString() == "Ctrl+Shift+O"
+    with qtbot.waitSignal(library.classification_finished, timeout=60_000):
+        library.open_folder(music)
+    assert all(e.verdict for e in library.model.entries())
+    _select(qtbot, library, "b.flac")
+    qtbot.keyClick(library.table, Qt.Key.Key_Return)
+    assert window.tabs.currentWidget() is window.classify_widget
+    qtbot.waitUntil(lambda: window.classify_widget.result is not None, timeout=30_000)
+    assert window.classify_widget.result.path == str(music / "b.flac")

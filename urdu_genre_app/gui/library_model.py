@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, QSortFilterProxyModel, Qt
 from PySide6.QtGui import QBrush, QColor, QFont
 
-from urdu_genre_app.library.library import LibraryEntry
+if TYPE_CHECKING:  # the library engine (numpy, sqlite) loads with the first folder, not with the window
+    from urdu_genre_app.library.library import LibraryEntry
 
 #: Columns, in order: (key, header).
 COLUMNS = (
