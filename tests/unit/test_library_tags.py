@@ -205,3 +205,15 @@ def test_untaggable_format_says_so(tmp_path):
     with pytest.raises(TagWriteError, match="a.webm.*cannot be written"):
         set_genres(path, ["Rock"])
     assert tags.read_genre(path) is None
+
+
+def test_without_the_tag_library_tagging_says_so(tmp_path, monkeypatch):
+    import sys
+
+    path = audio_factory.write_audio(tmp_path / "a.mp3", audio_factory.make_sound("Tone", 2.0))
+    before = path.read_bytes()
+    monkeypatch.setitem(sys.modules, "mutagen", None)  # as in a build that leaves mutagen out
+    assert not tags.tags_available()
+    report = write_genres({str(path): "Rock"})
+    assert len(report.failures) == 1 and "mutagen" in str(report.failures[0]) and "a.mp3" in str(report.failures[0])
+    assert tags.read_genre(path) is None and path.read_bytes() == before

@@ -145,6 +145,7 @@ class LibraryWidget(QWidget):
         top.addWidget(self.add_button)
         top.addWidget(self.classify_button)
         top.addWidget(self.progress, 1)
+        top.addStretch(0)
         top.addWidget(self.summary_label)
 
         self.filter_combo = QComboBox()
@@ -478,6 +479,8 @@ class LibraryWidget(QWidget):
         if busy is None:
             self.progress.setFormat("")
             self.progress.setValue(0)
+        # Shown only while there is progress to show (empty, it looks like a text field).
+        self.progress.setVisible(busy == "classifying")
         self._update_controls()
 
     @property

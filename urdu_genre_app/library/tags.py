@@ -137,9 +137,26 @@ class _Mp4Format(_TagFormat):
         return {key: repr(value) for key, value in audio.tags.items() if key != self.key}
 
 
+#: Why tags cannot be written when mutagen is missing (e.g. a build that leaves
+#: the GPL library out: see the README's "Licences").
+NO_TAG_LIBRARY = "genre tags cannot be read or written here: the tag library (mutagen) is not installed"
+
+
+def tags_available() -> bool:
+    """True when the tag library is installed."""
+    try:
+        import mutagen  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
 def _open(path: str):
     """The mutagen file object and our format adapter for it."""
-    import mutagen
+    try:
+        import mutagen
+    except ImportError as error:
+        raise TagWriteError(path, NO_TAG_LIBRARY) from error
     from mutagen.aiff import AIFF
     from mutagen.flac import FLAC
     from mutagen.mp3 import MP3
@@ -217,11 +234,10 @@ def set_genres(path: str | os.PathLike, genres: list[str]) -> None:
         The file is read-only, its format has no genre tag, or the written
         copy did not read back as expected; the file is then unchanged.
     """
-    import mutagen
-
     path = os.fspath(path)
     _refuse_unwritable(path)
     original, adapter = _open(path)
+    import mutagen  # present: _open succeeded
     expected_others = adapter.others(original)
     folder, name = os.path.split(os.path.abspath(path))
     handle, copy = tempfile.mkstemp(prefix=f".{name}.", suffix=".tagtmp", dir=folder)
