@@ -217,3 +217,11 @@ def test_without_the_tag_library_tagging_says_so(tmp_path, monkeypatch):
     report = write_genres({str(path): "Rock"})
     assert len(report.failures) == 1 and "mutagen" in str(report.failures[0]) and "a.mp3" in str(report.failures[0])
     assert tags.read_genre(path) is None and path.read_bytes() == before
+
+
+def test_a_symbolic_link_stays_a_link(tmp_path):
+    target = audio_factory.write_audio(tmp_path / "real.flac", audio_factory.make_sound("Tone", 2.0))
+    link = tmp_path / "link.flac"
+    link.symlink_to(target)
+    set_genres(link, ["Rock"])
+    assert link.is_symlink() and FLAC(target)["genre"] == ["Rock"]

@@ -482,6 +482,10 @@ class LibraryWidget(QWidget):
         # Shown only while there is progress to show (empty, it looks like a text field).
         self.progress.setVisible(busy == "classifying")
         self._update_controls()
+        if busy is None and self.library is not None and self.bundle is not None \
+                and self.library.bundle is not self.bundle:
+            # The model changed while a job ran: judge with the new one now.
+            self.set_bundle(self.bundle)
 
     @property
     def busy(self) -> str | None:

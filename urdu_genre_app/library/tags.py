@@ -234,7 +234,9 @@ def set_genres(path: str | os.PathLike, genres: list[str]) -> None:
         The file is read-only, its format has no genre tag, or the written
         copy did not read back as expected; the file is then unchanged.
     """
-    path = os.fspath(path)
+    shown = os.fspath(path)
+    # A symbolic link is followed: the song it points to is rewritten, the link stays a link.
+    path = os.path.realpath(shown)
     _refuse_unwritable(path)
     original, adapter = _open(path)
     import mutagen  # present: _open succeeded
@@ -245,6 +247,12 @@ def set_genres(path: str | os.PathLike, genres: list[str]) -> None:
     try:
         shutil.copyfile(path, copy)
         shutil.copymode(path, copy)
+        owner = os.stat(path)
+        if hasattr(os, "chown") and (owner.st_uid, owner.st_gid) != (os.stat(copy).st_uid, os.stat(copy).st_gid):
+            try:  # keep the file its owner's (possible for root, or for a group the user is in)
+                os.chown(copy, owner.st_uid, owner.st_gid)
+            except OSError:
+                pass
         audio, _ = _open(copy)
         adapter.put(audio, list(genres))
         adapter.save(audio, copy)
