@@ -189,7 +189,24 @@ def read_genres(path: str | os.PathLike) -> list[str]:
     TagWriteError
         The format holds no genre tag this module knows, or the file cannot be read.
     """
-    audio, adapter = _open(os.fspath(path))
+    path = os.fspath(path)
+    if path.lower().endswith(".mp3"):
+        # Only the ID3 header is read: opening the file as MP3 would also scan
+        # its frames for the stream's length (~10-20 ms a song; a re-opened
+        # library reads every song's genre).
+        try:
+            from mutagen.id3 import ID3, ID3NoHeaderError
+
+            try:
+                tags = ID3(path)
+            except ID3NoHeaderError:
+                return []
+            return [genre for frame in tags.getall("TCON") for genre in frame.genres]
+        except ImportError as error:
+            raise TagWriteError(path, NO_TAG_LIBRARY) from error
+        except Exception:  # noqa: BLE001 - not a plain ID3-tagged MP3: let the full reader judge
+            pass
+    audio, adapter = _open(path)
     return adapter.get(audio)
 
 
