@@ -34,6 +34,15 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from urdu_genre_app.gui.library_jobs import (
+    classify_job,
+    export_job,
+    open_job,
+    save_corrections_job,
+    set_model_job,
+    undo_tags_job,
+    write_tags_job,
+)
 from urdu_genre_app.gui.library_model import (
     ENTRY_ROLE,
     FILTER_ALL,
@@ -47,46 +56,6 @@ from urdu_genre_app.gui.library_model import (
 from urdu_genre_app.gui.workers import CancelToken, run_task, serial_pool
 
 log = logging.getLogger(__name__)
-
-
-# ---------------------------------------------------------------- jobs (worker threads)
-def _open_job(root: str, bundle, data_dir: str | None):
-    from urdu_genre_app.library.library import Library
-
-    library = Library(root, bundle, data_dir=data_dir)
-    library.refresh()
-    return library
-
-
-def _set_model_job(library, bundle):
-    library.set_model(bundle)
-    return library
-
-
-def _classify_job(library, token: CancelToken, workers: int | None, report):
-    return library.classify_pending(
-        workers=workers,
-        on_entry=lambda entry: report(("entry", entry)),
-        on_progress=lambda progress: report(("progress", progress)),
-        is_cancelled=token,
-    )
-
-
-def _write_tags_job(library, paths: list[str], keep_existing: bool, report):
-    return library.write_tags(paths, keep_existing=keep_existing, on_entry=lambda entry: report(("entry", entry)))
-
-
-def _undo_tags_job(library, report):
-    return library.undo_tags(on_entry=lambda entry: report(("entry", entry)))
-
-
-def _save_corrections_job(library, genre_by_path: dict[str, str | None]) -> None:
-    library.corrections.set_many(genre_by_path)
-
-
-def _export_job(library, entries, path: str) -> str:
-    library.export(path, entries)
-    return path
 
 
 class LibraryWidget(QWidget):
@@ -216,7 +185,7 @@ class LibraryWidget(QWidget):
         self._rebuild_filters()
         if bundle is not None and self.library is not None and self._busy is None:
             self._set_busy("opening")
-            run_task(_set_model_job, self._on_library_ready, pool=self._pool, library=self.library, bundle=bundle)
+            run_task(set_model_job, self._on_library_ready, pool=self._pool, library=self.library, bundle=bundle)
         self._update_controls()
 
     @property
@@ -248,7 +217,7 @@ class LibraryWidget(QWidget):
         self._set_busy("opening")
         self._show_message("")
         self.summary_label.setText(f"Reading {root} …")
-        run_task(_open_job, self._on_library_ready, pool=self._pool, root=str(root), bundle=self.bundle,
+        run_task(open_job, self._on_library_ready, pool=self._pool, root=str(root), bundle=self.bundle,
                  data_dir=data_dir)
 
     def _on_library_ready(self, library, error: BaseException | None) -> None:
@@ -287,7 +256,7 @@ class LibraryWidget(QWidget):
         self._set_busy("classifying")
         self.progress.setValue(0)
         self.progress.setFormat(f"0 / {len(pending)} songs")
-        run_task(_classify_job, self._on_classified, on_progress=self._on_classify_event, pool=self._pool,
+        run_task(classify_job, self._on_classified, on_progress=self._on_classify_event, pool=self._pool,
                  library=self.library, token=self._token, workers=self.workers)
 
     def stop_classification(self) -> None:
@@ -337,7 +306,7 @@ class LibraryWidget(QWidget):
         for entry in entries:
             entry.confirmed = genre
             self.model.entry_changed(entry)
-        run_task(_save_corrections_job, self._on_corrections_saved, pool=self._corrections_pool,
+        run_task(save_corrections_job, self._on_corrections_saved, pool=self._corrections_pool,
                  owner=self, library=self.library, genre_by_path={e.path: genre for e in entries})
         what = f"confirmed as {genre}" if genre else "no longer confirmed"
         self.status_message.emit(f"{len(entries)} song{'s' if len(entries) != 1 else ''} {what}")
@@ -401,7 +370,7 @@ class LibraryWidget(QWidget):
         if self.library is None or self._busy is not None:
             return
         self._set_busy("tagging")
-        run_task(_write_tags_job, self._on_tags_done, on_progress=self._on_tag_event, pool=self._pool,
+        run_task(write_tags_job, self._on_tags_done, on_progress=self._on_tag_event, pool=self._pool,
                  library=self.library, paths=paths if paths is not None else self._rows_for_action(),
                  keep_existing=self.keep_existing_check.isChecked())
 
@@ -410,7 +379,7 @@ class LibraryWidget(QWidget):
         if self.library is None or self._busy is not None or not self.library.journal.can_undo:
             return
         self._set_busy("tagging")
-        run_task(_undo_tags_job, self._on_tags_done, on_progress=self._on_tag_event, pool=self._pool,
+        run_task(undo_tags_job, self._on_tags_done, on_progress=self._on_tag_event, pool=self._pool,
                  library=self.library)
 
     def _on_tag_event(self, event: tuple) -> None:
@@ -442,7 +411,7 @@ class LibraryWidget(QWidget):
             if not path:
                 return
         entries = [self.proxy.index(row, 0).data(ENTRY_ROLE) for row in range(self.proxy.rowCount())]
-        run_task(_export_job, self._on_exported, pool=self._pool, library=self.library, entries=entries, path=path)
+        run_task(export_job, self._on_exported, pool=self._pool, library=self.library, entries=entries, path=path)
 
     def _on_exported(self, path: str | None, error: BaseException | None) -> None:
         """Report the export."""

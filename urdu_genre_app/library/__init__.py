@@ -7,7 +7,7 @@
   ``path,genre`` manifest that ``urdu-genre train`` reads;
 * :mod:`~urdu_genre_app.library.batch` -- classify many files on every core;
 * :mod:`~urdu_genre_app.library.tags` -- genre tags written crash-safely, with
-  an undo journal;
+  an undo journal (:mod:`~urdu_genre_app.library.tag_journal`);
 * :mod:`~urdu_genre_app.library.export` -- the table as CSV or JSON;
 * :mod:`~urdu_genre_app.library.library` -- the :class:`Library` tying them
   together for the GUI and the CLI.
