@@ -129,6 +129,10 @@ def run_classify(args: argparse.Namespace) -> int:
             print(f"urdu-genre: cannot classify {path}: {error}", file=sys.stderr)
     progress.update(len(inputs), None, "done")
     progress.clear()
+    if args.write_tags:
+        from urdu_genre_app.library.cli_tags import write_verdict_tags
+
+        failures += write_verdict_tags(results, keep_existing=args.keep_existing, quiet=args.quiet)
     if args.format == "json":
         payload = [r.to_dict(include_windows=args.windows) for r in results]
         json.dump(payload, sys.stdout, indent=2, ensure_ascii=False)
@@ -183,6 +187,10 @@ def build_parser(*, with_train_arguments: bool = True) -> argparse.ArgumentParse
     classify.add_argument("--windows", action="store_true", help="include every 30 s window's result")
     classify.add_argument("--model", metavar="BUNDLE", help="model bundle (.ugm) to use instead of the bundled one")
     classify.add_argument("-q", "--quiet", action="store_true", help="no notes on stderr")
+    classify.add_argument("--write-tags", action="store_true",
+                          help="write each verdict into the file's genre tag (off by default; journaled)")
+    classify.add_argument("--keep-existing", action="store_true",
+                          help="with --write-tags: leave files that already have a genre tag as they are")
     classify.set_defaults(format="text", handler=run_classify)
 
     train = sub.add_parser("train", help="train a model on a folder of labeled songs")

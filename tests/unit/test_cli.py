@@ -90,3 +90,22 @@ def test_installed_command_runs(library, tiny_bundle_path):
     )
     assert completed.returncode == 0, completed.stderr
     assert "Tone" in completed.stdout
+
+
+def test_write_tags_is_opt_in_and_keeps_existing_when_asked(library, tmp_path, monkeypatch, capsys):
+    from urdu_genre_app.library.tags import read_genres, set_genres
+    from urdu_genre_app.resources import bundled_model_path
+
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))  # where the CLI's tag journal goes
+    model = str(bundled_model_path())
+    tone, sweep = library / "tone.mp3", library / "nested" / "sweep.m4a"
+    assert main(["classify", "--model", model, "--json", str(tone)]) == 0
+    assert read_genres(tone) == []
+    capsys.readouterr()
+    set_genres(sweep, ["Pop"])
+    assert main(["classify", "--model", model, "--json", "--write-tags", "--keep-existing", str(library)]) == 0
+    verdicts = {r["path"]: r["genre"] for r in json.loads(capsys.readouterr().out)}
+    assert read_genres(tone) == [verdicts[str(tone)]] and read_genres(sweep) == ["Pop"]
+    assert main(["classify", "--model", model, "-q", "--write-tags", str(sweep)]) == 0
+    assert read_genres(sweep) == [verdicts[str(sweep)]]
+    assert (tmp_path / "data" / "urdu-genre-app" / "tag_journal.json").exists()

@@ -61,3 +61,24 @@ class FeatureParameterError(UrduGenreError, ValueError):
 
 class CancelledError(UrduGenreError):
     """Work stopped because its caller asked it to."""
+
+
+class TagWriteError(UrduGenreError):
+    """A file's genre tag could not be read or written (the file is left as it was).
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+        The audio file.
+    reason : str
+        Why ("it is read-only", "its format holds no tags this app writes", ...).
+    """
+
+    def __init__(self, path: str | os.PathLike, reason: str) -> None:
+        self.path = os.fspath(path)
+        self.reason = reason
+        super().__init__(f"{self.path}: {reason}")
+
+
+class LibraryError(UrduGenreError):
+    """A library folder, its results cache or its corrections cannot be used."""

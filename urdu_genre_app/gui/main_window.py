@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
 
 from urdu_genre_app.gui import settings as S
 from urdu_genre_app.gui.classify_widget import ClassifyWidget
+from urdu_genre_app.gui.library_widget import LibraryWidget
 from urdu_genre_app.gui.widgets import show_message_box
 from urdu_genre_app.gui.workers import run_task
 
@@ -104,6 +105,14 @@ class MainWindow(QMainWindow):
         # The Training tab is built the first time it is shown: the window opens faster.
         self._training_widget: TrainingWidget | None = None
         self.tabs.addTab(QWidget(), "Training")
+        self.library_widget = LibraryWidget()
+        self.tabs.addTab(self.library_widget, "Library")
+        self.library_widget.open_requested.connect(
+            lambda path: (self.classify_widget.open_file(path), self.tabs.setCurrentWidget(self.classify_widget)))
+        self.library_widget.status_message.connect(self._on_status_message)
+        self.library_widget.add_folder_action.triggered.connect(
+            lambda: self.tabs.setCurrentWidget(self.library_widget))
+        self.model_changed.connect(lambda: self.library_widget.set_bundle(self.bundle))
         self.tabs.currentChanged.connect(self._on_tab_changed)
         central = QWidget()
         layout = QVBoxLayout(central)
@@ -170,6 +179,7 @@ class MainWindow(QMainWindow):
         self.recent_menu = QMenu("Open &Recent", self)
         self.recent_menu.aboutToShow.connect(self._rebuild_recent_menu)
         file_menu.addMenu(self.recent_menu)
+        file_menu.addAction(self.library_widget.add_folder_action)
         file_menu.addSeparator()
         file_menu.addAction(self.export_action)
         file_menu.addAction(self.save_recording_action)
@@ -187,6 +197,8 @@ class MainWindow(QMainWindow):
         view_menu = self.menuBar().addMenu("&View")
         view_menu.addAction(self.show_classify_action)
         view_menu.addAction(self.show_training_action)
+        view_menu.addAction(action("&Library", lambda: self.tabs.setCurrentWidget(self.library_widget), "Ctrl+3",
+                                   "Show the Library tab: classify, correct and tag a whole folder"))
         help_menu = self.menuBar().addMenu("&Help")
         help_menu.addAction(action("&About", self.show_about))
         self._rebuild_recent_menu()
@@ -434,6 +446,7 @@ class MainWindow(QMainWindow):
         if training is not None:
             training.shutdown()
         self.classify_widget.shutdown()
+        self.library_widget.shutdown()
         QThreadPool.globalInstance().waitForDone(3000)  # model loading, decoding, file writes
         self.settings.set(S.WINDOW_GEOMETRY, bytes(self.saveGeometry().data()))
         self.settings.set(S.WINDOW_STATE, bytes(self.saveState().data()))

@@ -1,0 +1,120 @@
+"""A screenshot of the Library tab: a classified folder with corrections and tags, for the docs.
+
+Run (a virtual display gives the real xcb look; offscreen works too):
+
+    xvfb-run -a -s "-screen 0 1400x900x24" .venv/bin/python -m tests.gui.make_library_screenshot [--out DIR]
+
+Makes a folder of 12 songs in mixed formats (40 s passages of the synthetic
+generator, or the test sounds when it is not installed) in a temporary
+folder, opens it in the real window with the bundled model, confirms two
+rows, writes one file's genre tag, tags another with a disagreeing genre
+(so it shows as needing review) and writes ``library.png``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import tempfile
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT))
+
+FORMATS = [".mp3", ".flac", ".ogg", ".m4a", ".opus", ".wav"]
+GENRES = ["Ghazal", "Qawwali", "Hip-hop", "Rock"]
+
+
+def make_folder(root: Path) -> list[Path]:
+    """12 songs, three per genre, in mixed formats and two sub-folders."""
+    from tests import audio_factory
+
+    try:
+        from training.synth import generate_song
+    except ImportError:  # pragma: no cover
+        generate_song = None
+    paths = []
+    for i in range(12):
+        genre = GENRES[i % 4]
+        folder = root / ("Album A" if i < 6 else "Album B")
+        folder.mkdir(parents=True, exist_ok=True)
+        if generate_song is not None:
+            signal = generate_song(genre, 50 + i, duration_seconds=40.0)
+        else:
+            signal = audio_factory.make_sound(["Tone", "Noise", "Clicks", "Sweep"][i % 4], 40.0, seed=i)
+        name = f"{i + 1:02d} {genre.lower()} song{FORMATS[i % len(FORMATS)]}"
+        paths.append(audio_factory.write_audio(folder / name, signal))
+    return paths
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--out", default=str(ROOT / "docs" / "screenshots"), help="folder for library.png")
+    args = parser.parse_args()
+    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    from PySide6.QtCore import QSettings
+    from PySide6.QtWidgets import QApplication
+
+    from urdu_genre_app.gui.app import create_application
+    from urdu_genre_app.gui.library_model import ENTRY_ROLE
+    from urdu_genre_app.gui.main_window import MainWindow
+    from urdu_genre_app.gui.settings import Settings
+    from urdu_genre_app.library.tags import set_genres
+    from urdu_genre_app.resources import bundled_model_path
+
+    work = Path(tempfile.mkdtemp(prefix="library_shot_"))
+    os.environ["XDG_DATA_HOME"] = str(work / "data")
+    songs = make_folder(work / "My Urdu songs")
+    set_genres(songs[6], ["Ghazal"])  # a tag that may disagree with the verdict: "needs review"
+    app = QApplication.instance() or create_application([])
+    settings = Settings(QSettings(str(work / "settings.ini"), QSettings.Format.IniFormat))
+    window = MainWindow(settings=settings, model_path=str(bundled_model_path()))
+    window.resize(1280, 720)
+    window.show()
+    window.start([])
+    library = window.library_widget
+
+    def wait(condition, seconds=300):
+        import time
+
+        deadline = time.monotonic() + seconds
+        while not condition():
+            app.processEvents()
+            if time.monotonic() > deadline:
+                raise SystemExit("timed out")
+
+    wait(lambda: window.bundle is not None)
+    window.tabs.setCurrentWidget(library)
+    finished = []
+    library.classification_finished.connect(finished.append)
+    library.open_folder(work / "My Urdu songs")
+    wait(lambda: finished)
+    def entry(row):
+        return library.proxy.index(row, 0).data(ENTRY_ROLE)
+
+    library.table.selectRow(0)
+    library.confirm_selected(entry(0).verdict or "Ghazal")  # the user agrees with the model
+    library.table.selectRow(4)
+    library.confirm_selected(next(g for g in library.labels if g != entry(4).verdict))  # and corrects it here
+    tagged = []
+    library.tags_finished.connect(tagged.append)
+    library.write_tags([entry(0).path, entry(4).path])
+    wait(lambda: tagged)
+    library.table.clearSelection()
+    library.table.selectRow(2)
+    library.table.resizeColumnsToContents()
+    library.table.horizontalHeader().setStretchLastSection(True)
+    for _ in range(20):
+        app.processEvents()
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    window.grab().save(str(out / "library.png"), "PNG")
+    print(out / "library.png")
+    library.shutdown()
+    window.close()
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,219 @@
+"""The Library tab: a folder in, verdicts, corrections by key, tags written and undone, cache on reopening."""
+
+from __future__ import annotations
+
+import csv
+import os
+import stat
+
+import mutagen
+import pytest
+from PySide6.QtCore import Qt
+
+from tests import audio_factory
+from urdu_genre_app.gui.library_model import COLUMN_INDEX, ENTRY_ROLE, FILTER_REVIEW
+from urdu_genre_app.gui.library_widget import LibraryWidget
+from urdu_genre_app.library.tags import read_genres
+
+pytestmark = pytest.mark.gui
+
+
+@pytest.fixture(scope="module")
+def bundle():
+    from urdu_genre_app.core.bundle import load_bundle
+    from urdu_genre_app.resources import bundled_model_path
+
+    return load_bundle(bundled_model_path(), with_keras=False)
+
+
+@pytest.fixture
+def music(tmp_path):
+    root = tmp_path / "music"
+    (root / "disc 2").mkdir(parents=True)
+    kinds = ["Tone", "Noise", "Clicks", "Sweep", "Tone"]
+    for i, name in enumerate(["a.mp3", "b.flac", "disc 2/c.ogg", "disc 2/d.m4a", "e.wav"]):
+        audio_factory.write_audio(root / name, audio_factory.make_sound(kinds[i], 6.0, seed=i))
+    return root
+
+
+@pytest.fixture
+def make_widget(qtbot, tmp_path, bundle):
+    widgets = []
+
+    def make(workers=1):
+        widget = LibraryWidget(data_root=tmp_path / "library-data")
+        widget.workers = workers
+        widget.set_bundle(bundle)
+        qtbot.addWidget(widget)
+        widget.show()
+        widgets.append(widget)
+        return widget
+
+    yield make
+    for widget in widgets:
+        widget.shutdown()
+
+
+def _open_and_classify(qtbot, widget, folder, timeout=60_000):
+    with qtbot.waitSignal(widget.classification_finished, timeout=timeout) as blocker:
+        widget.open_folder(folder)
+    return blocker.args[0]
+
+
+def _row_of(widget, name):
+    for row in range(widget.proxy.rowCount()):
+        if widget.proxy.index(row, 0).data(ENTRY_ROLE).path.endswith(name):
+            return row
+    raise AssertionError(name)
+
+
+def _select(qtbot, widget, *names):
+    widget.table.clearSelection()
+    for name in names:
+        widget.table.selectionModel().select(
+            widget.proxy.index(_row_of(widget, name), 0),
+            widget.table.selectionModel().SelectionFlag.Select | widget.table.selectionModel().SelectionFlag.Rows)
+    widget.table.selectionModel().setCurrentIndex(widget.proxy.index(_row_of(widget, names[-1]), 0),
+                                                  widget.table.selectionModel().SelectionFlag.NoUpdate)
+    widget.table.setFocus()
+
+
+def test_folder_to_verdicts_corrections_tags_and_undo(qtbot, make_widget, music, bundle):
+    widget = make_widget(workers=2)  # the real process pool
+    summary = _open_and_classify(qtbot, widget, music)
+    assert len(summary.outcomes) == 5 and not summary.cancelled
+    entries = widget.model.entries()
+    assert len(entries) == 5 and all(e.verdict in bundle.labels for e in entries)
+    assert widget.proxy.index(_row_of(widget, "c.ogg"), 0).data() == "disc 2/c.ogg"
+    assert widget.proxy.index(_row_of(widget, "a.mp3"), COLUMN_INDEX["duration"]).data() == "0:06"
+
+    # Keys: "1" confirms the first genre, the initial of the last genre confirms that one.
+    _select(qtbot, widget, "a.mp3", "b.flac")
+    qtbot.keyClick(widget.table, Qt.Key.Key_1)
+    _select(qtbot, widget, "e.wav")
+    qtbot.keyClick(widget.table, bundle.labels[-1][0].lower())
+    confirmed = {e.path.rsplit("/", 1)[-1]: e.confirmed for e in widget.model.entries() if e.confirmed}
+    assert confirmed == {"a.mp3": bundle.labels[0], "b.flac": bundle.labels[0], "e.wav": bundle.labels[-1]}
+    widget._corrections_pool.waitForDone(5000)
+    with open(widget.library.manifest_path, newline="") as handle:
+        rows = list(csv.reader(handle))
+    assert rows[0] == ["path", "genre"] and sorted(r[0].rsplit("/", 1)[-1] for r in rows[1:]) == \
+        ["a.mp3", "b.flac", "e.wav"]
+
+    # Tags for every row; read back with mutagen itself.
+    widget.table.clearSelection()
+    with qtbot.waitSignal(widget.tags_finished, timeout=30_000) as blocker:
+        widget.write_tags_button.click()
+    report = blocker.args[0]
+    assert len(report.changed) == 5 and not report.failures
+    assert list(mutagen.File(music / "a.mp3").tags.getall("TCON")[0].genres) == [bundle.labels[0]]
+    assert mutagen.File(music / "b.flac")["genre"] == [bundle.labels[0]]
+    d_entry = next(e for e in widget.model.entries() if e.path.endswith("d.m4a"))
+    assert mutagen.File(music / "disc 2" / "d.m4a")["\xa9gen"] == [d_entry.verdict]
+    assert widget.proxy.index(_row_of(widget, "b.flac"), COLUMN_INDEX["tag"]).data() == bundle.labels[0]
+
+    with qtbot.waitSignal(widget.tags_finished, timeout=30_000):
+        widget.undo_tags_button.click()
+    assert all(read_genres(e.path) == [] for e in widget.model.entries())
+    assert widget.proxy.index(_row_of(widget, "b.flac"), COLUMN_INDEX["tag"]).data() == ""
+
+
+def test_reopening_fills_from_the_cache_at_once(qtbot, make_widget, music):
+    first = make_widget()
+    _open_and_classify(qtbot, first, music)
+    verdicts = {e.path: e.verdict for e in first.model.entries()}
+    first.shutdown()
+
+    second = make_widget()
+    finished = []
+    second.classification_finished.connect(finished.append)
+    with qtbot.waitSignal(second.library_opened, timeout=20_000):
+        second.open_folder(music)
+    assert {e.path: e.verdict for e in second.model.entries()} == verdicts
+    assert all(e.from_cache for e in second.model.entries())
+    qtbot.wait(100)
+    assert second.busy is None and not finished  # nothing left to classify
+
+
+def test_cancel_mid_library_keeps_what_finished(qtbot, make_widget, tmp_path):
+    root = tmp_path / "long"
+    root.mkdir()
+    for i in range(5):
+        audio_factory.write_audio(root / f"{i}.wav", audio_factory.make_sound("Noise", 120.0, seed=i))
+    widget = make_widget()
+    widget.auto_classify = True
+    with qtbot.waitSignal(widget.classification_finished, timeout=120_000) as blocker:
+        widget.open_folder(root)
+        qtbot.waitUntil(lambda: any(e.result is not None for e in widget.model.entries()), timeout=60_000)
+        qtbot.keyClick(widget.table, Qt.Key.Key_Escape)
+    summary = blocker.args[0]
+    assert summary.cancelled and 1 <= len(summary.outcomes) < 5
+    assert widget.classify_button.text() == "Classify"
+    assert "Stopped" in widget.message_label.text()
+    assert len(widget.library.pending()) == 5 - len(summary.outcomes)
+
+
+def test_read_only_file_named_while_the_others_are_tagged(qtbot, make_widget, music):
+    widget = make_widget()
+    _open_and_classify(qtbot, widget, music)
+    locked = music / "b.flac"
+    os.chmod(locked, stat.S_IRUSR)
+    try:
+        with qtbot.waitSignal(widget.tags_finished, timeout=30_000) as blocker:
+            widget.write_tags()
+        report = blocker.args[0]
+        assert len(report.changed) == 4 and len(report.failures) == 1
+        assert str(locked) in widget.message_label.text() and "read-only" in widget.message_label.text()
+        assert read_genres(locked) == [] and read_genres(music / "a.mp3")
+    finally:
+        os.chmod(locked, stat.S_IRUSR | stat.S_IWUSR)
+
+
+def test_enter_opens_the_song_and_needs_review_filters(qtbot, make_widget, music, bundle):
+    widget = make_widget()
+    _open_and_classify(qtbot, widget, music)
+    _select(qtbot, widget, "c.ogg")
+    with qtbot.waitSignal(widget.open_requested, timeout=2000) as blocker:
+        qtbot.keyClick(widget.table, Qt.Key.Key_Return)
+    assert blocker.args[0] == str(music / "disc 2" / "c.ogg")
+
+    # A tag that disagrees with the verdict puts the row up for review.
+    entry = next(e for e in widget.model.entries() if e.path.endswith("a.mp3"))
+    entry.tag_genre = next(label for label in bundle.labels if label != entry.verdict)
+    widget.model.entry_changed(entry)
+    widget.set_filter(FILTER_REVIEW)
+    shown = [widget.proxy.index(r, 0).data(ENTRY_ROLE) for r in range(widget.proxy.rowCount())]
+    assert entry in shown and all(e.needs_review for e in shown)
+    widget.set_filter(f"verdict:{entry.verdict}")
+    assert all(widget.proxy.index(r, 0).data(ENTRY_ROLE).verdict == entry.verdict
+               for r in range(widget.proxy.rowCount()))
+
+
+def test_export_writes_the_rows_shown(qtbot, make_widget, music, tmp_path):
+    widget = make_widget()
+    _open_and_classify(qtbot, widget, music)
+    widget.search_edit.setText("disc 2")
+    with qtbot.waitSignal(widget.exported, timeout=10_000):
+        widget.export(str(tmp_path / "out.csv"))
+    with open(tmp_path / "out.csv", newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    assert sorted(r["path"].rsplit("/", 1)[-1] for r in rows) == ["c.ogg", "d.m4a"]
+
+
+def test_the_real_window_has_the_tab_and_enter_opens_in_classify(qtbot, make_window, music):
+    from urdu_genre_app.resources import bundled_model_path
+
+    window = make_window(str(bundled_model_path()), wait_charts=False)
+    library = window.library_widget
+    library.workers = 1
+    qtbot.keyClick(window, Qt.Key.Key_3, Qt.KeyboardModifier.ControlModifier)
+    assert window.tabs.currentWidget() is library
+    assert library.bundle is window.bundle and library.add_folder_action.shortcut().toString() == "Ctrl+Shift+O"
+    with qtbot.waitSignal(library.classification_finished, timeout=60_000):
+        library.open_folder(music)
+    assert all(e.verdict for e in library.model.entries())
+    _select(qtbot, library, "b.flac")
+    qtbot.keyClick(library.table, Qt.Key.Key_Return)
+    assert window.tabs.currentWidget() is window.classify_widget
+    qtbot.waitUntil(lambda: window.classify_widget.state.result is not None, timeout=30_000)
+    assert window.classify_widget.state.result.path == str(music / "b.flac")

@@ -1,0 +1,207 @@
+"""The Library engine: scan, results cache, corrections manifest, batch classification, export."""
+
+from __future__ import annotations
+
+import csv
+import dataclasses
+import io
+import json
+import os
+from pathlib import Path
+
+import pytest
+
+from tests import audio_factory
+from urdu_genre_app.core.bundle import load_bundle, save_bundle
+from urdu_genre_app.core.classifier import Classifier
+from urdu_genre_app.core.errors import LibraryError
+from urdu_genre_app.library import batch, cache as cache_module
+from urdu_genre_app.library.cache import ResultsCache, model_checksum
+from urdu_genre_app.library.corrections import CorrectionsManifest
+from urdu_genre_app.library.library import Library, genre_for_key
+from urdu_genre_app.library.result_codec import song_result_from_dict
+from urdu_genre_app.library.scan import scan_folder
+from urdu_genre_app.library.tags import read_genres
+from urdu_genre_app.resources import bundled_model_path
+
+
+@pytest.fixture(scope="module")
+def bundle():
+    return load_bundle(bundled_model_path(), with_keras=False)
+
+
+@pytest.fixture
+def other_bundle(bundle, tmp_path):
+    """Same weights, other normalisation: a different model as far as verdicts go."""
+    changed = dataclasses.replace(bundle, feature_mean=bundle.feature_mean + 1.0, verified_model=None, path=None)
+    path = save_bundle(changed, tmp_path / "other.ugm")
+    return load_bundle(path, with_keras=False)
+
+
+@pytest.fixture
+def music(tmp_path):
+    """Mixed formats, nested, with a hidden file and a non-audio file that must be ignored."""
+    root = tmp_path / "music"
+    (root / "album").mkdir(parents=True)
+    kinds = ["Tone", "Noise", "Clicks", "Sweep"]
+    for i, name in enumerate(["a.mp3", "album/b.flac", "album/c.ogg", "d.m4a"]):
+        audio_factory.write_audio(root / name, audio_factory.make_sound(kinds[i], 8.0, seed=i))
+    (root / "notes.txt").write_text("not audio")
+    (root / ".hidden.mp3").write_bytes(b"")
+    return root
+
+
+def test_scan_finds_audio_below_the_folder(music):
+    found = scan_folder(music)
+    assert [p.relative_to(music).as_posix() for p in found] == ["a.mp3", "album/b.flac", "album/c.ogg", "d.m4a"]
+    with pytest.raises(LibraryError, match="no such folder"):
+        scan_folder(music / "missing")
+
+
+def test_result_round_trips_through_its_dict(bundle, music):
+    result = Classifier(bundle).classify_file(music / "a.mp3")
+    back = song_result_from_dict(json.loads(json.dumps(result.to_dict())), result.labels)
+    assert back.to_dict() == result.to_dict()
+    assert back.genre == result.genre and back.uncertain == result.uncertain
+
+
+def test_cache_hits_only_for_the_same_content_and_model(bundle, other_bundle, music, tmp_path):
+    results = ResultsCache(tmp_path / "cache.sqlite3")
+    song = music / "a.mp3"
+    result = Classifier(bundle).classify_file(song)
+    key = model_checksum(bundle)
+    assert key != model_checksum(other_bundle)
+    assert results.lookup(song, key) is None
+    results.store(song, key, result)
+    assert results.lookup(song, key).probabilities == pytest.approx(result.probabilities, abs=1e-6)
+    assert results.lookup(song, model_checksum(other_bundle)) is None
+    # Reopened from disk, the entry is still there.
+    assert ResultsCache(tmp_path / "cache.sqlite3").lookup(song, key) is not None
+    # A changed file misses.
+    audio_factory.write_audio(song, audio_factory.make_sound("Sweep", 8.0, seed=9))
+    assert results.lookup(song, key) is None
+
+
+def test_cache_hashes_a_file_only_when_its_size_or_time_changes(bundle, music, tmp_path, monkeypatch):
+    results = ResultsCache(tmp_path / "cache.sqlite3")
+    song = music / "a.mp3"
+    hashed = []
+    real = cache_module.content_checksum
+    monkeypatch.setattr(cache_module, "content_checksum", lambda path: hashed.append(path) or real(path))
+    first = results.fingerprint(song)
+    results.fingerprint(song)
+    assert len(hashed) == 1
+    stat = song.stat()
+    os.utime(song, ns=(stat.st_atime_ns, stat.st_mtime_ns + 1_000_000))
+    assert results.fingerprint(song).content_sha256 == first.content_sha256 and len(hashed) == 2
+
+
+def test_corrections_manifest_survives_a_restart_and_trains(tmp_path, music):
+    manifest = CorrectionsManifest(tmp_path / "data" / "corrections.csv")
+    songs = [str(p) for p in scan_folder(music)]
+    manifest.set_many({songs[0]: "Rock", songs[1]: "Rock", songs[2]: "Ghazal", songs[3]: "Ghazal"})
+    manifest.set(songs[1], None)
+    reopened = CorrectionsManifest(tmp_path / "data" / "corrections.csv")
+    assert reopened.items() == sorted([(songs[0], "Rock"), (songs[2], "Ghazal"), (songs[3], "Ghazal")])
+    rows = list(csv.reader(io.StringIO((tmp_path / "data" / "corrections.csv").read_text())))
+    assert rows[0] == ["path", "genre"]
+    dataset = pytest.importorskip("training.dataset")
+    scan = dataset.scan_manifest(tmp_path / "data" / "corrections.csv")
+    assert sorted((str(s.path), s.genre) for s in scan.songs) == reopened.items()
+
+
+def test_batch_on_two_processes_matches_classifying_one_by_one(bundle, music, tmp_path):
+    broken = music / "broken.mp3"
+    broken.write_text("not an mp3")
+    paths = [str(p) for p in scan_folder(music)]
+    progress = []
+    summary = batch.classify_files(paths, bundle.path, workers=2, on_progress=progress.append)
+    assert not summary.cancelled and sorted(o.path for o in summary.outcomes) == sorted(paths)
+    by_path = {o.path: o for o in summary.outcomes}
+    assert by_path[str(broken)].result is None and by_path[str(broken)].error
+    classifier = Classifier(bundle)
+    for path in paths:
+        if path != str(broken):
+            expected = classifier.classify_file(path).probabilities
+            assert by_path[path].result.probabilities == pytest.approx(expected, abs=1e-4)
+    fractions = [p.fraction for p in progress]
+    assert fractions == sorted(fractions)
+    assert progress[-1].done == progress[-1].total == len(paths) and fractions[-1] == 1.0
+
+
+def test_batch_cancel_stops_early_and_keeps_what_finished(bundle, tmp_path):
+    root = tmp_path / "long"
+    root.mkdir()
+    for i in range(6):
+        audio_factory.write_audio(root / f"{i}.wav", audio_factory.make_sound("Noise", 90.0, seed=i))
+    paths = [str(p) for p in scan_folder(root)]
+    outcomes = []
+    summary = batch.classify_files(paths, bundle.path, workers=2, on_outcome=outcomes.append,
+                                   is_cancelled=lambda: len(outcomes) >= 1)
+    assert summary.cancelled
+    assert 1 <= len(summary.outcomes) < len(paths)
+    assert all(o.result is not None for o in summary.outcomes)
+
+
+def test_library_reopens_from_the_cache_and_reclassifies_for_another_model(bundle, other_bundle, music, tmp_path,
+                                                                          monkeypatch):
+    library = Library(music, bundle, data_dir=tmp_path / "data")
+    assert len(library.refresh()) == 4 and len(library.pending()) == 4
+    library.classify_pending(workers=1)
+    verdicts = {p: e.verdict for p, e in library.entries.items()}
+    assert all(verdicts.values()) and not library.pending()
+
+    def must_not_classify(*_args, **_kwargs):
+        raise AssertionError("a reopened library classified again")
+
+    reopened = Library(music, bundle, data_dir=tmp_path / "data")
+    monkeypatch.setattr("urdu_genre_app.library.library.classify_files", must_not_classify)
+    entries = reopened.refresh()
+    assert all(e.from_cache for e in entries) and {e.path: e.verdict for e in entries} == verdicts
+    reopened.set_model(other_bundle)
+    assert len(reopened.pending()) == 4
+
+
+def test_corrections_tags_and_export_through_the_library(bundle, music, tmp_path):
+    library = Library(music, bundle, data_dir=tmp_path / "data")
+    library.refresh()
+    library.classify_pending(workers=1)
+    first, second, *rest = library.entries
+    library.confirm([first, second], "Ghazal")
+    assert CorrectionsManifest(library.manifest_path).get(first) == "Ghazal"
+    report = library.write_tags()
+    assert not report.failures and len(report.changed) + len(report.kept) == 4
+    assert read_genres(first) == ["Ghazal"] and read_genres(rest[0]) == [library.entries[rest[0]].verdict]
+    # Tagging changed the bytes, not the audio: the verdicts are still cached.
+    reopened = Library(music, bundle, data_dir=tmp_path / "data")
+    entries = {e.path: e for e in reopened.refresh()}
+    assert not reopened.pending() and entries[first].confirmed == "Ghazal" and entries[first].tag_genre == "Ghazal"
+    library.undo_tags()
+    assert read_genres(first) == []
+    library.export(tmp_path / "table.json")
+    library.export(tmp_path / "table.csv")
+    records = json.loads((tmp_path / "table.json").read_text())
+    rows = list(csv.DictReader(io.StringIO((tmp_path / "table.csv").read_text())))
+    assert [r["path"] for r in records] == [r["path"] for r in rows] == list(library.entries)
+    assert records[0]["confirmed_genre"] == rows[0]["confirmed_genre"] == "Ghazal"
+    assert float(rows[2][library.labels[0]]) == pytest.approx(records[2]["probabilities"][library.labels[0]])
+
+
+def test_needs_review_when_uncertain_or_the_tag_disagrees(bundle, music, tmp_path):
+    library = Library(music, bundle, data_dir=tmp_path / "data")
+    library.refresh()
+    library.classify_pending(workers=1)
+    entry = next(iter(library.entries.values()))
+    other = next(label for label in library.labels if label != entry.verdict)
+    entry.tag_genre = other
+    assert entry.needs_review
+    entry.tag_genre = entry.verdict.upper().replace("-", " ")
+    assert entry.needs_review == entry.result.uncertain
+    library.confirm([entry.path], other)
+    assert not entry.needs_review
+
+
+@pytest.mark.parametrize("key, genre", [("1", "Ghazal"), ("4", "Rock"), ("q", "Qawwali"), ("H", "Hip-hop"),
+                                        ("5", None), ("x", None), ("", None)])
+def test_keys_name_genres(key, genre):
+    assert genre_for_key(key, ["Ghazal", "Qawwali", "Hip-hop", "Rock"]) == genre

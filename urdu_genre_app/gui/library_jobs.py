@@ -1,0 +1,56 @@
+"""The Library tab's jobs: each runs on a worker thread through ``run_task`` and reports back.
+
+``report`` (given by :func:`~urdu_genre_app.gui.workers.run_task`) carries
+``("entry", LibraryEntry)`` and ``("progress", BatchProgress)`` events to the
+GUI thread.
+"""
+
+from __future__ import annotations
+
+from urdu_genre_app.gui.workers import CancelToken
+
+
+def open_job(root: str, bundle, data_dir: str | None):
+    """Open the library at ``root`` and fill it from its cache."""
+    from urdu_genre_app.library.library import Library
+
+    library = Library(root, bundle, data_dir=data_dir)
+    library.refresh()
+    return library
+
+
+def set_model_job(library, bundle):
+    """Judge with another model: cached verdicts for it are kept, the rest become pending."""
+    library.set_model(bundle)
+    return library
+
+
+def classify_job(library, token: CancelToken, workers: int | None, report):
+    """Classify the pending songs on ``workers`` processes until done or cancelled."""
+    return library.classify_pending(
+        workers=workers,
+        on_entry=lambda entry: report(("entry", entry)),
+        on_progress=lambda progress: report(("progress", progress)),
+        is_cancelled=token,
+    )
+
+
+def write_tags_job(library, paths: list[str], keep_existing: bool, report):
+    """Write genre tags (journaled)."""
+    return library.write_tags(paths, keep_existing=keep_existing, on_entry=lambda entry: report(("entry", entry)))
+
+
+def undo_tags_job(library, report):
+    """Undo the last tag batch."""
+    return library.undo_tags(on_entry=lambda entry: report(("entry", entry)))
+
+
+def save_corrections_job(library, genre_by_path: dict[str, str | None]) -> None:
+    """Save confirmed genres to the manifest."""
+    library.corrections.set_many(genre_by_path)
+
+
+def export_job(library, entries, path: str) -> str:
+    """Write rows as CSV or JSON."""
+    library.export(path, entries)
+    return path

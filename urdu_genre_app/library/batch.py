@@ -1,0 +1,292 @@
+"""Classify many files on every core, with overall progress and cancel.
+
+Songs are spread over a ``concurrent.futures.ProcessPoolExecutor`` (``spawn``
+start: safe beside Qt's and the decoder's threads, and the same on every OS),
+one process per core. Each worker loads the bundle once, runs LiteRT on one
+thread and OpenBLAS on one thread, and decodes in its own background thread
+(as :class:`~urdu_genre_app.core.classifier.Classifier` always does), so two
+songs' decoding, MFCC and inference overlap on two cores instead of one
+song's threads fighting over them.
+
+Workers report each scored window's position in their song through a queue;
+overall progress is ``(finished songs + fractions of the songs in hand) /
+songs``. Cancelling sets an event every worker polls between windows, so the
+songs in hand stop within a window and no queued song starts; finished
+songs are still reported.
+
+As always with ``spawn``, a script that calls :func:`classify_files` needs an
+``if __name__ == "__main__":`` guard, and a frozen app must call
+``multiprocessing.freeze_support()`` first. Should the workers die anyway
+(killed for memory, a frozen app without that call), the remaining songs are
+classified in this process.
+"""
+
+from __future__ import annotations
+
+import concurrent.futures
+import logging
+import multiprocessing
+import os
+import queue
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+
+from urdu_genre_app.core.errors import CancelledError, UrduGenreError
+from urdu_genre_app.core.results import SongResult
+
+log = logging.getLogger(__name__)
+
+#: Seconds between polls of the cancel flag and the progress queue.
+POLL_SECONDS = 0.05
+#: Environment each worker starts with: one BLAS thread (the pool is the parallelism).
+WORKER_ENVIRONMENT = {"OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1"}
+
+
+@dataclass(frozen=True)
+class FileOutcome:
+    """One file's outcome: a result, or the reason it has none.
+
+    Attributes
+    ----------
+    path : str
+        The file.
+    result : SongResult or None
+        The verdict, when classified.
+    error : str or None
+        Why it could not be classified, in words (names no file: ``path`` does).
+    """
+
+    path: str
+    result: SongResult | None
+    error: str | None = None
+
+
+@dataclass(frozen=True)
+class BatchProgress:
+    """Where a batch stands.
+
+    Attributes
+    ----------
+    done : int
+        Files finished (classified or failed).
+    total : int
+        Files in the batch.
+    fraction : float
+        Overall progress in [0, 1], counting the songs in hand by their windows.
+    """
+
+    done: int
+    total: int
+    fraction: float
+
+
+@dataclass
+class BatchSummary:
+    """What :func:`classify_files` did.
+
+    Attributes
+    ----------
+    outcomes : list of FileOutcome
+        Every finished file, in the order they finished.
+    cancelled : bool
+        True when the batch stopped early because it was asked to.
+    seconds : float
+        Wall time.
+    """
+
+    outcomes: list[FileOutcome] = field(default_factory=list)
+    cancelled: bool = False
+    seconds: float = 0.0
+
+
+def default_workers() -> int:
+    """One worker process per CPU this process may use."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # pragma: no cover - not on Linux
+        return max(1, os.cpu_count() or 1)
+
+
+# Per-process state of a worker (set by _start_worker).
+_classifier = None
+_cancel_event = None
+_progress_queue = None
+
+
+def _open_classifier(bundle_path: str, interpreter_threads: int):
+    from urdu_genre_app.core.bundle import load_bundle
+    from urdu_genre_app.core.classifier import Classifier
+    from urdu_genre_app.core.inference import LiteRtModel
+
+    bundle = load_bundle(bundle_path, verify_model=False, with_keras=False)
+    bundle.verified_model = LiteRtModel(bundle, num_threads=interpreter_threads)
+    return Classifier(bundle)
+
+
+def _start_worker(bundle_path: str, cancel_event, progress_queue) -> None:
+    """Process-pool initializer: load the model once per worker."""
+    global _classifier, _cancel_event, _progress_queue
+    _classifier = _open_classifier(bundle_path, interpreter_threads=1)
+    _cancel_event, _progress_queue = cancel_event, progress_queue
+
+
+def _classify_one(classifier, path: str, is_cancelled, report) -> FileOutcome:
+    def on_window(window_report) -> None:
+        if window_report.progress is not None:
+            report(path, window_report.progress)
+
+    try:
+        return FileOutcome(path, classifier.classify_file(path, on_window=on_window, is_cancelled=is_cancelled))
+    except CancelledError:
+        raise
+    except UrduGenreError as failure:
+        return FileOutcome(path, None, getattr(failure, "reason", None) or str(failure))
+    except Exception as failure:  # one bad file never stops the others
+        log.debug("unexpected failure on %s", path, exc_info=True)
+        return FileOutcome(path, None, f"unexpected error: {type(failure).__name__}: {failure}")
+
+
+def _worker_task(path: str) -> FileOutcome | None:
+    """Classify one file in a worker; None when cancelled."""
+    def report(song: str, fraction: float) -> None:
+        _progress_queue.put((song, fraction))
+
+    try:
+        return _classify_one(_classifier, path, _cancel_event.is_set, report)
+    except CancelledError:
+        return None
+
+
+def classify_files(
+    paths: Sequence[str | os.PathLike],
+    bundle_path: str | os.PathLike,
+    *,
+    workers: int | None = None,
+    on_outcome: Callable[[FileOutcome], None] | None = None,
+    on_progress: Callable[[BatchProgress], None] | None = None,
+    is_cancelled: Callable[[], bool] | None = None,
+) -> BatchSummary:
+    """Classify files in parallel.
+
+    Parameters
+    ----------
+    paths : sequence of path
+        Audio files.
+    bundle_path : str or os.PathLike
+        The model bundle (each worker loads it).
+    workers : int, optional
+        Processes; one per CPU by default. ``1`` classifies in this process.
+    on_outcome : callable, optional
+        Called (in this thread) with each :class:`FileOutcome` as it finishes.
+    on_progress : callable, optional
+        Called (in this thread) with a :class:`BatchProgress` whenever it moves.
+    is_cancelled : callable, optional
+        Polled; when it returns True the batch stops (see the module notes).
+
+    Returns
+    -------
+    BatchSummary
+    """
+    started = time.perf_counter()
+    paths = [os.fspath(p) for p in paths]
+    summary = BatchSummary()
+    in_hand: dict[str, float] = {}
+    cancelled = is_cancelled or (lambda: False)
+
+    def moved() -> None:
+        if on_progress is not None and paths:
+            done = len(summary.outcomes)
+            fraction = (done + sum(in_hand.values())) / len(paths)
+            on_progress(BatchProgress(done, len(paths), min(1.0, fraction)))
+
+    def accept(outcome: FileOutcome) -> None:
+        in_hand.pop(outcome.path, None)
+        summary.outcomes.append(outcome)
+        if on_outcome is not None:
+            on_outcome(outcome)
+        moved()
+
+    def report(path: str, fraction: float) -> None:
+        in_hand[path] = fraction
+        moved()
+
+    def run_here(remaining: list[str]) -> None:
+        classifier = _open_classifier(os.fspath(bundle_path), interpreter_threads=default_workers())
+        for path in remaining:
+            if cancelled():
+                summary.cancelled = True
+                return
+            try:
+                accept(_classify_one(classifier, path, cancelled, report))
+            except CancelledError:
+                summary.cancelled = True
+                return
+
+    workers = default_workers() if workers is None else max(1, int(workers))
+    if paths and (workers == 1 or len(paths) == 1):
+        run_here(paths)
+    elif paths:
+        _run_pool(paths, os.fspath(bundle_path), min(workers, len(paths)), accept, report, cancelled,
+                  summary, run_here)
+    summary.seconds = time.perf_counter() - started
+    return summary
+
+
+def _run_pool(paths, bundle_path, workers, accept, report, cancelled, summary, run_here) -> None:
+    context = multiprocessing.get_context("spawn")
+    cancel_event = context.Event()
+    progress_queue = context.Queue()
+    saved = {name: os.environ.get(name) for name in WORKER_ENVIRONMENT}
+    os.environ.update(WORKER_ENVIRONMENT)  # read by each spawned worker as it starts
+    try:
+        pool = concurrent.futures.ProcessPoolExecutor(
+            max_workers=workers, mp_context=context, initializer=_start_worker,
+            initargs=(bundle_path, cancel_event, progress_queue),
+        )
+    finally:
+        for name, value in saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+
+    def drain() -> None:
+        while True:
+            try:
+                path, fraction = progress_queue.get_nowait()
+            except queue.Empty:
+                return
+            if path in pending_paths:
+                report(path, fraction)
+
+    futures = {pool.submit(_worker_task, path): path for path in paths}
+    pending_paths = set(paths)
+    try:
+        not_done = set(futures)
+        while not_done:
+            done, not_done = concurrent.futures.wait(
+                not_done, timeout=POLL_SECONDS, return_when=concurrent.futures.FIRST_COMPLETED
+            )
+            drain()
+            for future in done:
+                if future.cancelled():
+                    continue
+                outcome = future.result()
+                pending_paths.discard(futures[future])
+                if outcome is not None:
+                    accept(outcome)
+            if cancelled() and not summary.cancelled:
+                summary.cancelled = True
+                cancel_event.set()
+                for future in not_done:
+                    future.cancel()
+    except concurrent.futures.process.BrokenProcessPool as error:
+        log.warning("classification workers failed (%s); continuing in this process", error)
+        pool.shutdown(wait=True, cancel_futures=True)
+        run_here(sorted(pending_paths, key=paths.index))
+    finally:
+        cancel_event.set()
+        pool.shutdown(wait=True, cancel_futures=True)
+        progress_queue.close()
+        progress_queue.join_thread()

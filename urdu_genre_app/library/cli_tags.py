@@ -1,0 +1,53 @@
+"""``urdu-genre classify --write-tags``: the verdicts written into the files' genre tags.
+
+Kept out of ``cli.py`` so the command line only gains its two flags and one
+call. The batch is journaled like the Library tab's (in the app's data
+folder, ``tag_journal.json``), so the previous genres are on record.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TextIO
+
+from urdu_genre_app.core.results import SongResult
+from urdu_genre_app.library.tags import TagJournal, write_genres
+
+
+def default_journal_path() -> Path:
+    """The journal of tag batches written from the command line."""
+    from platformdirs import user_data_dir
+
+    from urdu_genre_app.library.library import APP_DATA_NAME
+
+    return Path(user_data_dir(APP_DATA_NAME, appauthor=False)) / "tag_journal.json"
+
+
+def write_verdict_tags(
+    results: Sequence[SongResult],
+    *,
+    keep_existing: bool = False,
+    quiet: bool = False,
+    journal_path: str | Path | None = None,
+    stream: TextIO | None = None,
+) -> int:
+    """Write each result's genre into its file's tags; print failures (and a summary unless ``quiet``).
+
+    Silent files (no genre) are left alone.
+
+    Returns
+    -------
+    int
+        Files that could not be tagged (each named on ``stream``, stderr by default).
+    """
+    stream = stream or sys.stderr
+    plan = {result.path: result.genre for result in results if result.genre}
+    journal = TagJournal(journal_path or default_journal_path())
+    report = write_genres(plan, keep_existing=keep_existing, journal=journal)
+    for failure in report.failures:
+        print(f"urdu-genre: cannot tag {failure}", file=stream)
+    if not quiet:
+        print(f"tags: {report.summary()}", file=stream)
+    return len(report.failures)
