@@ -364,10 +364,9 @@ def improve_model(
         before = _song_predictions(before_model, windows.features, held, windows.song)
         model = warm_start_model(warm, freeze=freeze, seed=seed + fold)
         started = time.perf_counter()
-        finetune_windows(model, windows.features, windows.label, train_rows=train, clean=clean,
-                         fit=dataclasses.replace(fit, seed=seed + fold), observer=relay)
+        _fit(relay, model, windows.features, windows.label, train_rows=train, clean=clean,
+             fit=dataclasses.replace(fit, seed=seed + fold))
         seconds = time.perf_counter() - started
-        _raise_if_cancelled(relay)
         after = _song_predictions(model, windows.features, held, windows.song)
         truth = {int(s): int(song_labels[s]) for s in held_songs}
         fold_scores.append(FoldScore(
@@ -381,9 +380,8 @@ def improve_model(
 
     relay.on_log(f"fine-tuning on all {len(windows.songs)} confirmed songs")
     model = warm_start_model(warm, freeze=freeze, seed=seed)
-    final_fit = finetune_windows(model, windows.features, windows.label, train_rows=np.arange(len(windows)),
-                                 clean=clean, fit=dataclasses.replace(fit, seed=seed), observer=relay)
-    _raise_if_cancelled(relay)
+    final_fit = _fit(relay, model, windows.features, windows.label, train_rows=np.arange(len(windows)),
+                     clean=clean, fit=dataclasses.replace(fit, seed=seed))
     held_total = sum(f.held_out for f in fold_scores)
     result = ImproveResult(
         before_accuracy=sum(f.before_correct for f in fold_scores) / held_total,
@@ -412,6 +410,16 @@ def _progress(relay: _Relay, stage: str):
         _raise_if_cancelled(relay)
 
     return on_progress
+
+
+def _fit(relay: _Relay, model, features, labels, **kwargs):
+    """One fine-tune; a cancel (even one that kept a part-trained model) aborts the whole improvement."""
+    try:
+        result = finetune_windows(model, features, labels, observer=relay, **kwargs)
+    except CancelledError:
+        relay.cancelled = True
+    _raise_if_cancelled(relay)
+    return result
 
 
 def _raise_if_cancelled(relay: _Relay) -> None:

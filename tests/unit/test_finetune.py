@@ -60,6 +60,7 @@ def test_assign_folds_single_holdout_takes_a_fifth_of_each_genre():
 def _confirmed_songs(root: Path, *, per_genre: int = 3, seconds: float = 4.0) -> list[tuple[Path, str]]:
     """Three known genres of the tiny bundle, and its Sweep songs under a genre it lacks ("Whoosh")."""
     pairs = []
+    root.mkdir(parents=True, exist_ok=True)
     for g, kind in enumerate(audio_factory.TINY_LABELS):
         genre = "Whoosh" if kind == "Sweep" else kind
         for i in range(per_genre):
@@ -102,7 +103,7 @@ def test_improve_model_learns_a_new_genre_and_reports_before_and_after(tmp_path,
     out = tmp_path / "improved.ugm"
     recorder = _Recorder()
     result = improve_model(pairs, bundle=tiny_bundle_path, out=out, observer=recorder, cache_dir=None, workers=1,
-                           fit=dataclasses.replace(TINY_SET_FIT, epochs=6), freeze="none")
+                           fit=dataclasses.replace(TINY_SET_FIT, epochs=4), freeze="none")
 
     assert result.n_folds == 3 and len(result.folds) == 3
     assert result.held_out_songs == 12 and all(f.held_out == 4 and f.trained_on == 8 for f in result.folds)
