@@ -26,6 +26,13 @@ Run:  .venv/bin/python benchmarks/bench_finetune.py [--shots 3,6,12] [--seeds 0]
 Prints one row per (N, recipe): mean test song accuracy over seeds (each
 seed's value too) and fitting seconds (the machine is shared, so times are
 noisy). ``--json`` writes the rows.
+
+``--improve N`` instead runs the GUI's API end to end
+(:func:`training.improve.improve_model` on N pool songs a genre: k-fold
+before/after, the final fine-tune, the bundle written), prints its figures and
+wall time, then classifies every test song with the current and the written
+bundle through the app's own :class:`~urdu_genre_app.core.classifier.Classifier`
+(LiteRT, every window of the song).
 """
 
 from __future__ import annotations
@@ -68,7 +75,42 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument("--learning-rate", type=float, default=None, help="override the fine-tune learning rate")
     parser.add_argument("--scratch-epochs", type=int, default=20, help="epochs of the from-scratch recipe")
     parser.add_argument("--json", type=Path, default=None, help="also write the rows as JSON here")
+    parser.add_argument("--improve", type=int, default=None, metavar="N",
+                        help="instead: run training.improve.improve_model on N pool songs a genre (seed: the "
+                             "first of --seeds), then classify the test set with the written bundle through the "
+                             "app's Classifier (LiteRT)")
     return parser.parse_args(argv)
+
+
+def run_improve(args, pool_dir: Path, test_dir: Path, seed: int) -> int:
+    """End to end: the GUI's API on N confirmed songs a genre, then the app's classifier on the test set."""
+    from training.dataset import scan_folder
+    from training.improve import improve_model
+    from urdu_genre_app.core.bundle import load_bundle
+    from urdu_genre_app.core.classifier import Classifier
+
+    pool = scan_folder(pool_dir)
+    rng = np.random.default_rng([seed, args.improve])
+    pairs = []
+    for genre in pool.labels:
+        songs = [s for s in pool.songs if s.genre == genre]
+        pairs += [(songs[i].path, genre) for i in sorted(rng.choice(len(songs), args.improve, replace=False))]
+    out = args.work / f"improved_{args.improve}_{seed}.ugm"
+    began = time.perf_counter()
+    result = improve_model(pairs, bundle=args.bundle, out=out, seed=seed, cache_dir=args.work / "cache")
+    wall = time.perf_counter() - began
+    for fold in result.folds:
+        print(f"  fold {fold.fold}: {fold.held_out} held out, before {fold.before_accuracy:.0%}, "
+              f"after {fold.after_accuracy:.0%} ({fold.seconds:.0f} s fine-tune)")
+    print(result.describe())
+    print(f"improve_model wall time {wall:.0f} s for {result.n_folds} folds + the final fine-tune")
+    test = scan_folder(test_dir)
+    for name, bundle in (("current", load_bundle(args.bundle)), ("improved", load_bundle(out))):
+        classifier = Classifier(bundle)
+        right = sum(classifier.classify_file(s.path).genre == s.genre for s in test.songs)
+        print(f"{name} bundle, app classifier (every window): {right}/{len(test.songs)} test songs "
+              f"= {right / len(test.songs):.1%}")
+    return 0
 
 
 def ensure_set(folder: Path, per_genre: int, seed: int, seconds: tuple[float, float]) -> Path:
@@ -161,6 +203,8 @@ def main(argv=None) -> int:
     began = time.perf_counter()
     pool_dir = ensure_set(args.work / "pool", args.pool_per_genre, args.pool_seed, seconds)
     test_dir = ensure_set(args.work / "test", args.test_per_genre, args.test_seed, seconds)
+    if args.improve:
+        return run_improve(args, pool_dir, test_dir, int(args.seeds.split(",")[0]))
     bundle = load_warm_start_bundle(args.bundle)
     cache = args.work / "cache"
     pool = extract(pool_dir, labels=bundle.labels, params=bundle.feature_params,
