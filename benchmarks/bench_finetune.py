@@ -73,7 +73,7 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument("--test-windows", type=int, default=8, help="random windows per test song")
     parser.add_argument("--epochs", type=int, default=None, help="override the fine-tune recipe's epochs")
     parser.add_argument("--learning-rate", type=float, default=None, help="override the fine-tune learning rate")
-    parser.add_argument("--scratch-epochs", type=int, default=20, help="epochs of the from-scratch recipe")
+    parser.add_argument("--scratch-epochs", type=int, default=15, help="epochs of the from-scratch recipe (default 15)")
     parser.add_argument("--json", type=Path, default=None, help="also write the rows as JSON here")
     parser.add_argument("--improve", type=int, default=None, metavar="N",
                         help="instead: run training.improve.improve_model on N pool songs a genre (seed: the "
