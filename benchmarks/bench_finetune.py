@@ -97,7 +97,14 @@ def run_improve(args, pool_dir: Path, test_dir: Path, seed: int) -> int:
         pairs += [(songs[i].path, genre) for i in sorted(rng.choice(len(songs), args.improve, replace=False))]
     out = args.work / f"improved_{args.improve}_{seed}.ugm"
     began = time.perf_counter()
-    result = improve_model(pairs, bundle=args.bundle, out=out, seed=seed, cache_dir=args.work / "cache")
+    from training.observer import NullObserver
+
+    class Printer(NullObserver):
+        def on_log(self, message: str) -> None:
+            print(f"  {message}", flush=True)
+
+    result = improve_model(pairs, bundle=args.bundle, out=out, seed=seed, cache_dir=args.work / "cache",
+                           observer=Printer())
     wall = time.perf_counter() - began
     for fold in result.folds:
         print(f"  fold {fold.fold}: {fold.held_out} held out, before {fold.before_accuracy:.0%}, "
