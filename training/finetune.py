@@ -44,7 +44,7 @@ import numpy as np
 
 from urdu_genre_app.core.bundle import ModelBundle, load_bundle
 from urdu_genre_app.core.errors import ModelBundleError
-from training.dataset import DatasetScan, Song
+from training.dataset import DatasetScan
 from training.errors import TrainingConfigError
 from training.extract import genre_key
 from training.fit import FitConfig
