@@ -11,6 +11,8 @@ Modules, one job each:
 * :mod:`training.evaluate` -- accuracy, loss, per-class P/R/F1, confusion matrices;
 * :mod:`training.export` -- write a model bundle;
 * :mod:`training.pipeline` -- all of it as one call (:func:`training.pipeline.run_training`);
+* :mod:`training.finetune` -- warm start from a bundle (its labels, features, normalisation; new heads);
+* :mod:`training.improve` -- fine-tune on confirmed songs with before/after scores (the GUI's "Improve");
 * :mod:`training.observer` -- the progress/cancel interface the GUI implements;
 * :mod:`training.cli` -- ``urdu-genre train``;
 * :mod:`training.synth` -- the synthetic corpus generator.

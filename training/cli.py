@@ -5,7 +5,7 @@ Usage::
     urdu-genre train DATASET --out BUNDLE.ugm [--model bn_cnn|gap_cnn|vgg16|logreg|xgboost|all]
         [--epochs N] [--windows-per-song N] [--seed S] [--split song|window-paper-leaky]
         [--workers N] [--cache DIR | --no-cache] [--compare] [--augment-copies K] [--spec-augment]
-        [--paper-recipe] ...
+        [--paper-recipe] [--init-from BUNDLE.ugm [--freeze none|conv|backbone]] ...
 
 ``DATASET`` is a folder with one sub-folder per genre, or a ``.csv`` manifest
 of ``path,genre`` rows. Progress is drawn on stderr when it is a terminal;
@@ -132,6 +132,12 @@ def configure_train_parser(parser: argparse.ArgumentParser) -> None:
                               + f", others {extraction.default_intro_skip_seconds:g})")
     augment.add_argument("--window-seconds", type=_positive_float, default=features.window_seconds,
                          help=f"window length in seconds (default {features.window_seconds:g}, the paper's)")
+    warm = parser.add_argument_group("fine-tuning")
+    warm.add_argument("--init-from", metavar="BUNDLE",
+                      help="fine-tune this bundle's model (its genres, features and normalisation) instead of "
+                           "training a new one; genres it lacks get a new output layer")
+    warm.add_argument("--freeze", choices=("none", "conv", "backbone"), default="conv",
+                      help="with --init-from: what stays fixed (default conv: the convolutions)")
     about = parser.add_argument_group("about the model")
     about.add_argument("--vgg-weights", metavar="FILE", help="local VGG-16 'no top' weights file (nothing is downloaded)")
     about.add_argument("--synthetic", action="store_true", help="mark the bundle as trained on synthetic audio")
@@ -232,6 +238,8 @@ def command_line(args: argparse.Namespace) -> str:
         parts.append("--synthetic")
     if args.name:
         parts += ["--name", args.name]
+    if getattr(args, "init_from", None):
+        parts += ["--init-from", args.init_from, "--freeze", args.freeze]
     return shlex.join(parts)
 
 
@@ -259,6 +267,10 @@ def config_from_args(args: argparse.Namespace):
         )
     if args.spec_augment:
         fit = dataclasses.replace(fit, spec_augment=SpecAugmentConfig(enabled=True))
+    if getattr(args, "init_from", None):
+        from training.finetune import finetune_fit
+
+        fit = finetune_fit(fit, learning_rate=args.learning_rate)
     if args.no_cache:
         cache = None
     else:
@@ -281,6 +293,8 @@ def config_from_args(args: argparse.Namespace):
         trained_on="synthetic" if args.synthetic else "user",
         name=args.name,
         command=command_line(args),
+        init_from=getattr(args, "init_from", None),
+        freeze=getattr(args, "freeze", "conv"),
     )
 
 

@@ -21,7 +21,7 @@ from __future__ import annotations
 import csv
 import logging
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -303,3 +303,16 @@ def _require_genres(scan: DatasetScan, what: str) -> None:
         raise DatasetError(
             f"{scan.source}: training needs at least two {what}; found {len(scan.labels)} ({found})"
         )
+
+
+def scan_pairs(
+    pairs: Iterable[tuple[str | os.PathLike, str]], *, source: str | os.PathLike = "<songs>",
+    on_progress: ProgressCallback | None = None,
+) -> DatasetScan:
+    """Scan ``(path, genre)`` pairs given in memory (a manifest's rows without the file).
+
+    Unreadable files are listed as skipped, as :func:`scan_manifest` does;
+    unlike it, one genre is enough (a fine-tune keeps the genres it knew).
+    """
+    candidates = [(Path(path), str(genre).strip()) for path, genre in pairs]
+    return _measure(candidates, Path(source), on_progress)

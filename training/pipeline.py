@@ -107,6 +107,11 @@ class TrainingConfig:
         Shown to users of the bundle.
     command : str
         The command line that started the run (provenance).
+    init_from : str or pathlib.Path or None
+        Fine-tune this bundle's Keras model instead of training a new one
+        (:mod:`training.finetune`: its labels, features and normalisation).
+    freeze : str
+        With ``init_from``: what stays fixed (:data:`training.finetune.FREEZE_CHOICES`).
     """
 
     dataset: str | os.PathLike
@@ -126,6 +131,8 @@ class TrainingConfig:
     name: str = ""
     description: str = ""
     command: str = ""
+    init_from: str | os.PathLike | None = None
+    freeze: str = "conv"
 
     def validate(self) -> None:
         """Refuse options that cannot work, before any work is done.
@@ -211,7 +218,9 @@ class TrainingReport:
     stage_seconds : dict
         Wall time of each stage.
     feature_mean, feature_std : numpy.ndarray, shape (n_mfcc,)
-        Standardisation (training windows).
+        Standardisation (training windows; the bundle's when fine-tuning).
+    warm_start : training.finetune.WarmStart or None
+        What a fine-tune started from (``config.init_from``).
     """
 
     config: TrainingConfig
@@ -225,6 +234,7 @@ class TrainingReport:
     stage_seconds: dict[str, float] = field(default_factory=dict)
     feature_mean: np.ndarray | None = None
     feature_std: np.ndarray | None = None
+    warm_start: Any = None
 
     def comparison_text(self) -> str:
         """Table III-style comparison of the trained models (test split)."""
@@ -236,6 +246,8 @@ class TrainingReport:
                 f"\nnote: {leaked} held-out songs also have windows in training (the paper's leaky split); "
                 "these scores are optimistic"
             )
+        if self.warm_start is not None:
+            text += f"\nnote: {self.warm_start.describe()}"
         return text
 
 
@@ -283,7 +295,7 @@ def _predict(model, x: np.ndarray) -> np.ndarray:
 
 
 def _train_one(
-    name: str, config: TrainingConfig, windows: WindowSet, split: Split, observer: TrainingObserver
+    name: str, config: TrainingConfig, windows: WindowSet, split: Split, observer: TrainingObserver, warm=None
 ) -> tuple[Any, FitResult | None, float]:
     x, y = windows.features, windows.label
     started = time.perf_counter()
@@ -300,10 +312,15 @@ def _train_one(
     from training.models import build_keras_model
 
     keras.utils.set_random_seed(config.seed)
-    model = build_keras_model(
-        name, config.feature_params.input_shape, len(windows.labels),
-        bn_momentum=config.fit.bn_momentum, vgg_weights=config.vgg_weights,
-    )
+    if warm is not None:
+        from training.finetune import warm_start_model
+
+        model = warm_start_model(warm, freeze=config.freeze, seed=config.seed)
+    else:
+        model = build_keras_model(
+            name, config.feature_params.input_shape, len(windows.labels),
+            bn_momentum=config.fit.bn_momentum, vgg_weights=config.vgg_weights,
+        )
     result = fit_keras_model(
         model, x_train=x[split.train], y_train=y[split.train], x_validation=x[split.validation],
         y_validation=y[split.validation], config=config.fit, observer=observer,
@@ -344,6 +361,11 @@ def run_training(config: TrainingConfig, observer: TrainingObserver | None = Non
     started = time.perf_counter()
     scan = scan_dataset(config.dataset, on_progress=_cancel_check(observer, "scan"))
     seconds["scan"] = time.perf_counter() - started
+    warm = None
+    if config.init_from is not None:
+        from training.finetune import begin_pipeline_warm_start
+
+        config, scan, warm = begin_pipeline_warm_start(config, scan, observer)
     report_log(observer, f"dataset: {len(scan.songs)} songs in {len(scan.labels)} genres ({', '.join(scan.labels)})")
     for skipped in scan.skipped:
         report_log(observer, f"skipped {skipped.path}: {skipped.reason}")
@@ -375,12 +397,13 @@ def run_training(config: TrainingConfig, observer: TrainingObserver | None = Non
     )
     # Standardise in place with training statistics (clean windows): no second copy of the set.
     clean_train = split.train[windows.copy[split.train] == 0]
-    mean, std = standardisation(windows.features, clean_train)
+    mean, std = (warm.bundle.feature_mean, warm.bundle.feature_std) if warm else standardisation(
+        windows.features, clean_train)
     windows.features -= mean
     windows.features /= std
     report = TrainingReport(
         config=config, scan=scan, extraction=stats, split=split, stage_seconds=seconds,
-        feature_mean=mean, feature_std=std,
+        feature_mean=mean, feature_std=std, warm_start=warm,
     )
 
     seconds["fit"] = 0.0
@@ -390,7 +413,7 @@ def run_training(config: TrainingConfig, observer: TrainingObserver | None = Non
             continue
         report_log(observer, f"training {name} ({index + 1}/{len(config.models)})")
         try:
-            model, fit_result, fit_seconds = _train_one(name, config, windows, split, observer)
+            model, fit_result, fit_seconds = _train_one(name, config, windows, split, observer, warm)
         except CancelledError:
             if not report.results:
                 raise
@@ -457,7 +480,14 @@ def provenance_for(result: ModelResult, report: TrainingReport) -> dict[str, Any
         "best_epoch": fit.best_epoch if fit else 0,
         "training_seconds": round(result.seconds, 1),
         "cancelled": bool(fit and fit.cancelled),
+        **(_warm_provenance(report) if report.warm_start is not None else {}),
     }
+
+
+def _warm_provenance(report: TrainingReport) -> dict[str, Any]:
+    from training.finetune import bundle_provenance
+
+    return bundle_provenance(report.warm_start, report.config.freeze)
 
 
 def metrics_for(result: ModelResult, report: TrainingReport) -> dict[str, Any]:
