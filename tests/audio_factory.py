@@ -56,23 +56,38 @@ def write_labeled_folder(
 
 
 def write_audio(path: Path, signal: np.ndarray, sr: int = SR, *, channels: int = 1) -> Path:
-    """Write ``signal`` in the format the suffix names (wav/flac/ogg via soundfile, else PyAV)."""
+    """Write ``signal`` in the format the suffix names (wav/flac/ogg via soundfile, else PyAV).
+
+    ``signal`` is mono (copied to ``channels`` channels) or already (n, channels).
+    """
     import soundfile as sf
 
     path = Path(path)
-    data = np.stack([signal] * channels, axis=1) if channels > 1 else signal
+    if signal.ndim == 2:
+        data, channels = signal, signal.shape[1]
+    else:
+        data = np.stack([signal] * channels, axis=1) if channels > 1 else signal
     suffix = path.suffix.lower()
     if suffix in (".wav", ".flac"):
         sf.write(path, data, sr)
     elif suffix == ".ogg":
         sf.write(path, data, sr, format="OGG", subtype="VORBIS")
     else:
-        encode_with_pyav(path, signal, sr, channels=channels)
+        encode_with_pyav(path, data if data.ndim == 2 else signal, sr, channels=channels)
     return path
 
 
+#: FFmpeg's names for the usual layouts; other counts get an unnamed "N channels" layout.
+LAYOUT_NAMES = {1: "mono", 2: "stereo", 3: "2.1", 4: "quad", 5: "5.0", 6: "5.1", 7: "6.1", 8: "7.1"}
+
+
 def encode_with_pyav(path: Path, signal: np.ndarray, sr: int, *, channels: int = 1, video: bool = False) -> Path:
-    """Encode with FFmpeg through PyAV: mp3, m4a (AAC), opus, webm, mp4 (optionally with a video track)."""
+    """Encode with FFmpeg through PyAV: mp3, m4a (AAC), opus, webm, mp4 (optionally with a video track),
+    nut (planar 16-bit PCM, any channel count).
+
+    ``signal`` is mono (copied to every channel) or (n, channels). Frames go to the encoder packed
+    (PyAV cannot build planar frames of 8 channels or more); it converts them to its own format.
+    """
     import av
 
     suffix = path.suffix.lower()
@@ -82,23 +97,28 @@ def encode_with_pyav(path: Path, signal: np.ndarray, sr: int, *, channels: int =
         ".mp4": ("aac", "mp4", sr),
         ".opus": ("libopus", "ogg", 48_000),
         ".webm": ("libopus", "webm", 48_000),
+        ".nut": ("pcm_s16le_planar", "nut", sr),
     }[suffix]
+    frames = signal if signal.ndim == 2 else np.stack([signal] * channels, axis=1)
+    channels = frames.shape[1]
     if rate != sr:
         import soxr
 
-        signal = soxr.resample(signal, sr, rate).astype(np.float32)
-    layout = "stereo" if channels == 2 else "mono"
+        frames = soxr.resample(frames, sr, rate).astype(np.float32)
+    layout = LAYOUT_NAMES.get(channels, f"{channels} channels")
     with av.open(str(path), "w", format=container_format) as container:
         if video:
             vstream = container.add_stream("mpeg4", rate=10)
             vstream.width, vstream.height, vstream.pix_fmt = 64, 48, "yuv420p"
         stream = container.add_stream(codec, rate=rate)
         stream.layout = layout
-        planar = np.stack([signal] * channels).astype(np.float32)
+        if codec == "libopus" and channels > 8:
+            stream.options = {"mapping_family": "255"}  # independent channels: Opus's surround maps stop at 7.1
+        packed = np.ascontiguousarray(frames, dtype=np.float32)
         frame_size = 1024 if codec != "libopus" else 960
-        for start in range(0, planar.shape[1], frame_size):
+        for start in range(0, packed.shape[0], frame_size):
             frame = av.AudioFrame.from_ndarray(
-                np.ascontiguousarray(planar[:, start : start + frame_size]), format="fltp", layout=layout
+                packed[start : start + frame_size].reshape(1, -1), format="flt", layout=layout
             )
             frame.sample_rate = rate
             frame.pts = start
