@@ -425,7 +425,12 @@ def run_training(config: TrainingConfig, observer: TrainingObserver | None = Non
                                                    -r.validation.window_loss))
             started = time.perf_counter()
             observer.on_stage("export", 0, 1)
-            report.bundle = export_result(chosen, report, path=Path(config.out))
+            from training.calibrate import calibrate_split
+
+            novelty, novelty_report = calibrate_split(chosen.model, windows, split)
+            observer.on_log(f"novelty check: {novelty_report}")
+            report.bundle = export_result(chosen, report, path=Path(config.out), novelty=novelty,
+                                          novelty_report=novelty_report)
             report.exported = chosen.name
             observer.on_stage("export", 1, 1)
             seconds["export"] = time.perf_counter() - started
@@ -472,8 +477,9 @@ def metrics_for(result: ModelResult, report: TrainingReport) -> dict[str, Any]:
     return metrics
 
 
-def export_result(result: ModelResult, report: TrainingReport, *, path: Path) -> ModelBundle:
-    """Write one trained Keras model of a report as a bundle.
+def export_result(result: ModelResult, report: TrainingReport, *, path: Path, novelty=None,
+                  novelty_report: dict[str, Any] | None = None) -> ModelBundle:
+    """Write one trained Keras model of a report as a bundle (with its novelty check, when fitted).
 
     Raises
     ------
@@ -496,5 +502,6 @@ def export_result(result: ModelResult, report: TrainingReport, *, path: Path) ->
         window_policy=policy,
         architecture=result.name,
         provenance=provenance_for(result, report),
-        metrics=metrics_for(result, report),
+        metrics={**metrics_for(result, report), **({"novelty": novelty_report} if novelty_report else {})},
+        novelty=novelty,
     )
