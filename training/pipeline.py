@@ -226,6 +226,17 @@ class TrainingReport:
     feature_mean: np.ndarray | None = None
     feature_std: np.ndarray | None = None
 
+    @property
+    def skipped_files(self) -> list:
+        """Every file the run left out, with the reason: unreadable at the scan, or failed at extraction.
+
+        Returns
+        -------
+        list of training.dataset.SkippedFile
+            Scan skips first, then extraction failures, each file once.
+        """
+        return [*self.scan.skipped, *self.extraction.failed]
+
     def comparison_text(self) -> str:
         """Table III-style comparison of the trained models (test split)."""
         rows = [(r.title, r.test, r.seconds) for r in self.results]
