@@ -47,8 +47,36 @@ from urdu_genre_app.core.novelty import (
 
 log = logging.getLogger(__name__)
 
-#: Weight of the identity target in the shrunk covariance ``(1 - a) S + a (tr S / d) I``.
-COVARIANCE_SHRINKAGE = 0.1
+#: Weight of the identity target in the shrunk covariance ``(1 - a) S + a (tr S / d) I``: None
+#: estimates it from the data (Ledoit and Wolf 2004), which shrinks more when there are few
+#: windows for the dimension, as with a small corpus.
+COVARIANCE_SHRINKAGE: float | None = None
+
+
+def ledoit_wolf_shrinkage(centred: np.ndarray) -> float:
+    """Ledoit-Wolf's estimate of the best shrinkage towards a multiple of the identity.
+
+    Parameters
+    ----------
+    centred : numpy.ndarray, shape (n, d)
+        Points minus their (class) means.
+
+    Returns
+    -------
+    float
+        In [0, 1].
+    """
+    x = np.asarray(centred, dtype=np.float64)
+    n, d = x.shape
+    covariance = x.T @ x / n
+    mu = np.trace(covariance) / d
+    squared = x * x
+    # beta: how noisy the sample covariance is; delta: how far it is from mu * I.
+    beta = (np.sum(squared.T @ squared) / n - np.sum(covariance**2)) / (d * n)
+    delta = (np.sum(covariance**2) - 2 * mu * np.trace(covariance) + d * mu**2) / d
+    if delta <= 0:
+        return 1.0
+    return float(np.clip(beta / delta, 0.0, 1.0))
 #: Temperatures searched (log-spaced); the best is refined by a finer search around it.
 TEMPERATURE_RANGE = (0.05, 20.0)
 #: Windows per Keras predict call.
@@ -132,7 +160,7 @@ def fit_temperature(logits: np.ndarray, labels: np.ndarray) -> float:
 
 
 def fit_gaussian_classes(train_points: np.ndarray, train_labels: np.ndarray, validation_points: np.ndarray, *,
-                         n_classes: int, shrinkage: float = COVARIANCE_SHRINKAGE) -> GaussianClasses:
+                         n_classes: int, shrinkage: float | None = COVARIANCE_SHRINKAGE) -> GaussianClasses:
     """Class means and a shared, shrunk covariance of training points; scale from validation points.
 
     Parameters
@@ -141,8 +169,8 @@ def fit_gaussian_classes(train_points: np.ndarray, train_labels: np.ndarray, val
     train_labels : numpy.ndarray, shape (n_train,), int
     validation_points : numpy.ndarray, shape (n_validation, d)
     n_classes : int
-    shrinkage : float
-        Weight of the identity target, in [0, 1).
+    shrinkage : float or None
+        Weight of the identity target, in [0, 1); None: :func:`ledoit_wolf_shrinkage`.
 
     Raises
     ------
@@ -159,11 +187,15 @@ def fit_gaussian_classes(train_points: np.ndarray, train_labels: np.ndarray, val
     covariance = centred.T @ centred / max(1, x.shape[0] - n_classes)
     d = covariance.shape[0]
     scale = max(float(np.trace(covariance)) / d, 1e-12)
+    if shrinkage is None:
+        shrinkage = ledoit_wolf_shrinkage(centred)
     shrunk = (1.0 - shrinkage) * covariance + shrinkage * scale * np.eye(d)
     precision = np.linalg.inv(shrunk)
     space = GaussianClasses(class_means=means, precision=(precision + precision.T) / 2)
     distance_scale = float(np.quantile(space.distances(validation_points), SPACE_SCALE_QUANTILE))
-    return GaussianClasses(class_means=means, precision=space.precision, scale=max(distance_scale, 1e-12))
+    log.info("novelty space of %d dimensions: %d training windows, shrinkage %.3f", d, x.shape[0], shrinkage)
+    return GaussianClasses(class_means=means, precision=space.precision, scale=max(distance_scale, 1e-12),
+                           shrinkage=float(shrinkage))
 
 
 def fit_novelty(
@@ -178,7 +210,7 @@ def fit_novelty(
     logit_weights: np.ndarray | None = None,
     logit_bias: np.ndarray | None = None,
     flag_fraction: float = DEFAULT_FLAG_FRACTION,
-    shrinkage: float = COVARIANCE_SHRINKAGE,
+    shrinkage: float | None = COVARIANCE_SHRINKAGE,
 ) -> NoveltyCalibration:
     """Fit the novelty check and the temperature (see the module docstring).
 
@@ -198,8 +230,8 @@ def fit_novelty(
         The last layer (:func:`logit_head`).
     flag_fraction : float
         Fraction of validation windows the threshold flags.
-    shrinkage : float
-        Covariance shrinkage towards the identity, in [0, 1).
+    shrinkage : float or None
+        Covariance shrinkage towards the identity, in [0, 1); None estimates it per space.
 
     Returns
     -------
@@ -231,7 +263,8 @@ def fit_novelty(
         fitted_on={
             "train_windows": int(len(train_features)),
             "validation_windows": int(len(validation_features)),
-            "shrinkage": shrinkage,
+            "shrinkage": {"model_space": model_space.shrinkage,
+                          "input_space": None if input_space is None else input_space.shrinkage},
             "target_flag_fraction": flag_fraction,
         },
     )
@@ -315,7 +348,7 @@ def calibrate_split(model, windows, split, *, flag_fraction: float = DEFAULT_FLA
                                            windows.features[validation])
 
 
-def _windows_of(folder: Path, bundle, seed: int, workers: int | None):
+def _windows_of(folder: Path, bundle, seed: int, workers: int | None, windows_per_song: int):
     from training.dataset import scan_dataset
     from training.extract import ExtractionConfig, extract_windows
 
@@ -325,7 +358,7 @@ def _windows_of(folder: Path, bundle, seed: int, workers: int | None):
         raise SystemExit(f"{folder}: genres {unknown} are not among the model's labels {bundle.labels}")
     windows = extract_windows(
         scan.songs, labels=list(bundle.labels), params=bundle.feature_params,
-        config=ExtractionConfig(seed=seed), workers=workers, cache_dir=None,
+        config=ExtractionConfig(seed=seed, windows_per_song=windows_per_song), workers=workers, cache_dir=None,
     )
     clean = windows.copy == 0
     return bundle.normalise(windows.features[clean]).astype(np.float32), windows.label[clean], len(windows.songs)
@@ -341,6 +374,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=2026, help="window choice (default 2026)")
     parser.add_argument("--flag-fraction", type=float, default=DEFAULT_FLAG_FRACTION)
     parser.add_argument("--workers", type=int, default=None)
+    parser.add_argument("--train-windows-per-song", type=int, default=5,
+                        help="random windows per training song (default 5, as training takes)")
+    parser.add_argument("--validation-windows-per-song", type=int, default=5,
+                        help="random windows per validation song (default 5, as training takes)")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(message)s")
 
@@ -350,9 +387,10 @@ def main(argv: list[str] | None = None) -> int:
     started = time.perf_counter()
     bundle = load_bundle(args.bundle)
     model = keras_model_from_bundle(bundle)
-    x_train, y_train, train_songs = _windows_of(Path(args.train), bundle, args.seed, args.workers)
+    x_train, y_train, train_songs = _windows_of(Path(args.train), bundle, args.seed, args.workers,
+                                                args.train_windows_per_song)
     x_validation, y_validation, validation_songs = _windows_of(Path(args.validation), bundle, args.seed + 1,
-                                                               args.workers)
+                                                               args.workers, args.validation_windows_per_song)
     calibration = calibrate_keras_model(model, x_train, y_train, x_validation, y_validation,
                                         n_classes=len(bundle.labels), flag_fraction=args.flag_fraction)
     h_validation = penultimate_features(model, x_validation)

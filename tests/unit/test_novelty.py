@@ -81,7 +81,7 @@ def test_song_score_is_the_median_of_its_windows():
 def test_calibration_round_trips_and_refuses_bad_shapes(rng):
     calibration = NoveltyCalibration(
         model_space=GaussianClasses(class_means=rng.normal(size=(2, 3)), precision=np.eye(3), scale=1.5),
-        input_space=GaussianClasses(class_means=rng.normal(size=(2, 4)), precision=2 * np.eye(4), scale=0.5),
+        input_space=GaussianClasses(class_means=rng.normal(size=(2, 6)), precision=2 * np.eye(6), scale=0.5),
         threshold=2.0, flag_fraction=0.05, temperature=1.5, logit_weights=rng.normal(size=(3, 2)),
         logit_bias=np.zeros(2))
     data = json.loads(json.dumps(calibration.to_dict()))

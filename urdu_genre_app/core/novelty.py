@@ -17,7 +17,7 @@ The rules, in one place:
   - the model's penultimate features ``h`` (the input of its last layer):
     what the network makes of the window;
   - the window's MFCC summary (:func:`window_summary`: each coefficient's
-    mean and standard deviation over time, standardised): what the audio is
+    mean, spread and frame-to-frame movement over time): what the audio is
     like, whatever the network makes of it. A network trained on a few
     genres can map noise or a tone right onto one of them (its features only
     tell the genres apart); the audio's own statistics still say it is like
@@ -59,8 +59,19 @@ METHOD = "mahalanobis-tied-covariance/model-and-input"
 SPACE_SCALE_QUANTILE = 0.95
 
 
+#: Added to standard deviations (in standardised MFCC units) before their logarithm.
+LOG_STD_FLOOR = 1e-3
+
+
 def window_summary(windows: np.ndarray) -> np.ndarray:
-    """Each MFCC coefficient's mean and standard deviation over a window's frames.
+    """What a window's audio is like, whatever the model makes of it: per MFCC coefficient, the mean
+    over frames, the log standard deviation over frames, and the log standard deviation of its
+    frame-to-frame change.
+
+    The spreads are taken in the log domain, where a Gaussian fits a positive scale and a sound
+    that hardly changes (a steady hum, noise) lies far below music instead of just under it; the
+    change between frames measures the movement (notes, beats, syllables) that the level and
+    timbre alone do not show.
 
     Parameters
     ----------
@@ -69,12 +80,14 @@ def window_summary(windows: np.ndarray) -> np.ndarray:
 
     Returns
     -------
-    numpy.ndarray, shape (n, 2 * n_mfcc), float64
+    numpy.ndarray, shape (n, 3 * n_mfcc), float64
     """
     x = np.asarray(windows, dtype=np.float64)
     if x.ndim == 4:
         x = x[..., 0]
-    return np.concatenate([x.mean(axis=1), x.std(axis=1)], axis=1)
+    spread = np.log(x.std(axis=1) + LOG_STD_FLOOR)
+    movement = np.log(np.diff(x, axis=1).std(axis=1) + LOG_STD_FLOOR)
+    return np.concatenate([x.mean(axis=1), spread, movement], axis=1)
 
 
 def softmax(logits: np.ndarray) -> np.ndarray:
@@ -121,11 +134,14 @@ class GaussianClasses:
     scale : float
         Distance that divides this space's distances (the validation windows' 95th percentile), so
         that spaces of different size can be compared.
+    shrinkage : float
+        How much the covariance was shrunk towards the identity when fitted (provenance only).
     """
 
     class_means: np.ndarray
     precision: np.ndarray
     scale: float = 1.0
+    shrinkage: float = 0.0
 
     @property
     def size(self) -> int:
@@ -145,7 +161,7 @@ class GaussianClasses:
 
     def to_dict(self) -> dict[str, Any]:
         return {"class_means": self.class_means.tolist(), "precision": self.precision.tolist(),
-                "scale": float(self.scale)}
+                "scale": float(self.scale), "shrinkage": float(self.shrinkage)}
 
     @classmethod
     def from_dict(cls, data: dict[str, Any], *, n_classes: int, name: str) -> "GaussianClasses":
@@ -160,7 +176,8 @@ class GaussianClasses:
         scale = float(data.get("scale", 1.0))
         if not (np.all(np.isfinite(means)) and np.all(np.isfinite(precision)) and scale > 0):
             raise ValueError(f"{name}: values must be finite and the scale positive")
-        return cls(class_means=means, precision=precision, scale=scale)
+        return cls(class_means=means, precision=precision, scale=scale,
+                   shrinkage=float(data.get("shrinkage", 0.0)))
 
 
 @dataclass(frozen=True)
