@@ -193,3 +193,12 @@ def test_a_check_without_the_feature_output_is_refused(tiny_bundle_path, calibra
             target.writestr(info, data)
     with pytest.raises(ModelBundleError, match="penultimate features"):
         load_bundle(broken)
+
+
+def test_the_bundled_model_carries_the_check_and_flags_a_tone():
+    from urdu_genre_app.resources import bundled_model_path
+
+    bundle = load_bundle(bundled_model_path(), with_keras=False)
+    assert bundle.novelty is not None and bundle.novelty.input_space is not None
+    result = Classifier(bundle).classify_signal(_tone(45.0), source="440 Hz tone")
+    assert result.unknown is True and result.probabilities  # flagged, the probabilities still there
