@@ -12,7 +12,7 @@ VENV="${URDU_GENRE_VENV:-.venv}"
 APP_PACKAGES="libportaudio2 libegl1 libgl1 libxkbcommon0 libxkbcommon-x11-0 libxcb-cursor0 libxcb-icccm4 \
 libxcb-keysyms1 libxcb-shape0 libxcb-render-util0 libxcb-image0 libxcb-randr0 libxcb-xinerama0 libdbus-1-3 \
 libfontconfig1 fonts-noto-core"
-TEST_PACKAGES="xvfb xauth pulseaudio pulseaudio-utils"
+TEST_PACKAGES="xvfb xauth pulseaudio pulseaudio-utils espeak-ng"
 # PyInstaller's dependency scan (objdump, ldd) and strip.
 BUILD_PACKAGES="binutils"
 

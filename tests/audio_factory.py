@@ -32,6 +32,16 @@ def make_sound(kind: str, seconds: float, *, seed: int = 0, sr: int = SR) -> np.
         period = rng.uniform(0.8, 1.5)
         freq = 300 + 2500 * ((t / period) % 1.0)
         y = np.sin(2 * np.pi * np.cumsum(freq) / sr)
+    elif kind == "Chords":  # a chord every half second, each note with a few harmonics and a decay
+        y = np.zeros(n)
+        step = int(sr * rng.uniform(0.4, 0.6))
+        for start in range(0, n, step):
+            root = 110 * 2 ** (rng.integers(0, 12) / 12)
+            seg = np.arange(min(step, n - start)) / sr
+            envelope = np.exp(-seg * 3.0)
+            for ratio in (1.0, 1.26, 1.5):
+                y[start : start + seg.size] += envelope * sum(
+                    np.sin(2 * np.pi * root * ratio * k * seg) / k**1.5 for k in (1, 2, 3, 4))
     else:
         raise ValueError(kind)
     y = y / (np.abs(y).max() + 1e-9) * 0.5
@@ -56,23 +66,38 @@ def write_labeled_folder(
 
 
 def write_audio(path: Path, signal: np.ndarray, sr: int = SR, *, channels: int = 1) -> Path:
-    """Write ``signal`` in the format the suffix names (wav/flac/ogg via soundfile, else PyAV)."""
+    """Write ``signal`` in the format the suffix names (wav/flac/ogg via soundfile, else PyAV).
+
+    ``signal`` is mono (copied to ``channels`` channels) or already (n, channels).
+    """
     import soundfile as sf
 
     path = Path(path)
-    data = np.stack([signal] * channels, axis=1) if channels > 1 else signal
+    if signal.ndim == 2:
+        data, channels = signal, signal.shape[1]
+    else:
+        data = np.stack([signal] * channels, axis=1) if channels > 1 else signal
     suffix = path.suffix.lower()
     if suffix in (".wav", ".flac"):
         sf.write(path, data, sr)
     elif suffix == ".ogg":
         sf.write(path, data, sr, format="OGG", subtype="VORBIS")
     else:
-        encode_with_pyav(path, signal, sr, channels=channels)
+        encode_with_pyav(path, data if data.ndim == 2 else signal, sr, channels=channels)
     return path
 
 
+#: FFmpeg's names for the usual layouts; other counts get an unnamed "N channels" layout.
+LAYOUT_NAMES = {1: "mono", 2: "stereo", 3: "2.1", 4: "quad", 5: "5.0", 6: "5.1", 7: "6.1", 8: "7.1"}
+
+
 def encode_with_pyav(path: Path, signal: np.ndarray, sr: int, *, channels: int = 1, video: bool = False) -> Path:
-    """Encode with FFmpeg through PyAV: mp3, m4a (AAC), opus, webm, mp4 (optionally with a video track)."""
+    """Encode with FFmpeg through PyAV: mp3, m4a (AAC), opus, webm, mp4 (optionally with a video track),
+    nut (planar 16-bit PCM, any channel count).
+
+    ``signal`` is mono (copied to every channel) or (n, channels). Frames go to the encoder packed
+    (PyAV cannot build planar frames of 8 channels or more); it converts them to its own format.
+    """
     import av
 
     suffix = path.suffix.lower()
@@ -82,23 +107,28 @@ def encode_with_pyav(path: Path, signal: np.ndarray, sr: int, *, channels: int =
         ".mp4": ("aac", "mp4", sr),
         ".opus": ("libopus", "ogg", 48_000),
         ".webm": ("libopus", "webm", 48_000),
+        ".nut": ("pcm_s16le_planar", "nut", sr),
     }[suffix]
+    frames = signal if signal.ndim == 2 else np.stack([signal] * channels, axis=1)
+    channels = frames.shape[1]
     if rate != sr:
         import soxr
 
-        signal = soxr.resample(signal, sr, rate).astype(np.float32)
-    layout = "stereo" if channels == 2 else "mono"
+        frames = soxr.resample(frames, sr, rate).astype(np.float32)
+    layout = LAYOUT_NAMES.get(channels, f"{channels} channels")
     with av.open(str(path), "w", format=container_format) as container:
         if video:
             vstream = container.add_stream("mpeg4", rate=10)
             vstream.width, vstream.height, vstream.pix_fmt = 64, 48, "yuv420p"
         stream = container.add_stream(codec, rate=rate)
         stream.layout = layout
-        planar = np.stack([signal] * channels).astype(np.float32)
+        if codec == "libopus" and channels > 8:
+            stream.options = {"mapping_family": "255"}  # independent channels: Opus's surround maps stop at 7.1
+        packed = np.ascontiguousarray(frames, dtype=np.float32)
         frame_size = 1024 if codec != "libopus" else 960
-        for start in range(0, planar.shape[1], frame_size):
+        for start in range(0, packed.shape[0], frame_size):
             frame = av.AudioFrame.from_ndarray(
-                np.ascontiguousarray(planar[:, start : start + frame_size]), format="fltp", layout=layout
+                packed[start : start + frame_size].reshape(1, -1), format="flt", layout=layout
             )
             frame.sample_rate = rate
             frame.pts = start
@@ -117,8 +147,19 @@ def encode_with_pyav(path: Path, signal: np.ndarray, sr: int, *, channels: int =
     return path
 
 
-def train_tiny_bundle(path: Path, *, epochs: int = 12, seed: int = 0) -> Path:
-    """Train a BN-CNN on 3 s windows of :data:`TINY_LABELS` and export a bundle."""
+#: Sounds of the calibrated tiny model: none of them is noise or a steady tone.
+CALIBRATED_LABELS = ["Clicks", "Sweep", "Chords"]
+
+
+def train_tiny_bundle(
+    path: Path, *, epochs: int = 12, seed: int = 0, labels: list[str] | None = None, calibrate: bool = False
+) -> Path:
+    """Train a BN-CNN on 3 s windows of ``labels`` (default :data:`TINY_LABELS`) and export a bundle.
+
+    With ``calibrate``, the bundle carries the "not a genre this model knows" check, fitted the way
+    the training pipeline fits it (training windows' statistics, threshold and temperature from
+    validation windows of other seeds).
+    """
     import keras
 
     from training.export import export_bundle
@@ -128,21 +169,40 @@ def train_tiny_bundle(path: Path, *, epochs: int = 12, seed: int = 0) -> Path:
 
     keras.utils.set_random_seed(seed)
     params = FeatureParams(window_seconds=TINY_WINDOW_SECONDS)
-    features, labels = [], []
-    for label_index, kind in enumerate(TINY_LABELS):
-        for example in range(12):
-            signal = make_sound(kind, TINY_WINDOW_SECONDS, seed=100 * label_index + example)
-            features.append(mfcc(signal, params))
-            labels.append(label_index)
-    x = np.stack(features)
+    kinds = list(labels or TINY_LABELS)
+
+    def examples(first_seed: int, count: int) -> tuple[np.ndarray, np.ndarray]:
+        features, targets = [], []
+        window = int(TINY_WINDOW_SECONDS * SR)
+        for label_index, kind in enumerate(kinds):
+            for example in range(count):
+                seed = first_seed + 100 * label_index + example
+                if calibrate:  # windows cut anywhere in a sound, as the classifier cuts them
+                    offset = int(np.random.default_rng(seed).integers(0, window))
+                    signal = make_sound(kind, 2 * TINY_WINDOW_SECONDS, seed=seed)[offset : offset + window]
+                else:
+                    signal = make_sound(kind, TINY_WINDOW_SECONDS, seed=seed)
+                features.append(mfcc(signal, params))
+                targets.append(label_index)
+        return np.stack(features), np.array(targets)
+
+    x, y = examples(0, 20 if calibrate else 12)
     mean, std = x.mean(axis=(0, 1)), x.std(axis=(0, 1)) + 1e-6
-    model = build_bn_cnn(params.input_shape, len(TINY_LABELS), bn_momentum=0.8)
+    model = build_bn_cnn(params.input_shape, len(kinds), bn_momentum=0.8)
     model.compile(optimizer=keras.optimizers.Adam(1e-3), loss="sparse_categorical_crossentropy", metrics=["accuracy"])
-    model.fit(((x - mean) / std)[..., None], np.array(labels), epochs=epochs, batch_size=4, verbose=0, shuffle=True)
+    model.fit(((x - mean) / std)[..., None], y, epochs=epochs, batch_size=4, verbose=0, shuffle=True)
+    novelty = None
+    if calibrate:
+        from training.calibrate import calibrate_keras_model
+
+        x_validation, y_validation = examples(50_000, 20)
+        novelty = calibrate_keras_model(model, (x - mean) / std, y, (x_validation - mean) / std, y_validation,
+                                        n_classes=len(kinds))
     export_bundle(
         model,
         path,
-        labels=TINY_LABELS,
+        labels=kinds,
+        novelty=novelty,
         feature_params=params,
         feature_mean=mean,
         feature_std=std,

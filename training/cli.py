@@ -358,7 +358,9 @@ def run_train(args: argparse.Namespace) -> int:
         if previous is not None:
             signal.signal(signal.SIGINT, previous)
     observer._clear()
-    print(report.scan.describe())
+    print(report.scan.describe())  # lists the files the scan skipped
+    for failed in report.extraction.failed:  # and those that only failed when their windows were extracted
+        print(f"skipped {failed.path}: {failed.reason}")
     print()
     print(report.comparison_text())
     if report.bundle is not None:

@@ -12,7 +12,9 @@ import numpy as np
 from urdu_genre_app.core.bundle import KERAS_NAME, ModelBundle, save_bundle
 from urdu_genre_app.core.errors import ModelBundleError
 from urdu_genre_app.core.features import FeatureParams
+from urdu_genre_app.core.novelty import NoveltyCalibration
 from urdu_genre_app.core.windows import WindowPolicy
+from training.calibrate import feature_model
 
 
 def keras_to_tflite(model) -> bytes:
@@ -59,6 +61,8 @@ def export_bundle(
     architecture: str = "bn_cnn",
     provenance: dict[str, Any] | None = None,
     metrics: dict[str, Any] | None = None,
+    novelty: NoveltyCalibration | None = None,
+    keras_model_bytes: bytes | None = None,
 ) -> ModelBundle:
     """Write a trained model and everything needed to use it as one bundle file.
 
@@ -80,6 +84,11 @@ def export_bundle(
         Model family name.
     provenance, metrics : dict, optional
         Stored as given (must be JSON-serialisable).
+    novelty : NoveltyCalibration, optional
+        The fitted "not a genre this model knows" check (:mod:`training.calibrate`). With it, the
+        LiteRT model also outputs the penultimate features the check needs.
+    keras_model_bytes : bytes, optional
+        The ``.keras`` archive to store as is (re-exporting a bundle keeps its Keras half byte for byte).
 
     Returns
     -------
@@ -92,11 +101,12 @@ def export_bundle(
         feature_mean=np.asarray(feature_mean, dtype=np.float32),
         feature_std=np.asarray(feature_std, dtype=np.float32),
         window_policy=window_policy,
-        tflite_model=keras_to_tflite(model),
-        keras_model=keras_to_bytes(model),
+        tflite_model=keras_to_tflite(feature_model(model) if novelty is not None else model),
+        keras_model=keras_model_bytes if keras_model_bytes is not None else keras_to_bytes(model),
         architecture=architecture,
         provenance=dict(provenance or {}),
         metrics=dict(metrics or {}),
+        novelty=novelty,
     )
     save_bundle(bundle, path)
     return bundle

@@ -67,7 +67,7 @@ from urdu_genre_app.core.audio_io import load_audio
 from urdu_genre_app.core.errors import AudioDecodeError, CancelledError
 from urdu_genre_app.core.features import FeatureParams, mfcc
 from training.augment import WaveAugmentConfig, augment_window, read_segment
-from training.dataset import SkippedFile, Song
+from training.dataset import MIN_SONG_SECONDS, SkippedFile, Song
 from training.errors import TrainingConfigError
 
 log = logging.getLogger(__name__)
@@ -284,6 +284,11 @@ def _song_windows(
     count = int(config_dict["windows_per_song"])
     rng = np.random.default_rng(seed)
     song = load_audio(path, sample_rate=params.sample_rate, max_seconds=MAX_DECODE_SECONDS)
+    if song.size < MIN_SONG_SECONDS * params.sample_rate:
+        # The scan read the duration from the header; a damaged file can declare minutes and decode
+        # to a fraction of a second of noise, which looped into windows would train on garbage.
+        raise AudioDecodeError(path, f"decodes to only {song.size / params.sample_rate:.2f} s of audio although "
+                                     "its header declares more: the file is damaged")
     window = params.window_samples
     starts = window_starts_for_song(
         song.size,

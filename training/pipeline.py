@@ -236,6 +236,17 @@ class TrainingReport:
     feature_std: np.ndarray | None = None
     warm_start: Any = None
 
+    @property
+    def skipped_files(self) -> list:
+        """Every file the run left out, with the reason: unreadable at the scan, or failed at extraction.
+
+        Returns
+        -------
+        list of training.dataset.SkippedFile
+            Scan skips first, then extraction failures, each file once.
+        """
+        return [*self.scan.skipped, *self.extraction.failed]
+
     def comparison_text(self) -> str:
         """Table III-style comparison of the trained models (test split)."""
         rows = [(r.title, r.test, r.seconds) for r in self.results]
@@ -451,7 +462,12 @@ def run_training(config: TrainingConfig, observer: TrainingObserver | None = Non
                                                    -r.validation.window_loss))
             started = time.perf_counter()
             report_stage(observer, "export", 0, 1)
-            report.bundle = export_result(chosen, report, path=Path(config.out))
+            from training.calibrate import calibrate_split
+
+            novelty, novelty_report = calibrate_split(chosen.model, windows, split)
+            report_log(observer, f"novelty check: {novelty_report}")
+            report.bundle = export_result(chosen, report, path=Path(config.out), novelty=novelty,
+                                          novelty_report=novelty_report)
             report.exported = chosen.name
             report_stage(observer, "export", 1, 1)
             seconds["export"] = time.perf_counter() - started
@@ -505,8 +521,9 @@ def metrics_for(result: ModelResult, report: TrainingReport) -> dict[str, Any]:
     return metrics
 
 
-def export_result(result: ModelResult, report: TrainingReport, *, path: Path) -> ModelBundle:
-    """Write one trained Keras model of a report as a bundle.
+def export_result(result: ModelResult, report: TrainingReport, *, path: Path, novelty=None,
+                  novelty_report: dict[str, Any] | None = None) -> ModelBundle:
+    """Write one trained Keras model of a report as a bundle (with its novelty check, when fitted).
 
     Raises
     ------
@@ -529,5 +546,6 @@ def export_result(result: ModelResult, report: TrainingReport, *, path: Path) ->
         window_policy=policy,
         architecture=result.name,
         provenance=provenance_for(result, report),
-        metrics=metrics_for(result, report),
+        metrics={**metrics_for(result, report), **({"novelty": novelty_report} if novelty_report else {})},
+        novelty=novelty,
     )

@@ -144,6 +144,7 @@ def run_classify(args: argparse.Namespace) -> int:
 
 def _print_text(result, windows: bool) -> None:
     from urdu_genre_app.core.clock import clock
+    from urdu_genre_app.core.results import UNKNOWN_TEXT
 
     print(f"{result.path}\t{result.verdict_text()}")
     for warning in result.warnings:
@@ -155,6 +156,8 @@ def _print_text(result, windows: bool) -> None:
             else:
                 top = w.top_index()
                 verdict = f"{result.labels[top]} ({w.probabilities[top]:.0%})"
+                if w.unknown:
+                    verdict = f"{UNKNOWN_TEXT} (closest: {verdict})"
             print(f"  {clock(w.start_seconds)}-{clock(w.end_seconds)}  {verdict}")
 
 

@@ -63,6 +63,9 @@ def test_result_round_trips_through_its_dict(bundle, music):
     back = song_result_from_dict(json.loads(json.dumps(result.to_dict())), result.labels)
     assert back.to_dict() == result.to_dict()
     assert back.genre == result.genre and back.uncertain == result.uncertain
+    # The bundled model carries the novelty check: its verdict on the song survives the cache too.
+    assert result.novelty is not None and back.novelty == pytest.approx(result.novelty, abs=1e-4)
+    assert back.unknown == result.unknown
 
 
 def test_cache_hits_only_for_the_same_content_and_model(bundle, other_bundle, music, tmp_path):
@@ -187,7 +190,7 @@ def test_corrections_tags_and_export_through_the_library(bundle, music, tmp_path
     assert float(rows[2][library.labels[0]]) == pytest.approx(records[2]["probabilities"][library.labels[0]])
 
 
-def test_needs_review_when_uncertain_or_the_tag_disagrees(bundle, music, tmp_path):
+def test_needs_review_when_uncertain_unknown_or_the_tag_disagrees(bundle, music, tmp_path):
     library = Library(music, bundle, data_dir=tmp_path / "data")
     library.refresh()
     library.classify_pending(workers=1)
@@ -196,7 +199,7 @@ def test_needs_review_when_uncertain_or_the_tag_disagrees(bundle, music, tmp_pat
     entry.tag_genre = other
     assert entry.needs_review
     entry.tag_genre = entry.verdict.upper().replace("-", " ")
-    assert entry.needs_review == entry.result.uncertain
+    assert entry.needs_review == (entry.result.uncertain or bool(entry.result.unknown))
     library.confirm([entry.path], other)
     assert not entry.needs_review
 

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import numpy as np
 
-from urdu_genre_app.core.errors import AudioDecodeError
+from urdu_genre_app.core.errors import AudioDecodeError, UrduGenreError
 from urdu_genre_app.core.features import SAMPLE_RATE
 from urdu_genre_app.core.readahead import read_ahead
 
@@ -39,6 +39,9 @@ SOURCE_CHUNK_SECONDS = 1.0
 
 #: Blocks a background decoder may run ahead of its consumer.
 READ_AHEAD_BLOCKS = 2
+
+#: FFmpeg's packed (interleaved) float32 sample format: what chunks are converted to.
+PACKED_FLOAT = "flt"
 
 
 @dataclass
@@ -134,8 +137,8 @@ def iter_audio_blocks(
     Raises
     ------
     AudioDecodeError
-        The file is missing, empty, not audio, has no audio track, or no audio
-        could be decoded from it. A file that breaks off after some audio was
+        The file is missing, empty, not audio, has no audio track, no audio
+        could be decoded from it, or the decoder failed in any other way. A file that breaks off after some audio was
         decoded (truncated download) is not an error: what decoded is yielded
         and a warning is added to ``info``.
     """
@@ -147,6 +150,10 @@ def iter_audio_blocks(
         chunks = _iter_source_chunks(path, info)
         try:
             yield from _mono_blocks(chunks, sample_rate=sample_rate, block_seconds=block_seconds, info=info)
+        except UrduGenreError:
+            raise
+        except Exception as error:  # whatever PyAV, FFmpeg or soxr raise: a message naming the file
+            raise AudioDecodeError(path, f"could not be decoded ({type(error).__name__}: {error})") from error
         finally:
             chunks.close()
 
@@ -190,8 +197,15 @@ def _iter_source_chunks(path: Path, info: DecodeInfo) -> Iterator[tuple[np.ndarr
         # out a second at a time; per-frame NumPy work held the GIL for longer
         # than the decoding itself. A frame with another format, layout or
         # rate (a stream that changes mid-way) makes the FIFO refuse it, and a
-        # new FIFO is started.
-        to_float = av.AudioResampler(format="fltp")
+        # new FIFO (and converter) is started.
+        #
+        # Chunks are converted to *packed* float32 (one buffer, channels
+        # interleaved) before NumPy sees them: PyAV miscounts the planes of a
+        # planar frame with 8 channels or more (it reads past FFmpeg's eight
+        # data pointers), and to_ndarray on one killed the process (SIGSEGV on
+        # 7.1 AAC and 8-channel FLAC). A packed frame has one plane at any
+        # channel count.
+        to_float = av.AudioResampler(format=PACKED_FLOAT)
         fifo = None
         chunk_samples = 0
 
@@ -208,9 +222,10 @@ def _iter_source_chunks(path: Path, info: DecodeInfo) -> Iterator[tuple[np.ndarr
 
         def take_all() -> tuple[np.ndarray, int]:
             chunk = fifo.read(fifo.samples)
-            converted = [chunk] if chunk.format.name == "fltp" else to_float.resample(chunk)
-            planar = np.concatenate([c.to_ndarray() for c in converted], axis=1)
-            return planar, chunk.sample_rate
+            channels = chunk.layout.nb_channels
+            converted = [chunk] if chunk.format.name == PACKED_FLOAT else to_float.resample(chunk)
+            interleaved = np.concatenate([c.to_ndarray().reshape(-1) for c in converted])
+            return interleaved.reshape(-1, channels).T, chunk.sample_rate
 
         for frame in frames():
             frame.pts = None  # the FIFO checks timestamps for gaps; decoders' are not always continuous
@@ -221,6 +236,7 @@ def _iter_source_chunks(path: Path, info: DecodeInfo) -> Iterator[tuple[np.ndarr
                     yield take_all()
                 fifo = av.AudioFifo()
                 fifo.write(frame)
+                to_float = av.AudioResampler(format=PACKED_FLOAT)
                 chunk_samples = max(1, int(frame.sample_rate * SOURCE_CHUNK_SECONDS))
             if fifo.samples >= chunk_samples:
                 yield take_all()

@@ -6,9 +6,12 @@ A bundle (``*.ugm``) is a zip archive with:
     Metadata: format name and version, labels, :class:`FeatureParams`, the
     per-coefficient feature normalisation, :class:`WindowPolicy`, model
     architecture, provenance (what data, which seed, which command) and
-    measured metrics, plus a SHA-256 of every other member.
+    measured metrics, plus a SHA-256 of every other member; optionally
+    (format 2) ``novelty``, the fitted "not a genre this model knows" check
+    and probability temperature (:class:`~urdu_genre_app.core.novelty.NoveltyCalibration`).
 ``model.tflite``
     The fast inference form, run by LiteRT's interpreter (no TensorFlow).
+    With ``novelty``, it has a second output: the penultimate features.
 ``model.keras``
     The Keras model, for fine-tuning and inspection; loaded only in safe mode.
 
@@ -32,10 +35,14 @@ import numpy as np
 from urdu_genre_app.core.atomic import atomic_write
 from urdu_genre_app.core.errors import FeatureParameterError, ModelBundleError
 from urdu_genre_app.core.features import FeatureParams
+from urdu_genre_app.core.novelty import NoveltyCalibration
 from urdu_genre_app.core.windows import WindowPolicy
 
 BUNDLE_FORMAT = "urdu-genre-model"
-BUNDLE_VERSION = 1
+#: Newest format this app reads and writes. Format 2 adds the optional ``novelty``
+#: member of bundle.json (and the LiteRT model's second output); a bundle without it
+#: is still written as format 1, so older apps keep reading it.
+BUNDLE_VERSION = 2
 BUNDLE_SUFFIX = ".ugm"
 METADATA_NAME = "bundle.json"
 TFLITE_NAME = "model.tflite"
@@ -77,6 +84,9 @@ class ModelBundle:
     verified_model : LiteRtModel or None
         The model :func:`load_bundle` opened to check the file, reused by the
         classifier.
+    novelty : NoveltyCalibration or None
+        The "not a genre this model knows" check and temperature; None for
+        bundles made before it existed (the check is then unavailable).
     """
 
     labels: list[str]
@@ -93,6 +103,7 @@ class ModelBundle:
     #: The LiteRT model opened when the bundle was verified, kept so that a
     #: classifier made from this bundle does not build the interpreter again.
     verified_model: Any = field(default=None, repr=False, compare=False)
+    novelty: NoveltyCalibration | None = field(default=None, repr=False, compare=False)
 
     @property
     def is_synthetic(self) -> bool:
@@ -125,9 +136,9 @@ class ModelBundle:
 
     def metadata(self) -> dict[str, Any]:
         """The JSON document stored as ``bundle.json`` (without checksums)."""
-        return {
+        data = {
             "format": BUNDLE_FORMAT,
-            "format_version": BUNDLE_VERSION,
+            "format_version": BUNDLE_VERSION if self.novelty is not None else 1,
             "labels": list(self.labels),
             "architecture": self.architecture,
             "features": self.feature_params.to_dict(),
@@ -139,6 +150,9 @@ class ModelBundle:
             "provenance": self.provenance,
             "metrics": self.metrics,
         }
+        if self.novelty is not None:
+            data["novelty"] = self.novelty.to_dict()
+        return data
 
     def normalise(self, features: np.ndarray) -> np.ndarray:
         """Standardise MFCCs of shape (..., frames, n_mfcc) as at training time."""
@@ -263,6 +277,12 @@ def load_bundle(
         std = np.asarray(metadata["normalization"]["std"], dtype=np.float32)
     except (KeyError, TypeError, FeatureParameterError, ValueError) as error:
         raise ModelBundleError(path, f"bundle.json is incomplete or invalid ({error})") from error
+    novelty = None
+    if metadata.get("novelty") is not None:
+        try:
+            novelty = NoveltyCalibration.from_dict(metadata["novelty"], n_classes=len(labels))
+        except (KeyError, TypeError, ValueError) as error:
+            raise ModelBundleError(path, f"its novelty check in bundle.json is invalid ({error})") from error
     _require(mean.shape == std.shape == (params.n_mfcc,), path, "normalisation does not match n_mfcc")
     _require(bool(np.all(np.isfinite(mean)) and np.all(std > 0)), path, "normalisation values are invalid")
     bundle = ModelBundle(
@@ -277,6 +297,7 @@ def load_bundle(
         provenance=dict(metadata.get("provenance") or {}),
         metrics=dict(metadata.get("metrics") or {}),
         path=path,
+        novelty=novelty,
     )
     if verify_model:
         from urdu_genre_app.core.inference import LiteRtModel

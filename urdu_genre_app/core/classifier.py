@@ -177,9 +177,15 @@ class Classifier:
         features = [extractor(w.samples, w.start_sample) for w in windows]
         scored_positions = [i for i, w in enumerate(windows) if not w.silent]
         probabilities: dict[int, np.ndarray] = {}
+        novelty: dict[int, float] = {}
         if scored_positions:
             batch = self.bundle.normalise(np.stack([features[i] for i in scored_positions]))
-            for position, row in zip(scored_positions, self._model.predict(batch)):
+            rows, penultimate = self._model.predict_with_features(batch)
+            check = self.bundle.novelty
+            if check is not None and penultimate is not None:  # calibrated probabilities and the novelty score
+                rows = check.probabilities(penultimate)
+                novelty = dict(zip(scored_positions, check.scores(penultimate, batch).tolist()))
+            for position, row in zip(scored_positions, rows):
                 probabilities[position] = row
         out = []
         for i, window in enumerate(windows):
@@ -194,6 +200,7 @@ class Classifier:
                         silent=window.silent,
                         short=window.short,
                         level_dbfs=window.level_dbfs,
+                        novelty=novelty.get(i),
                     ),
                     features[i],
                 )

@@ -51,6 +51,29 @@ class ModelBundleError(UrduGenreError):
         super().__init__(f"{self.path}: {reason}")
 
 
+class SaveError(UrduGenreError, OSError):
+    """A file could not be written (disk full, read-only, no permission, ...).
+
+    Also an :class:`OSError` (with the original ``errno``), so code that
+    tolerates a failed write, e.g. of a cache entry, still catches it.
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+        The file that was being written.
+    reason : str
+        Why, in plain words; says that the previous file, if any, is unchanged.
+    errno : int, optional
+        The operating system's error number.
+    """
+
+    def __init__(self, path: str | os.PathLike, reason: str, errno: int | None = None) -> None:
+        self.path = os.fspath(path)
+        self.reason = reason
+        super().__init__(f"{self.path}: cannot be saved: {reason}")
+        self.errno = errno
+
+
 class NoModelError(UrduGenreError):
     """No model bundle is installed or given."""
 

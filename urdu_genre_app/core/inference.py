@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from urdu_genre_app.core.errors import ModelBundleError
+from urdu_genre_app.core.novelty import FEATURE_OUTPUT, PROBABILITY_OUTPUT
 
 if TYPE_CHECKING:
     from urdu_genre_app.core.bundle import ModelBundle
@@ -76,17 +77,33 @@ class LiteRtModel:
             raise ModelBundleError(path, f"its model.tflite is not a valid model ({error})") from error
         inputs = self._interpreter.get_input_details()
         outputs = self._interpreter.get_output_details()
-        if len(inputs) != 1 or len(outputs) != 1:
-            raise ModelBundleError(path, "its model must have exactly one input and one output")
+        if len(inputs) != 1 or len(outputs) not in (1, 2):
+            raise ModelBundleError(path, "its model must have one input, and one output (or two with features)")
         self._input_index = inputs[0]["index"]
-        self._output_index = outputs[0]["index"]
+        self._feature_index: int | None = None
+        self.feature_size = 0
+        if len(outputs) == 1:
+            probabilities = outputs[0]
+        else:  # a calibrated bundle's model: outputs named by its signature
+            named = _signature_outputs(self._interpreter)
+            if set(named) != {PROBABILITY_OUTPUT, FEATURE_OUTPUT}:
+                raise ModelBundleError(path, f"its model's two outputs must be named {PROBABILITY_OUTPUT!r} and "
+                                             f"{FEATURE_OUTPUT!r}, not {sorted(named)}")
+            probabilities, features = named[PROBABILITY_OUTPUT], named[FEATURE_OUTPUT]
+            self._feature_index = features["index"]
+            self.feature_size = int(features["shape"][-1])
+        self._output_index = probabilities["index"]
         expected = tuple(bundle.feature_params.input_shape)
         actual = tuple(int(v) for v in inputs[0]["shape"][1:])
         if actual != expected:
             raise ModelBundleError(path, f"its model expects input {actual}, but its features give {expected}")
-        n_outputs = int(outputs[0]["shape"][-1])
+        n_outputs = int(probabilities["shape"][-1])
         if n_outputs != len(bundle.labels):
             raise ModelBundleError(path, f"its model has {n_outputs} outputs but {len(bundle.labels)} labels")
+        novelty = getattr(bundle, "novelty", None)
+        if novelty is not None and (self._feature_index is None or self.feature_size != novelty.feature_size):
+            raise ModelBundleError(path, "its novelty check needs the model's penultimate features, which its "
+                                         "model.tflite does not output (or not of the right size)")
         self._input_shape = expected
         self._batch = int(inputs[0]["shape"][0])
         try:
@@ -95,6 +112,11 @@ class LiteRtModel:
         except RuntimeError as error:
             raise ModelBundleError(path, f"its model cannot be prepared for inference ({error})") from error
         self._lock = threading.Lock()  # an interpreter is not safe to share between threads
+
+    @property
+    def has_features(self) -> bool:
+        """True when the model also outputs its penultimate features (a calibrated bundle)."""
+        return self._feature_index is not None
 
     def predict(self, batch: np.ndarray) -> np.ndarray:
         """Class probabilities for a batch of normalised MFCC images.
@@ -108,6 +130,22 @@ class LiteRtModel:
         -------
         numpy.ndarray, shape (n, n_classes), float32
             Softmax outputs, one row per window.
+        """
+        return self.predict_with_features(batch)[0]
+
+    def predict_with_features(self, batch: np.ndarray) -> tuple[np.ndarray, np.ndarray | None]:
+        """Class probabilities and, when the model outputs them, penultimate features.
+
+        Parameters
+        ----------
+        batch : numpy.ndarray, shape (n, frames, n_mfcc) or (n, frames, n_mfcc, 1)
+            Standardised features.
+
+        Returns
+        -------
+        probabilities : numpy.ndarray, shape (n, n_classes), float32
+        features : numpy.ndarray of shape (n, d), float32, or None
+            None when the model has no feature output (:attr:`has_features`).
         """
         batch = np.asarray(batch, dtype=np.float32)
         if batch.ndim == 3:
@@ -126,4 +164,16 @@ class LiteRtModel:
                 self._batch = count
             self._interpreter.set_tensor(self._input_index, np.ascontiguousarray(batch))
             self._interpreter.invoke()
-            return np.array(self._interpreter.get_tensor(self._output_index)[:count], dtype=np.float32)
+            probabilities = np.array(self._interpreter.get_tensor(self._output_index)[:count], dtype=np.float32)
+            features = None
+            if self._feature_index is not None:
+                features = np.array(self._interpreter.get_tensor(self._feature_index)[:count], dtype=np.float32)
+            return probabilities, features
+
+
+def _signature_outputs(interpreter) -> dict[str, dict]:
+    """Output details keyed by their names in the model's (only) signature."""
+    try:
+        return dict(interpreter.get_signature_runner().get_output_details())
+    except (ValueError, RuntimeError):  # no signature: the outputs cannot be told apart
+        return {}

@@ -10,6 +10,11 @@ The verdict rule, in one place:
   :data:`UNCERTAIN_BELOW` or leads the runner-up by less than
   :data:`UNCERTAIN_MARGIN`.
 * A song whose every window is silent has status ``"silence"`` and no genre.
+* With a calibrated bundle, every scored window and the song have a novelty
+  score and are *unknown* ("not like any genre this model knows") past its
+  threshold (the rules are in :mod:`urdu_genre_app.core.novelty`); the genre
+  probabilities stay available. Without one, ``unknown`` is None: the check
+  is unavailable.
 """
 
 from __future__ import annotations
@@ -21,11 +26,15 @@ from typing import Any
 
 import numpy as np
 
+from urdu_genre_app.core.novelty import is_unknown, song_novelty
+
 #: Top mean probability under which a verdict is flagged uncertain.
 UNCERTAIN_BELOW = 0.6
 #: Lead over the runner-up under which a verdict is flagged uncertain.
 UNCERTAIN_MARGIN = 0.2
 
+#: How a song or window that is like none of the model's genres is described.
+UNKNOWN_TEXT = "not like any genre this model knows"
 
 
 def soft_vote(probabilities: np.ndarray) -> np.ndarray:
@@ -88,6 +97,9 @@ class WindowResult:
         A clip shorter than one window, looped to fill it.
     level_dbfs : float
         RMS level of the window.
+    novelty : float or None
+        Novelty score (> 1: not like any genre the model knows); None for a
+        silent window or a bundle without the check.
     """
 
     index: int
@@ -97,6 +109,12 @@ class WindowResult:
     silent: bool = False
     short: bool = False
     level_dbfs: float = 0.0
+    novelty: float | None = None
+
+    @property
+    def unknown(self) -> bool | None:
+        """True when the window sounds like none of the model's genres; None when unchecked."""
+        return is_unknown(self.novelty)
 
     def top_index(self) -> int | None:
         """Index of the most likely label, or None for a silent window."""
@@ -171,6 +189,16 @@ class SongResult:
         return ranked[0] < UNCERTAIN_BELOW or ranked[0] - runner_up < UNCERTAIN_MARGIN
 
     @property
+    def novelty(self) -> float | None:
+        """The song's novelty score (median of its voting windows'); None when unavailable."""
+        return song_novelty([w.novelty for w in self.voting_windows])
+
+    @property
+    def unknown(self) -> bool | None:
+        """True when the song sounds like none of the model's genres; None when the check is unavailable."""
+        return is_unknown(self.novelty)
+
+    @property
     def short(self) -> bool:
         """True when the whole song was shorter than one window."""
         return any(w.short for w in self.windows)
@@ -180,6 +208,8 @@ class SongResult:
         if self.status == STATUS_SILENCE:
             return "silence (no music detected)"
         text = f"{self.genre} ({self.confidence:.0%})"
+        if self.unknown:
+            text = f"{UNKNOWN_TEXT} (closest: {text})"
         flags = [flag for flag, on in (("uncertain", self.uncertain), ("short clip", self.short)) if on]
         return f"{text} [{', '.join(flags)}]" if flags else text
 
@@ -192,6 +222,8 @@ class SongResult:
             "confidence": round(self.confidence, 6),
             "uncertain": self.uncertain,
             "short": self.short,
+            "unknown": self.unknown,
+            "novelty_score": _rounded(self.novelty),
             "probabilities": {k: round(v, 6) for k, v in self.probabilities.items()},
             "duration_seconds": round(self.duration_seconds, 3),
             "model": self.model_name,
@@ -206,6 +238,8 @@ class SongResult:
                     "silent": w.silent,
                     "short": w.short,
                     "level_dbfs": round(w.level_dbfs, 2),
+                    "unknown": w.unknown,
+                    "novelty_score": _rounded(w.novelty),
                     "genre": self.labels[w.top_index()] if w.top_index() is not None else None,
                     "probabilities": {k: round(float(p), 6) for k, p in zip(self.labels, w.probabilities)},
                 }
@@ -214,32 +248,45 @@ class SongResult:
         return data
 
 
+def _rounded(value: float | None) -> float | None:
+    return None if value is None else round(float(value), 4)
+
+
+def _csv_flag(value: bool | None) -> str:
+    return "" if value is None else str(value)
+
+
 def results_to_csv(results: list[SongResult], *, include_windows: bool = False) -> str:
     """CSV text: one row per song, or one per window when ``include_windows``.
 
     Columns: path, (window, start, end,) status/genre, confidence, uncertain,
-    short, then one probability column per label of the first result.
+    short, unknown and novelty_score (empty where the check is unavailable),
+    then one probability column per label of the first result.
     """
     labels = results[0].labels if results else []
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
     if include_windows:
-        writer.writerow(["path", "window", "start_seconds", "end_seconds", "silent", "genre", *labels])
+        writer.writerow(["path", "window", "start_seconds", "end_seconds", "silent", "genre", "unknown",
+                         "novelty_score", *labels])
         for result in results:
             for w in result.windows:
                 top = w.top_index()
                 writer.writerow(
                     [result.path, w.index, f"{w.start_seconds:.3f}", f"{w.end_seconds:.3f}", w.silent,
-                     result.labels[top] if top is not None else "",
+                     result.labels[top] if top is not None else "", _csv_flag(w.unknown),
+                     "" if w.novelty is None else f"{w.novelty:.4f}",
                      *(f"{p:.6f}" for p in (w.probabilities or [0.0] * len(labels)))]
                 )
     else:
-        writer.writerow(["path", "status", "genre", "confidence", "uncertain", "short", "duration_seconds", *labels])
+        writer.writerow(["path", "status", "genre", "confidence", "uncertain", "short", "duration_seconds",
+                         "unknown", "novelty_score", *labels])
         for result in results:
             probabilities = result.probabilities
             writer.writerow(
                 [result.path, result.status, result.genre or "", f"{result.confidence:.6f}", result.uncertain,
-                 result.short, f"{result.duration_seconds:.3f}",
+                 result.short, f"{result.duration_seconds:.3f}", _csv_flag(result.unknown),
+                 "" if result.novelty is None else f"{result.novelty:.4f}",
                  *(f"{probabilities.get(label, 0.0):.6f}" for label in labels)]
             )
     return out.getvalue()

@@ -76,6 +76,7 @@ def model_checksum(bundle: ModelBundle) -> str:
         "mean": [float(v) for v in bundle.feature_mean],
         "std": [float(v) for v in bundle.feature_std],
         "window_policy": bundle.window_policy.to_dict(),
+        "novelty": bundle.novelty.to_dict() if bundle.novelty is not None else None,
     }
     digest.update(json.dumps(shaping, sort_keys=True).encode("utf-8"))
     return digest.hexdigest()

@@ -144,7 +144,7 @@ class LibraryEntry:
             flags.append("uncertain")
         if result.short:
             flags.append("short")
-        if getattr(result, "unknown_genre", False):  # set by models that can say "none of these"
+        if result.unknown:  # the bundle's novelty check says: like none of its genres
             flags.append("not a known genre")
         return flags
 
@@ -155,10 +155,10 @@ class LibraryEntry:
 
     @property
     def needs_review(self) -> bool:
-        """Unconfirmed, and uncertain or disagreeing with the file's tag."""
+        """Unconfirmed, and uncertain, like no genre the model knows, or disagreeing with the file's tag."""
         if self.confirmed or self.result is None:
             return False
-        return self.result.uncertain or self.disagrees_with_tag
+        return self.result.uncertain or bool(self.result.unknown) or self.disagrees_with_tag
 
     @property
     def chosen_genre(self) -> str | None:

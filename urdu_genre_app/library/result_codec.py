@@ -32,6 +32,7 @@ def song_result_from_dict(data: dict[str, Any], labels: list[str]) -> SongResult
             silent=bool(w["silent"]),
             short=bool(w["short"]),
             level_dbfs=float(w["level_dbfs"]),
+            novelty=None if w.get("novelty_score") is None else float(w["novelty_score"]),
         )
         for w in data["windows"]
     ]

@@ -1,0 +1,204 @@
+""""Not like any genre this model knows": the fitted check, the temperature, and what users see."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import zipfile
+
+import numpy as np
+import pytest
+
+from tests import audio_factory
+from training.calibrate import fit_novelty, fit_temperature
+from urdu_genre_app.cli import main
+from urdu_genre_app.core.bundle import load_bundle
+from urdu_genre_app.core.classifier import Classifier
+from urdu_genre_app.core.errors import ModelBundleError
+from urdu_genre_app.core.novelty import GaussianClasses, NoveltyCalibration, softmax, song_novelty
+
+SR = audio_factory.SR
+
+
+@pytest.fixture(scope="session")
+def calibrated_bundle_path(tmp_path_factory) -> str:
+    """A tiny BN-CNN that knows clicks, sweeps and chords, with the novelty check fitted."""
+    folder = tmp_path_factory.mktemp("calibrated_model")
+    return str(audio_factory.train_tiny_bundle(
+        folder / "calibrated.ugm", labels=audio_factory.CALIBRATED_LABELS, calibrate=True))
+
+
+def _clusters(rng, n_per_class: int, centres: np.ndarray, spread: float = 1.0):
+    labels = np.repeat(np.arange(len(centres)), n_per_class)
+    return centres[labels] + spread * rng.standard_normal((labels.size, centres.shape[1])), labels
+
+
+# ------------------------------------------------------------------ the math
+def test_threshold_flags_the_requested_fraction_of_held_out_windows(rng):
+    centres = rng.normal(scale=6.0, size=(4, 16))
+    h_train, y_train = _clusters(rng, 300, centres)
+    h_validation, y_validation = _clusters(rng, 250, centres)
+    h_test, _ = _clusters(rng, 2000, centres)
+    calibration = fit_novelty(h_train, y_train, h_validation, y_validation, n_classes=4,
+                              logit_weights=rng.normal(size=(16, 4)), logit_bias=np.zeros(4))
+    assert calibration.flag_fraction == pytest.approx(0.05, abs=0.01)
+    # Fresh in-distribution windows are flagged at about that rate; points far from every class are all flagged.
+    assert 0.02 < np.mean(calibration.scores(h_test) > 1) < 0.09
+    far = centres.mean(axis=0) + rng.normal(scale=20.0, size=(200, 16))
+    assert np.mean(calibration.scores(far) > 1) > 0.95
+
+
+def test_a_direction_training_never_used_is_novel(rng):
+    """A feature that was always 0 in training (a ReLU unit that never fired) must not be ignored."""
+    centres = np.zeros((3, 8))
+    centres[:, :3] = rng.normal(scale=5.0, size=(3, 3))
+    h_train, y_train = _clusters(rng, 200, centres)
+    h_train[:, 7] = 0.0
+    h_validation, y_validation = _clusters(rng, 100, centres)
+    h_validation[:, 7] = 0.0
+    calibration = fit_novelty(h_train, y_train, h_validation, y_validation, n_classes=3,
+                              logit_weights=np.eye(8)[:, :3], logit_bias=np.zeros(3))
+    probe = centres[[0]].copy()
+    assert calibration.scores(probe)[0] < 1
+    probe[0, 7] = 3.0  # as big as the typical spread, but along the unused direction
+    assert calibration.scores(probe)[0] > 1
+
+
+def test_temperature_recovers_the_overconfidence_it_was_made_with(rng):
+    true_temperature = 2.5
+    logits = rng.normal(scale=4.0, size=(5000, 4))
+    cumulative = np.cumsum(softmax(logits / true_temperature).astype(np.float64), axis=1)
+    labels = (rng.random((5000, 1)) * cumulative[:, -1:] > cumulative).sum(axis=1)
+    assert fit_temperature(logits, labels) == pytest.approx(true_temperature, rel=0.1)
+
+
+def test_song_score_is_the_median_of_its_windows():
+    assert song_novelty([0.5, 3.0, 0.7]) == pytest.approx(0.7)
+    assert song_novelty([0.5, None]) is None and song_novelty([]) is None
+
+
+def test_calibration_round_trips_and_refuses_bad_shapes(rng):
+    calibration = NoveltyCalibration(
+        model_space=GaussianClasses(class_means=rng.normal(size=(2, 3)), precision=np.eye(3), scale=1.5),
+        input_space=GaussianClasses(class_means=rng.normal(size=(2, 6)), precision=2 * np.eye(6), scale=0.5),
+        threshold=2.0, flag_fraction=0.05, temperature=1.5, logit_weights=rng.normal(size=(3, 2)),
+        logit_bias=np.zeros(2))
+    data = json.loads(json.dumps(calibration.to_dict()))
+    again = NoveltyCalibration.from_dict(data, n_classes=2)
+    probe, windows = rng.normal(size=(5, 3)), rng.normal(size=(5, 7, 2))
+    np.testing.assert_allclose(again.scores(probe, windows), calibration.scores(probe, windows))
+    np.testing.assert_allclose(again.probabilities(probe), calibration.probabilities(probe), rtol=1e-6)
+    with pytest.raises(ValueError, match="needs the MFCC windows"):
+        again.scores(probe)
+    with pytest.raises(ValueError, match="one row per label"):
+        NoveltyCalibration.from_dict(data, n_classes=3)
+    with pytest.raises(ValueError, match="positive"):
+        NoveltyCalibration.from_dict({**data, "threshold": -1.0}, n_classes=2)
+
+
+# ------------------------------------------------------------------ through the real classifier
+def _noise(seconds: float, seed: int = 5) -> np.ndarray:
+    return (0.3 * np.random.default_rng(seed).standard_normal(int(seconds * SR))).astype(np.float32)
+
+
+def _tone(seconds: float, hz: float = 440.0) -> np.ndarray:
+    return (0.4 * np.sin(2 * np.pi * hz * np.arange(int(seconds * SR)) / SR)).astype(np.float32)
+
+
+def test_calibrated_bundle_flags_noise_and_a_tone_but_not_what_it_knows(calibrated_bundle_path):
+    bundle = load_bundle(calibrated_bundle_path)
+    assert bundle.novelty is not None
+    classifier = Classifier(bundle)
+    for name, signal in (("white noise", _noise(9.0)), ("440 Hz tone", _tone(9.0))):
+        result = classifier.classify_signal(signal, source=name)
+        assert result.unknown is True, (name, [w.novelty for w in result.windows])
+        assert all(w.unknown for w in result.voting_windows), name
+        assert result.probabilities and abs(sum(result.probabilities.values()) - 1) < 1e-4  # still available
+        assert "not like any genre this model knows (closest:" in result.verdict_text()
+    known = [audio_factory.make_sound(kind, 9.0, seed=7_000 + i) for i, kind in
+             enumerate(audio_factory.CALIBRATED_LABELS)]
+    verdicts = [classifier.classify_signal(signal, source=f"known {i}") for i, signal in enumerate(known)]
+    assert [v.unknown for v in verdicts] == [False] * len(known), [v.novelty for v in verdicts]
+    assert [v.genre for v in verdicts] == audio_factory.CALIBRATED_LABELS
+
+
+def test_cli_reports_unknown_in_json_csv_and_text(calibrated_bundle_path, tmp_path, capsys):
+    noise = audio_factory.write_audio(tmp_path / "room.wav", _noise(9.0))
+    clicks = audio_factory.write_audio(tmp_path / "clicks.flac", audio_factory.make_sound("Clicks", 9.0, seed=99))
+    assert main(["classify", "--model", calibrated_bundle_path, "--json", "--windows", str(noise), str(clicks)]) == 0
+    by_name = {r["path"].rsplit("/", 1)[-1]: r for r in json.loads(capsys.readouterr().out)}
+    assert by_name["room.wav"]["unknown"] is True and by_name["room.wav"]["novelty_score"] > 1
+    assert all(w["unknown"] is True and w["novelty_score"] > 1 for w in by_name["room.wav"]["windows"])
+    assert by_name["room.wav"]["genre"] in audio_factory.CALIBRATED_LABELS  # the probabilities stay
+    assert by_name["clicks.flac"]["unknown"] is False and by_name["clicks.flac"]["novelty_score"] <= 1
+
+    assert main(["classify", "--model", calibrated_bundle_path, "--csv", str(noise)]) == 0
+    row = next(csv.DictReader(io.StringIO(capsys.readouterr().out)))
+    assert row["unknown"] == "True" and float(row["novelty_score"]) > 1
+    assert main(["classify", "--model", calibrated_bundle_path, "--csv", "--windows", str(noise)]) == 0
+    rows = list(csv.DictReader(io.StringIO(capsys.readouterr().out)))
+    assert rows and all(r["unknown"] == "True" for r in rows)
+
+    assert main(["classify", "--model", calibrated_bundle_path, "--windows", str(noise)]) == 0
+    out = capsys.readouterr().out
+    assert "room.wav\tnot like any genre this model knows (closest:" in out
+    assert "0:00-0:03  not like any genre this model knows" in out
+
+
+# ------------------------------------------------------------------ bundles made before the check
+def test_old_bundle_loads_and_says_the_check_is_unavailable(tiny_bundle_path, tmp_path, capsys):
+    with zipfile.ZipFile(tiny_bundle_path) as archive:
+        metadata = json.loads(archive.read("bundle.json"))
+    assert metadata["format_version"] == 1 and "novelty" not in metadata  # as bundles were before the check
+    bundle = load_bundle(tiny_bundle_path)
+    assert bundle.novelty is None
+    result = Classifier(bundle).classify_signal(_noise(9.0))
+    assert result.unknown is None and result.novelty is None
+    assert all(w.unknown is None for w in result.windows)
+    path = audio_factory.write_audio(tmp_path / "room.wav", _noise(9.0))
+    assert main(["classify", "--model", tiny_bundle_path, "--json", "--windows", str(path)]) == 0
+    payload = json.loads(capsys.readouterr().out)[0]
+    assert payload["unknown"] is None and payload["novelty_score"] is None
+    assert payload["windows"][0]["unknown"] is None
+    assert main(["classify", "--model", tiny_bundle_path, "--csv", str(path)]) == 0
+    assert next(csv.DictReader(io.StringIO(capsys.readouterr().out)))["unknown"] == ""
+
+
+def test_calibrated_bundle_is_format_2_and_its_model_outputs_features(calibrated_bundle_path):
+    with zipfile.ZipFile(calibrated_bundle_path) as archive:
+        metadata = json.loads(archive.read("bundle.json"))
+    assert metadata["format_version"] == 2 and metadata["novelty"]["threshold"] > 0
+    model = load_bundle(calibrated_bundle_path).verified_model
+    assert model.has_features and model.feature_size == 64
+
+
+def test_a_check_without_the_feature_output_is_refused(tiny_bundle_path, calibrated_bundle_path, tmp_path):
+    """bundle.json promising a check that the LiteRT model cannot feed is a damaged bundle."""
+    with zipfile.ZipFile(calibrated_bundle_path) as archive:
+        novelty = json.loads(archive.read("bundle.json"))["novelty"]
+    # Four classes, as the uncalibrated tiny model has.
+    for space in ("model_space", "input_space"):
+        novelty[space]["class_means"] = novelty[space]["class_means"] + novelty[space]["class_means"][:1]
+    novelty["logit_weights"] = [row + row[:1] for row in novelty["logit_weights"]]
+    novelty["logit_bias"] = novelty["logit_bias"] + novelty["logit_bias"][:1]
+    broken = tmp_path / "broken.ugm"
+    with zipfile.ZipFile(tiny_bundle_path) as source, zipfile.ZipFile(broken, "w") as target:
+        for info in source.infolist():
+            data = source.read(info.filename)
+            if info.filename == "bundle.json":
+                metadata = json.loads(data)
+                metadata.update(novelty=novelty, format_version=2)
+                data = json.dumps(metadata).encode()
+            target.writestr(info, data)
+    with pytest.raises(ModelBundleError, match="penultimate features"):
+        load_bundle(broken)
+
+
+def test_the_bundled_model_carries_the_check_and_flags_a_tone():
+    from urdu_genre_app.resources import bundled_model_path
+
+    bundle = load_bundle(bundled_model_path(), with_keras=False)
+    assert bundle.novelty is not None and bundle.novelty.input_space is not None
+    result = Classifier(bundle).classify_signal(_tone(45.0), source="440 Hz tone")
+    assert result.unknown is True and result.probabilities  # flagged, the probabilities still there

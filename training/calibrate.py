@@ -1,0 +1,416 @@
+"""Fit a bundle's "not a genre this model knows" check and its probability temperature.
+
+The rules applied at inference are in :mod:`urdu_genre_app.core.novelty`; this
+module fits them on a trained Keras model:
+
+* in each of the two spaces (the penultimate features, and the MFCC summary
+  of :func:`~urdu_genre_app.core.novelty.window_summary`), class means and
+  one shared covariance of the clean *training* windows (the covariance shrunk towards a multiple of the
+  identity by :data:`COVARIANCE_SHRINKAGE`, so that a direction the training
+  windows never use, e.g. a ReLU unit that never fired, still has a finite,
+  large precision: a window that uses it is far from every genre);
+* each space's scale, and the threshold on the larger scaled distance: the
+  value exceeded by :data:`DEFAULT_FLAG_FRACTION` of the *validation*
+  windows (songs the model never trained on);
+* the temperature minimising the validation windows' negative log-likelihood.
+
+It also re-exports a bundle with the check (``python -m training.calibrate``):
+the bundle's Keras model and weights stay; its LiteRT half is converted again
+with a second output, the penultimate features::
+
+    python -m training.calibrate resources/models/bn_cnn_synthetic.ugm \\
+        --train corpus/calibration/train --validation corpus/calibration/validation \\
+        --out resources/models/bn_cnn_synthetic.ugm
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from urdu_genre_app.core.novelty import (
+    DEFAULT_FLAG_FRACTION,
+    FEATURE_OUTPUT,
+    PROBABILITY_OUTPUT,
+    SPACE_SCALE_QUANTILE,
+    GaussianClasses,
+    NoveltyCalibration,
+    softmax,
+    window_summary,
+)
+
+log = logging.getLogger(__name__)
+
+#: Weight of the identity target in the shrunk covariance ``(1 - a) S + a (tr S / d) I``: None
+#: estimates it from the data (Ledoit and Wolf 2004), which shrinks more when there are few
+#: windows for the dimension, as with a small corpus.
+COVARIANCE_SHRINKAGE: float | None = None
+
+
+def ledoit_wolf_shrinkage(centred: np.ndarray) -> float:
+    """Ledoit-Wolf's estimate of the best shrinkage towards a multiple of the identity.
+
+    Parameters
+    ----------
+    centred : numpy.ndarray, shape (n, d)
+        Points minus their (class) means.
+
+    Returns
+    -------
+    float
+        In [0, 1].
+    """
+    x = np.asarray(centred, dtype=np.float64)
+    n, d = x.shape
+    covariance = x.T @ x / n
+    mu = np.trace(covariance) / d
+    squared = x * x
+    # beta: how noisy the sample covariance is; delta: how far it is from mu * I.
+    beta = (np.sum(squared.T @ squared) / n - np.sum(covariance**2)) / (d * n)
+    delta = (np.sum(covariance**2) - 2 * mu * np.trace(covariance) + d * mu**2) / d
+    if delta <= 0:
+        return 1.0
+    return float(np.clip(beta / delta, 0.0, 1.0))
+#: Temperatures searched (log-spaced); the best is refined by a finer search around it.
+TEMPERATURE_RANGE = (0.05, 20.0)
+#: Windows per Keras predict call.
+PREDICT_BATCH = 64
+
+
+def feature_model(model):
+    """A Keras model with two outputs: the original probabilities and the penultimate features.
+
+    Parameters
+    ----------
+    model : keras.Model
+        Trained; its last layer maps the penultimate features to the genre probabilities.
+
+    Returns
+    -------
+    keras.Model
+        Same input and weights; outputs ``{"genre": probabilities, "features": h}``.
+    """
+    import keras
+
+    penultimate = model.layers[-1].input
+    return keras.Model(model.inputs, {PROBABILITY_OUTPUT: model.outputs[0], FEATURE_OUTPUT: penultimate})
+
+
+def logit_head(model) -> tuple[np.ndarray | None, np.ndarray | None]:
+    """The last layer as ``logits = h @ W + b``: (W, b), or (None, None) when ``h`` are the logits.
+
+    Raises
+    ------
+    ValueError
+        The last layer is neither a softmax Dense layer nor a bare softmax activation.
+    """
+    last = model.layers[-1]
+    weights = last.get_weights()
+    activation = getattr(getattr(last, "activation", None), "__name__", "")
+    if len(weights) == 2 and weights[0].ndim == 2 and activation == "softmax":
+        return np.asarray(weights[0], np.float64), np.asarray(weights[1], np.float64)
+    if not weights and activation == "softmax":
+        return None, None
+    raise ValueError(f"cannot calibrate a model whose last layer is {type(last).__name__} ({activation or 'no'} "
+                     "activation); it must end in a softmax")
+
+
+def penultimate_features(model, x: np.ndarray) -> np.ndarray:
+    """Penultimate features of normalised windows, shape (n, frames, n_mfcc) -> (n, d), float64."""
+    import keras
+
+    head = keras.Model(model.inputs, model.layers[-1].input)
+    x = x[..., np.newaxis] if x.ndim == 3 else x
+    return np.asarray(head.predict(x, batch_size=PREDICT_BATCH, verbose=0), dtype=np.float64)
+
+
+def fit_temperature(logits: np.ndarray, labels: np.ndarray) -> float:
+    """The temperature minimising the mean negative log-likelihood of ``labels``.
+
+    Parameters
+    ----------
+    logits : numpy.ndarray, shape (n, c)
+    labels : numpy.ndarray, shape (n,), int
+
+    Returns
+    -------
+    float
+        In :data:`TEMPERATURE_RANGE`.
+    """
+    logits = np.asarray(logits, dtype=np.float64)
+    labels = np.asarray(labels, dtype=np.int64)
+
+    def nll(temperature: float) -> float:
+        z = logits / temperature
+        z = z - z.max(axis=1, keepdims=True)
+        log_p = z - np.log(np.exp(z).sum(axis=1, keepdims=True))
+        return float(-log_p[np.arange(labels.size), labels].mean())
+
+    lo, hi = np.log(TEMPERATURE_RANGE[0]), np.log(TEMPERATURE_RANGE[1])
+    grid = np.exp(np.linspace(lo, hi, 121))
+    best = grid[int(np.argmin([nll(t) for t in grid]))]
+    fine = best * np.exp(np.linspace(-0.06, 0.06, 61))
+    return float(fine[int(np.argmin([nll(t) for t in fine]))])
+
+
+def fit_gaussian_classes(train_points: np.ndarray, train_labels: np.ndarray, validation_points: np.ndarray, *,
+                         n_classes: int, shrinkage: float | None = COVARIANCE_SHRINKAGE) -> GaussianClasses:
+    """Class means and a shared, shrunk covariance of training points; scale from validation points.
+
+    Parameters
+    ----------
+    train_points : numpy.ndarray, shape (n_train, d)
+    train_labels : numpy.ndarray, shape (n_train,), int
+    validation_points : numpy.ndarray, shape (n_validation, d)
+    n_classes : int
+    shrinkage : float or None
+        Weight of the identity target, in [0, 1); None: :func:`ledoit_wolf_shrinkage`.
+
+    Raises
+    ------
+    ValueError
+        A class has no training point.
+    """
+    x = np.asarray(train_points, dtype=np.float64)
+    y = np.asarray(train_labels, dtype=np.int64)
+    missing = [c for c in range(n_classes) if not np.any(y == c)]
+    if missing:
+        raise ValueError(f"classes {missing} have no training windows to fit the novelty check on")
+    means = np.stack([x[y == c].mean(axis=0) for c in range(n_classes)])
+    centred = x - means[y]
+    covariance = centred.T @ centred / max(1, x.shape[0] - n_classes)
+    d = covariance.shape[0]
+    scale = max(float(np.trace(covariance)) / d, 1e-12)
+    if shrinkage is None:
+        shrinkage = ledoit_wolf_shrinkage(centred)
+    shrunk = (1.0 - shrinkage) * covariance + shrinkage * scale * np.eye(d)
+    precision = np.linalg.inv(shrunk)
+    space = GaussianClasses(class_means=means, precision=(precision + precision.T) / 2)
+    distance_scale = float(np.quantile(space.distances(validation_points), SPACE_SCALE_QUANTILE))
+    log.info("novelty space of %d dimensions: %d training windows, shrinkage %.3f", d, x.shape[0], shrinkage)
+    return GaussianClasses(class_means=means, precision=space.precision, scale=max(distance_scale, 1e-12),
+                           shrinkage=float(shrinkage))
+
+
+def fit_novelty(
+    train_features: np.ndarray,
+    train_labels: np.ndarray,
+    validation_features: np.ndarray,
+    validation_labels: np.ndarray,
+    *,
+    n_classes: int,
+    train_windows: np.ndarray | None = None,
+    validation_windows: np.ndarray | None = None,
+    logit_weights: np.ndarray | None = None,
+    logit_bias: np.ndarray | None = None,
+    flag_fraction: float = DEFAULT_FLAG_FRACTION,
+    shrinkage: float | None = COVARIANCE_SHRINKAGE,
+) -> NoveltyCalibration:
+    """Fit the novelty check and the temperature (see the module docstring).
+
+    Parameters
+    ----------
+    train_features : numpy.ndarray, shape (n_train, d)
+        Penultimate features of clean training windows.
+    train_labels : numpy.ndarray, shape (n_train,), int
+    validation_features : numpy.ndarray, shape (n_validation, d)
+        Penultimate features of validation windows (held-out songs).
+    validation_labels : numpy.ndarray, shape (n_validation,), int
+    n_classes : int
+    train_windows, validation_windows : numpy.ndarray, shape (n, frames, n_mfcc), optional
+        The same windows' standardised MFCCs, for the input-space half of the check; without
+        them the check judges by the model's features alone.
+    logit_weights, logit_bias : numpy.ndarray, optional
+        The last layer (:func:`logit_head`).
+    flag_fraction : float
+        Fraction of validation windows the threshold flags.
+    shrinkage : float or None
+        Covariance shrinkage towards the identity, in [0, 1); None estimates it per space.
+
+    Returns
+    -------
+    NoveltyCalibration
+
+    Raises
+    ------
+    ValueError
+        A class has no training window, or there are no validation windows.
+    """
+    if len(validation_features) == 0:
+        raise ValueError("no validation windows to calibrate the novelty threshold and temperature on")
+    model_space = fit_gaussian_classes(train_features, train_labels, validation_features, n_classes=n_classes,
+                                       shrinkage=shrinkage)
+    input_space = None
+    if train_windows is not None and validation_windows is not None:
+        input_space = fit_gaussian_classes(window_summary(train_windows), train_labels,
+                                           window_summary(validation_windows), n_classes=n_classes,
+                                           shrinkage=shrinkage)
+    provisional = NoveltyCalibration(model_space=model_space, input_space=input_space, threshold=1.0,
+                                     flag_fraction=flag_fraction, logit_weights=logit_weights, logit_bias=logit_bias)
+    combined = provisional.combined(validation_features, validation_windows)
+    threshold = float(np.quantile(combined, 1.0 - flag_fraction))
+    temperature = fit_temperature(provisional.logits(validation_features), validation_labels)
+    return NoveltyCalibration(
+        model_space=model_space, input_space=input_space, threshold=threshold,
+        flag_fraction=float(np.mean(combined > threshold)), temperature=temperature,
+        logit_weights=logit_weights, logit_bias=logit_bias,
+        fitted_on={
+            "train_windows": int(len(train_features)),
+            "validation_windows": int(len(validation_features)),
+            "shrinkage": {"model_space": model_space.shrinkage,
+                          "input_space": None if input_space is None else input_space.shrinkage},
+            "target_flag_fraction": flag_fraction,
+        },
+    )
+
+
+def calibration_report(calibration: NoveltyCalibration, validation_features: np.ndarray,
+                       validation_labels: np.ndarray, validation_windows: np.ndarray | None = None) -> dict[str, Any]:
+    """Validation figures worth storing in a bundle's metrics (JSON-ready)."""
+    logits = calibration.logits(validation_features)
+    labels = np.asarray(validation_labels, dtype=np.int64)
+
+    def nll(probabilities: np.ndarray) -> float:
+        return float(-np.log(np.clip(probabilities[np.arange(labels.size), labels], 1e-12, 1.0)).mean())
+
+    return {
+        "validation_windows": int(labels.size),
+        "validation_windows_flagged_unknown": round(
+            float(np.mean(calibration.scores(validation_features, validation_windows) > 1)), 4),
+        "temperature": round(calibration.temperature, 4),
+        "validation_nll_before": round(nll(softmax(logits)), 4),
+        "validation_nll_after": round(nll(calibration.probabilities(validation_features)), 4),
+    }
+
+
+def calibrate_keras_model(model, x_train, y_train, x_validation, y_validation, *, n_classes: int,
+                          flag_fraction: float = DEFAULT_FLAG_FRACTION) -> NoveltyCalibration:
+    """Fit the check of a trained Keras model on normalised windows (the pipeline's hook).
+
+    Parameters
+    ----------
+    model : keras.Model
+    x_train, x_validation : numpy.ndarray, shape (n, frames, n_mfcc), float32
+        Standardised clean training windows, and validation windows.
+    y_train, y_validation : numpy.ndarray, shape (n,), int
+    n_classes : int
+    flag_fraction : float
+
+    Returns
+    -------
+    NoveltyCalibration
+    """
+    weights, bias = logit_head(model)
+    return fit_novelty(
+        penultimate_features(model, x_train), y_train, penultimate_features(model, x_validation), y_validation,
+        n_classes=n_classes, train_windows=x_train, validation_windows=x_validation, logit_weights=weights,
+        logit_bias=bias, flag_fraction=flag_fraction,
+    )
+
+
+def calibrate_split(model, windows, split, *, flag_fraction: float = DEFAULT_FLAG_FRACTION
+                    ) -> tuple[NoveltyCalibration | None, dict[str, Any]]:
+    """Fit the check of a model trained by :func:`training.pipeline.run_training` on its own split.
+
+    Parameters
+    ----------
+    model : keras.Model
+    windows : training.extract.WindowSet
+        Features already standardised (as the pipeline leaves them).
+    split : training.split.Split
+
+    Returns
+    -------
+    calibration : NoveltyCalibration or None
+        None when the model or the split cannot be calibrated (the bundle is then written without
+        the check, which then says it is unavailable).
+    report : dict
+        :func:`calibration_report`'s figures, or ``{"unavailable": reason}``.
+    """
+    train = split.train[windows.copy[split.train] == 0]
+    validation = split.validation
+    try:
+        calibration = calibrate_keras_model(
+            model, windows.features[train], windows.label[train], windows.features[validation],
+            windows.label[validation], n_classes=len(windows.labels), flag_fraction=flag_fraction,
+        )
+    except ValueError as error:
+        log.warning("no novelty check for this model: %s", error)
+        return None, {"unavailable": str(error)}
+    features = penultimate_features(model, windows.features[validation])
+    return calibration, calibration_report(calibration, features, windows.label[validation],
+                                           windows.features[validation])
+
+
+def _windows_of(folder: Path, bundle, seed: int, workers: int | None, windows_per_song: int):
+    from training.dataset import scan_dataset
+    from training.extract import ExtractionConfig, extract_windows
+
+    scan = scan_dataset(folder)
+    unknown = sorted(set(scan.labels) - set(bundle.labels))
+    if unknown:
+        raise SystemExit(f"{folder}: genres {unknown} are not among the model's labels {bundle.labels}")
+    windows = extract_windows(
+        scan.songs, labels=list(bundle.labels), params=bundle.feature_params,
+        config=ExtractionConfig(seed=seed, windows_per_song=windows_per_song), workers=workers, cache_dir=None,
+    )
+    clean = windows.copy == 0
+    return bundle.normalise(windows.features[clean]).astype(np.float32), windows.label[clean], len(windows.songs)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """``python -m training.calibrate BUNDLE --train DIR --validation DIR --out OUT``."""
+    parser = argparse.ArgumentParser(description="Fit a bundle's novelty check and temperature; re-export it.")
+    parser.add_argument("bundle")
+    parser.add_argument("--train", required=True, help="labelled folder of songs the model trained on")
+    parser.add_argument("--validation", required=True, help="labelled folder of held-out (validation) songs")
+    parser.add_argument("--out", required=True)
+    parser.add_argument("--seed", type=int, default=2026, help="window choice (default 2026)")
+    parser.add_argument("--flag-fraction", type=float, default=DEFAULT_FLAG_FRACTION)
+    parser.add_argument("--workers", type=int, default=None)
+    parser.add_argument("--train-windows-per-song", type=int, default=5,
+                        help="random windows per training song (default 5, as training takes)")
+    parser.add_argument("--validation-windows-per-song", type=int, default=5,
+                        help="random windows per validation song (default 5, as training takes)")
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(message)s")
+
+    from training.export import export_bundle, keras_model_from_bundle
+    from urdu_genre_app.core.bundle import load_bundle
+
+    started = time.perf_counter()
+    bundle = load_bundle(args.bundle)
+    model = keras_model_from_bundle(bundle)
+    x_train, y_train, train_songs = _windows_of(Path(args.train), bundle, args.seed, args.workers,
+                                                args.train_windows_per_song)
+    x_validation, y_validation, validation_songs = _windows_of(Path(args.validation), bundle, args.seed + 1,
+                                                               args.workers, args.validation_windows_per_song)
+    calibration = calibrate_keras_model(model, x_train, y_train, x_validation, y_validation,
+                                        n_classes=len(bundle.labels), flag_fraction=args.flag_fraction)
+    h_validation = penultimate_features(model, x_validation)
+    report = calibration_report(calibration, h_validation, y_validation, x_validation)
+    report.update({"train_songs": train_songs, "validation_songs": validation_songs})
+    provenance = dict(bundle.provenance)
+    provenance["calibration"] = {"command": "python -m training.calibrate " + " ".join(sys.argv[1:] if argv is None
+                                                                                         else argv),
+                                 "train": str(args.train), "validation": str(args.validation)}
+    metrics = dict(bundle.metrics)
+    metrics["novelty"] = report
+    export_bundle(
+        model, args.out, labels=list(bundle.labels), feature_params=bundle.feature_params,
+        feature_mean=bundle.feature_mean, feature_std=bundle.feature_std, window_policy=bundle.window_policy,
+        architecture=bundle.architecture, provenance=provenance, metrics=metrics, novelty=calibration,
+        keras_model_bytes=bundle.keras_model,
+    )
+    print(f"wrote {args.out}: {report} ({time.perf_counter() - started:.0f} s)")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,312 @@
+"""Does a window sound like any genre this model knows? And probabilities that mean what they say.
+
+A classifier's softmax always sums to one over the genres it knows, so noise,
+a tone or speech still get "Hip-hop (100%)". This module holds the check that
+a bundle carries to say "not like any genre this model knows", and the
+temperature that calibrates its probabilities. Both are fitted at training
+time (:mod:`training.calibrate`); this side only applies them, with NumPy.
+
+The rules, in one place:
+
+* **Novelty score of a window**: how far the window lies from every genre
+  the model was trained on, in two spaces, each measured as the Mahalanobis
+  distance to the nearest genre's mean with one covariance shared by all
+  genres (Lee et al. 2018, "A simple unified framework for detecting
+  out-of-distribution samples"):
+
+  - the model's penultimate features ``h`` (the input of its last layer):
+    what the network makes of the window;
+  - the window's MFCC summary (:func:`window_summary`: each coefficient's
+    mean, spread and frame-to-frame movement over time): what the audio is
+    like, whatever the network makes of it. A network trained on a few
+    genres can map noise or a tone right onto one of them (its features only
+    tell the genres apart); the audio's own statistics still say it is like
+    none of the training songs.
+
+  Each distance is divided by its own scale (the validation windows' 95th
+  percentile), the larger of the two is taken, and that is divided by a
+  threshold: the value exceeded by :data:`DEFAULT_FLAG_FRACTION` of the
+  validation windows. Means and (shrunk) covariances come from the training
+  windows, scales and threshold from validation windows (songs the model
+  never trained on). A score above 1 (:func:`is_unknown`) is thus farther
+  from every genre than all but ~5 % of held-out songs' windows.
+* **Novelty score of a song**: the median of its voting windows' scores
+  (:func:`song_novelty`): the song is unknown when more than half of its
+  windows are.
+* **Calibrated probabilities**: ``softmax(logits / temperature)``, the
+  temperature chosen to minimise the validation windows' negative
+  log-likelihood (Guo et al. 2017). The logits are recomputed from ``h`` with
+  the last layer's weights (or are ``h`` itself when the last layer is a bare
+  softmax), so no saturated float32 softmax is inverted.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+#: Fraction of validation windows the threshold flags (the expected false-alarm rate per window).
+DEFAULT_FLAG_FRACTION = 0.05
+#: Name of the LiteRT model's penultimate-feature output in a calibrated bundle.
+FEATURE_OUTPUT = "features"
+#: Name of its probability output.
+PROBABILITY_OUTPUT = "genre"
+#: Identifies the score design in bundle.json; a bundle with another is refused, never misread.
+METHOD = "mahalanobis-tied-covariance/model-and-input"
+#: Quantile of the validation windows' distances that scales each space's distances.
+SPACE_SCALE_QUANTILE = 0.95
+
+
+#: Added to standard deviations (in standardised MFCC units) before their logarithm.
+LOG_STD_FLOOR = 1e-3
+
+
+def window_summary(windows: np.ndarray) -> np.ndarray:
+    """What a window's audio is like, whatever the model makes of it: per MFCC coefficient, the mean
+    over frames, the log standard deviation over frames, and the log standard deviation of its
+    frame-to-frame change.
+
+    The spreads are taken in the log domain, where a Gaussian fits a positive scale and a sound
+    that hardly changes (a steady hum, noise) lies far below music instead of just under it; the
+    change between frames measures the movement (notes, beats, syllables) that the level and
+    timbre alone do not show.
+
+    Parameters
+    ----------
+    windows : numpy.ndarray, shape (n, frames, n_mfcc) or (n, frames, n_mfcc, 1)
+        Standardised MFCC images, as the model sees them.
+
+    Returns
+    -------
+    numpy.ndarray, shape (n, 3 * n_mfcc), float64
+    """
+    x = np.asarray(windows, dtype=np.float64)
+    if x.ndim == 4:
+        x = x[..., 0]
+    spread = np.log(x.std(axis=1) + LOG_STD_FLOOR)
+    movement = np.log(np.diff(x, axis=1).std(axis=1) + LOG_STD_FLOOR)
+    return np.concatenate([x.mean(axis=1), spread, movement], axis=1)
+
+
+def softmax(logits: np.ndarray) -> np.ndarray:
+    """Row-wise softmax, shape (n, c) -> (n, c), computed stably in float64, returned float32."""
+    z = np.asarray(logits, dtype=np.float64)
+    z = z - z.max(axis=-1, keepdims=True)
+    e = np.exp(z)
+    return (e / e.sum(axis=-1, keepdims=True)).astype(np.float32)
+
+
+def is_unknown(score: float | None) -> bool | None:
+    """True when a (window or song) novelty score is past the threshold; None when unavailable."""
+    return None if score is None else bool(score > 1.0)
+
+
+def song_novelty(window_scores: list[float | None]) -> float | None:
+    """A song's novelty score: the median of its voting windows' scores.
+
+    Parameters
+    ----------
+    window_scores : list of float or None
+        One per voting (non-silent) window; None where the check is unavailable.
+
+    Returns
+    -------
+    float or None
+        None when there are no scores or any is unavailable.
+    """
+    if not window_scores or any(s is None for s in window_scores):
+        return None
+    return float(np.median(np.asarray(window_scores, dtype=np.float64)))
+
+
+@dataclass(frozen=True)
+class GaussianClasses:
+    """Genres as Gaussians with one shared covariance, in one feature space.
+
+    Attributes
+    ----------
+    class_means : numpy.ndarray, shape (n_classes, d), float64
+        Mean of each genre's training windows.
+    precision : numpy.ndarray, shape (d, d), float64
+        Inverse of the shared, shrunk covariance of the training windows around their class means.
+    scale : float
+        Distance that divides this space's distances (the validation windows' 95th percentile), so
+        that spaces of different size can be compared.
+    shrinkage : float
+        How much the covariance was shrunk towards the identity when fitted (provenance only).
+    """
+
+    class_means: np.ndarray
+    precision: np.ndarray
+    scale: float = 1.0
+    shrinkage: float = 0.0
+
+    @property
+    def size(self) -> int:
+        """Dimension ``d``."""
+        return int(self.class_means.shape[1])
+
+    def distances(self, points: np.ndarray) -> np.ndarray:
+        """Mahalanobis distance to the nearest class mean, shape (n, d) -> (n,), float64."""
+        x = np.asarray(points, dtype=np.float64)
+        diff = x[:, None, :] - self.class_means[None, :, :]  # (n, c, d)
+        squared = np.einsum("ncd,de,nce->nc", diff, self.precision, diff)
+        return np.sqrt(np.maximum(squared.min(axis=1), 0.0))
+
+    def scaled(self, points: np.ndarray) -> np.ndarray:
+        """:meth:`distances` divided by :attr:`scale`, shape (n, d) -> (n,)."""
+        return self.distances(points) / self.scale
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"class_means": self.class_means.tolist(), "precision": self.precision.tolist(),
+                "scale": float(self.scale), "shrinkage": float(self.shrinkage)}
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any], *, n_classes: int, name: str) -> "GaussianClasses":
+        """Parse and check :meth:`to_dict`'s form (``ValueError`` naming ``name`` when wrong)."""
+        means = np.asarray(data["class_means"], dtype=np.float64)
+        precision = np.asarray(data["precision"], dtype=np.float64)
+        if means.ndim != 2 or means.shape[0] != n_classes:
+            raise ValueError(f"{name}: class_means must have one row per label ({n_classes}), got {means.shape}")
+        d = means.shape[1]
+        if precision.shape != (d, d):
+            raise ValueError(f"{name}: precision must be {d} x {d}, got {precision.shape}")
+        scale = float(data.get("scale", 1.0))
+        if not (np.all(np.isfinite(means)) and np.all(np.isfinite(precision)) and scale > 0):
+            raise ValueError(f"{name}: values must be finite and the scale positive")
+        return cls(class_means=means, precision=precision, scale=scale,
+                   shrinkage=float(data.get("shrinkage", 0.0)))
+
+
+@dataclass(frozen=True)
+class NoveltyCalibration:
+    """The fitted check and temperature a bundle stores (``bundle.json`` key ``"novelty"``).
+
+    Attributes
+    ----------
+    model_space : GaussianClasses
+        The genres in the model's penultimate feature space (``d`` = its width).
+    input_space : GaussianClasses or None
+        The genres in :func:`window_summary` space; None to judge by the model's features alone.
+    threshold : float
+        Combined scaled distance that :attr:`flag_fraction` of the validation windows exceed.
+    flag_fraction : float
+        That fraction, as measured on the validation windows (~0.05).
+    temperature : float
+        Divides the logits before the softmax (> 1 softens an overconfident model).
+    logit_weights : numpy.ndarray of shape (d, n_classes), or None
+        The last layer's kernel; None when ``h`` already are the logits.
+    logit_bias : numpy.ndarray of shape (n_classes,), or None
+        The last layer's bias.
+    fitted_on : dict
+        What it was fitted on (window counts, shrinkage, ...), for provenance.
+    """
+
+    model_space: GaussianClasses
+    threshold: float
+    flag_fraction: float
+    input_space: GaussianClasses | None = None
+    temperature: float = 1.0
+    logit_weights: np.ndarray | None = None
+    logit_bias: np.ndarray | None = None
+    fitted_on: dict[str, Any] | None = None
+
+    @property
+    def feature_size(self) -> int:
+        """Length ``d`` of the penultimate feature vector."""
+        return self.model_space.size
+
+    @property
+    def n_classes(self) -> int:
+        return int(self.model_space.class_means.shape[0])
+
+    def combined(self, features: np.ndarray, windows: np.ndarray | None = None) -> np.ndarray:
+        """The larger scaled distance of the two spaces (before the threshold), shape (n,), float64.
+
+        Parameters
+        ----------
+        features : numpy.ndarray, shape (n, d)
+            Penultimate features.
+        windows : numpy.ndarray, shape (n, frames, n_mfcc), optional
+            The standardised MFCC windows; required when :attr:`input_space` is set.
+        """
+        score = self.model_space.scaled(features)
+        if self.input_space is not None:
+            if windows is None:
+                raise ValueError("this novelty check also needs the MFCC windows")
+            score = np.maximum(score, self.input_space.scaled(window_summary(windows)))
+        return score
+
+    def scores(self, features: np.ndarray, windows: np.ndarray | None = None) -> np.ndarray:
+        """Novelty scores (> 1 is unknown), shape (n,), float64; arguments as :meth:`combined`."""
+        return self.combined(features, windows) / self.threshold
+
+    def logits(self, features: np.ndarray) -> np.ndarray:
+        """The model's logits recomputed from its penultimate features, shape (n, d) -> (n, c)."""
+        h = np.asarray(features, dtype=np.float64)
+        if self.logit_weights is None:
+            return h
+        return h @ self.logit_weights + (self.logit_bias if self.logit_bias is not None else 0.0)
+
+    def probabilities(self, features: np.ndarray) -> np.ndarray:
+        """Temperature-scaled probabilities, shape (n, d) -> (n, c), float32."""
+        return softmax(self.logits(features) / self.temperature)
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready form (lists of floats)."""
+        return {
+            "method": METHOD,
+            "feature_output": FEATURE_OUTPUT,
+            "model_space": self.model_space.to_dict(),
+            "input_space": None if self.input_space is None else self.input_space.to_dict(),
+            "threshold": float(self.threshold),
+            "flag_fraction": float(self.flag_fraction),
+            "temperature": float(self.temperature),
+            "logit_weights": None if self.logit_weights is None else self.logit_weights.tolist(),
+            "logit_bias": None if self.logit_bias is None else self.logit_bias.tolist(),
+            "fitted_on": dict(self.fitted_on or {}),
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any], *, n_classes: int) -> "NoveltyCalibration":
+        """Parse and check :meth:`to_dict`'s form.
+
+        Raises
+        ------
+        ValueError
+            Unknown method, wrong shapes, or values that are not finite and positive where they must be.
+        """
+        if not isinstance(data, dict) or data.get("method") != METHOD:
+            raise ValueError(f"unknown novelty method {data.get('method') if isinstance(data, dict) else data!r}")
+        model_space = GaussianClasses.from_dict(data["model_space"], n_classes=n_classes, name="model_space")
+        input_space = None
+        if data.get("input_space") is not None:
+            input_space = GaussianClasses.from_dict(data["input_space"], n_classes=n_classes, name="input_space")
+        d = model_space.size
+        weights = data.get("logit_weights")
+        bias = data.get("logit_bias")
+        weights = None if weights is None else np.asarray(weights, dtype=np.float64)
+        bias = None if bias is None else np.asarray(bias, dtype=np.float64)
+        if weights is not None and weights.shape != (d, n_classes):
+            raise ValueError(f"logit_weights must be {d} x {n_classes}, got {weights.shape}")
+        if weights is None and d != n_classes:
+            raise ValueError("without logit_weights the features must be the logits")
+        if bias is not None and bias.shape != (n_classes,):
+            raise ValueError(f"logit_bias must have {n_classes} values, got {bias.shape}")
+        threshold = float(data["threshold"])
+        temperature = float(data.get("temperature", 1.0))
+        arrays = [a for a in (weights, bias) if a is not None]
+        if not all(np.all(np.isfinite(a)) for a in arrays) or not threshold > 0 or not temperature > 0:
+            raise ValueError("values must be finite, and threshold and temperature positive")
+        return cls(
+            model_space=model_space,
+            input_space=input_space,
+            threshold=threshold,
+            flag_fraction=float(data.get("flag_fraction", DEFAULT_FLAG_FRACTION)),
+            temperature=temperature,
+            logit_weights=weights,
+            logit_bias=bias,
+            fitted_on=dict(data.get("fitted_on") or {}),
+        )
