@@ -35,7 +35,8 @@ from urdu_genre_app.core.features import FeatureParams
 from urdu_genre_app.core.windows import WindowPolicy
 
 BUNDLE_FORMAT = "urdu-genre-model"
-BUNDLE_VERSION = 1
+#: 2: ``features`` records which feature (``"feature"``: MFCC or log-mel); version 1 bundles are all MFCC.
+BUNDLE_VERSION = 2
 BUNDLE_SUFFIX = ".ugm"
 METADATA_NAME = "bundle.json"
 TFLITE_NAME = "model.tflite"
@@ -56,8 +57,8 @@ class ModelBundle:
     feature_params : FeatureParams
         Parameters of :func:`urdu_genre_app.core.features.mfcc` the model was
         trained with.
-    feature_mean, feature_std : numpy.ndarray, shape (n_mfcc,), float32
-        Per-coefficient standardisation applied to MFCCs before the model.
+    feature_mean, feature_std : numpy.ndarray, shape (n_features,), float32
+        Per-coefficient (or per-band) standardisation applied to the features before the model.
     window_policy : WindowPolicy
         How songs are cut into windows at inference.
     tflite_model : bytes
@@ -263,7 +264,7 @@ def load_bundle(
         std = np.asarray(metadata["normalization"]["std"], dtype=np.float32)
     except (KeyError, TypeError, FeatureParameterError, ValueError) as error:
         raise ModelBundleError(path, f"bundle.json is incomplete or invalid ({error})") from error
-    _require(mean.shape == std.shape == (params.n_mfcc,), path, "normalisation does not match n_mfcc")
+    _require(mean.shape == std.shape == (params.n_features,), path, "normalisation does not match the features")
     _require(bool(np.all(np.isfinite(mean)) and np.all(std > 0)), path, "normalisation values are invalid")
     bundle = ModelBundle(
         labels=labels,
