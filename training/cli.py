@@ -2,7 +2,7 @@
 
 Usage::
 
-    urdu-genre train DATASET --out BUNDLE.ugm [--model bn_cnn|gap_cnn|vgg16|logreg|xgboost|all]
+    urdu-genre train DATASET --out BUNDLE.ugm [--model bn_cnn|gap_cnn|vgg16|logreg|xgboost|musicnn|all]
         [--epochs N] [--windows-per-song N] [--seed S] [--split song|window-paper-leaky]
         [--workers N] [--cache DIR | --no-cache] [--compare] [--augment-copies K] [--spec-augment]
         [--paper-recipe] ...
@@ -42,7 +42,7 @@ EXIT_USAGE = 2
 EXIT_INTERRUPTED = 130
 
 #: ``--model`` choices (mirrors training.models.MODEL_NAMES without importing it at parse time).
-MODEL_CHOICES = ("bn_cnn", "gap_cnn", "vgg16", "logreg", "xgboost", "all")
+MODEL_CHOICES = ("bn_cnn", "gap_cnn", "vgg16", "logreg", "xgboost", "musicnn", "all")
 SPLIT_CHOICES = ("song", "window-paper-leaky")
 
 

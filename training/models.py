@@ -8,6 +8,10 @@
   Keras model so it exports to a bundle.
 * :class:`XGBoostWindowClassifier` -- XGBoost on pooled statistics; evaluated
   only, never exported (a bundle holds a LiteRT model).
+* ``musicnn`` (not in the paper) -- transfer from the MSD musicnn, a tagger
+  trained on real songs (:mod:`training.musicnn`): its own log-mel features
+  (:func:`feature_params_for`), frozen embeddings per 3 s patch pooled over the
+  window, a small trained head.
 
 TensorFlow/Keras and XGBoost are imported inside the functions, so importing
 this module is cheap.
@@ -62,9 +66,9 @@ def build_bn_cnn(
 # The rest of the paper's Table III
 # --------------------------------------------------------------------------
 #: Model families ``urdu-genre train --model`` accepts, in Table III order.
-MODEL_NAMES = ("bn_cnn", "gap_cnn", "vgg16", "logreg", "xgboost")
+MODEL_NAMES = ("bn_cnn", "gap_cnn", "vgg16", "logreg", "xgboost", "musicnn")
 #: Families built with Keras: trained by :mod:`training.fit`, exportable as bundles.
-KERAS_MODEL_NAMES = ("bn_cnn", "gap_cnn", "vgg16", "logreg")
+KERAS_MODEL_NAMES = ("bn_cnn", "gap_cnn", "vgg16", "logreg", "musicnn")
 #: Table III's names and accuracies (the paper's leaky window split), for reports.
 PAPER_RESULTS = {
     "bn_cnn": ("BN-CNN", 0.926),
@@ -72,7 +76,29 @@ PAPER_RESULTS = {
     "vgg16": ("VGG-16 transfer", 0.831),
     "logreg": ("Logistic regression", 0.827),
     "xgboost": ("XGBoost", 0.818),
+    "musicnn": ("musicnn transfer (MSD)", None),  # not in the paper
 }
+
+
+def feature_params_for(name: str, params):
+    """The features family ``name`` is trained on: ``params`` itself, except musicnn's own log-mel.
+
+    Parameters
+    ----------
+    name : str
+        One of :data:`MODEL_NAMES`.
+    params : FeatureParams
+        The run's feature parameters (their ``window_seconds`` is kept).
+
+    Returns
+    -------
+    FeatureParams
+    """
+    if name == "musicnn":
+        from training.musicnn.genre_model import musicnn_feature_params
+
+        return musicnn_feature_params(params.window_seconds)
+    return params
 
 
 def build_gap_cnn(
@@ -234,6 +260,10 @@ def build_keras_model(
         return build_vgg16(input_shape, num_classes, weights=vgg_weights)
     if name == "logreg":
         return build_logreg(input_shape, num_classes)
+    if name == "musicnn":
+        from training.musicnn.genre_model import build_musicnn_classifier
+
+        return build_musicnn_classifier(input_shape, num_classes)
     raise ValueError(f"unknown Keras model {name!r}; choose one of {', '.join(KERAS_MODEL_NAMES)}")
 
 
