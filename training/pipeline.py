@@ -25,6 +25,10 @@ Rules worth knowing:
 * Features are standardised per MFCC coefficient with the mean and standard
   deviation of the clean *training* windows; both go into the bundle, and the
   classifier applies them (``ModelBundle.normalise``).
+* A family may need its own features (``training.models.feature_params_for``:
+  musicnn's 16 kHz log-mel, left unstandardised since its backbone normalises
+  its own input); each kind is extracted and split once per run, by the same
+  seed, so every family sees the same songs on each side.
 * Every model is trained and scored on the same split; with several models
   the exported one is the Keras model with the best *validation* song
   accuracy (the test set never picks a model). XGBoost is evaluated only.
