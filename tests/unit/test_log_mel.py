@@ -99,3 +99,15 @@ def test_bundle_records_the_feature_it_was_trained_on(tiny_bundle_path, tmp_path
     assert metadata["format_version"] == BUNDLE_VERSION == 2
     assert metadata["features"]["feature"] == "mfcc"
     assert load_bundle(written).feature_params == bundle.feature_params
+
+
+def test_feature_cache_tells_log_mel_from_mfcc():
+    import dataclasses
+
+    from training.extract import ExtractionConfig, cache_key
+
+    def key(params):
+        return cache_key(content_sha256="0" * 64, params=params, config=ExtractionConfig(), intro_skip_seconds=0.0)
+
+    mfcc_params = FeatureParams()
+    assert key(mfcc_params) != key(dataclasses.replace(mfcc_params, feature="log_mel"))
