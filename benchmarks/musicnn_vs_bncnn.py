@@ -3,7 +3,7 @@
 Run (reproduces docs/TRAINING.md's "musicnn transfer" section):
 
     python -m training.synth benchmarks/_work/synth --songs-per-genre 32 --seed 0 \\
-        --min-seconds 70 --max-seconds 100 --workers 2
+        --min-seconds 70 --max-seconds 100
     python benchmarks/independent_songs.py benchmarks/_work/independent --per-genre 8 --seed 1 \\
         --seconds 70-100 --formats mp3
     python benchmarks/musicnn_vs_bncnn.py --train benchmarks/_work/synth \\
@@ -13,7 +13,7 @@ The synthetic corpus's songs are split per genre by index: the last
 ``--test-songs`` are the song-split test set, the ``--val-songs`` before them
 choose each model's best epoch, and the first N of the rest train it, for each
 N of ``--curve``. Both families see the very same windows (``--windows-per-song``
-random 30 s windows per song, the pipeline's extraction with its intro skips):
+random 30 s windows per song (default 1), the pipeline's extraction with its intro skips):
 the BN-CNN their MFCCs, standardised as the pipeline does; musicnn their
 log-mel, through the frozen backbone once, then only the head is fitted. Song
 accuracy is the mean vote of a song's windows (the pipeline's rule); per-genre
