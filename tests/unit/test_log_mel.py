@@ -111,3 +111,13 @@ def test_feature_cache_tells_log_mel_from_mfcc():
 
     mfcc_params = FeatureParams()
     assert key(mfcc_params) != key(dataclasses.replace(mfcc_params, feature="log_mel"))
+
+
+def test_second_bundled_model_is_musicnn_and_not_the_default():
+    from urdu_genre_app.resources import bundled_model_path, resource_path
+
+    path = resource_path("models", "musicnn_synthetic.ugm")
+    bundle = load_bundle(path, with_keras=False)
+    assert bundle.architecture == "musicnn" and bundle.is_synthetic
+    assert bundle.feature_params.feature == "log_mel" and bundle.feature_params.input_shape == (1876, 96, 1)
+    assert path.stat().st_size < 10_000_000 and bundled_model_path() != path
