@@ -67,5 +67,17 @@ install_python_packages() {
     touch "$stamp"
 }
 
+# The musicnn 0.1.0 wheel (ISC) holds the original MSD musicnn checkpoint that the Keras port is
+# tested against. Its metadata pins numpy<1.17, so it is unpacked beside the venv's packages
+# (--no-deps --target), never installed into them; training.musicnn.checkpoint finds it there.
+install_musicnn_reference() {
+    [ "$PURPOSE" = test ] || return 0
+    local target="$VENV/musicnn-0.1.0"
+    [ -f "$target/musicnn/MSD_musicnn/.index" ] && return 0
+    "$VENV/bin/python" -m pip install -q --no-deps --target "$target" "musicnn==0.1.0" >> "$VENV/pip-install.log" 2>&1 \
+        || echo "setup: could not unpack musicnn 0.1.0 (the musicnn equality tests will say so)" >&2
+}
+
 install_system_packages
 install_python_packages
+install_musicnn_reference

@@ -2,7 +2,7 @@
 
 Usage::
 
-    urdu-genre train DATASET --out BUNDLE.ugm [--model bn_cnn|gap_cnn|vgg16|logreg|xgboost|all]
+    urdu-genre train DATASET --out BUNDLE.ugm [--model bn_cnn|gap_cnn|vgg16|logreg|xgboost|musicnn|all]
         [--epochs N] [--windows-per-song N] [--seed S] [--split song|window-paper-leaky]
         [--workers N] [--cache DIR | --no-cache] [--compare] [--augment-copies K] [--spec-augment]
         [--paper-recipe] [--init-from BUNDLE.ugm [--freeze none|conv|backbone]] ...

@@ -65,7 +65,7 @@ import numpy as np
 from urdu_genre_app.core.atomic import atomic_write
 from urdu_genre_app.core.audio_io import load_audio
 from urdu_genre_app.core.errors import AudioDecodeError, CancelledError
-from urdu_genre_app.core.features import FeatureParams, mfcc
+from urdu_genre_app.core.features import FEATURE_MFCC, FeatureParams, window_features
 from training.augment import WaveAugmentConfig, augment_window, read_segment
 from training.dataset import MIN_SONG_SECONDS, SkippedFile, Song
 from training.errors import TrainingConfigError
@@ -231,11 +231,14 @@ def cache_key(
     *, content_sha256: str, params: FeatureParams, config: ExtractionConfig, intro_skip_seconds: float
 ) -> str:
     """The cache key of one song's windows (hex SHA-256; see the module docstring)."""
+    features = params.to_dict()
+    if features["feature"] == FEATURE_MFCC:
+        del features["feature"]  # MFCC keys stay what they were before the log-mel existed
     document = {
         "version": CACHE_VERSION,
         "max_decode_seconds": MAX_DECODE_SECONDS,
         "content": content_sha256,
-        "features": params.to_dict(),
+        "features": features,
         "windows_per_song": config.windows_per_song,
         "intro_skip_seconds": intro_skip_seconds,
         "seed": config.seed,
@@ -299,7 +302,7 @@ def _song_windows(
     )
     features, window_index, copy_index, start_seconds = [], [], [], []
     for i, start in enumerate(starts):
-        features.append(mfcc(read_segment(song, start, window), params))
+        features.append(window_features(read_segment(song, start, window), params))
         window_index.append(i)
         copy_index.append(0)
         start_seconds.append(start / params.sample_rate)
@@ -308,7 +311,7 @@ def _song_windows(
             perturbed = augment_window(
                 song, start=start, window_samples=window, sample_rate=params.sample_rate, config=augment, rng=copy_rng
             )
-            features.append(mfcc(perturbed, params))
+            features.append(window_features(perturbed, params))
             window_index.append(i)
             copy_index.append(k + 1)
             start_seconds.append(start / params.sample_rate)
@@ -518,7 +521,7 @@ def _assemble(
 ) -> WindowSet:
     label_index = {label: i for i, label in enumerate(labels)}
     kept = [position for position in range(len(songs)) if position in results]
-    frames, n_mfcc = params.frames_per_window, params.n_mfcc
+    frames, n_mfcc = params.frames_per_window, params.n_features
     total = sum(results[p]["features"].shape[0] for p in kept)
     features = np.empty((total, frames, n_mfcc), dtype=np.float32)
     song, label, window, copy, start = [], [], [], [], []

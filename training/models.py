@@ -8,6 +8,10 @@
   Keras model so it exports to a bundle.
 * :class:`XGBoostWindowClassifier` -- XGBoost on pooled statistics; evaluated
   only, never exported (a bundle holds a LiteRT model).
+* ``musicnn`` (not in the paper) -- transfer from the MSD musicnn, a tagger
+  trained on real songs (:mod:`training.musicnn`): its own log-mel features
+  (:func:`feature_params_for`), frozen embeddings per 3 s patch pooled over the
+  window, a small trained head.
 
 TensorFlow/Keras and XGBoost are imported inside the functions, so importing
 this module is cheap.
@@ -73,8 +77,8 @@ class ModelFamily:
         What ``urdu-genre train --model`` and bundles call it.
     title : str
         Table III's name, shown to users.
-    paper_accuracy : float
-        Table III's accuracy (the paper's leaky window split), for reports.
+    paper_accuracy : float or None
+        Table III's accuracy (the paper's leaky window split), for reports; None for a family not in the paper.
     keras : bool
         Built with Keras: trained by :mod:`training.fit` and exportable as a bundle.
     in_app : bool
@@ -85,7 +89,7 @@ class ModelFamily:
 
     name: str
     title: str
-    paper_accuracy: float
+    paper_accuracy: float | None
     keras: bool = True
     in_app: bool = False
     note: str = ""
@@ -103,6 +107,8 @@ MODEL_FAMILIES = (
     ModelFamily("vgg16", "VGG-16 transfer", 0.831),
     ModelFamily("logreg", "Logistic regression", 0.827, in_app=True),
     ModelFamily("xgboost", "XGBoost", 0.818, keras=False),
+    ModelFamily("musicnn", "musicnn transfer (MSD)", None, in_app=True,
+                note="a network trained on real music, with a new head for your genres"),
 )
 #: Model families ``urdu-genre train --model`` accepts, in Table III order.
 MODEL_NAMES = tuple(family.name for family in MODEL_FAMILIES)
@@ -126,6 +132,27 @@ def model_family(name: str) -> ModelFamily:
     from training.errors import TrainingConfigError
 
     raise TrainingConfigError(f"unknown model {name!r}; choose from {', '.join(MODEL_NAMES)}")
+
+
+def feature_params_for(name: str, params):
+    """The features family ``name`` is trained on: ``params`` itself, except musicnn's own log-mel.
+
+    Parameters
+    ----------
+    name : str
+        One of :data:`MODEL_NAMES`.
+    params : FeatureParams
+        The run's feature parameters (their ``window_seconds`` is kept).
+
+    Returns
+    -------
+    FeatureParams
+    """
+    if name == "musicnn":
+        from training.musicnn.genre_model import musicnn_feature_params
+
+        return musicnn_feature_params(params.window_seconds)
+    return params
 
 
 def build_gap_cnn(
@@ -289,6 +316,10 @@ def build_keras_model(
         return build_vgg16(input_shape, num_classes, weights=vgg_weights)
     if name == "logreg":
         return build_logreg(input_shape, num_classes)
+    if name == "musicnn":
+        from training.musicnn.genre_model import build_musicnn_classifier
+
+        return build_musicnn_classifier(input_shape, num_classes)
     from training.errors import TrainingConfigError
 
     raise TrainingConfigError(f"unknown Keras model {name!r}; choose one of {', '.join(KERAS_MODEL_NAMES)}")

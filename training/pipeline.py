@@ -26,6 +26,10 @@ Rules worth knowing:
 * Features are standardised per MFCC coefficient with the mean and standard
   deviation of the clean *training* windows; both go into the bundle, and the
   classifier applies them (``ModelBundle.normalise``).
+* A family may need its own features (``training.models.feature_params_for``:
+  musicnn's 16 kHz log-mel, left unstandardised since its backbone normalises
+  its own input); each kind is extracted and split once per run, by the same
+  seed, so every family sees the same songs on each side.
 * Every model is trained and scored on the same split; with several models
   the exported one is the Keras model with the best *validation* song
   accuracy (the test set never picks a model). XGBoost is evaluated only.
@@ -48,7 +52,7 @@ import numpy as np
 from urdu_genre_app import __version__
 from urdu_genre_app.core.bundle import ModelBundle
 from urdu_genre_app.core.errors import CancelledError
-from urdu_genre_app.core.features import FeatureParams
+from urdu_genre_app.core.features import FEATURE_LOG_MEL, FeatureParams
 from urdu_genre_app.core.windows import WindowPolicy
 from urdu_genre_app.paths import feature_cache_dir
 from training.dataset import DatasetScan, scan_dataset
@@ -56,7 +60,7 @@ from training.errors import ExportNotSupportedError, TrainingConfigError
 from training.evaluate import Evaluation, evaluate_probabilities, format_comparison
 from training.extract import ExtractionConfig, ExtractionStats, WindowSet, extract_windows
 from training.fit import FitConfig, FitResult, fit_keras_model
-from training.models import DEFAULT_MODEL, KERAS_MODEL_NAMES, MODEL_NAMES, model_family
+from training.models import DEFAULT_MODEL, KERAS_MODEL_NAMES, MODEL_NAMES, feature_params_for, model_family
 from training.observer import NullObserver, TrainingObserver, report_log, report_stage
 from training.split import DEFAULT_FRACTIONS, SPLIT_MODES, SPLIT_SONG, Split, split_windows
 
@@ -185,6 +189,9 @@ class ModelResult:
         The trained model (keras.Model or XGBoostWindowClassifier).
     exportable : bool
         Whether it can be written as a bundle.
+    features : PreparedFeatures or None
+        The features it was trained on, when they are not the run's own
+        (musicnn's log-mel); None means the report's.
     """
 
     name: str
@@ -195,6 +202,7 @@ class ModelResult:
     seconds: float
     model: Any = None
     exportable: bool = True
+    features: "PreparedFeatures | None" = None
 
 
 @dataclass
@@ -262,6 +270,31 @@ class TrainingReport:
         return text
 
 
+@dataclass
+class PreparedFeatures:
+    """One kind of features of a run's songs, split and standardised (families may differ: musicnn's log-mel).
+
+    Attributes
+    ----------
+    params : FeatureParams
+    windows : WindowSet
+        Standardised in place.
+    split : Split
+    mean, std : numpy.ndarray, shape (n_features,), float32
+        The standardisation applied (identity for the log-mel: musicnn's
+        backbone normalises its own input).
+    embeddings : numpy.ndarray or None
+        musicnn's frozen patch embeddings of every window, once computed.
+    """
+
+    params: FeatureParams
+    windows: WindowSet
+    split: Split
+    mean: np.ndarray
+    std: np.ndarray
+    embeddings: np.ndarray | None = None
+
+
 def _cancel_check(observer: TrainingObserver, stage: str):
     def on_progress(done: int, total: int) -> None:
         report_stage(observer, stage, done, total)
@@ -305,11 +338,48 @@ def _predict(model, x: np.ndarray) -> np.ndarray:
     return np.asarray(model.predict(x[..., np.newaxis], batch_size=PREDICT_BATCH, verbose=0), dtype=np.float32)
 
 
+def _predict_rows(name: str, model, prepared: PreparedFeatures, rows: np.ndarray) -> np.ndarray:
+    """Class probabilities of some windows; musicnn's head scores the embeddings already computed."""
+    if name == "musicnn" and prepared.embeddings is not None:
+        head = model.get_layer("musicnn_head")
+        embeddings = prepared.embeddings[rows][..., np.newaxis]
+        return np.asarray(head.predict(embeddings, batch_size=PREDICT_BATCH, verbose=0), np.float32)
+    return _predict(model, prepared.windows.features[rows])
+
+
+def _train_musicnn(
+    config: TrainingConfig, prepared: PreparedFeatures, observer: TrainingObserver
+) -> tuple[Any, FitResult]:
+    """Fit musicnn's head on the frozen backbone's embeddings, then join them into one window model."""
+    from training.musicnn.genre_model import _embedding_model, assemble_genre_model, build_head, window_embeddings
+
+    windows, split = prepared.windows, prepared.split
+    embedding = _embedding_model()
+    if prepared.embeddings is None:
+        report_log(observer, f"musicnn: embedding {len(windows)} windows with the frozen backbone")
+        prepared.embeddings = window_embeddings(
+            windows.features, embedding=embedding, on_progress=_cancel_check(observer, "fit")
+        )
+    x, y = prepared.embeddings, windows.label
+    head = build_head(x.shape[1], len(windows.labels))
+    # SpecAugment masks time and mel bands: meaningless on embeddings.
+    fit = dataclasses.replace(config.fit, spec_augment=dataclasses.replace(config.fit.spec_augment, enabled=False))
+    result = fit_keras_model(
+        head, x_train=x[split.train], y_train=y[split.train], x_validation=x[split.validation],
+        y_validation=y[split.validation], config=fit, observer=observer,
+    )
+    return assemble_genre_model(head, frames=prepared.params.frames_per_window, embedding=embedding), result
+
+
 def _train_one(
-    name: str, config: TrainingConfig, windows: WindowSet, split: Split, observer: TrainingObserver, warm=None
+    name: str, config: TrainingConfig, windows: WindowSet, split: Split, observer: TrainingObserver, warm=None,
+    prepared: PreparedFeatures | None = None,
 ) -> tuple[Any, FitResult | None, float]:
     x, y = windows.features, windows.label
     started = time.perf_counter()
+    if name == "musicnn" and prepared is not None:
+        model, result = _train_musicnn(config, prepared, observer)
+        return model, result, time.perf_counter() - started
     if name == "xgboost":
         from training.models import XGBoostWindowClassifier
 
@@ -381,40 +451,57 @@ def run_training(config: TrainingConfig, observer: TrainingObserver | None = Non
     for skipped in scan.skipped:
         report_log(observer, f"skipped {skipped.path}: {skipped.reason}")
 
-    started = time.perf_counter()
-    windows = extract_windows(
-        scan.songs, labels=scan.labels, params=config.feature_params, config=config.extraction,
-        workers=config.workers, cache_dir=config.cache_dir, on_progress=_cancel_check(observer, "extract"),
-        is_cancelled=observer.is_cancelled,
-    )
-    seconds["extract"] = time.perf_counter() - started
-    stats = windows.stats
-    report_log(
-        observer,
-        f"features: {stats.windows} windows from {len(windows.songs)} songs "
-        f"({stats.extracted} extracted, {stats.cached} from the cache, {len(stats.failed)} failed)"
-    )
-    for failed in stats.failed:
-        report_log(observer, f"left out {failed.path}: {failed.reason}")
+    prepared_by_params: dict[FeatureParams, PreparedFeatures] = {}
 
-    report_stage(observer, "split", 0, 1)
-    split = split_windows(windows, mode=config.split, fractions=config.fractions, seed=config.seed)
-    report_stage(observer, "split", 1, 1)
-    sizes = split.sizes()
-    report_log(
-        observer,
-        "split ({}): ".format(config.split)
-        + ", ".join(f"{side} {v['songs']} songs / {v['windows']} windows" for side, v in sizes.items())
-    )
-    # Standardise in place with training statistics (clean windows): no second copy of the set.
-    clean_train = split.train[windows.copy[split.train] == 0]
-    mean, std = (warm.bundle.feature_mean, warm.bundle.feature_std) if warm else standardisation(
-        windows.features, clean_train)
-    windows.features -= mean
-    windows.features /= std
+    def prepare(params: FeatureParams) -> PreparedFeatures:
+        """Extract, split and standardise the songs' windows with ``params`` (once per kind of features)."""
+        if params in prepared_by_params:
+            return prepared_by_params[params]
+        started = time.perf_counter()
+        windows = extract_windows(
+            scan.songs, labels=scan.labels, params=params, config=config.extraction,
+            workers=config.workers, cache_dir=config.cache_dir, on_progress=_cancel_check(observer, "extract"),
+            is_cancelled=observer.is_cancelled,
+        )
+        seconds["extract"] = seconds.get("extract", 0.0) + time.perf_counter() - started
+        stats = windows.stats
+        report_log(
+            observer,
+            f"features ({params.feature}): {stats.windows} windows from {len(windows.songs)} songs "
+            f"({stats.extracted} extracted, {stats.cached} from the cache, {len(stats.failed)} failed)"
+        )
+        for failed in stats.failed:
+            report_log(observer, f"left out {failed.path}: {failed.reason}")
+
+        report_stage(observer, "split", 0, 1)
+        split = split_windows(windows, mode=config.split, fractions=config.fractions, seed=config.seed)
+        report_stage(observer, "split", 1, 1)
+        sizes = split.sizes()
+        report_log(
+            observer,
+            "split ({}): ".format(config.split)
+            + ", ".join(f"{side} {v['songs']} songs / {v['windows']} windows" for side, v in sizes.items())
+        )
+        if params.feature == FEATURE_LOG_MEL:
+            # musicnn's backbone starts with its own BatchNorm: its input is the raw log-mel.
+            mean = np.zeros(params.n_features, np.float32)
+            std = np.ones(params.n_features, np.float32)
+        else:
+            # Standardise in place with training statistics (clean windows): no second copy of the set.
+            # A fine-tune keeps the bundle's standardisation: its model was trained on it.
+            clean_train = split.train[windows.copy[split.train] == 0]
+            mean, std = (warm.bundle.feature_mean, warm.bundle.feature_std) if warm else standardisation(
+                windows.features, clean_train)
+            windows.features -= mean
+            windows.features /= std
+        prepared_by_params[params] = PreparedFeatures(params, windows, split, mean, std)
+        return prepared_by_params[params]
+
+    first = prepare(feature_params_for(config.models[0], config.feature_params))
+    stats, split = first.windows.stats, first.split
     report = TrainingReport(
         config=config, scan=scan, extraction=stats, split=split, stage_seconds=seconds,
-        feature_mean=mean, feature_std=std, warm_start=warm,
+        feature_mean=first.mean, feature_std=first.std, warm_start=warm,
     )
 
     seconds["fit"] = 0.0
@@ -423,8 +510,10 @@ def run_training(config: TrainingConfig, observer: TrainingObserver | None = Non
             report_log(observer, f"cancelled: {name} not trained")
             continue
         report_log(observer, f"training {name} ({index + 1}/{len(config.models)})")
+        prepared = prepare(feature_params_for(name, config.feature_params))
+        windows, split = prepared.windows, prepared.split
         try:
-            model, fit_result, fit_seconds = _train_one(name, config, windows, split, observer, warm)
+            model, fit_result, fit_seconds = _train_one(name, config, windows, split, observer, warm, prepared)
         except CancelledError:
             if not report.results:
                 raise
@@ -434,18 +523,20 @@ def run_training(config: TrainingConfig, observer: TrainingObserver | None = Non
         seconds["fit"] += fit_seconds
         report.cancelled = report.cancelled or bool(fit_result and fit_result.cancelled)
         report_stage(observer, "evaluate", index, len(config.models))
-        x, y, song = windows.features, windows.label, windows.song
+        y, song = windows.label, windows.song
         test = evaluate_probabilities(
-            _predict(model, x[split.test]), y_true=y[split.test], songs=song[split.test], labels=windows.labels
+            _predict_rows(name, model, prepared, split.test), y_true=y[split.test], songs=song[split.test],
+            labels=windows.labels,
         )
         validation = evaluate_probabilities(
-            _predict(model, x[split.validation]), y_true=y[split.validation], songs=song[split.validation],
-            labels=windows.labels,
+            _predict_rows(name, model, prepared, split.validation), y_true=y[split.validation],
+            songs=song[split.validation], labels=windows.labels,
         )
         report.results.append(
             ModelResult(
                 name=name, title=model_family(name).title, test=test, validation=validation, fit=fit_result,
                 seconds=fit_seconds, model=model, exportable=name in KERAS_MODEL_NAMES,
+                features=prepared if prepared is not first else None,
             )
         )
         report_stage(observer, "evaluate", index + 1, len(config.models))
@@ -464,7 +555,12 @@ def run_training(config: TrainingConfig, observer: TrainingObserver | None = Non
             report_stage(observer, "export", 0, 1)
             from training.calibrate import calibrate_split
 
-            novelty, novelty_report = calibrate_split(chosen.model, windows, split)
+            own = chosen.features or first
+            if chosen.name == "musicnn":
+                # Fitting it would run the backbone again over every training window (~3 s each here).
+                novelty, novelty_report = None, {"unavailable": "not fitted for musicnn bundles yet"}
+            else:
+                novelty, novelty_report = calibrate_split(chosen.model, own.windows, own.split)
             report_log(observer, f"novelty check: {novelty_report}")
             report.bundle = export_result(chosen, report, path=Path(config.out), novelty=novelty,
                                           novelty_report=novelty_report)
@@ -534,15 +630,20 @@ def export_result(result: ModelResult, report: TrainingReport, *, path: Path, no
         raise ExportNotSupportedError(f"{result.name} cannot be written as a model bundle (evaluation only)")
     from training.export import export_bundle
 
-    params = report.config.feature_params
+    own = result.features
+    params = own.params if own else feature_params_for(result.name, report.config.feature_params)
     policy = report.config.window_policy or WindowPolicy.for_features(params)
+    if result.name == "musicnn" and report.config.window_policy is None:
+        # musicnn's window already covers every 3 s patch of itself: overlapping windows would
+        # only score the same patches twice at ~10x a BN-CNN window's cost.
+        policy = dataclasses.replace(policy, hop_seconds=params.window_seconds)
     return export_bundle(
         result.model,
         path,
         labels=list(report.scan.labels),
         feature_params=params,
-        feature_mean=report.feature_mean,
-        feature_std=report.feature_std,
+        feature_mean=own.mean if own else report.feature_mean,
+        feature_std=own.std if own else report.feature_std,
         window_policy=policy,
         architecture=result.name,
         provenance=provenance_for(result, report),

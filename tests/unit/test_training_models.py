@@ -251,9 +251,9 @@ def test_train_cli_compare_prints_table_three(dataset, tmp_path, capsys):
                  "--windows-per-song", "2", "--workers", "1", "--no-cache", "--out", str(tmp_path / "m.ugm"), "-q"])
     out = capsys.readouterr().out
     assert code == 0
-    for title in ("BN-CNN", "GAP-CNN", "VGG-16 transfer", "Logistic regression", "XGBoost"):
+    for title in ("BN-CNN", "GAP-CNN", "VGG-16 transfer", "Logistic regression", "XGBoost", "musicnn transfer"):
         assert title in out
-    assert load_bundle(tmp_path / "m.ugm").architecture in ("bn_cnn", "gap_cnn", "vgg16", "logreg")
+    assert load_bundle(tmp_path / "m.ugm").architecture in ("bn_cnn", "gap_cnn", "vgg16", "logreg", "musicnn")
 
 
 @pytest.mark.parametrize(

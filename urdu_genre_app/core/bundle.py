@@ -34,14 +34,16 @@ import numpy as np
 
 from urdu_genre_app.core.atomic import atomic_write
 from urdu_genre_app.core.errors import FeatureParameterError, ModelBundleError
-from urdu_genre_app.core.features import FeatureParams
+from urdu_genre_app.core.features import FEATURE_MFCC, FeatureParams
 from urdu_genre_app.core.novelty import NoveltyCalibration
 from urdu_genre_app.core.windows import WindowPolicy
 
 BUNDLE_FORMAT = "urdu-genre-model"
 #: Newest format this app reads and writes. Format 2 adds the optional ``novelty``
-#: member of bundle.json (and the LiteRT model's second output); a bundle without it
-#: is still written as format 1, so older apps keep reading it.
+#: member of bundle.json (and the LiteRT model's second output) and records which
+#: feature the model reads (``features.feature``: MFCC or log-mel; format 1 bundles
+#: are all MFCC). A plain MFCC bundle without a novelty check is still written as
+#: format 1, so older apps keep reading it.
 BUNDLE_VERSION = 2
 BUNDLE_SUFFIX = ".ugm"
 METADATA_NAME = "bundle.json"
@@ -63,8 +65,8 @@ class ModelBundle:
     feature_params : FeatureParams
         Parameters of :func:`urdu_genre_app.core.features.mfcc` the model was
         trained with.
-    feature_mean, feature_std : numpy.ndarray, shape (n_mfcc,), float32
-        Per-coefficient standardisation applied to MFCCs before the model.
+    feature_mean, feature_std : numpy.ndarray, shape (n_features,), float32
+        Per-coefficient (or per-band) standardisation applied to the features before the model.
     window_policy : WindowPolicy
         How songs are cut into windows at inference.
     tflite_model : bytes
@@ -136,12 +138,16 @@ class ModelBundle:
 
     def metadata(self) -> dict[str, Any]:
         """The JSON document stored as ``bundle.json`` (without checksums)."""
+        version = BUNDLE_VERSION if self.novelty is not None or self.feature_params.feature != FEATURE_MFCC else 1
+        features = self.feature_params.to_dict()
+        if version == 1:
+            features.pop("feature")  # format 1 readers refuse unknown feature keys; all format 1 bundles are MFCC
         data = {
             "format": BUNDLE_FORMAT,
-            "format_version": BUNDLE_VERSION if self.novelty is not None else 1,
+            "format_version": version,
             "labels": list(self.labels),
             "architecture": self.architecture,
-            "features": self.feature_params.to_dict(),
+            "features": features,
             "normalization": {
                 "mean": [float(v) for v in self.feature_mean],
                 "std": [float(v) for v in self.feature_std],
@@ -283,7 +289,7 @@ def load_bundle(
             novelty = NoveltyCalibration.from_dict(metadata["novelty"], n_classes=len(labels))
         except (KeyError, TypeError, ValueError) as error:
             raise ModelBundleError(path, f"its novelty check in bundle.json is invalid ({error})") from error
-    _require(mean.shape == std.shape == (params.n_mfcc,), path, "normalisation does not match n_mfcc")
+        _require(mean.shape == std.shape == (params.n_features,), path, "normalisation does not match the features")
     _require(bool(np.all(np.isfinite(mean)) and np.all(std > 0)), path, "normalisation values are invalid")
     bundle = ModelBundle(
         labels=labels,

@@ -43,8 +43,9 @@ class WindowReport:
     ----------
     result : WindowResult
         The probabilities and flags.
-    features : numpy.ndarray, shape (frames, n_mfcc), float32
-        The (un-normalised) MFCC image the model saw, for display.
+    features : numpy.ndarray, shape (frames, n_features), float32
+        The (un-normalised) MFCC image, or log-mel spectrogram, the model saw
+        (the bundle's ``feature_params.feature`` picks which), for display.
     progress : float or None
         Fraction of the file scored so far (up to the block in hand), when the
         length is known.

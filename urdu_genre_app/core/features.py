@@ -1,4 +1,4 @@
-"""The one MFCC function, shared by training and inference.
+"""The feature functions, shared by training and inference: the MFCC and the log-mel spectrogram.
 
 It reproduces ``librosa.feature.mfcc`` (librosa's defaults: centred frames with
 zero padding, a periodic Hann window, a power spectrogram, a Slaney mel
@@ -8,7 +8,9 @@ the ~25 s that librosa's numba functions spend compiling on a new install. A
 unit test holds it against librosa on real audio.
 
 The parameters travel inside every model bundle (:class:`FeatureParams`), so a
-model always sees the features it was trained on.
+model always sees the features it was trained on; ``FeatureParams.feature``
+says which of the two (``"mfcc"``, the paper's, or ``"log_mel"``, what musicnn
+was trained on: see :func:`log_mel_spectrogram`).
 """
 
 from __future__ import annotations
@@ -23,6 +25,12 @@ from urdu_genre_app.core.errors import FeatureParameterError
 
 #: The paper's sample rate, in Hz.
 SAMPLE_RATE = 22_050
+#: ``FeatureParams.feature`` values: the paper's MFCC image, or the log-mel spectrogram.
+FEATURE_MFCC = "mfcc"
+FEATURE_LOG_MEL = "log_mel"
+FEATURE_KINDS = (FEATURE_MFCC, FEATURE_LOG_MEL)
+#: The log-mel compression ``log10(LOG_MEL_SCALE * power + 1)`` (musicnn's, Pons and Serra 2019).
+LOG_MEL_SCALE = 10_000.0
 
 
 @dataclass(frozen=True)
@@ -47,6 +55,9 @@ class FeatureParams:
         Dynamic range kept by ``power_to_db``, in dB below the window's peak.
     window_seconds : float
         Length of one classified window; 30 s gives 1292 frames.
+    feature : str
+        ``"mfcc"`` (:func:`mfcc`; bundles of format 1 all are) or ``"log_mel"``
+        (:func:`log_mel_spectrogram`, ``n_mfcc`` and ``top_db`` unused).
     """
 
     sample_rate: int = SAMPLE_RATE
@@ -58,6 +69,7 @@ class FeatureParams:
     fmax: float = 0.0
     top_db: float = 80.0
     window_seconds: float = 30.0
+    feature: str = FEATURE_MFCC
 
     def __post_init__(self) -> None:
         problems = []
@@ -74,6 +86,8 @@ class FeatureParams:
             problems.append(f"fmin={self.fmin}, fmax={self.fmax} must satisfy 0 <= fmin < fmax <= {nyquist}")
         if self.window_seconds <= 0:
             problems.append(f"window_seconds={self.window_seconds} must be positive")
+        if self.feature not in FEATURE_KINDS:
+            problems.append(f"feature={self.feature!r} must be one of {', '.join(FEATURE_KINDS)}")
         if problems:
             raise FeatureParameterError("bad feature parameters: " + "; ".join(problems))
 
@@ -88,9 +102,14 @@ class FeatureParams:
         return 1 + self.window_samples // self.hop_length
 
     @property
+    def n_features(self) -> int:
+        """Values per frame: ``n_mfcc`` for the MFCC, ``n_mels`` for the log-mel spectrogram."""
+        return self.n_mels if self.feature == FEATURE_LOG_MEL else self.n_mfcc
+
+    @property
     def input_shape(self) -> tuple[int, int, int]:
-        """Model input shape ``(frames, n_mfcc, 1)``: time by coefficient."""
-        return (self.frames_per_window, self.n_mfcc, 1)
+        """Model input shape ``(frames, n_features, 1)``: time by coefficient (or mel band)."""
+        return (self.frames_per_window, self.n_features, 1)
 
     def to_dict(self) -> dict[str, Any]:
         """Plain-JSON form, as stored in a model bundle."""
@@ -248,8 +267,57 @@ def mfcc(signal: np.ndarray, params: FeatureParams = FeatureParams()) -> np.ndar
     return mfcc_from_mel_power(mel_power(signal, params), params)
 
 
+def log_mel_from_mel_power(power: np.ndarray, params: FeatureParams = FeatureParams()) -> np.ndarray:
+    """Finish :func:`log_mel_spectrogram` from mel power, shape (n_mels, frames) -> (frames, n_mels)."""
+    return np.ascontiguousarray(np.log10(LOG_MEL_SCALE * power.T + 1.0), dtype=np.float32)
+
+
+def log_mel_spectrogram(*, signal: np.ndarray, params: FeatureParams) -> np.ndarray:
+    """Log-compressed mel spectrogram of one window: musicnn's input, time by band.
+
+    Equal to ``np.log10(10000 * librosa.feature.melspectrogram(y=signal,
+    sr=..., n_fft=..., hop_length=..., n_mels=...) + 1).T`` to float32
+    rounding (centred frames, zero padding, periodic Hann window, power 2,
+    Slaney mel filterbank). Unlike the MFCC's ``top_db`` there is nothing
+    relative to the window's own peak, so a frame's values do not depend on
+    the window it is cut in.
+
+    Parameters
+    ----------
+    signal : numpy.ndarray, shape (n_samples,)
+        Mono audio at ``params.sample_rate``, roughly in [-1, 1].
+    params : FeatureParams
+        Frame and filterbank parameters (musicnn's: 16 kHz, ``n_fft`` 512,
+        ``hop_length`` 256, 96 mel bands); ``feature`` is not consulted.
+
+    Returns
+    -------
+    numpy.ndarray, shape (1 + n_samples // hop_length, n_mels), float32
+        ``log10(10000 * power + 1)`` per frame and band (a 30 s window at
+        16 kHz gives 1876 frames).
+    """
+    return log_mel_from_mel_power(mel_power(signal, params), params)
+
+
+def features_from_mel_power(power: np.ndarray, params: FeatureParams) -> np.ndarray:
+    """The feature ``params.feature`` names, from a window's mel power (n_mels, frames) -> (frames, n_features)."""
+    if params.feature == FEATURE_LOG_MEL:
+        return log_mel_from_mel_power(power, params)
+    return mfcc_from_mel_power(power, params)
+
+
+def window_features(signal: np.ndarray, params: FeatureParams) -> np.ndarray:
+    """The model input of one window, :func:`mfcc` or :func:`log_mel_spectrogram` as ``params.feature`` says.
+
+    Returns
+    -------
+    numpy.ndarray, shape (1 + n_samples // hop_length, n_features), float32
+    """
+    return features_from_mel_power(mel_power(signal, params), params)
+
+
 class OverlappingWindowFeatures:
-    """:func:`mfcc` of successive overlapping windows, computing shared frames once.
+    """:func:`window_features` of successive overlapping windows, computing shared frames once.
 
     When a window starts a whole number of frames after the previous one, its
     frames that lie wholly inside both windows are the very same FFTs of the
@@ -302,4 +370,4 @@ class OverlappingWindowFeatures:
         if power is None:
             power = _frame_power(padded, slice(None), params)
         self._previous_start, self._previous_power = start_sample, power
-        return mfcc_from_mel_power(power, params)
+        return features_from_mel_power(power, params)

@@ -342,7 +342,7 @@ class MfccWidget(_ChartWidget):
     def image(self) -> np.ndarray:
         """The assembled image, shape (n_frames, n_mfcc)."""
         if not self.pieces:
-            return np.zeros((0, self.params.n_mfcc), dtype=np.float32)
+            return np.zeros((0, self.params.n_features), dtype=np.float32)
         return np.concatenate([frames for _start, frames in self.pieces])
 
     def redraw(self) -> None:
@@ -352,7 +352,7 @@ class MfccWidget(_ChartWidget):
             image.remove()
         self._images = []
         frame_seconds = self.params.hop_length / self.params.sample_rate
-        n_mfcc = self.params.n_mfcc
+        n_mfcc = self.params.n_features  # 96 mel bands for a musicnn bundle
         end = self.duration
         if self.pieces:
             values = self.image()

@@ -1,0 +1,132 @@
+"""What a musicnn bundle costs to classify with, beside the BN-CNN and the paper's way, on this machine.
+
+Run:  .venv/bin/python benchmarks/bench_musicnn.py [--bundle MUSICNN.ugm] [--repeats 3]
+
+1. Per 30 s window, in this process: the feature (MFCC at 22,050 Hz for the
+   BN-CNN; log-mel at 16 kHz for musicnn) and one LiteRT call (batch 1), median
+   of ``--windows`` calls, for the bundled BN-CNN and for musicnn (10 patches
+   of 3 s through the backbone, then the head).
+2. Whole process on the same 5-minute MP3 as ``bench_classify.py``: the
+   paper's way (TensorFlow, librosa, 11 windows, 11 predict calls, with the
+   bundled BN-CNN) against ``urdu-genre classify`` with the musicnn bundle
+   (every window; its bundles cut 30 s windows without overlap: 10 windows),
+   and with the bundled BN-CNN for reference. Target: musicnn >= 8x faster
+   than the paper's way.
+
+Without ``--bundle`` it uses a musicnn bundle with an untrained head made
+once in ``benchmarks/_work`` (speed does not depend on the weights).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "benchmarks"))
+
+from bench_classify import PAPER_WAY, WORK, encode_mp3, model_bundle, music_like, run_timed  # noqa: E402
+
+
+def untrained_musicnn_bundle() -> Path:
+    """A musicnn bundle (pretrained backbone, random head, 4 genres), made once."""
+    target = WORK / "untrained_musicnn.ugm"
+    if not target.exists():
+        from training.export import export_bundle
+        from training.musicnn.genre_model import build_musicnn_classifier, musicnn_feature_params
+        from urdu_genre_app.core.windows import WindowPolicy
+
+        params = musicnn_feature_params()
+        print("(making an untrained-head musicnn bundle once; the LiteRT conversion takes a minute)")
+        export_bundle(
+            build_musicnn_classifier(params.input_shape, 4), target, labels=["Ghazal", "Qawwali", "Hip-hop", "Rock"],
+            feature_params=params, feature_mean=np.zeros(96), feature_std=np.ones(96),
+            window_policy=WindowPolicy(hop_seconds=params.window_seconds), architecture="musicnn",
+            provenance={"trained_on": "nothing (benchmark)", "name": "untrained musicnn"},
+        )
+    return target
+
+
+def per_window_seconds(bundle_path: Path, windows: int) -> tuple[float, float]:
+    """Median seconds of the feature and of one LiteRT call for a 30 s window of music."""
+    from urdu_genre_app.core.bundle import load_bundle
+    from urdu_genre_app.core.features import window_features
+
+    bundle = load_bundle(bundle_path, with_keras=False)
+    params = bundle.feature_params
+    import soxr
+
+    song = soxr.resample(music_like(40.0), 22_050, params.sample_rate) if params.sample_rate != 22_050 else music_like(40.0)
+    window = song[: params.window_samples].astype(np.float32)
+    feature_times, model_times = [], []
+    model = bundle.verified_model
+    features = bundle.normalise(window_features(window, params))
+    model.predict(features[None])  # warm-up
+    for _ in range(windows):
+        started = time.perf_counter()
+        features = bundle.normalise(window_features(window, params))
+        feature_times.append(time.perf_counter() - started)
+        started = time.perf_counter()
+        model.predict(features[None])
+        model_times.append(time.perf_counter() - started)
+    return statistics.median(feature_times), statistics.median(model_times)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--bundle", type=Path, help="a musicnn bundle (default: an untrained-head one)")
+    parser.add_argument("--repeats", type=int, default=3, help="timed whole-process runs of each (median)")
+    parser.add_argument("--windows", type=int, default=5, help="windows timed per model in step 1")
+    args = parser.parse_args()
+    WORK.mkdir(parents=True, exist_ok=True)
+    bn_cnn = model_bundle()
+    musicnn = args.bundle or untrained_musicnn_bundle()
+    print(f"machine: {os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f}; "
+          f"models: {bn_cnn.name} and {musicnn.name}")
+    for name, path in (("BN-CNN", bn_cnn), ("musicnn", musicnn)):
+        feature, model = per_window_seconds(path, args.windows)
+        print(f"per 30 s window, {name:<8}: feature {feature * 1000:7.1f} ms, LiteRT {model * 1000:7.1f} ms")
+
+    from urdu_genre_app.core.bundle import load_bundle
+
+    bundle = load_bundle(bn_cnn)
+    keras_path, stats_path = WORK / "model.keras", WORK / "stats.npy"
+    keras_path.write_bytes(bundle.keras_model)
+    np.save(stats_path, np.stack([bundle.feature_mean, bundle.feature_std]))
+    song = WORK / "five_minutes_44k_stereo.mp3"
+    if not song.exists():
+        encode_mp3(song, [music_like(300.0)])
+    python = sys.executable
+    urdu_genre = [str(Path(python).with_name("urdu-genre"))]
+    if not Path(urdu_genre[0]).exists():
+        urdu_genre = [python, "-m", "urdu_genre_app"]
+    commands = {
+        "paper's way (TF, librosa, 11 windows, BN-CNN)": [python, "-c", PAPER_WAY, str(song), str(keras_path),
+                                                          str(stats_path)],
+        "urdu-genre classify, musicnn (every window)": [*urdu_genre, "classify", "-q", "--model", str(musicnn),
+                                                        str(song)],
+        "urdu-genre classify, BN-CNN (every window)": [*urdu_genre, "classify", "-q", "--model", str(bn_cnn),
+                                                       str(song)],
+    }
+    for command in commands.values():
+        run_timed(command)  # warm-up, untimed
+    medians = {}
+    for label, command in commands.items():
+        times = [run_timed(command)[0] for _ in range(args.repeats)]
+        medians[label] = statistics.median(times)
+        print(f"{label:<48} {medians[label]:6.2f} s  (runs: {', '.join(f'{t:.2f}' for t in times)})")
+    paper, ours = medians[next(iter(commands))], medians["urdu-genre classify, musicnn (every window)"]
+    print(f"musicnn speed-up over the paper's way: {paper / ours:.1f}x  (target >= 8x: "
+          f"{'met' if paper / ours >= 8 else 'NOT met'})")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

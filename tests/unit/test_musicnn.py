@@ -1,0 +1,103 @@
+"""musicnn transfer: the Keras port equals the original TF1 graph; the family trains, exports and classifies.
+
+The original graph comes from the ``musicnn==0.1.0`` wheel that ``scripts/setup.sh
+test`` unpacks into the virtual environment (``training.musicnn.checkpoint``).
+"""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+
+from tests import audio_factory
+from urdu_genre_app.core.bundle import load_bundle
+from urdu_genre_app.core.features import log_mel_spectrogram
+
+pytestmark = pytest.mark.slow
+
+#: The issue's bar for the port: equal to the original to this, at both outputs.
+TOLERANCE = 1e-4
+
+
+@pytest.fixture(scope="module")
+def checkpoint_folder():
+    from training.musicnn.checkpoint import find_checkpoint
+
+    return find_checkpoint()  # fails (not skips) with the command to run when the wheel is missing
+
+
+@pytest.fixture(scope="module")
+def song_patches(tmp_path_factory):
+    """Log-mel patches of a rendered Rock song after an MP3 round trip, as musicnn's extractor cuts them."""
+    from training.musicnn.backbone import PATCH_FRAMES
+    from training.musicnn.genre_model import musicnn_feature_params
+    from training.synth import generate_song
+    from urdu_genre_app.core.audio_io import load_audio
+
+    song = generate_song("Rock", 3, duration_seconds=16.0, sample_rate=22_050)
+    path = audio_factory.write_audio(tmp_path_factory.mktemp("musicnn") / "rock.mp3", song)
+    signal = load_audio(path, sample_rate=16_000)
+    spectrogram = log_mel_spectrogram(signal=signal, params=musicnn_feature_params())
+    count = spectrogram.shape[0] // PATCH_FRAMES
+    return spectrogram[: count * PATCH_FRAMES].reshape(count, PATCH_FRAMES, -1)
+
+
+def test_shipped_weights_are_the_checkpoints(checkpoint_folder):
+    from training.musicnn.backbone import default_weights_path
+    from training.musicnn.checkpoint import keras_weights, read_checkpoint
+
+    expected = keras_weights(read_checkpoint(checkpoint_folder))
+    with np.load(default_weights_path(), allow_pickle=False) as shipped:
+        assert sorted(shipped.files) == sorted(expected)
+        for name, value in expected.items():
+            np.testing.assert_array_equal(shipped[name], value, err_msg=name)
+    assert sum(v.size for v in expected.values()) == 792_079
+
+
+def test_port_equals_the_original_graph(checkpoint_folder, song_patches):
+    from training.musicnn.backbone import pretrained_backbone
+    from training.musicnn.checkpoint import ReferenceGraph
+
+    reference = ReferenceGraph(checkpoint_folder)
+    try:
+        penultimate, logits = reference.run(song_patches)
+    finally:
+        reference.close()
+    port = pretrained_backbone()
+    port_penultimate, port_logits = (np.asarray(v) for v in port(song_patches, training=False))
+    assert penultimate.shape == (len(song_patches), 200) and logits.shape == (len(song_patches), 50)
+    assert np.ptp(logits, axis=0).max() > 0.1  # the patches differ: the comparison is not of constants
+    np.testing.assert_allclose(port_penultimate, penultimate, atol=TOLERANCE, rtol=0)
+    np.testing.assert_allclose(port_logits, logits, atol=TOLERANCE, rtol=0)
+    sigmoid = lambda v: 1 / (1 + np.exp(-v))  # noqa: E731 - the tags the original reports
+    np.testing.assert_allclose(sigmoid(port_logits), sigmoid(logits), atol=TOLERANCE, rtol=0)
+
+
+def test_train_musicnn_then_classify_with_the_written_bundle(tmp_path, capsys):
+    from urdu_genre_app.cli import main
+    from training.export import keras_model_from_bundle
+
+    dataset = audio_factory.write_labeled_folder(tmp_path / "songs", songs_per_genre=4, seconds=7.0)
+    out = tmp_path / "musicnn.ugm"
+    code = main(["train", str(dataset), "--model", "musicnn", "--out", str(out), "--window-seconds", "3",
+                 "--epochs", "25", "--windows-per-song", "2", "--workers", "1", "--no-cache", "-q"])
+    captured = capsys.readouterr()
+    assert code == 0, captured.err
+    assert "musicnn transfer (MSD)" in captured.out
+    bundle = load_bundle(out)
+    assert bundle.architecture == "musicnn"
+    assert bundle.feature_params.feature == "log_mel" and bundle.feature_params.sample_rate == 16_000
+    assert bundle.feature_params.input_shape == (188, 96, 1)  # 3 s: one 187-frame patch and a frame over
+    assert bundle.window_policy.hop_seconds == 3.0
+    # One LiteRT model from log-mel to genre, equal to the Keras model it was made from.
+    window = np.random.default_rng(0).uniform(0, 2, (2, 188, 96, 1)).astype(np.float32)
+    keras_model = keras_model_from_bundle(bundle)
+    np.testing.assert_allclose(bundle.verified_model.predict(window), keras_model.predict(window, verbose=0),
+                               atol=1e-5)
+    songs = sorted(dataset.glob("*/*.wav"))
+    assert main(["classify", "--model", str(out), "--json", "-q", *map(str, songs)]) == 0
+    verdicts = json.loads(capsys.readouterr().out)
+    right = sum(v["genre"] == songs[i].parent.name for i, v in enumerate(verdicts))
+    assert right >= 0.75 * len(songs), verdicts
