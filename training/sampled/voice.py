@@ -1,9 +1,9 @@
 """A synthetic Urdu voice from espeak-ng: words sung to a melody, and rapped lines.
 
 espeak-ng speaks Urdu (voice ``ur``); singing is made from its speech. Each
-word is spoken once per singer, its median pitch measured (YIN), then for
-every note it is pitch-shifted to the note (phase vocoder, length kept),
-stretched to the note's length with its vowel held, and given vibrato by a
+word is spoken once per singer, its median pitch measured (autocorrelation),
+then for every note it is pitch-shifted to the note by resampling, its vowel
+held to the note's length by overlap-add stretching, and given vibrato by a
 sinusoidally modulated delay. Rap is spoken lines, each stretched to fill
 its bars. espeak-ng is deterministic, so the same text and settings give the
 same audio.
@@ -77,15 +77,42 @@ def speak(text: str, singer: Singer, *, sample_rate: int, library: SampleLibrary
     return _speak(espeak, text, singer.variant, singer.pitch, singer.speed, int(sample_rate))
 
 
-@functools.lru_cache(maxsize=2048)
-def _median_f0(y_bytes: bytes, sample_rate: int) -> float:
-    import librosa
+def median_f0(y: np.ndarray, sample_rate: int, fmin: float = 70.0, fmax: float = 500.0) -> float:
+    """Median pitch (Hz) of the voiced frames of ``y`` by normalised autocorrelation (150 Hz if none)."""
+    frame, hop = 1024, 512
+    lags = np.arange(int(sample_rate / fmax), int(sample_rate / fmin) + 1)
+    found = []
+    for start in range(0, y.size - frame, hop):
+        x = y[start: start + frame].astype(np.float64)
+        x = x - x.mean()
+        energy = float(np.dot(x, x))
+        if energy < 1e-6:
+            continue
+        spectrum = np.fft.rfft(x, 2 * frame)
+        ac = np.fft.irfft(spectrum * np.conj(spectrum))[: frame] / energy
+        best = lags[int(np.argmax(ac[lags]))]
+        if ac[best] > 0.5:
+            found.append(sample_rate / best)
+    return float(np.median(found)) if found else 150.0
 
-    y = np.frombuffer(y_bytes, np.float32)
-    if y.size < 2048:
-        return 150.0
-    f0 = librosa.yin(y, fmin=70, fmax=500, sr=sample_rate, frame_length=2048)
-    return float(np.median(f0))
+
+def ola_stretch(y: np.ndarray, rate: float, frame: int = 1024, hop_out: int = 256) -> np.ndarray:
+    """Overlap-add time stretch: ``rate`` > 1 shortens, < 1 lengthens; pitch kept (float32)."""
+    if y.size < frame:
+        y = np.pad(y, (0, frame - y.size))
+    window = np.hanning(frame).astype(np.float32)
+    hop_in = hop_out * rate
+    n_frames = max(1, int((y.size - frame) / hop_in) + 1)
+    out = np.zeros((n_frames - 1) * hop_out + frame, np.float32)
+    norm = np.zeros_like(out)
+    for k in range(n_frames):
+        a = int(round(k * hop_in))
+        grain = y[a: a + frame]
+        if grain.size < frame:
+            grain = np.pad(grain, (0, frame - grain.size))
+        out[k * hop_out: k * hop_out + frame] += window * grain
+        norm[k * hop_out: k * hop_out + frame] += window
+    return out / np.maximum(norm, 1e-3)
 
 
 def _vibrato(y: np.ndarray, sample_rate: int, rate_hz: float, depth_cents: float, phase: float) -> np.ndarray:
@@ -94,6 +121,11 @@ def _vibrato(y: np.ndarray, sample_rate: int, rate_hz: float, depth_cents: float
     ratio = 2.0 ** (depth_cents / 1200.0) - 1.0
     delay = ratio / (2 * np.pi * rate_hz) * np.sin(2 * np.pi * rate_hz * t + phase)  # seconds
     return np.interp(t + delay, t, y).astype(np.float32)
+
+
+@functools.lru_cache(maxsize=2048)
+def _f0_of(word: str, singer: Singer, sample_rate: int, library: SampleLibrary) -> float:
+    return median_f0(speak(word, singer, sample_rate=sample_rate, library=library), sample_rate)
 
 
 def sing_word(word: str, singer: Singer, *, midi_pitch: float, length_s: float, sample_rate: int,
@@ -120,20 +152,21 @@ def sing_word(word: str, singer: Singer, *, midi_pitch: float, length_s: float, 
     -------
     ndarray, shape (round(length_s * sample_rate),), float32
     """
-    import librosa
+    import soxr
 
     spoken = speak(word, singer, sample_rate=sample_rate, library=library)
-    f0 = _median_f0(spoken.tobytes(), sample_rate)
+    f0 = _f0_of(word, singer, sample_rate, library)
     target_hz = 440.0 * 2.0 ** ((midi_pitch - 69) / 12.0)
-    steps = float(np.clip(12.0 * np.log2(target_hz / max(f0, 1.0)), -12, 12))
+    steps = float(np.clip(12.0 * np.log2(target_hz / max(f0, 1.0)), -9, 9))
     n = max(256, int(round(length_s * sample_rate)))
-    y = librosa.effects.pitch_shift(np.asarray(spoken, np.float32), sr=sample_rate, n_steps=steps,
-                                    n_fft=1024, hop_length=256) if abs(steps) > 0.05 else np.array(spoken)
+    # Pitch by resampling (a tape sped up: formants move too, within +-9 semitones), then length by OLA.
+    ratio = 2.0 ** (steps / 12.0)
+    y = np.asarray(soxr.resample(np.asarray(spoken), sample_rate * ratio, sample_rate), np.float32) \
+        if abs(steps) > 0.05 else np.array(spoken)
     if y.size < n:  # hold the last 60 % (the vowel) to fill the note
         head = int(0.4 * y.size)
         tail = y[head:]
-        rate = max(0.05, tail.size / max(1, n - head))
-        tail = librosa.effects.time_stretch(tail, rate=rate, n_fft=1024, hop_length=256)
+        tail = ola_stretch(tail, max(0.05, tail.size / max(1, n - head)))
         y = np.concatenate([y[:head], tail])
     y = np.resize(y, n) if y.size < n else y[:n]
     y = _vibrato(y, sample_rate, float(rng.uniform(4.5, 6.5)), vibrato_cents, float(rng.uniform(0, 2 * np.pi)))
@@ -147,13 +180,10 @@ def sing_word(word: str, singer: Singer, *, midi_pitch: float, length_s: float, 
 def rap_line(words: list[str], singer: Singer, *, length_s: float, sample_rate: int,
              library: SampleLibrary) -> np.ndarray:
     """A spoken line stretched to ``length_s`` (rhythmic speech over the beat), float32."""
-    import librosa
-
     spoken = np.array(speak(" ".join(words), singer, sample_rate=sample_rate, library=library))
     n = max(256, int(round(length_s * sample_rate)))
     rate = float(np.clip(spoken.size / n, 0.6, 1.8))
-    y = librosa.effects.time_stretch(spoken, rate=rate, n_fft=1024, hop_length=256) if abs(rate - 1) > 0.02 \
-        else spoken
+    y = ola_stretch(spoken, rate) if abs(rate - 1) > 0.02 else spoken
     out = np.zeros(n, np.float32)
     out[: min(n, y.size)] = y[:n]
     return out
