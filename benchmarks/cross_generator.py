@@ -47,8 +47,11 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--patience", type=int, default=4)
     p.add_argument("--copies", type=int, default=1, help="augmented copies per training window (default 1)")
     p.add_argument("--spec-augment", action="store_true")
-    p.add_argument("--no-recorded-colouring", action="store_true",
-                   help="turn off the EQ bells, brick-wall low-pass and small room (the augmentation before issue 12)")
+    p.add_argument("--old-augment", action="append", default=[], metavar="NAME",
+                   help="train NAME without the EQ bells, brick-wall low-pass and small room (the augmentation "
+                        "before issue 12); repeatable")
+    p.add_argument("--models", type=Path, default=None,
+                   help="keep each trained model here (NAME.keras, NAME.npz); an existing one is loaded, not retrained")
     p.add_argument("--windows-per-song", type=int, default=5)
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--workers", type=int, default=1)
@@ -88,7 +91,7 @@ def main(argv: list[str] | None = None) -> int:
         t0 = time.perf_counter()
         off = dict(bell_probability=0.0, brickwall_probability=0.0, room_probability=0.0)
         config = dataclasses.replace(plain, augment=WaveAugmentConfig(copies=args.copies,
-                                                                      **(off if args.no_recorded_colouring else {})))
+                                                                      **(off if train_name in args.old_augment else {})))
         windows = extract_windows(scan.songs, labels=labels, params=params, config=config, workers=args.workers,
                                   cache_dir=cache)
         extract_s = time.perf_counter() - t0
@@ -96,14 +99,26 @@ def main(argv: list[str] | None = None) -> int:
         clean_train = split.train[windows.copy[split.train] == 0]
         mean, std = standardisation(windows.features, clean_train)
         x = (windows.features - mean) / std
-        fit = FitConfig(epochs=args.epochs, patience=args.patience, seed=args.seed,
-                        spec_augment=SpecAugmentConfig(enabled=args.spec_augment))
-        model = build_bn_cnn(params.input_shape, len(labels), bn_momentum=fit.bn_momentum)
-        t1 = time.perf_counter()
-        history = fit_keras_model(model, x_train=x[split.train], y_train=windows.label[split.train],
-                                  x_validation=x[split.validation], y_validation=windows.label[split.validation],
-                                  config=fit, observer=NullObserver()).history
-        fit_s = time.perf_counter() - t1
+        saved = args.models / f"{train_name}.keras" if args.models else None
+        if saved is not None and saved.exists():
+            import keras
+
+            model = keras.models.load_model(saved)
+            info = np.load(saved.with_suffix(".npz"))
+            extract_s, fit_s, epochs = float(info["extract_s"]), float(info["fit_s"]), int(info["epochs"])
+        else:
+            fit = FitConfig(epochs=args.epochs, patience=args.patience, seed=args.seed,
+                            spec_augment=SpecAugmentConfig(enabled=args.spec_augment))
+            model = build_bn_cnn(params.input_shape, len(labels), bn_momentum=fit.bn_momentum)
+            t1 = time.perf_counter()
+            epochs = len(fit_keras_model(model, x_train=x[split.train], y_train=windows.label[split.train],
+                                         x_validation=x[split.validation], y_validation=windows.label[split.validation],
+                                         config=fit, observer=NullObserver()).history)
+            fit_s = time.perf_counter() - t1
+            if saved is not None:
+                saved.parent.mkdir(parents=True, exist_ok=True)
+                model.save(saved)
+                np.savez(saved.with_suffix(".npz"), extract_s=extract_s, fit_s=fit_s, epochs=epochs)
         scores = {"own test split": evaluate_probabilities(
             model.predict(x[split.test][..., None], verbose=0), y_true=windows.label[split.test],
             songs=windows.song[split.test], labels=labels)}
@@ -114,9 +129,9 @@ def main(argv: list[str] | None = None) -> int:
                                                                      verbose=0),
                                                        y_true=tw.label, songs=tw.song, labels=labels)
         n_train_songs = len(np.unique(windows.song[split.train]))
-        results.append((train_name, scores, extract_s, fit_s, len(history), n_train_songs, int(split.train.size)))
+        results.append((train_name, scores, extract_s, fit_s, epochs, n_train_songs, int(split.train.size)))
         print(f"{train_name}: {n_train_songs} training songs, {split.train.size} training windows, "
-              f"extraction {extract_s:.0f} s, fitting {fit_s:.0f} s ({len(history)} epochs); "
+              f"extraction {extract_s:.0f} s, fitting {fit_s:.0f} s ({epochs} epochs); "
               + ", ".join(f"{k} {v.song_accuracy:.1%}" for k, v in scores.items()), flush=True)
 
     print("\n| trained on | tested on | songs | song accuracy | " + " | ".join(labels) + " |")
