@@ -1,6 +1,7 @@
 """Command line: ``python -m training.synth OUT_DIR --songs-per-genre N [options]``.
 
-Progress goes to stderr; the exit status is 0 on success, 2 on bad arguments.
+Progress goes to stderr; the exit status is 0 on success, 2 on bad arguments or a missing sample package
+(``--renderer sampled|mixed``; the message names the Debian package).
 """
 
 from __future__ import annotations
