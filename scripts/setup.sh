@@ -12,7 +12,11 @@ VENV="${URDU_GENRE_VENV:-.venv}"
 APP_PACKAGES="libportaudio2 libegl1 libgl1 libxkbcommon0 libxkbcommon-x11-0 libxcb-cursor0 libxcb-icccm4 \
 libxcb-keysyms1 libxcb-shape0 libxcb-render-util0 libxcb-image0 libxcb-randr0 libxcb-xinerama0 libdbus-1-3 \
 libfontconfig1 fonts-noto-core"
-TEST_PACKAGES="xvfb xauth pulseaudio pulseaudio-utils espeak-ng"
+TEST_PACKAGES="xvfb xauth pulseaudio pulseaudio-utils"
+# Recorded sounds for the sampled corpus renderer (training/sampled; licences in docs/SYNTHETIC_CORPUS.md);
+# espeak-ng also speaks the not-a-genre clips of benchmarks/bench_novelty.py.
+SAMPLE_PACKAGES="sonic-pi-samples hydrogen-drumkits fluidsynth timgm6mb-soundfont espeak-ng"
+TEST_PACKAGES="$TEST_PACKAGES $SAMPLE_PACKAGES"
 # PyInstaller's dependency scan (objdump, ldd) and strip.
 BUILD_PACKAGES="binutils"
 

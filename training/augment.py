@@ -16,7 +16,9 @@ the clean one):
 * **reverb** -- a synthetic room (exponentially decaying noise impulse response);
 * **additive noise** -- white or pink at a random signal-to-noise ratio;
 * **codec** -- a real MP3 round trip at a low bitrate through FFmpeg;
-* **gain** -- a random loudness change (moves MFCC c0 only).
+* **gain** -- a random loudness change (moves MFCC c0 only);
+* **recorded colouring** -- EQ bells, a codec's brick-wall low-pass near
+  10 kHz and a small room (:mod:`training.augment_recorded`, its own stream).
 
 Feature level (:class:`SpecAugmentConfig`, applied by :func:`spec_augment` to
 standardised batches while fitting): SpecAugment-style time and coefficient
@@ -36,6 +38,7 @@ from typing import Any
 
 import numpy as np
 
+from training.augment_recorded import colour_recorded
 from training.encode import encode_mono
 from training.errors import TrainingConfigError
 from urdu_genre_app.core.audio_io import load_audio
@@ -89,6 +92,11 @@ class WaveAugmentConfig:
         Chance of an MP3 round trip (slowest step: ~0.2 s a window).
     codec_bitrates : tuple of int
         Bitrates (bit/s) to pick from for the round trip.
+    bell_probability, brickwall_probability, room_probability : float
+        Chances of :mod:`training.augment_recorded`'s EQ bells, brick-wall
+        low-pass and small room.
+    brickwall_hz : tuple of float
+        Range of the brick-wall cut-off, in Hz.
     """
 
     copies: int = 0
@@ -108,6 +116,10 @@ class WaveAugmentConfig:
     noise_snr_db: tuple[float, float] = (10.0, 40.0)
     codec_probability: float = 0.15
     codec_bitrates: tuple[int, ...] = (48_000, 64_000, 96_000, 128_000)
+    bell_probability: float = 0.4
+    brickwall_probability: float = 0.25
+    brickwall_hz: tuple[float, float] = (7_000.0, 10_500.0)
+    room_probability: float = 0.25
 
     def __post_init__(self) -> None:
         if self.copies < 0:
@@ -307,6 +319,10 @@ def augment_window(
     if rng.random() < config.codec_probability:
         bitrate = int(rng.choice(np.asarray(config.codec_bitrates)))
         y = _mp3_round_trip(y, sample_rate=sample_rate, bitrate=bitrate)
+    # Drawn last, from a stream of its own: the choices above stay what they were before it existed.
+    y = colour_recorded(y, sample_rate=sample_rate, rng=np.random.default_rng(rng.integers(2**63)),
+                        bell_probability=config.bell_probability, brickwall_probability=config.brickwall_probability,
+                        brickwall_hz=config.brickwall_hz, room_probability=config.room_probability)
     return np.ascontiguousarray(y, dtype=np.float32)
 
 

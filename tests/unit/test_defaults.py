@@ -31,14 +31,15 @@ def test_train_command_defaults_are_the_config_dataclasses():
 
 
 def test_one_list_of_model_families():
-    assert MODEL_NAMES == ("bn_cnn", "gap_cnn", "vgg16", "logreg", "xgboost")
-    assert KERAS_MODEL_NAMES == ("bn_cnn", "gap_cnn", "vgg16", "logreg")
+    assert MODEL_NAMES == ("bn_cnn", "gap_cnn", "vgg16", "logreg", "xgboost", "musicnn")
+    assert KERAS_MODEL_NAMES == ("bn_cnn", "gap_cnn", "vgg16", "logreg", "musicnn")
     parser = argparse.ArgumentParser()
     configure_train_parser(parser)
     model_action = next(a for a in parser._actions if a.dest == "model")
     assert tuple(model_action.choices) == (*MODEL_NAMES, ALL_MODELS)
-    assert [f.label for f in MODEL_FAMILIES if f.in_app] == ["BN-CNN (the paper's best)", "GAP-CNN",
-                                                              "Logistic regression"]
+    assert [f.label for f in MODEL_FAMILIES if f.in_app] == [
+        "BN-CNN (the paper's best)", "GAP-CNN", "Logistic regression",
+        "musicnn transfer (MSD) (a network trained on real music, with a new head for your genres)"]
     assert model_family("vgg16").title == "VGG-16 transfer"
     with pytest.raises(TrainingConfigError, match="unknown model 'resnet'"):
         model_family("resnet")

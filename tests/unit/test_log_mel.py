@@ -79,10 +79,15 @@ def test_unknown_feature_is_refused_by_name():
         FeatureParams(feature="cqt")
 
 
-def test_shipped_version_1_bundle_still_loads_as_mfcc():
+def test_a_version_1_bundle_is_written_and_still_loads_as_mfcc(tmp_path):
+    """An MFCC bundle without a novelty check is format 1, readable by older apps (no ``feature`` key)."""
+    import dataclasses
+
     from urdu_genre_app.resources import bundled_model_path
 
-    path = bundled_model_path()
+    shipped = load_bundle(bundled_model_path(), with_keras=False)
+    plain = dataclasses.replace(shipped, novelty=None, verified_model=None, path=None)
+    path = save_bundle(plain, tmp_path / "plain.ugm")
     with zipfile.ZipFile(path) as archive:
         metadata = json.loads(archive.read(METADATA_NAME))
     assert metadata["format_version"] == 1 and "feature" not in metadata["features"]
@@ -96,8 +101,12 @@ def test_bundle_records_the_feature_it_was_trained_on(tiny_bundle_path, tmp_path
     written = save_bundle(bundle, tmp_path / "again.ugm")
     with zipfile.ZipFile(written) as archive:
         metadata = json.loads(archive.read(METADATA_NAME))
-    assert metadata["format_version"] == BUNDLE_VERSION == 2
-    assert metadata["features"]["feature"] == "mfcc"
+    # Format 2 names the feature; an MFCC bundle without a novelty check stays format 1 (MFCC by definition).
+    if bundle.novelty is not None:
+        assert metadata["format_version"] == BUNDLE_VERSION == 2
+        assert metadata["features"]["feature"] == "mfcc"
+    else:
+        assert metadata["format_version"] == 1 and "feature" not in metadata["features"]
     assert load_bundle(written).feature_params == bundle.feature_params
 
 

@@ -1,6 +1,7 @@
 """Command line: ``python -m training.synth OUT_DIR --songs-per-genre N [options]``.
 
-Progress goes to stderr; the exit status is 0 on success, 2 on bad arguments.
+Progress goes to stderr; the exit status is 0 on success, 2 on bad arguments or a missing sample package
+(``--renderer sampled|mixed``; the message names the Debian package).
 """
 
 from __future__ import annotations
@@ -9,7 +10,9 @@ import argparse
 import sys
 import time
 
-from training.synth.corpus import SUPPORTED_FORMATS, generate_corpus
+from urdu_genre_app.core.errors import UrduGenreError
+
+from training.synth.corpus import RENDERERS, SUPPORTED_FORMATS, generate_corpus
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -24,6 +27,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--formats", default="wav",
                    help=f"comma-separated, cycled per song: {','.join(SUPPORTED_FORMATS)} (default wav)")
     p.add_argument("--workers", type=int, default=1, help="processes (default 1)")
+    p.add_argument("--renderer", choices=RENDERERS, default="numpy",
+                   help="numpy instrument models, recorded samples (Debian sample packages), or mixed "
+                        "(odd song indices sampled); default numpy")
     return p
 
 
@@ -41,8 +47,8 @@ def main(argv: list[str] | None = None) -> int:
     try:
         paths = generate_corpus(args.out_dir, songs_per_genre=args.songs_per_genre, seed=args.seed,
                                 duration_range=(args.min_seconds, args.max_seconds), formats=formats,
-                                workers=args.workers, progress=progress)
-    except ValueError as exc:
+                                workers=args.workers, progress=progress, renderer=args.renderer)
+    except (ValueError, UrduGenreError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     print(f"{len(paths)} songs in {args.out_dir}", file=sys.stderr)

@@ -30,6 +30,16 @@ PYAV_FORMATS = {
     "m4a": ("ipod", "aac", (64_000, 96_000, 128_000, 160_000, 192_000, 256_000)),
 }
 SUPPORTED_FORMATS = tuple(SOUNDFILE_FORMATS) + tuple(PYAV_FORMATS)
+#: Song renderers: NumPy instrument models (this package), recorded samples (:mod:`training.sampled`), or
+#: both (``mixed``: even song indices NumPy, odd indices sampled).
+RENDERERS = ("numpy", "sampled", "mixed")
+
+
+def renderer_for(renderer: str, index: int) -> str:
+    """``numpy`` or ``sampled``: the renderer of song ``index`` in a corpus made with ``renderer``."""
+    if renderer not in RENDERERS:
+        raise ValueError(f"unknown renderer {renderer!r}; expected one of {', '.join(RENDERERS)}")
+    return renderer if renderer != "mixed" else ("sampled" if index % 2 else "numpy")
 
 
 def _check_formats(formats: Iterable[str]) -> tuple[str, ...]:
@@ -119,9 +129,14 @@ def write_audio(path: str | os.PathLike, audio: np.ndarray, sample_rate: int, fm
                         bit_rate=bit_rate)
 
 
-def _make_one(job: tuple[str, int, int, float, str, int, str, int]) -> str:
-    genre, index, song_seed, duration, fmt, bit_rate, path, sample_rate = job
-    audio = generate_song(genre, song_seed, duration_seconds=duration, sample_rate=sample_rate)
+def _make_one(job: tuple[str, int, int, float, str, int, str, int, str]) -> str:
+    genre, index, song_seed, duration, fmt, bit_rate, path, sample_rate, renderer = job
+    if renderer_for(renderer, index) == "sampled":
+        from training.sampled import generate_sampled_song
+
+        audio = generate_sampled_song(genre, song_seed, duration_seconds=duration, sample_rate=sample_rate)
+    else:
+        audio = generate_song(genre, song_seed, duration_seconds=duration, sample_rate=sample_rate)
     write_audio(path, audio, sample_rate, fmt, bit_rate)
     return path
 
@@ -129,7 +144,7 @@ def _make_one(job: tuple[str, int, int, float, str, int, str, int]) -> str:
 def generate_corpus(out_dir: str | os.PathLike, *, songs_per_genre: int, seed: int = 0,
                     duration_range: tuple[float, float] = (120.0, 360.0), formats: tuple[str, ...] = ("wav",),
                     workers: int = 1, progress: Callable[[int, int], None] | None = None,
-                    sample_rate: int = 22050) -> list[pathlib.Path]:
+                    sample_rate: int = 22050, renderer: str = "numpy") -> list[pathlib.Path]:
     """Generate ``songs_per_genre`` songs of each genre into a labelled folder tree.
 
     Parameters
@@ -153,6 +168,10 @@ def generate_corpus(out_dir: str | os.PathLike, *, songs_per_genre: int, seed: i
         done at once).
     sample_rate : int
         Hz.
+    renderer : str
+        ``numpy`` (:func:`training.synth.generate_song`), ``sampled``
+        (:func:`training.sampled.generate_sampled_song`, needs the Debian sample
+        packages) or ``mixed`` (odd song indices sampled).
 
     Returns
     -------
@@ -166,6 +185,11 @@ def generate_corpus(out_dir: str | os.PathLike, *, songs_per_genre: int, seed: i
     if not (0 < lo <= hi):
         raise ValueError(f"duration_range must satisfy 0 < min <= max, got {duration_range}")
     fmts = _check_formats(formats)
+    renderer_for(renderer, 0)  # raises for an unknown renderer before any work
+    if renderer != "numpy":
+        from training.sampled import SampleLibrary
+
+        SampleLibrary().check()  # a missing package is named before any work
     paths: list[pathlib.Path] = []
     jobs = []
     for genre in GENRES:
@@ -175,7 +199,7 @@ def generate_corpus(out_dir: str | os.PathLike, *, songs_per_genre: int, seed: i
             path = song_path(out_dir, genre, i, fmt)
             paths.append(path)
             if not path.exists():
-                jobs.append((genre, i, song_seed, duration, fmt, bit_rate, str(path), int(sample_rate)))
+                jobs.append((genre, i, song_seed, duration, fmt, bit_rate, str(path), int(sample_rate), renderer))
     total = len(paths)
     done = total - len(jobs)
     if progress is not None:
