@@ -156,3 +156,59 @@ def test_a_44k_input_is_recorded_at_its_rate_and_analysed_at_the_models(make_win
     assert blocker.args[0].duration_seconds == pytest.approx(source.size / 44_100, abs=0.01)
     qtbot.waitUntil(lambda: bar.save_recording_button.isEnabled(), timeout=10_000)
     assert soundfile.info(bar.recording_path).samplerate == 44_100  # the file keeps the device's rate
+
+
+def test_a_stalled_gui_thread_leaves_a_gap_that_is_counted_shown_and_stored(make_window, tiny_bundle_path, tmp_path,
+                                                                            qtbot, fake_audio, monkeypatch):
+    """The drain stalls longer than the ring holds: the lost audio is counted, shown, silence in the file, stored."""
+    import json
+
+    import urdu_genre_app.gui.audio as audio
+    from urdu_genre_app.core.recording import journal_for
+
+    monkeypatch.setattr(audio, "RING_SECONDS", 0.5)
+    source = audio_factory.make_sound("Sweep", 5.0, seed=41)
+    rate = 22_050
+    fake_sounddevice.FakeInputStream.source = source
+    window = make_window(tiny_bundle_path)
+    widget = window.classify_widget
+    bar = widget.record_bar
+    qtbot.waitUntil(lambda: bar.selected_device() is not None, timeout=10_000)
+    bar.start_recording()
+    qtbot.waitUntil(lambda: bar.recorder.recorded_samples > rate, timeout=10_000)
+    assert not bar.recorder.gaps and bar.gaps_label.isHidden()
+    time.sleep(1.5)  # the GUI thread (and so the drain timer) stalls; the sound card goes on
+    stream = fake_sounddevice.FakeInputStream.instances[-1]
+    qtbot.waitUntil(lambda: bool(bar.recorder.gaps), timeout=5_000)
+    gap = bar.recorder.gaps[0]
+    assert gap.at_seconds > 1.0 and 0.6 < gap.lost_seconds < 1.3  # 1.5 s stall less the ring's 0.5 s (timing slack)
+    assert bar.gaps_label.isVisible() and "1 gap" in bar.gaps_label.text() and "s lost" in bar.gaps_label.text()
+    assert "gap" in widget.banner.text
+    qtbot.waitUntil(lambda: stream.finished.is_set(), timeout=15_000)
+    qtbot.wait(200)
+    with qtbot.waitSignal(widget.analysis_finished, timeout=20_000) as blocker:
+        bar.stop_recording()
+    final = blocker.args[0]
+    assert len(final.gaps) == 1 and final.lost_seconds == pytest.approx(gap.lost_seconds)
+    assert any("1 gap" in w for w in final.warnings)
+    assert "1 gap" in widget.verdict_view.verdict.heading.text()
+    assert "gap" in widget.verdict_view.verdict.notes.text()
+    # The lost stretch is silence of its length: the file is as long as the audio the card gave.
+    qtbot.waitUntil(lambda: bar.save_recording_button.isEnabled(), timeout=10_000)
+    recorded, _ = soundfile.read(bar.recording_path, dtype="float32")
+    assert recorded.size == source.size
+    start, lost = int(gap.at_seconds * rate), int(round(gap.lost_seconds * rate))
+    assert np.all(recorded[start : start + lost] == 0)
+    assert np.abs(recorded[start + lost :] - source[start + lost :]).max() <= 1.5 / 32768
+    journal = journal_for(bar.recording_path)
+    assert journal.state == "complete" and len(journal.gaps) == 1
+    assert journal.gaps[0].lost_seconds == pytest.approx(gap.lost_seconds, abs=1e-5)
+    # The exports of that recording carry the gaps.
+    widget.export_to(str(tmp_path / "r.json"), "json")
+    widget.export_to(str(tmp_path / "r.csv"), "csv")
+    qtbot.waitUntil(lambda: (tmp_path / "r.json").exists() and (tmp_path / "r.csv").exists(), timeout=10_000)
+    exported = json.loads((tmp_path / "r.json").read_text())
+    assert exported["gaps"][0]["lost_seconds"] == pytest.approx(gap.lost_seconds, abs=1e-3)
+    header, row = (tmp_path / "r.csv").read_text().splitlines()[:2]
+    columns = dict(zip(header.split(","), row.split(",")))
+    assert columns["gaps"] == "1" and float(columns["lost_seconds"]) == pytest.approx(gap.lost_seconds, abs=1e-3)
