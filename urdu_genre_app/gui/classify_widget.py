@@ -41,6 +41,7 @@ from urdu_genre_app.gui import settings as S
 from urdu_genre_app.gui.chart_view import ChartsView
 from urdu_genre_app.gui.playback_bar import PlaybackBar
 from urdu_genre_app.gui.record_bar import RecordBar
+from urdu_genre_app.gui.recovery_bar import RecoveryBar
 from urdu_genre_app.gui.verdict_view import VerdictView
 from urdu_genre_app.gui.widgets import BannerWidget, show_message_box
 from urdu_genre_app.gui.workers import CancelToken, Task, run_task, serial_pool
@@ -131,6 +132,7 @@ class ClassifyWidget(QWidget):
 
     def _build(self) -> None:
         self.banner = BannerWidget()
+        self.recovery_bar = RecoveryBar(self.open_file, self._write_in_background)  # a recording never closed
         self.file_label = QLabel("No song open")
         self.file_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         font = self.file_label.font()
@@ -158,6 +160,7 @@ class ClassifyWidget(QWidget):
 
         layout = QVBoxLayout(self)
         layout.addWidget(self.banner)
+        layout.addWidget(self.recovery_bar)
         layout.addLayout(header)
         layout.addWidget(self.verdict_view)
         layout.addWidget(self.charts, 1)
