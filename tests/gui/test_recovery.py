@@ -84,5 +84,5 @@ def test_later_keeps_it_and_discard_deletes_only_when_confirmed(make_window, tin
     assert bar.isVisible() and path.exists()
     monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: QMessageBox.StandardButton.Discard)
     bar.discard_button.click()
-    qtbot.waitUntil(lambda: not path.exists(), timeout=5_000)
-    assert bar.isHidden() and not path.with_name(path.name + ".json").exists()
+    qtbot.waitUntil(lambda: not path.exists() and not path.with_name(path.name + ".json").exists(), timeout=5_000)
+    assert bar.isHidden()

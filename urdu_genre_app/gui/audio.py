@@ -381,6 +381,7 @@ class Recorder(QObject):
         self.frames_written = 0
         self.recorded_samples = 0
         self.gaps: list[Gap] = []
+        self.input_overflows = 0
         self.journal: RecordingJournal | None = None
         self.writer_pool = serial_pool("recording-writer")
         self._timer = QTimer(self)
@@ -425,6 +426,7 @@ class Recorder(QObject):
         self.frames_written = 0
         self.recorded_samples = 0
         self.gaps = []
+        self.input_overflows = 0
         self.journal = RecordingJournal.begin(self.path, sample_rate=rate, device=device.name,
                                               flush_seconds=WRITE_EVERY_SECONDS)
         self._pending, self._pending_samples = [], 0
@@ -459,6 +461,9 @@ class Recorder(QObject):
         self._resampler = None
         if self.gaps:
             log.warning("recording %s finished with %s", self.path, gaps_summary(self.gaps))
+        if self.input_overflows:
+            log.warning("recording %s: the sound system reported %d input overflow(s) (audio it dropped "
+                        "before the app saw it; their length is unknown)", self.path, self.input_overflows)
         run_task(self._close_file, self._on_closed, pool=self.writer_pool)
 
     def wait_for_writer(self, msecs: int = 5000) -> bool:
@@ -467,6 +472,8 @@ class Recorder(QObject):
 
     # -- audio thread -----------------------------------------------------
     def _callback(self, indata: np.ndarray, frames: int, time_info: Any, status: Any) -> None:
+        if status is not None and getattr(status, "input_overflow", False):
+            self.input_overflows += 1  # dropped by the driver before this callback: its length is unknown
         self._ring.write(indata[:, 0])
 
     # -- GUI thread ---------------------------------------------------------
