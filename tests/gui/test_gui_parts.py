@@ -134,6 +134,21 @@ def test_ring_buffer_wraps_and_counts_overruns():
     assert ring.read_all().size == 0
 
 
+def test_ring_buffer_says_how_much_was_lost_before_what_it_returns():
+    from urdu_genre_app.gui.audio import RingBuffer
+
+    ring = RingBuffer(1.0, 10)
+    ring.write(np.arange(8))
+    ring.write(np.arange(8, 13))  # 3 oldest dropped
+    ring.write(np.arange(13, 15))  # 2 more: one stretch, right before what is left
+    lost, samples = ring.read_with_gap()
+    assert lost == 5 and samples.tolist() == list(range(5, 15))
+    ring.write(np.arange(25))  # more than fits in one write: all 0 buffered + 15 of these
+    lost, samples = ring.read_with_gap()
+    assert lost == 15 and samples.tolist() == list(range(15, 25))
+    assert ring.read_with_gap()[0] == 0 and ring.lost_samples == 20 and ring.overruns == 3
+
+
 def test_display_spans_and_mfcc_pieces():
     from urdu_genre_app.core.features import FeatureParams
     from urdu_genre_app.core.results import WindowResult

@@ -139,6 +139,9 @@ class SongResult:
         Which model produced it.
     warnings : list of str
         Things worth knowing (truncated file, short clip, ...).
+    gaps : list of (float, float)
+        A recording's gaps: ``(at_seconds, lost_seconds)`` of each stretch of
+        input lost while recording (silence in the audio); empty for a file.
     """
 
     path: str
@@ -147,6 +150,12 @@ class SongResult:
     duration_seconds: float = 0.0
     model_name: str = ""
     warnings: list[str] = field(default_factory=list)
+    gaps: list[tuple[float, float]] = field(default_factory=list)
+
+    @property
+    def lost_seconds(self) -> float:
+        """Audio lost in the recording's gaps, in seconds."""
+        return float(sum(lost for _at, lost in self.gaps))
 
     @property
     def voting_windows(self) -> list[WindowResult]:
@@ -228,6 +237,8 @@ class SongResult:
             "duration_seconds": round(self.duration_seconds, 3),
             "model": self.model_name,
             "warnings": list(self.warnings),
+            "gaps": [{"at_seconds": round(at, 3), "lost_seconds": round(lost, 3)} for at, lost in self.gaps],
+            "lost_seconds": round(self.lost_seconds, 3),
         }
         if include_windows:
             data["windows"] = [
@@ -280,13 +291,14 @@ def results_to_csv(results: list[SongResult], *, include_windows: bool = False) 
                 )
     else:
         writer.writerow(["path", "status", "genre", "confidence", "uncertain", "short", "duration_seconds",
-                         "unknown", "novelty_score", *labels])
+                         "unknown", "novelty_score", "gaps", "lost_seconds", *labels])
         for result in results:
             probabilities = result.probabilities
             writer.writerow(
                 [result.path, result.status, result.genre or "", f"{result.confidence:.6f}", result.uncertain,
                  result.short, f"{result.duration_seconds:.3f}", _csv_flag(result.unknown),
                  "" if result.novelty is None else f"{result.novelty:.4f}",
+                 len(result.gaps), f"{result.lost_seconds:.3f}",
                  *(f"{probabilities.get(label, 0.0):.6f}" for label in labels)]
             )
     return out.getvalue()

@@ -25,6 +25,7 @@ import numpy as np
 from PySide6.QtCore import QObject, QTimer, Signal, Slot
 
 from urdu_genre_app.core.errors import UrduGenreError
+from urdu_genre_app.core.recording import COMPLETE, Gap, RecordingJournal, gaps_summary
 from urdu_genre_app.gui.workers import run_task, serial_pool
 
 log = logging.getLogger(__name__)
@@ -33,7 +34,8 @@ log = logging.getLogger(__name__)
 RING_SECONDS = 10.0
 #: How often the GUI timer drains the ring buffer, in milliseconds.
 DRAIN_INTERVAL_MS = 20
-#: Audio gathered before one write + flush to disk, in seconds.
+#: The flush interval, in seconds: audio gathered before one write + flush (header updated) to disk.
+#: A recording whose app is killed holds everything but at most this much of its end.
 WRITE_EVERY_SECONDS = 0.25
 #: libsndfile command that rewrites a WAV header for the samples written so far.
 _SFC_UPDATE_HEADER_NOW = 0x1060
@@ -144,15 +146,22 @@ class RingBuffer:
         self._lock = threading.Lock()
         self._write = 0
         self._count = 0
+        self._lost_unread = 0  # samples dropped just before the oldest one buffered
         self.overruns = 0
+        self.lost_samples = 0
 
     def write(self, samples: np.ndarray) -> None:
-        """Append samples, dropping the oldest when full (counted in ``overruns``)."""
+        """Append samples, dropping the oldest when full (counted in ``overruns`` and ``lost_samples``)."""
         samples = np.asarray(samples, dtype=np.float32).reshape(-1)
         size = self._data.size
-        if samples.size > size:
-            samples = samples[-size:]
         with self._lock:
+            if samples.size > size:  # what is buffered goes too, and the start of these
+                dropped = self._count + samples.size - size
+                self.overruns += 1
+                self._lost_unread += dropped
+                self.lost_samples += dropped
+                self._count = 0
+                samples = samples[-size:]
             end = self._write + samples.size
             if end <= size:
                 self._data[self._write : end] = samples
@@ -164,11 +173,28 @@ class RingBuffer:
             self._count += samples.size
             if self._count > size:
                 self.overruns += 1
+                self._lost_unread += self._count - size
+                self.lost_samples += self._count - size
                 self._count = size
 
     def read_all(self) -> np.ndarray:
         """Remove and return everything buffered, oldest first, shape (n,)."""
+        return self.read_with_gap()[1]
+
+    def read_with_gap(self) -> tuple[int, np.ndarray]:
+        """Remove and return everything buffered, and how many samples were dropped just before it.
+
+        The ring drops its oldest samples, so between two reads the audio lost
+        is one stretch, right before what this read returns.
+
+        Returns
+        -------
+        lost : int
+            Samples dropped between the previous read and ``samples``.
+        samples : numpy.ndarray, shape (n,), float32
+        """
         with self._lock:
+            lost, self._lost_unread = self._lost_unread, 0
             count, size = self._count, self._data.size
             start = (self._write - count) % size
             if start + count <= size:
@@ -176,7 +202,7 @@ class RingBuffer:
             else:
                 out = np.concatenate((self._data[start:], self._data[: count - (size - start)]))
             self._count = 0
-        return out
+        return lost, out
 
 
 class Player(QObject):
@@ -331,12 +357,16 @@ class Recorder(QObject):
         Recording stopped or could not start; the message says why.
     finished(str)
         The recording file is complete and closed (its path).
+    gaps_changed(list)
+        Audio was lost (the ring buffer overran): every :class:`Gap` so far. The
+        lost stretch is recorded as silence of its length, so times stay true.
     """
 
     level = Signal(float)
     audio = Signal(object)
     failed = Signal(str)
     finished = Signal(str)
+    gaps_changed = Signal(list)
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -350,6 +380,9 @@ class Recorder(QObject):
         self.sample_rate = 0
         self.frames_written = 0
         self.recorded_samples = 0
+        self.gaps: list[Gap] = []
+        self.input_overflows = 0
+        self.journal: RecordingJournal | None = None
         self.writer_pool = serial_pool("recording-writer")
         self._timer = QTimer(self)
         self._timer.setInterval(DRAIN_INTERVAL_MS)
@@ -392,6 +425,10 @@ class Recorder(QObject):
         self.path = Path(path)
         self.frames_written = 0
         self.recorded_samples = 0
+        self.gaps = []
+        self.input_overflows = 0
+        self.journal = RecordingJournal.begin(self.path, sample_rate=rate, device=device.name,
+                                              flush_seconds=WRITE_EVERY_SECONDS)
         self._pending, self._pending_samples = [], 0
         if rate != sample_rate:
             from urdu_genre_app.core.audio_io import stream_resampler
@@ -422,6 +459,11 @@ class Recorder(QObject):
             log.debug("closing the input stream failed", exc_info=True)
         self._drain(final=True)
         self._resampler = None
+        if self.gaps:
+            log.warning("recording %s finished with %s", self.path, gaps_summary(self.gaps))
+        if self.input_overflows:
+            log.warning("recording %s: the sound system reported %d input overflow(s) (audio it dropped "
+                        "before the app saw it; their length is unknown)", self.path, self.input_overflows)
         run_task(self._close_file, self._on_closed, pool=self.writer_pool)
 
     def wait_for_writer(self, msecs: int = 5000) -> bool:
@@ -430,6 +472,8 @@ class Recorder(QObject):
 
     # -- audio thread -----------------------------------------------------
     def _callback(self, indata: np.ndarray, frames: int, time_info: Any, status: Any) -> None:
+        if status is not None and getattr(status, "input_overflow", False):
+            self.input_overflows += 1  # dropped by the driver before this callback: its length is unknown
         self._ring.write(indata[:, 0])
 
     # -- GUI thread ---------------------------------------------------------
@@ -438,7 +482,9 @@ class Recorder(QObject):
         """Move buffered audio to the writer, the level meter and the live classifier."""
         if self._ring is None:
             return
-        samples = self._ring.read_all()
+        lost, samples = self._ring.read_with_gap()
+        if lost:
+            samples = self._fill_gap(lost, samples)
         if samples.size:
             self.recorded_samples += samples.size
             self._pending.append(samples)
@@ -457,12 +503,38 @@ class Recorder(QObject):
             if resampled.size:
                 self.audio.emit(resampled)
 
+    def _fill_gap(self, lost: int, samples: np.ndarray) -> np.ndarray:
+        """Note a gap of ``lost`` samples before ``samples`` and return them with silence in its place."""
+        gap = Gap(self.recorded_samples / self.sample_rate, lost / self.sample_rate)
+        self.gaps.append(gap)
+        log.warning("recording %s: %.3f s of input lost at %.2f s (the app fell behind the sound card; "
+                    "recorded as silence); %s so far", self.path, gap.lost_seconds, gap.at_seconds,
+                    gaps_summary(self.gaps))
+        run_task(self._save_journal, None, pool=self.writer_pool, gaps=list(self.gaps))
+        self.gaps_changed.emit(list(self.gaps))
+        return np.concatenate((np.zeros(lost, dtype=np.float32), samples))
+
     # -- writer thread (one at a time, in order) ----------------------------
     def _open_file(self, path: Path, rate: int) -> None:
         import soundfile
 
         path.parent.mkdir(parents=True, exist_ok=True)
         self._file = soundfile.SoundFile(path, "w", samplerate=rate, channels=1, format="WAV", subtype="PCM_16")
+        self._save_journal()
+
+    def _save_journal(self, gaps: list[Gap] | None = None, state: str | None = None) -> None:
+        """Rewrite the sidecar; a failure is logged, never stops the recording."""
+        journal = self.journal
+        if journal is None:
+            return
+        if gaps is not None:
+            journal.gaps = gaps
+        if state is not None:
+            journal.state = state
+        try:
+            journal.save()
+        except OSError as error:
+            log.warning("cannot write the recording journal %s: %s", journal.path, error)
 
     def _write_block(self, block: np.ndarray) -> None:
         if self._file is None:
@@ -476,6 +548,7 @@ class Recorder(QObject):
         handle, self._file = self._file, None
         if handle is not None:
             handle.close()
+            self._save_journal(state=COMPLETE)
         return str(self.path) if self.path else None
 
     def _on_writer_done(self, _result: Any, error: BaseException | None) -> None:

@@ -41,6 +41,7 @@ from urdu_genre_app.gui import settings as S
 from urdu_genre_app.gui.chart_view import ChartsView
 from urdu_genre_app.gui.playback_bar import PlaybackBar
 from urdu_genre_app.gui.record_bar import RecordBar
+from urdu_genre_app.gui.recovery_bar import RecoveryBar
 from urdu_genre_app.gui.verdict_view import VerdictView
 from urdu_genre_app.gui.widgets import BannerWidget, show_message_box
 from urdu_genre_app.gui.workers import CancelToken, Task, run_task, serial_pool
@@ -63,11 +64,19 @@ EXPORT_FILTERS = {
 
 
 def _classify_file_job(classifier: Classifier, path: str, token: CancelToken, report) -> SongResult:
-    return classifier.classify_file(path, on_window=report, is_cancelled=token)
+    from urdu_genre_app.core.recording import journal_for, with_gaps
+
+    result = classifier.classify_file(path, on_window=report, is_cancelled=token)
+    journal = journal_for(path)  # a recording made (or recovered) here: its gaps travel with its result
+    return with_gaps(result, journal.gaps) if journal is not None else result
 
 
-def _classify_signal_job(classifier: Classifier, signal, source: str, token: CancelToken, report) -> SongResult:
-    return classifier.classify_signal(signal, source=source, on_window=report, is_cancelled=token)
+def _classify_signal_job(classifier: Classifier, signal, source: str, token: CancelToken, report,
+                         gaps=()) -> SongResult:
+    from urdu_genre_app.core.recording import with_gaps
+
+    result = classifier.classify_signal(signal, source=source, on_window=report, is_cancelled=token)
+    return with_gaps(result, list(gaps))
 
 
 def _decode_for_playback(path: str, sample_rate: int):
@@ -123,6 +132,7 @@ class ClassifyWidget(QWidget):
 
     def _build(self) -> None:
         self.banner = BannerWidget()
+        self.recovery_bar = RecoveryBar(self.open_file, self._write_in_background)  # a recording never closed
         self.file_label = QLabel("No song open")
         self.file_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         font = self.file_label.font()
@@ -150,6 +160,7 @@ class ClassifyWidget(QWidget):
 
         layout = QVBoxLayout(self)
         layout.addWidget(self.banner)
+        layout.addWidget(self.recovery_bar)
         layout.addLayout(header)
         layout.addWidget(self.verdict_view)
         layout.addWidget(self.charts, 1)
@@ -212,11 +223,11 @@ class ClassifyWidget(QWidget):
                                   pool=self.analysis_pool, cancellable=True, classifier=self.state.classifier,
                                   **kwargs)
 
-    def _classify_recording(self, signal, sample_rate: int) -> None:
-        """The final verdict of a finished recording: classified whole, as a file is."""
+    def _classify_recording(self, signal, sample_rate: int, gaps=()) -> None:
+        """The final verdict of a finished recording: classified whole, as a file is (its ``gaps`` noted)."""
         self.state.set_audio(signal, sample_rate)
         self.state.restart_analysis()
-        self._analyse(_classify_signal_job, signal=signal, source=RECORDING)
+        self._analyse(_classify_signal_job, signal=signal, source=RECORDING, gaps=list(gaps))
 
     # ------------------------------------------------------------------ analysis
     def _on_window_scored(self, report: WindowReport) -> None:

@@ -232,6 +232,7 @@ class MainWindow(QMainWindow):
         self.load_model(self._initial_model_path())
         run_task(_preload_charts, self._on_charts_loaded)
         QTimer.singleShot(DEVICE_SCAN_DELAY_MS, self.classify_widget.record_bar.refresh_devices)
+        self.classify_widget.recovery_bar.check()  # offer a recording the app never closed
         if files:
             self.classify_widget.open_file(files[0])
             if len(files) > 1:

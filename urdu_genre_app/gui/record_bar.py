@@ -112,6 +112,9 @@ class RecordBar(QGroupBox):
         self.level_meter = LevelMeterWidget()
         self.level_meter.setMinimumWidth(50)
         self.record_time_label = QLabel("0:00")
+        self.gaps_label = QLabel("")
+        self.gaps_label.setStyleSheet("color: #b00020; font-weight: bold;")
+        self.gaps_label.hide()
         self.save_recording_button = QPushButton("Save…")
         self.save_recording_button.setToolTip("Save the last recording as WAV or FLAC")
         self.save_recording_button.setEnabled(False)
@@ -122,6 +125,7 @@ class RecordBar(QGroupBox):
         row.addWidget(self.record_button)
         row.addWidget(self.level_meter, 1)
         row.addWidget(self.record_time_label)
+        row.addWidget(self.gaps_label)
         row.addWidget(self.save_recording_button)
 
     # ------------------------------------------------------------------ devices
@@ -176,6 +180,7 @@ class RecordBar(QGroupBox):
             self._recorder.audio.connect(self._on_recorded_audio)
             self._recorder.failed.connect(lambda message: self.state.notify("error", message))
             self._recorder.finished.connect(self._on_recording_finished)
+            self._recorder.gaps_changed.connect(self._on_gaps_changed)
         return self._recorder
 
     def recorder_is_active(self) -> bool:
@@ -225,6 +230,7 @@ class RecordBar(QGroupBox):
         self.state.wait("Recording…", f"Listening — a first, provisional verdict after {FIRST_VERDICT_SECONDS:g} s",
                         with_labels=True)
         self.save_recording_button.setEnabled(False)
+        self.gaps_label.hide()
         self.state.set_recording(True)
         self.state.notify(None, f"Recording from {device.name} into {path}")
 
@@ -245,7 +251,7 @@ class RecordBar(QGroupBox):
             self.state.wait("Verdict", f"Too short to classify (under {min_seconds:g} s)", progress="Recording too short")
             return
         self.state.wait("Verdict", "Classifying the whole recording…", with_labels=True)
-        self._classify_recording(live.signal(), live.sample_rate)
+        self._classify_recording(live.signal(), live.sample_rate, gaps=list(self.recorder.gaps))
 
     def _on_recorded_audio(self, samples: np.ndarray) -> None:
         """Feed newly recorded audio (at the model's rate) to the live classifier."""
@@ -287,11 +293,33 @@ class RecordBar(QGroupBox):
             self.state.show_live(result, live.shown_features(), heading)
         self._start_live_job()
 
+    def _on_gaps_changed(self, gaps: list) -> None:
+        """Say that audio was lost: in the bar at once, in the banner the first time."""
+        from urdu_genre_app.core.recording import gaps_summary
+
+        summary = gaps_summary(gaps)
+        self.gaps_label.setText(f"⚠ {summary}")
+        self.gaps_label.setToolTip("The app fell behind the sound card and lost input audio; the lost stretches "
+                                   "are silence in the recording.\n" + "\n".join(
+                                       f"{clock(g.at_seconds)}: {g.lost_seconds:.2f} s lost" for g in gaps[-10:]))
+        self.gaps_label.show()
+        if len(gaps) == 1:
+            self.state.notify("warning", f"The recording has a gap: the app fell behind the sound card and "
+                                         f"{gaps[0].lost_seconds:.2f} s of input was lost at {clock(gaps[0].at_seconds)} "
+                                         "(recorded as silence). Close busy programs to avoid more.",
+                              status=f"Recording: {summary}")
+        else:
+            self.state.notify(None, f"Recording: {summary}")
+
     def _on_recording_finished(self, path: str) -> None:
         """The recording file is complete."""
+        from urdu_genre_app.core.recording import gaps_summary
+
         self.recording_path = path
         self.save_recording_button.setEnabled(True)
-        self.state.notify(None, f"Recording saved to {path} — use “Save recording…” to keep a copy elsewhere")
+        gaps = gaps_summary(self.recorder.gaps)
+        lost = f" with {gaps} (silence where audio was lost)" if gaps else ""
+        self.state.notify(None, f"Recording saved to {path}{lost} — use “Save recording…” to keep a copy elsewhere")
 
     def choose_recording_destination(self) -> None:
         """Ask where to save the recording (WAV or FLAC) and copy it there."""

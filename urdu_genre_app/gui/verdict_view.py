@@ -68,7 +68,8 @@ class VerdictView(QWidget):
         result = event.result
         duration = clock(result.duration_seconds)
         self._set_progress(100, f"Done: {segments(len(result.windows))}, {duration}")
-        heading = "Verdict" if self.state.source != RECORDING else f"Verdict for the recording ({duration})"
+        lost = f" — {len(result.gaps)} gap{'s' if len(result.gaps) != 1 else ''}, {result.lost_seconds:.1f} s lost" if result.gaps else ""
+        heading = "Verdict" if self.state.source != RECORDING else f"Verdict for the recording ({duration}){lost}"
         self.verdict.show_result(result, heading=heading)
 
     def _on_failed(self, _event: AnalysisFailed) -> None:
