@@ -141,20 +141,17 @@ def run_timed(command: list[str]) -> tuple[float, float]:
     return elapsed, peak_kb / 1024
 
 
-def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--repeats", type=int, default=3, help="timed runs of each way (median reported)")
-    parser.add_argument("--long-hours", type=float, default=3.0, help="length of the memory test file; 0 skips it")
-    args = parser.parse_args()
-    WORK.mkdir(parents=True, exist_ok=True)
-    bundle_path = model_bundle()
+def paper_way_setup(bundle_path: Path) -> tuple[Path, list[str], list[str]]:
+    """The 5-minute MP3, the paper's-way command on it (with ``bundle_path``'s BN-CNN) and the ``urdu-genre`` command.
 
+    Writes the bundle's Keras model and normalisation under ``WORK`` for the
+    paper's script, and the song when it is not there yet.
+    """
     from urdu_genre_app.core.bundle import load_bundle
 
     bundle = load_bundle(bundle_path)
-    keras_path = WORK / "model.keras"
+    keras_path, stats_path = WORK / "model.keras", WORK / "stats.npy"
     keras_path.write_bytes(bundle.keras_model)
-    stats_path = WORK / "stats.npy"
     np.save(stats_path, np.stack([bundle.feature_mean, bundle.feature_std]))
     song = WORK / "five_minutes_44k_stereo.mp3"
     if not song.exists():
@@ -163,7 +160,17 @@ def main() -> int:
     urdu_genre = [str(Path(python).with_name("urdu-genre"))]
     if not Path(urdu_genre[0]).exists():
         urdu_genre = [python, "-m", "urdu_genre_app"]
-    paper = [python, "-c", PAPER_WAY, str(song), str(keras_path), str(stats_path)]
+    return song, [python, "-c", PAPER_WAY, str(song), str(keras_path), str(stats_path)], urdu_genre
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--repeats", type=int, default=3, help="timed runs of each way (median reported)")
+    parser.add_argument("--long-hours", type=float, default=3.0, help="length of the memory test file; 0 skips it")
+    args = parser.parse_args()
+    WORK.mkdir(parents=True, exist_ok=True)
+    bundle_path = model_bundle()
+    song, paper, urdu_genre = paper_way_setup(bundle_path)
     ours = [*urdu_genre, "classify", "-q", "--model", str(bundle_path), str(song)]
 
     print(f"machine: {os.cpu_count()} CPUs; model: {bundle_path.name}; song: 5:00 MP3, 44.1 kHz stereo")

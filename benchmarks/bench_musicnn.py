@@ -32,7 +32,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
-from bench_classify import PAPER_WAY, WORK, encode_mp3, model_bundle, music_like, run_timed  # noqa: E402
+from bench_classify import WORK, model_bundle, music_like, paper_way_setup, run_timed  # noqa: E402
 
 
 def untrained_musicnn_bundle() -> Path:
@@ -94,22 +94,9 @@ def main() -> int:
         feature, model = per_window_seconds(path, args.windows)
         print(f"per 30 s window, {name:<8}: feature {feature * 1000:7.1f} ms, LiteRT {model * 1000:7.1f} ms")
 
-    from urdu_genre_app.core.bundle import load_bundle
-
-    bundle = load_bundle(bn_cnn)
-    keras_path, stats_path = WORK / "model.keras", WORK / "stats.npy"
-    keras_path.write_bytes(bundle.keras_model)
-    np.save(stats_path, np.stack([bundle.feature_mean, bundle.feature_std]))
-    song = WORK / "five_minutes_44k_stereo.mp3"
-    if not song.exists():
-        encode_mp3(song, [music_like(300.0)])
-    python = sys.executable
-    urdu_genre = [str(Path(python).with_name("urdu-genre"))]
-    if not Path(urdu_genre[0]).exists():
-        urdu_genre = [python, "-m", "urdu_genre_app"]
+    song, paper, urdu_genre = paper_way_setup(bn_cnn)
     commands = {
-        "paper's way (TF, librosa, 11 windows, BN-CNN)": [python, "-c", PAPER_WAY, str(song), str(keras_path),
-                                                          str(stats_path)],
+        "paper's way (TF, librosa, 11 windows, BN-CNN)": paper,
         "urdu-genre classify, musicnn (every window)": [*urdu_genre, "classify", "-q", "--model", str(musicnn),
                                                         str(song)],
         "urdu-genre classify, BN-CNN (every window)": [*urdu_genre, "classify", "-q", "--model", str(bn_cnn),
