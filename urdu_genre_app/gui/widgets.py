@@ -162,14 +162,18 @@ class VerdictWidget(QWidget):
         self.heading.setText(heading)
         self.verdict.setText(result.verdict_text())
         notes = []
+        unknown = result.status != "silence" and result.unknown is True
         if result.status == "silence":
             notes.append("Every segment is below the silence threshold: there is no music to classify.")
+        elif unknown:
+            notes.append(f"Closest genre: {result.genre} ({result.confidence:.0%}). It sounds like none of the "
+                         "genres this model was trained on, so that is only the nearest guess.")
         elif result.uncertain:
             notes.append("Uncertain: the model does not clearly prefer one genre.")
         notes.extend(w[0].upper() + w[1:] for w in result.warnings if w)
         self.notes.setText("\n".join(notes))
         colour = "#8a4b00" if result.uncertain or result.short else "#111111"
-        if result.status == "silence":
+        if result.status == "silence" or unknown:
             colour = "#666666"
         self.verdict.setStyleSheet(f"color: {colour};")
         self.bars.set_values(result.labels, result.probabilities)
