@@ -47,7 +47,7 @@ def test_a_tone_is_not_like_any_genre_and_is_drawn_grey(make_window, bundled, tm
     # The closest genre and its probability are still shown, on the verdict and on their own line.
     closest = f"{result.genre} ({result.confidence:.0%})"
     assert closest in verdict.verdict.text() and f"Closest genre: {closest}" in verdict.notes.text()
-    assert verdict.bars.values == pytest.approx(result.probabilities)
+    assert verdict.bars.values == pytest.approx(result.probabilities) and verdict.bars.muted
     chart = window.classify_widget.charts.segment_chart
     flagged = [i for i, w in enumerate(result.windows) if w.unknown and not w.silent]
     assert flagged and chart.unknown_indices == flagged
@@ -72,6 +72,7 @@ def test_a_genre_song_is_not_flagged_and_keeps_its_colours(make_window, bundled,
     assert result.unknown is False
     verdict = window.classify_widget.verdict_view.verdict
     assert UNKNOWN_TEXT not in verdict.verdict.text() and "Closest genre" not in verdict.notes.text()
+    assert not verdict.bars.muted
     chart = window.classify_widget.charts.segment_chart
     assert chart.unknown_indices == []
     scored = [i for i, w in enumerate(result.windows) if not w.silent]
