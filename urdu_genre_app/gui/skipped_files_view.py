@@ -29,6 +29,8 @@ class SkippedFilesView(QWidget):
     """
 
     COLUMNS = ("File", "Reason", "Folder")
+    #: Widest the folder column grows to fit its paths.
+    FOLDER_MAX_PIXELS = 320
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -44,6 +46,7 @@ class SkippedFilesView(QWidget):
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.verticalHeader().setVisible(False)
+        self.table.setTextElideMode(Qt.TextElideMode.ElideMiddle)
         self.table.horizontalHeader().setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
         self.table.setMinimumHeight(90)
         layout = QVBoxLayout(self)
@@ -64,6 +67,9 @@ class SkippedFilesView(QWidget):
                 item.setToolTip(str(path) if column != 1 else text)
                 self.table.setItem(row, column, item)
         self.table.resizeColumnToContents(0)
+        self.table.resizeColumnToContents(2)
+        # A deep folder would push the reasons out of sight; its tooltip holds the full path.
+        self.table.setColumnWidth(2, min(self.table.columnWidth(2), self.FOLDER_MAX_PIXELS))
         self.setVisible(bool(self.files))
         # Open when there is something to see: the user should not have to hunt for why songs are missing.
         self.toggle.setChecked(bool(self.files))

@@ -368,7 +368,7 @@ class TrainingWidget(QWidget):
         minutes = sum(s.duration_seconds for s in scan.songs) / 60
         text = f"{len(scan.songs)} songs in {len(counts)} genres ({parts}), {minutes:.0f} min of audio"
         if scan.skipped:
-            text += f"; {len(scan.skipped)} file(s) will be skipped (listed in the log when training starts)"
+            text += f"; {len(scan.skipped)} file(s) will be skipped (listed under the results after the run)"
         self.dataset_summary.setText(html.escape(text))
 
     def choose_output(self) -> None:
