@@ -102,3 +102,25 @@ def test_the_bundled_models_details_say_the_check_is_available(make_window, bund
     window = make_window(bundled, wait_charts=False)
     assert "unavailable" not in window.model_label.text()
     assert novelty_check_text(window.bundle).startswith("available")
+
+
+def test_only_the_unknown_windows_of_a_mixed_song_are_grey(make_window, bundled, tmp_path, qtbot):
+    from training.synth import generate_song
+
+    sr = audio_factory.SR
+    song = np.asarray(generate_song("Qawwali", 4242, duration_seconds=60), dtype=np.float32)
+    tone = (0.4 * np.sin(2 * np.pi * 440.0 * np.arange(60 * sr) / sr)).astype(np.float32)
+    path = audio_factory.write_audio(tmp_path / "qawwali then tone.flac", np.concatenate([song, tone]))
+    window = make_window(bundled)
+    result = _open_and_wait(window, qtbot, path)
+    flagged = {i for i, w in enumerate(result.windows) if w.unknown and not w.silent}
+    known = {i for i, w in enumerate(result.windows) if w.unknown is False and not w.silent}
+    assert flagged and known, [w.novelty for w in result.windows]
+    chart = window.classify_widget.charts.segment_chart
+    assert set(chart.unknown_indices) == flagged
+    strip = _strip_colours(chart)
+    for i in flagged:
+        assert strip[i] == UNKNOWN_COLOUR.lower()
+    for i in known:
+        assert strip[i] == GENRE_COLOURS[result.windows[i].top_index()].lower()
+        assert {to_hex(p.get_facecolor()) for p in chart.bar_groups[i]} <= {c.lower() for c in GENRE_COLOURS}
