@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import numpy as np
@@ -30,18 +31,32 @@ def _fill_form(tab, dataset: Path, out: Path, *, epochs: int) -> None:
     tab.seed_spin.setValue(5)
 
 
+def _with_broken_files(dataset: Path, root: Path) -> tuple[Path, dict[Path, str]]:
+    """A copy of ``dataset`` plus a corrupt and an empty file; returns it and the broken files' paths."""
+    copy = Path(shutil.copytree(dataset, root))
+    good = audio_factory.write_audio(root.parent / "good.flac", audio_factory.make_sound("Tone", 5.0, seed=1))
+    corrupt = copy / "Tone" / "corrupt.flac"
+    # A FLAC header that declares 5 s, then noise bytes: only decoding finds out.
+    corrupt.write_bytes(good.read_bytes()[:200] + np.random.default_rng(8).bytes(40_000))
+    empty = copy / "Clicks" / "empty.mp3"
+    empty.write_bytes(b"")
+    return copy, {corrupt: "corrupt", empty: "empty"}
+
+
 def test_train_from_a_folder_then_classify_with_the_new_model(make_window, tiny_bundle_path, dataset, tmp_path,
                                                               song_path, settings, qtbot):
     from urdu_genre_app.core.bundle import load_bundle
     from urdu_genre_app.gui import settings as S
 
+    dataset, broken = _with_broken_files(dataset, tmp_path / "songs with broken files")
     window = make_window(tiny_bundle_path, wait_charts=False)
     tab = window.training_widget
     window.tabs.setCurrentWidget(tab)
     out = tmp_path / "models" / "mine.ugm"
     _fill_form(tab, dataset, out, epochs=6)
     qtbot.waitUntil(lambda: tab.scan is not None, timeout=20_000)
-    assert "20 songs in 4 genres" in tab.dataset_summary.text()
+    # The scan only sees the empty file; the corrupt one looks like a song until it is decoded.
+    assert "21 songs in 4 genres" in tab.dataset_summary.text() and "1 file(s) will be skipped" in tab.dataset_summary.text()
 
     qtbot.mouseClick(tab.start_button, Qt.MouseButton.LeftButton)
     assert tab.running and not tab.start_button.isEnabled() and tab.stop_button.isEnabled()
@@ -62,6 +77,18 @@ def test_train_from_a_folder_then_classify_with_the_new_model(make_window, tiny_
             assert tab.confusion_table.item(row, column).text() == str(int(test.song_confusion[row, column]))
     assert f"{test.song_accuracy:.1%}" in tab.result_label.text()
     assert "epoch 1:" in tab.log_view.toPlainText() and "wrote" in tab.log_view.toPlainText()
+    # Every file the run left out is listed under the results with its reason, and counted in the summary.
+    listed = tab.skipped_view.reasons()
+    assert set(listed) == {str(path) for path in broken}, listed
+    assert all(len(reason) > 5 for reason in listed.values()), listed
+    assert listed[str(next(p for p, kind in broken.items() if kind == "empty"))] == next(
+        s.reason for s in report.skipped_files if Path(s.path).name == "empty.mp3")
+    assert "2 files skipped" in tab.result_label.text()
+    assert tab.skipped_view.isVisible() and tab.skipped_view.table.isVisible()
+    assert tab.skipped_view.table.rowCount() == 2
+    assert {tab.skipped_view.table.item(r, 0).text() for r in range(2)} == {"corrupt.flac", "empty.mp3"}
+    tab.skipped_view.toggle.click()  # folds away
+    assert not tab.skipped_view.table.isVisible()
     # What was written is a real bundle with the form's recipe and the user's data marked as such.
     bundle = load_bundle(out)
     assert bundle.labels == sorted(audio_factory.TINY_LABELS)

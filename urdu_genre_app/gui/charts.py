@@ -27,7 +27,7 @@ from PySide6.QtWidgets import QSizePolicy, QVBoxLayout, QWidget
 
 from urdu_genre_app.core.features import FeatureParams
 from urdu_genre_app.core.results import WindowResult
-from urdu_genre_app.gui.palette import SILENCE_COLOUR, genre_colour
+from urdu_genre_app.gui.palette import SILENCE_COLOUR, UNKNOWN_COLOUR, genre_colour, unknown_colour
 
 log = logging.getLogger(__name__)
 
@@ -183,7 +183,9 @@ class SegmentChartWidget(_ChartWidget):
         self.bar_groups: list[list[Rectangle]] = []
         self.highlighted: int | None = None
         self._artists: list = []
-        self._legend_labels: list[str] | None = None
+        self._legend_labels: tuple[list[str], bool] | None = None
+        #: Indices of the scored windows drawn grey because they sound like no genre the model knows.
+        self.unknown_indices: list[int] = []
         self.bars_axes, self.strip_axes = self.figure.subplots(
             2, 1, sharex=True, gridspec_kw={"height_ratios": [6, 1], "hspace": 0.12}
         )
@@ -240,13 +242,18 @@ class SegmentChartWidget(_ChartWidget):
         widths = np.array([max(end - start, 1e-3) for start, end in self.spans], dtype=float)
         scored = [i for i, w in enumerate(self.windows) if w.probabilities and not w.silent]
         silent = [i for i, w in enumerate(self.windows) if i not in set(scored)]
+        # An unknown window keeps its stacked probabilities (still readable) but in
+        # greys, like silence: its colours would claim a genre it does not have.
+        self.unknown_indices = [i for i in scored if self.windows[i].unknown]
+        unknown = set(self.unknown_indices)
         style = {"align": "edge", "edgecolor": "white", "linewidth": 0.6}
         if scored:
             probabilities = np.array([self.windows[i].probabilities for i in scored], dtype=float)
             bottoms = np.zeros(len(scored))
             for k in range(probabilities.shape[1]):
+                colours = [unknown_colour(k) if i in unknown else genre_colour(k) for i in scored]
                 container = axes.bar(starts[scored], probabilities[:, k], widths[scored], bottom=bottoms,
-                                     color=genre_colour(k), **style)
+                                     color=colours, **style)
                 bottoms += probabilities[:, k]
                 self._artists.append(container)
                 for i, patch in zip(scored, container.patches):
@@ -258,16 +265,19 @@ class SegmentChartWidget(_ChartWidget):
             for i, patch in zip(silent, container.patches):
                 groups[i].append(patch)
         if self.windows:
-            colours = [genre_colour(w.top_index()) if i in set(scored) else SILENCE_COLOUR
-                       for i, w in enumerate(self.windows)]
+            colours = [SILENCE_COLOUR if i not in set(scored) else UNKNOWN_COLOUR if i in unknown
+                       else genre_colour(w.top_index()) for i, w in enumerate(self.windows)]
             self._artists.append(strip.broken_barh(list(zip(starts, widths)), (0, 1), facecolors=colours,
                                                    edgecolor="white", linewidth=0.6))
         self.bar_groups = groups
         self._empty_text.set_visible(not self.windows)
-        if self.labels and self.labels != self._legend_labels:
-            self._legend_labels = list(self.labels)
+        legend = (list(self.labels), bool(unknown))
+        if self.labels and legend != self._legend_labels:
+            self._legend_labels = legend
             handles = [Patch(color=genre_colour(k), label=label) for k, label in enumerate(self.labels)]
             handles.append(Patch(color=SILENCE_COLOUR, label="silence"))
+            if unknown:
+                handles.append(Patch(color=UNKNOWN_COLOUR, label="no known genre"))
             axes.legend(handles=handles, loc="lower right", bbox_to_anchor=(1.0, 1.0), ncol=len(handles),
                         frameon=False, fontsize=8, handlelength=1.2, columnspacing=1.0, borderaxespad=0.2)
         end = max(self.duration, self.spans[-1][1] if self.spans else 0.0, 1.0)

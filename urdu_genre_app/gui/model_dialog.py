@@ -11,6 +11,17 @@ from PySide6.QtWidgets import QDialog, QDialogButtonBox, QLabel, QPlainTextEdit,
 from urdu_genre_app.gui.palette import SYNTHETIC_WARNING_COLOUR
 
 
+def novelty_check_text(bundle) -> str:
+    """Whether this model can tell a clip is no genre it knows, in words."""
+    check = getattr(bundle, "novelty", None)
+    if check is None:
+        return ("unavailable: this model has no \"not like any genre this model knows\" check, "
+                "so every song gets one of its genres")
+    return (f"available: flags what is not like any genre this model knows "
+            f"(calibrated to flag {check.flag_fraction:.0%} of validation windows; "
+            f"probability temperature {check.temperature:.2f})")
+
+
 def model_summary_html(bundle) -> str:
     """Rich text naming the model and, loudly, whether it was trained on synthetic audio."""
     accuracy = bundle.test_accuracy
@@ -20,10 +31,16 @@ def model_summary_html(bundle) -> str:
         return (
             f"<b>{name}</b> — <span style='color:{SYNTHETIC_WARNING_COLOUR}; font-weight:bold'>"
             f"TRAINED ON SYNTHETIC AUDIO, not real songs</span> ({accuracy_text} on synthetic test songs)"
+            f"{_no_check_note(bundle)}"
         )
     source = bundle.provenance.get("trained_on")
     trained = f"trained on {html.escape(str(source))} data; " if source else ""
-    return f"<b>{name}</b> — {trained}{accuracy_text}"
+    return f"<b>{name}</b> — {trained}{accuracy_text}{_no_check_note(bundle)}"
+
+
+def _no_check_note(bundle) -> str:
+    """A short note for the summary line when the bundle cannot flag a clip that is no genre it knows."""
+    return "; not-a-genre check unavailable" if getattr(bundle, "novelty", None) is None else ""
 
 
 class ModelInfoDialog(QDialog):
@@ -45,6 +62,7 @@ class ModelInfoDialog(QDialog):
             ("Window", f"{bundle.feature_params.window_seconds:g} s every {bundle.window_policy.hop_seconds:g} s"),
             ("Features", f"{bundle.feature_params.n_mfcc} MFCCs, {bundle.feature_params.sample_rate} Hz, "
                          f"FFT {bundle.feature_params.n_fft}, hop {bundle.feature_params.hop_length}"),
+            ("Genre check", novelty_check_text(bundle)),
         ]
         table = QLabel("<table>" + "".join(
             f"<tr><td style='padding-right:12px'><b>{html.escape(k)}</b></td><td>{html.escape(v)}</td></tr>"

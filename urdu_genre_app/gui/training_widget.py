@@ -46,6 +46,7 @@ from urdu_genre_app.core.clock import clock
 from urdu_genre_app.gui import settings as S
 from urdu_genre_app.gui.epoch_chart import EpochChartWidget
 from urdu_genre_app.gui.files import unused_path
+from urdu_genre_app.gui.skipped_files_view import SkippedFilesView, skipped_count_text
 from urdu_genre_app.gui.widgets import BannerWidget
 from urdu_genre_app.gui.workers import CancelToken, run_task, serial_pool
 from urdu_genre_app.paths import models_dir
@@ -259,6 +260,8 @@ class TrainingWidget(QWidget):
         results_grid.addWidget(QLabel("Per genre, test songs:"), 1, 1)
         results_grid.addWidget(self.confusion_table, 2, 0)
         results_grid.addWidget(self.per_class_table, 2, 1)
+        self.skipped_view = SkippedFilesView()
+        results_grid.addWidget(self.skipped_view, 3, 0, 1, 2)
         self.results_box = QGroupBox("Results")
         self.results_box.setLayout(results_grid)
         self.results_box.setEnabled(False)
@@ -365,7 +368,7 @@ class TrainingWidget(QWidget):
         minutes = sum(s.duration_seconds for s in scan.songs) / 60
         text = f"{len(scan.songs)} songs in {len(counts)} genres ({parts}), {minutes:.0f} min of audio"
         if scan.skipped:
-            text += f"; {len(scan.skipped)} file(s) will be skipped (listed in the log when training starts)"
+            text += f"; {len(scan.skipped)} file(s) will be skipped (listed under the results after the run)"
         self.dataset_summary.setText(html.escape(text))
 
     def choose_output(self) -> None:
@@ -526,12 +529,17 @@ class TrainingWidget(QWidget):
         self.per_class_table.clear()
         self.per_class_table.setRowCount(0)
         self.per_class_table.setColumnCount(0)
+        self.skipped_view.set_files([])
         self.use_model_button.setEnabled(False)
         self.results_box.setEnabled(False)
 
     def _show_results(self, report: TrainingReport) -> None:
+        skipped = report.skipped_files
+        self.skipped_view.set_files(skipped)
+        skipped_text = f" {skipped_count_text(len(skipped))} (listed below, with the reasons)." if skipped else ""
         if not report.results:
-            self.result_label.setText("No model finished training.")
+            self.result_label.setText("No model finished training." + skipped_text)
+            self.results_box.setEnabled(bool(skipped))
             return
         result = next((r for r in report.results if r.name == report.exported), report.results[-1])
         test = result.test
@@ -540,7 +548,7 @@ class TrainingWidget(QWidget):
             f"<b>{html.escape(result.title)}</b>: <b>{test.song_accuracy:.1%}</b> of {test.n_songs} held-out test "
             f"songs right (mean of every window's probabilities), {test.window_accuracy:.1%} of {test.n_windows} "
             f"test windows. Trained on {sizes['train']['songs']} songs, checked on "
-            f"{sizes['validation']['songs']} validation songs; no song is in two sets."
+            f"{sizes['validation']['songs']} validation songs; no song is in two sets.{skipped_text}"
         )
         if report.cancelled:
             text += " <i>Stopped early: this is the best model before stopping.</i>"

@@ -8,7 +8,7 @@ from PySide6.QtCore import QRectF, QSize, Qt, Signal
 from PySide6.QtGui import QColor, QFont, QPainter
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QMessageBox, QSizePolicy, QToolButton, QVBoxLayout, QWidget
 
-from urdu_genre_app.gui.palette import genre_colour
+from urdu_genre_app.gui.palette import genre_colour, unknown_colour
 
 _BANNER_STYLES = {
     "error": ("#fdecea", "#a4262c", "#611a15"),
@@ -81,12 +81,15 @@ class ProbabilityBarsWidget(QWidget):
         super().__init__(parent)
         self.labels: list[str] = []
         self.values: dict[str, float] = {}
+        #: True draws the bars in greys: the song sounds like none of these genres.
+        self.muted = False
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
 
-    def set_values(self, labels: list[str], values: dict[str, float]) -> None:
-        """Show ``values`` (label -> probability); an empty dict shows empty bars."""
+    def set_values(self, labels: list[str], values: dict[str, float], *, muted: bool = False) -> None:
+        """Show ``values`` (label -> probability); an empty dict shows empty bars; ``muted`` draws them grey."""
         self.labels = list(labels)
         self.values = dict(values)
+        self.muted = muted
         self.updateGeometry()
         self.update()
 
@@ -121,7 +124,7 @@ class ProbabilityBarsWidget(QWidget):
             painter.setBrush(QColor("#e6e6e6"))
             painter.drawRoundedRect(track, 3, 3)
             if value is not None:
-                painter.setBrush(QColor(genre_colour(i)))
+                painter.setBrush(QColor(unknown_colour(i) if self.muted else genre_colour(i)))
                 painter.drawRoundedRect(QRectF(track.left(), track.top(), track.width() * max(0.0, min(1.0, value)), track.height()), 3, 3)
                 painter.setPen(self.palette().windowText().color())
                 painter.drawText(QRectF(name_width + bar_width + 4, y, value_width, row),
@@ -162,17 +165,21 @@ class VerdictWidget(QWidget):
         self.heading.setText(heading)
         self.verdict.setText(result.verdict_text())
         notes = []
+        unknown = result.status != "silence" and result.unknown is True
         if result.status == "silence":
             notes.append("Every segment is below the silence threshold: there is no music to classify.")
+        elif unknown:
+            notes.append(f"Closest genre: {result.genre} ({result.confidence:.0%}). It sounds like none of the "
+                         "genres this model was trained on, so that is only the nearest guess.")
         elif result.uncertain:
             notes.append("Uncertain: the model does not clearly prefer one genre.")
         notes.extend(w[0].upper() + w[1:] for w in result.warnings if w)
         self.notes.setText("\n".join(notes))
         colour = "#8a4b00" if result.uncertain or result.short else "#111111"
-        if result.status == "silence":
+        if result.status == "silence" or unknown:
             colour = "#666666"
         self.verdict.setStyleSheet(f"color: {colour};")
-        self.bars.set_values(result.labels, result.probabilities)
+        self.bars.set_values(result.labels, result.probabilities, muted=unknown)
 
     def show_waiting(self, heading: str, text: str, labels: list[str] | None = None) -> None:
         """Show a state without a result (analysing, no model, failed)."""
