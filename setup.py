@@ -15,8 +15,8 @@ from setuptools.command.build_py import build_py
 RESOURCES = Path(__file__).resolve().parent / "resources"
 #: Where the copy lands inside the package (``urdu_genre_app.resources.PACKAGED_RESOURCES``).
 TARGET = ("urdu_genre_app", "_resources")
-#: What is shipped: the model bundles, the model card, icons and the self-test sample.
-PATTERNS = ("MODEL_CARD.md", "models/*.ugm", "icons/*", "samples/*")
+#: What is shipped: the model bundles, their cards, icons, the self-test sample and musicnn's weights (with licence).
+PATTERNS = ("MODEL_CARD*.md", "models/*.ugm", "icons/*", "samples/*", "musicnn/*")
 
 
 class build_py_with_resources(build_py):
