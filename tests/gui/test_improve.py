@@ -10,9 +10,7 @@ from PySide6.QtCore import Qt
 
 from tests import audio_factory
 
-pytestmark = [pytest.mark.gui, pytest.mark.slow]
-
-pytest.importorskip("tensorflow")
+pytestmark = pytest.mark.gui
 
 #: (file name, genre, key that confirms it: 1 Ghazal ... 4 Rock in the bundled model's order)
 SONGS = [("ghazal-1.wav", "Ghazal", Qt.Key.Key_1), ("ghazal-2.wav", "Ghazal", Qt.Key.Key_1),
@@ -22,6 +20,7 @@ SONGS = [("ghazal-1.wav", "Ghazal", Qt.Key.Key_1), ("ghazal-2.wav", "Ghazal", Qt
 @pytest.fixture
 def synth_songs(tmp_path) -> Path:
     """Four short synthetic songs, two Ghazal and two Rock."""
+    pytest.importorskip("tensorflow")
     from training.synth.song import generate_song
 
     root = tmp_path / "songs"
@@ -55,6 +54,7 @@ def library_window(qtbot, make_window, synth_songs):
     return window
 
 
+@pytest.mark.slow
 def test_improve_shows_before_after_and_the_new_model_gives_the_next_verdict(qtbot, library_window):
     from urdu_genre_app.paths import models_dir
 
@@ -87,6 +87,7 @@ def test_improve_shows_before_after_and_the_new_model_gives_the_next_verdict(qtb
     assert sorted(e.confirmed for e in entries) == ["Ghazal", "Ghazal", "Rock", "Rock"]
 
 
+@pytest.mark.slow
 def test_stop_keeps_the_current_model_and_writes_nothing(qtbot, library_window):
     from urdu_genre_app.paths import models_dir
 
@@ -122,3 +123,33 @@ def _maybe_screenshot(dialog) -> None:
     if folder:
         dialog.raise_()
         dialog.grab().save(str(Path(folder) / "improve-result.png"))
+
+
+def test_the_reason_names_what_is_missing(monkeypatch):
+    from urdu_genre_app.gui import improve_panel, training_widget
+
+    few = [("a.wav", "Ghazal"), ("b.wav", "Ghazal"), ("c.wav", "Rock")]
+    reason = improve_panel.improve_unavailable_reason(few)
+    assert reason is not None and "Ghazal 2, Rock 1" in reason
+    assert improve_panel.improve_unavailable_reason(few + [("d.wav", "Rock")]) is None
+    monkeypatch.setattr(training_widget, "training_unavailable_reason",
+                        lambda: "Training needs TensorFlow, which this installation leaves out.")
+    reason = improve_panel.improve_unavailable_reason(few + [("d.wav", "Rock")])
+    assert reason.startswith("Improving the model needs TensorFlow")
+
+
+def test_a_lite_install_disables_the_button_and_says_why(qtbot, monkeypatch, tmp_path):
+    from urdu_genre_app.gui import training_widget
+    from urdu_genre_app.gui.library_widget import LibraryWidget
+
+    monkeypatch.setattr(training_widget, "training_unavailable_reason",
+                        lambda: "Training needs TensorFlow, which this installation leaves out.")
+    widget = LibraryWidget(data_root=tmp_path / "library-data")
+    qtbot.addWidget(widget)
+    from types import SimpleNamespace
+
+    widget.library = SimpleNamespace(journal=SimpleNamespace(can_undo=False))  # an open library, no rows
+    widget._update_controls()
+    assert not widget.improve_button.isEnabled()
+    assert widget.improve_button.toolTip().startswith("Improving the model needs TensorFlow")
+    widget.library = None

@@ -269,6 +269,9 @@ def result_html(result) -> str:
     text = (f"<p>On <b>{held}</b> confirmed songs the fine-tune did not see ({how}):</p>"
             f"<p style='font-size:large'>before <b>{result.before_accuracy:.0%}</b> &rarr; "
             f"after <b>{result.after_accuracy:.0%}</b></p>")
+    if result.after_accuracy < result.before_accuracy:
+        text += ("<p><b>The new model did worse on these songs</b>; keeping the current one is advised "
+                 "(confirm more songs and try again).</p>")
     if result.new_genres:
         text += (f"<p>New genres {html.escape(', '.join(result.new_genres))} get a new head "
                  "(an output layer of their own).</p>")
