@@ -377,6 +377,8 @@ class LibraryWidget(QWidget):
         if self.improve_dialog is not None and self.improve_dialog.running:
             self.improve_dialog.raise_()
             return self.improve_dialog
+        if self.improve_dialog is not None:
+            self.improve_dialog.deleteLater()  # the last run's dialog, finished
         self.improve_dialog = ImproveDialog(songs, self.bundle, fit=self.improve_fit, parent=self)
         self.improve_dialog.use_model_requested.connect(self.use_model_requested)
         self.improve_dialog.show()
