@@ -70,7 +70,8 @@ def test_improve_shows_before_after_and_the_new_model_gives_the_next_verdict(qtb
     assert result.n_folds == 2 and result.held_out_songs == 4 and result.new_genres == []
     assert result.bundle_path.parent == models_dir() and result.bundle_path.is_file()
     shown = dialog.result_label.text()
-    assert f"before <b>{result.before_accuracy:.0%}</b>" in shown and f"after <b>{result.after_accuracy:.0%}</b>" in shown
+    assert f"before <b>{result.before_accuracy:.0%}</b>" in shown
+    assert f"after <b>{result.after_accuracy:.0%}</b>" in shown
     assert dialog.use_button.isVisible() and dialog.keep_button.isVisible()
     _maybe_screenshot(dialog)
 
@@ -153,3 +154,19 @@ def test_a_lite_install_disables_the_button_and_says_why(qtbot, monkeypatch, tmp
     assert not widget.improve_button.isEnabled()
     assert widget.improve_button.toolTip().startswith("Improving the model needs TensorFlow")
     widget.library = None
+
+
+def test_the_result_names_new_genres_and_warns_when_worse():
+    from types import SimpleNamespace
+
+    from urdu_genre_app.gui.improve_panel import result_html
+
+    def result(before, after, new):
+        return SimpleNamespace(held_out_songs=6, n_folds=3, before_accuracy=before, after_accuracy=after,
+                               new_genres=new, skipped=[])
+
+    better = result_html(result(0.5, 5 / 6, ["Pop"]))
+    assert "before <b>50%</b>" in better and "after <b>83%</b>" in better and "3-fold" in better
+    assert "New genres Pop get a new head" in better and "did worse" not in better
+    worse = result_html(result(0.5, 1 / 3, []))
+    assert "did worse" in worse and "New genres" not in worse
