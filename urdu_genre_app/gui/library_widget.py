@@ -80,6 +80,8 @@ class LibraryWidget(QWidget):
     tags_finished = Signal(object)
     #: An export was written (its path).
     exported = Signal(str)
+    #: The user chose a model improved from the corrections (its path).
+    use_model_requested = Signal(str)
 
     def __init__(self, data_root: str | os.PathLike | None = None, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -92,6 +94,8 @@ class LibraryWidget(QWidget):
         self._token: CancelToken | None = None
         self._pool = serial_pool("library")
         self._corrections_pool = serial_pool("library-corrections")
+        self.improve_fit = None  # the fine-tune recipe of "Improve"; None: training's tiny-set recipe
+        self.improve_dialog = None
         self.setAcceptDrops(True)
 
         self.add_folder_action = QAction("Add &folder…", self)
@@ -144,6 +148,9 @@ class LibraryWidget(QWidget):
         second.addWidget(self.write_tags_button)
         second.addWidget(self.keep_existing_check)
         second.addWidget(self.undo_tags_button)
+        self.improve_button = QPushButton("Improve the model…")
+        self.improve_button.clicked.connect(self.improve_model)
+        second.addWidget(self.improve_button)
 
         self.model = LibraryTableModel(self)
         self.proxy = LibraryFilterModel(self)
@@ -358,6 +365,26 @@ class LibraryWidget(QWidget):
         if index.isValid():
             self.open_requested.emit(index.data(ENTRY_ROLE).path)
 
+    def improve_model(self):
+        """Fine-tune the current model on the confirmed songs in a dialog (gui/improve_panel.py)."""
+        from urdu_genre_app.gui.improve_panel import ImproveDialog, confirmed_songs, improve_unavailable_reason
+
+        songs = confirmed_songs(self.model.entries())
+        reason = improve_unavailable_reason(songs) if self.bundle is not None else "No model is loaded."
+        if reason is not None:
+            self._show_message(reason)
+            return None
+        if self.improve_dialog is not None and self.improve_dialog.running:
+            self.improve_dialog.raise_()
+            return self.improve_dialog
+        if self.improve_dialog is not None:
+            self.improve_dialog.deleteLater()  # the last run's dialog, finished
+        self.improve_dialog = ImproveDialog(songs, self.bundle, fit=self.improve_fit, parent=self)
+        self.improve_dialog.use_model_requested.connect(self.use_model_requested)
+        self.improve_dialog.show()
+        self.improve_dialog.start()
+        return self.improve_dialog
+
     # ---------------------------------------------------------------- tags
     def _rows_for_action(self) -> list[str]:
         selected = self.selected_entries()
@@ -471,12 +498,22 @@ class LibraryWidget(QWidget):
         self.write_tags_button.setEnabled(has_library and idle)
         self.undo_tags_button.setEnabled(has_library and idle and self.library.journal.can_undo)
         self.export_button.setEnabled(has_library)
+        self._update_improve_button()
         labels = self.labels
         keys = "/".join(str(i) for i in range(1, len(labels) + 1))
         initials = "/".join(label[:1].upper() for label in labels)
         self.hint_label.setText(f"Keys {keys} or {initials} confirm the selected rows' genre "
                                 f"({', '.join(labels)}); 0 or Delete clears it; Enter or double-click opens the "
                                 "song in Classify." if labels else "")
+
+    def _update_improve_button(self) -> None:
+        from urdu_genre_app.gui.improve_panel import confirmed_songs, improve_unavailable_reason
+
+        reason = improve_unavailable_reason(confirmed_songs(self.model.entries())) if self.library else \
+            "Open a folder of songs and confirm their genres first."
+        self.improve_button.setEnabled(reason is None and self.bundle is not None)
+        self.improve_button.setToolTip(reason or "Improve the model with my corrections: fine-tune it on the "
+                                       "confirmed songs, see accuracy before and after, then choose")
 
     def _rebuild_filters(self) -> None:
         current = self.filter_combo.currentData() or FILTER_ALL
@@ -517,6 +554,8 @@ class LibraryWidget(QWidget):
     def shutdown(self) -> None:
         """Stop classifying and wait for the tab's jobs (the window is closing)."""
         self.stop_classification()
+        if self.improve_dialog is not None:
+            self.improve_dialog.shutdown()
         self._pool.waitForDone(10_000)
         self._corrections_pool.waitForDone(3000)
         if self.library is not None:

@@ -110,6 +110,7 @@ class MainWindow(QMainWindow):
         self.library_widget.open_requested.connect(
             lambda path: (self.classify_widget.open_file(path), self.tabs.setCurrentWidget(self.classify_widget)))
         self.library_widget.status_message.connect(self._on_status_message)
+        self.library_widget.use_model_requested.connect(lambda path: self.load_model(path, remember=True))
         self.library_widget.add_folder_action.triggered.connect(
             lambda: self.tabs.setCurrentWidget(self.library_widget))
         self.model_changed.connect(lambda: self.library_widget.set_bundle(self.bundle))

@@ -1,0 +1,97 @@
+"""A screenshot of the Library's "Improve the model…" result, for the docs.
+
+Run (a virtual display gives the real xcb look; offscreen works too):
+
+    xvfb-run -a -s "-screen 0 1400x900x24" .venv/bin/python -m tests.gui.make_improve_screenshot [--out DIR]
+
+Makes 12 songs of 30 s from the independent generator (``benchmarks/independent_songs.py``,
+written apart from ``training/synth``, so unlike what the bundled model heard): 3 per genre. Opens
+them in the real window with the bundled model, confirms every row with its true genre, runs
+Improve with the default tiny-set recipe and saves the result dialog as ``improve.png``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import tempfile
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT))
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--out", default=str(ROOT / "docs" / "screenshots"), help="folder for improve.png")
+    parser.add_argument("--per-genre", type=int, default=3)
+    args = parser.parse_args()
+    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    from PySide6.QtCore import QSettings
+    from PySide6.QtWidgets import QApplication
+
+    from benchmarks.independent_songs import GENRES, generate
+    from tests import audio_factory
+    from urdu_genre_app.gui.app import create_application
+    from urdu_genre_app.gui.main_window import MainWindow
+    from urdu_genre_app.gui.settings import Settings
+    from urdu_genre_app.resources import bundled_model_path
+
+    work = Path(tempfile.mkdtemp(prefix="improve_shot_"))
+    os.environ["XDG_DATA_HOME"] = str(work / "data")
+    folder = work / "My Urdu songs"
+    folder.mkdir(parents=True)
+    truth = {}
+    for genre in GENRES:
+        for i in range(args.per_genre):
+            path = folder / f"{genre.lower()} {i + 1}.wav"
+            audio_factory.write_audio(path, generate(genre, 700 + i, 30.0), 22050)
+            truth[str(path.resolve())] = genre
+    app = QApplication.instance() or create_application([])
+    settings = Settings(QSettings(str(work / "settings.ini"), QSettings.Format.IniFormat))
+    window = MainWindow(settings=settings, model_path=str(bundled_model_path()))
+    window.resize(1280, 720)
+    window.show()
+    window.start([])
+    library = window.library_widget
+
+    def wait(condition, seconds=900):
+        import time
+
+        deadline = time.monotonic() + seconds
+        while not condition():
+            app.processEvents()
+            if time.monotonic() > deadline:
+                raise SystemExit("timed out")
+
+    wait(lambda: window.bundle is not None)
+    window.tabs.setCurrentWidget(library)
+    finished = []
+    library.classification_finished.connect(finished.append)
+    library.open_folder(folder)
+    wait(lambda: finished)
+    for row in range(library.proxy.rowCount()):
+        library.table.selectRow(row)
+        entry = library.selected_entries()[0]
+        library.confirm_selected(truth[entry.path])
+    dialog = library.improve_model()
+    if dialog is None:
+        raise SystemExit(library.message_label.text())
+    results = []
+    dialog.finished_run.connect(results.append)
+    wait(lambda: results)
+    for _ in range(20):
+        app.processEvents()
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    dialog.grab().save(str(out / "improve.png"), "PNG")
+    print(out / "improve.png")
+    print(dialog.result.describe() if dialog.result else dialog.error)
+    library.shutdown()
+    window.close()
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
