@@ -28,15 +28,10 @@ def main() -> int:
     parser.add_argument("--per-genre", type=int, default=3)
     args = parser.parse_args()
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-    from PySide6.QtCore import QSettings
-    from PySide6.QtWidgets import QApplication
 
     from benchmarks.independent_songs import GENRES, generate
     from tests import audio_factory
-    from urdu_genre_app.gui.app import create_application
-    from urdu_genre_app.gui.main_window import MainWindow
-    from urdu_genre_app.gui.settings import Settings
-    from urdu_genre_app.resources import bundled_model_path
+    from tests.gui.library_shot_support import classified_library, wait_until
 
     work = Path(tempfile.mkdtemp(prefix="improve_shot_"))
     os.environ["XDG_DATA_HOME"] = str(work / "data")
@@ -48,29 +43,11 @@ def main() -> int:
             path = folder / f"{genre.lower()} {i + 1}.wav"
             audio_factory.write_audio(path, generate(genre, 700 + i, 30.0), 22050)
             truth[str(path.resolve())] = genre
-    app = QApplication.instance() or create_application([])
-    settings = Settings(QSettings(str(work / "settings.ini"), QSettings.Format.IniFormat))
-    window = MainWindow(settings=settings, model_path=str(bundled_model_path()))
-    window.resize(1280, 720)
-    window.show()
-    window.start([])
-    library = window.library_widget
+    app, window, library = classified_library(work, folder, seconds=900)
 
     def wait(condition, seconds=900):
-        import time
+        wait_until(app, condition, seconds)
 
-        deadline = time.monotonic() + seconds
-        while not condition():
-            app.processEvents()
-            if time.monotonic() > deadline:
-                raise SystemExit("timed out")
-
-    wait(lambda: window.bundle is not None)
-    window.tabs.setCurrentWidget(library)
-    finished = []
-    library.classification_finished.connect(finished.append)
-    library.open_folder(folder)
-    wait(lambda: finished)
     for row in range(library.proxy.rowCount()):
         library.table.selectRow(row)
         entry = library.selected_entries()[0]

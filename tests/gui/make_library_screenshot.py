@@ -53,43 +53,20 @@ def main() -> int:
     parser.add_argument("--out", default=str(ROOT / "docs" / "screenshots"), help="folder for library.png")
     args = parser.parse_args()
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-    from PySide6.QtCore import QSettings
-    from PySide6.QtWidgets import QApplication
 
-    from urdu_genre_app.gui.app import create_application
+    from tests.gui.library_shot_support import classified_library, wait_until
     from urdu_genre_app.gui.library_model import ENTRY_ROLE
-    from urdu_genre_app.gui.main_window import MainWindow
-    from urdu_genre_app.gui.settings import Settings
     from urdu_genre_app.library.tags import set_genres
-    from urdu_genre_app.resources import bundled_model_path
 
     work = Path(tempfile.mkdtemp(prefix="library_shot_"))
     os.environ["XDG_DATA_HOME"] = str(work / "data")
     songs = make_folder(work / "My Urdu songs")
     set_genres(songs[6], ["Ghazal"])  # a tag that may disagree with the verdict: "needs review"
-    app = QApplication.instance() or create_application([])
-    settings = Settings(QSettings(str(work / "settings.ini"), QSettings.Format.IniFormat))
-    window = MainWindow(settings=settings, model_path=str(bundled_model_path()))
-    window.resize(1280, 720)
-    window.show()
-    window.start([])
-    library = window.library_widget
+    app, window, library = classified_library(work, work / "My Urdu songs", seconds=300)
 
     def wait(condition, seconds=300):
-        import time
+        wait_until(app, condition, seconds)
 
-        deadline = time.monotonic() + seconds
-        while not condition():
-            app.processEvents()
-            if time.monotonic() > deadline:
-                raise SystemExit("timed out")
-
-    wait(lambda: window.bundle is not None)
-    window.tabs.setCurrentWidget(library)
-    finished = []
-    library.classification_finished.connect(finished.append)
-    library.open_folder(work / "My Urdu songs")
-    wait(lambda: finished)
     def entry(row):
         return library.proxy.index(row, 0).data(ENTRY_ROLE)
 
