@@ -6,7 +6,8 @@ Run (a virtual display gives the real xcb look; offscreen works too):
 
 Writes ``classify.png`` (an analysed song), ``recording.png`` (a recording in
 progress, fed by the lowest-layer fake input stream that plays a known clip
-in real time), ``error.png`` (an undecodable file dropped on the window) and
+in real time), ``error.png`` (an undecodable file dropped on the window), with the bundled
+model ``unknown.png`` (a 440 Hz tone: not like any genre it knows) and
 ``training.png`` (the Training tab after a short run on a folder of the test
 sounds, 3 s windows; needs TensorFlow).
 Without ``--model`` the bundled model is used when it exists, else the small
@@ -165,6 +166,14 @@ def main() -> int:
         wait_until(lambda: widget.banner.kind == "error")
         settle()
         save(window, out / "error.png")
+
+        if bundled:  # the bundled model carries the "not like any genre" check; the test model does not
+            sr = audio_factory.SR
+            tone = (0.4 * np.sin(2 * np.pi * 440.0 * np.arange(40 * sr) / sr)).astype(np.float32)
+            widget.open_file(str(audio_factory.write_audio(work / "tone 440 Hz.flac", tone)))
+            wait_until(lambda: widget.state.result is not None and widget.state.result.path.endswith("440 Hz.flac"))
+            settle(500)
+            save(window, out / "unknown.png")
 
         songs = audio_factory.write_labeled_folder(work / "my songs", seconds=6.0, seed=100)
         tab = window.training_widget
