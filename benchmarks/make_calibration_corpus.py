@@ -77,7 +77,7 @@ def main(argv: list[str] | None = None) -> int:
                 path = song_path(args.out / side, genre, index, fmt)
                 path.parent.mkdir(parents=True, exist_ok=True)
                 if not path.exists():
-                    jobs.append((genre, index, song_seed, duration, fmt, bit_rate, str(path), 22050))
+                    jobs.append((genre, index, song_seed, duration, fmt, bit_rate, str(path), 22050, "numpy"))
     started = time.perf_counter()
     print(f"generating {len(jobs)} songs into {args.out}", flush=True)
     if args.workers <= 1:
