@@ -132,6 +132,26 @@ def test_batch_on_two_processes_matches_classifying_one_by_one(bundle, music, tm
     assert progress[-1].done == progress[-1].total == len(paths) and fractions[-1] == 1.0
 
 
+def test_every_worker_starts_with_one_blas_thread(bundle, monkeypatch):
+    # OpenBLAS reads its thread count once, as NumPy loads in the worker: a worker started after the
+    # variables were put back ran OpenBLAS's spinning threads, 4x slower on two cores.
+    for name in batch.WORKER_ENVIRONMENT:
+        monkeypatch.delenv(name, raising=False)
+    import multiprocessing
+
+    context = multiprocessing.get_context("spawn")
+    pool = batch._start_pool(context, 2, (str(bundle.path), context.Event(), context.Queue()))
+    try:
+        seen = {pool.submit(batch._worker_environment).result(timeout=60)["OPENBLAS_NUM_THREADS"]
+                for _ in range(8)}
+        pids = {pool.submit(os.getpid).result(timeout=60) for _ in range(8)}
+    finally:
+        pool.shutdown(wait=True)
+    assert seen == {"1"}
+    assert len(pids) <= 2
+    assert all(name not in os.environ for name in batch.WORKER_ENVIRONMENT)  # this process is left as it was
+
+
 def test_batch_cancel_stops_early_and_keeps_what_finished(bundle, tmp_path):
     root = tmp_path / "long"
     root.mkdir()

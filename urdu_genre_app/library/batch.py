@@ -24,6 +24,7 @@ classified in this process.
 from __future__ import annotations
 
 import concurrent.futures
+import contextlib
 import logging
 import multiprocessing
 import os
@@ -233,23 +234,63 @@ def classify_files(
     return summary
 
 
-def _run_pool(paths, bundle_path, workers, accept, report, cancelled, summary, run_here) -> None:
-    context = multiprocessing.get_context("spawn")
-    cancel_event = context.Event()
-    progress_queue = context.Queue()
-    saved = {name: os.environ.get(name) for name in WORKER_ENVIRONMENT}
-    os.environ.update(WORKER_ENVIRONMENT)  # read by each spawned worker as it starts
+@contextlib.contextmanager
+def _environment(values: dict[str, str]):
+    """Set environment variables for the duration of the block, then put the old values back."""
+    saved = {name: os.environ.get(name) for name in values}
+    os.environ.update(values)
     try:
-        pool = concurrent.futures.ProcessPoolExecutor(
-            max_workers=workers, mp_context=context, initializer=_start_worker,
-            initargs=(bundle_path, cancel_event, progress_queue),
-        )
+        yield
     finally:
         for name, value in saved.items():
             if value is None:
                 os.environ.pop(name, None)
             else:
                 os.environ[name] = value
+
+
+def _worker_environment() -> dict[str, str | None]:
+    """What a worker sees of :data:`WORKER_ENVIRONMENT` (its first task, run once per worker)."""
+    return {name: os.environ.get(name) for name in WORKER_ENVIRONMENT}
+
+
+def _start_pool(context, workers: int, initargs: tuple) -> concurrent.futures.ProcessPoolExecutor:
+    """A pool of ``workers`` processes, every one started with :data:`WORKER_ENVIRONMENT`.
+
+    A ``spawn`` pool starts its processes one per submitted task, not when it is
+    made, and a worker reads the environment once, as NumPy loads OpenBLAS: so
+    the variables stay set until one probe task per worker has been submitted
+    (each submit starts a process, as none can be idle before it has booted).
+    Without this the workers ran OpenBLAS's own threads, whose spinning took
+    the other worker's core: 4x slower on two cores (measured).
+    """
+    with _environment(WORKER_ENVIRONMENT):
+        pool = concurrent.futures.ProcessPoolExecutor(
+            max_workers=workers, mp_context=context, initializer=_start_worker, initargs=initargs,
+        )
+        probes = [pool.submit(_worker_environment) for _ in range(workers)]
+    try:
+        for probe in concurrent.futures.as_completed(probes):
+            seen = probe.result()
+            if seen != WORKER_ENVIRONMENT:
+                log.warning("a classification worker started with %s instead of %s", seen, WORKER_ENVIRONMENT)
+    except BaseException:
+        pool.shutdown(wait=True, cancel_futures=True)
+        raise
+    return pool
+
+
+def _run_pool(paths, bundle_path, workers, accept, report, cancelled, summary, run_here) -> None:
+    context = multiprocessing.get_context("spawn")
+    cancel_event = context.Event()
+    progress_queue = context.Queue()
+    try:
+        pool = _start_pool(context, workers, (bundle_path, cancel_event, progress_queue))
+    except concurrent.futures.process.BrokenProcessPool as error:
+        log.warning("classification workers failed to start (%s); continuing in this process", error)
+        progress_queue.close()
+        run_here(paths)
+        return
 
     def drain() -> None:
         while True:
