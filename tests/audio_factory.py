@@ -194,10 +194,13 @@ def train_tiny_bundle(
     novelty = None
     if calibrate:
         from training.calibrate import calibrate_keras_model
+        from urdu_genre_app.core.novelty import structure_lag_frames
 
         x_validation, y_validation = examples(50_000, 20)
         novelty = calibrate_keras_model(model, (x - mean) / std, y, (x_validation - mean) / std, y_validation,
-                                        n_classes=len(kinds))
+                                        n_classes=len(kinds),
+                                        structure_lag_frames=structure_lag_frames(params.sample_rate,
+                                                                                  params.hop_length))
     export_bundle(
         model,
         path,

@@ -3,12 +3,16 @@
 The rules applied at inference are in :mod:`urdu_genre_app.core.novelty`; this
 module fits them on a trained Keras model:
 
-* in each of the two spaces (the penultimate features, and the MFCC summary
+* in each of the two Gaussian spaces (the penultimate features, and the MFCC summary
   of :func:`~urdu_genre_app.core.novelty.window_summary`), class means and
   one shared covariance of the clean *training* windows (the covariance shrunk towards a multiple of the
   identity by :data:`COVARIANCE_SHRINKAGE`, so that a direction the training
   windows never use, e.g. a ReLU unit that never fired, still has a finite,
   large precision: a window that uses it is far from every genre);
+* for the one-sided temporal-structure check
+  (:class:`~urdu_genre_app.core.novelty.StructureShortfall`), the lowest genre
+  mean of the training windows' structure and the pooled spread around the
+  genre means;
 * each space's scale, and the threshold on the larger scaled distance: the
   value exceeded by :data:`DEFAULT_FLAG_FRACTION` of the *validation*
   windows (songs the model never trained on);
@@ -41,7 +45,10 @@ from urdu_genre_app.core.novelty import (
     SPACE_SCALE_QUANTILE,
     GaussianClasses,
     NoveltyCalibration,
+    StructureShortfall,
     softmax,
+    structure_lag_frames,
+    temporal_structure,
     window_summary,
 )
 
@@ -198,6 +205,40 @@ def fit_gaussian_classes(train_points: np.ndarray, train_labels: np.ndarray, val
                            shrinkage=float(shrinkage))
 
 
+def fit_structure_shortfall(train_windows: np.ndarray, train_labels: np.ndarray, validation_windows: np.ndarray,
+                            *, n_classes: int, lag_frames: int) -> StructureShortfall:
+    """The one-sided temporal-structure check of training windows, scaled on validation windows.
+
+    Parameters
+    ----------
+    train_windows, validation_windows : numpy.ndarray, shape (n, frames, n_features)
+        Standardised feature windows.
+    train_labels : numpy.ndarray, shape (n_train,), int
+    n_classes : int
+    lag_frames : int
+        :func:`~urdu_genre_app.core.novelty.structure_lag_frames` of the bundle's features.
+
+    Raises
+    ------
+    ValueError
+        A class has no training window.
+    """
+    structure = temporal_structure(train_windows, lag_frames)
+    labels = np.asarray(train_labels, dtype=np.int64)
+    missing = [c for c in range(n_classes) if not np.any(labels == c)]
+    if missing:
+        raise ValueError(f"classes {missing} have no training windows to fit the novelty check on")
+    means = np.array([structure[labels == c].mean() for c in range(n_classes)])
+    spread = float(np.sqrt(np.mean((structure - means[labels]) ** 2)))
+    space = StructureShortfall(lag_frames=int(lag_frames), lowest_mean=float(means.min()),
+                               spread=max(spread, 1e-6))
+    # When fewer than 5 % of held-out windows fall short at all, one spread is the unit instead.
+    scale = float(np.quantile(space.distances(validation_windows), SPACE_SCALE_QUANTILE))
+    log.info("temporal structure: genre means %s, spread %.3f", np.round(means, 3).tolist(), spread)
+    return StructureShortfall(lag_frames=space.lag_frames, lowest_mean=space.lowest_mean, spread=space.spread,
+                              scale=scale if scale > 1e-6 else 1.0)
+
+
 def fit_novelty(
     train_features: np.ndarray,
     train_labels: np.ndarray,
@@ -211,6 +252,7 @@ def fit_novelty(
     logit_bias: np.ndarray | None = None,
     flag_fraction: float = DEFAULT_FLAG_FRACTION,
     shrinkage: float | None = COVARIANCE_SHRINKAGE,
+    structure_lag_frames: int | None = None,
 ) -> NoveltyCalibration:
     """Fit the novelty check and the temperature (see the module docstring).
 
@@ -232,6 +274,9 @@ def fit_novelty(
         Fraction of validation windows the threshold flags.
     shrinkage : float or None
         Covariance shrinkage towards the identity, in [0, 1); None estimates it per space.
+    structure_lag_frames : int, optional
+        With the windows, also fit the temporal-structure check at this lag
+        (:func:`~urdu_genre_app.core.novelty.structure_lag_frames`).
 
     Returns
     -------
@@ -251,13 +296,18 @@ def fit_novelty(
         input_space = fit_gaussian_classes(window_summary(train_windows), train_labels,
                                            window_summary(validation_windows), n_classes=n_classes,
                                            shrinkage=shrinkage)
-    provisional = NoveltyCalibration(model_space=model_space, input_space=input_space, threshold=1.0,
-                                     flag_fraction=flag_fraction, logit_weights=logit_weights, logit_bias=logit_bias)
+    structure_space = None
+    if train_windows is not None and validation_windows is not None and structure_lag_frames is not None:
+        structure_space = fit_structure_shortfall(train_windows, train_labels, validation_windows,
+                                                  n_classes=n_classes, lag_frames=structure_lag_frames)
+    provisional = NoveltyCalibration(model_space=model_space, input_space=input_space,
+                                     structure_space=structure_space, threshold=1.0, flag_fraction=flag_fraction,
+                                     logit_weights=logit_weights, logit_bias=logit_bias)
     combined = provisional.combined(validation_features, validation_windows)
     threshold = float(np.quantile(combined, 1.0 - flag_fraction))
     temperature = fit_temperature(provisional.logits(validation_features), validation_labels)
     return NoveltyCalibration(
-        model_space=model_space, input_space=input_space, threshold=threshold,
+        model_space=model_space, input_space=input_space, structure_space=structure_space, threshold=threshold,
         flag_fraction=float(np.mean(combined > threshold)), temperature=temperature,
         logit_weights=logit_weights, logit_bias=logit_bias,
         fitted_on={
@@ -265,6 +315,7 @@ def fit_novelty(
             "validation_windows": int(len(validation_features)),
             "shrinkage": {"model_space": model_space.shrinkage,
                           "input_space": None if input_space is None else input_space.shrinkage},
+            "structure_space": structure_space is not None,
             "target_flag_fraction": flag_fraction,
         },
     )
@@ -290,7 +341,8 @@ def calibration_report(calibration: NoveltyCalibration, validation_features: np.
 
 
 def calibrate_keras_model(model, x_train, y_train, x_validation, y_validation, *, n_classes: int,
-                          flag_fraction: float = DEFAULT_FLAG_FRACTION) -> NoveltyCalibration:
+                          flag_fraction: float = DEFAULT_FLAG_FRACTION,
+                          structure_lag_frames: int | None = None) -> NoveltyCalibration:
     """Fit the check of a trained Keras model on normalised windows (the pipeline's hook).
 
     Parameters
@@ -301,6 +353,8 @@ def calibrate_keras_model(model, x_train, y_train, x_validation, y_validation, *
     y_train, y_validation : numpy.ndarray, shape (n,), int
     n_classes : int
     flag_fraction : float
+    structure_lag_frames : int, optional
+        Also fit the temporal-structure check at this lag (see :func:`fit_novelty`).
 
     Returns
     -------
@@ -310,11 +364,11 @@ def calibrate_keras_model(model, x_train, y_train, x_validation, y_validation, *
     return fit_novelty(
         penultimate_features(model, x_train), y_train, penultimate_features(model, x_validation), y_validation,
         n_classes=n_classes, train_windows=x_train, validation_windows=x_validation, logit_weights=weights,
-        logit_bias=bias, flag_fraction=flag_fraction,
+        logit_bias=bias, flag_fraction=flag_fraction, structure_lag_frames=structure_lag_frames,
     )
 
 
-def calibrate_split(model, windows, split, *, flag_fraction: float = DEFAULT_FLAG_FRACTION
+def calibrate_split(model, windows, split, *, params=None, flag_fraction: float = DEFAULT_FLAG_FRACTION
                     ) -> tuple[NoveltyCalibration | None, dict[str, Any]]:
     """Fit the check of a model trained by :func:`training.pipeline.run_training` on its own split.
 
@@ -324,6 +378,8 @@ def calibrate_split(model, windows, split, *, flag_fraction: float = DEFAULT_FLA
     windows : training.extract.WindowSet
         Features already standardised (as the pipeline leaves them).
     split : training.split.Split
+    params : FeatureParams, optional
+        The windows' feature parameters; with them the temporal-structure check is fitted too.
 
     Returns
     -------
@@ -339,6 +395,8 @@ def calibrate_split(model, windows, split, *, flag_fraction: float = DEFAULT_FLA
         calibration = calibrate_keras_model(
             model, windows.features[train], windows.label[train], windows.features[validation],
             windows.label[validation], n_classes=len(windows.labels), flag_fraction=flag_fraction,
+            structure_lag_frames=None if params is None else structure_lag_frames(params.sample_rate,
+                                                                                  params.hop_length),
         )
     except ValueError as error:
         log.warning("no novelty check for this model: %s", error)
@@ -391,8 +449,11 @@ def main(argv: list[str] | None = None) -> int:
                                                 args.train_windows_per_song)
     x_validation, y_validation, validation_songs = _windows_of(Path(args.validation), bundle, args.seed + 1,
                                                                args.workers, args.validation_windows_per_song)
+    params = bundle.feature_params
     calibration = calibrate_keras_model(model, x_train, y_train, x_validation, y_validation,
-                                        n_classes=len(bundle.labels), flag_fraction=args.flag_fraction)
+                                        n_classes=len(bundle.labels), flag_fraction=args.flag_fraction,
+                                        structure_lag_frames=structure_lag_frames(params.sample_rate,
+                                                                                  params.hop_length))
     h_validation = penultimate_features(model, x_validation)
     report = calibration_report(calibration, h_validation, y_validation, x_validation)
     report.update({"train_songs": train_songs, "validation_songs": validation_songs})

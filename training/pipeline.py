@@ -560,7 +560,8 @@ def run_training(config: TrainingConfig, observer: TrainingObserver | None = Non
                 # Fitting it would run the backbone again over every training window (~3 s each here).
                 novelty, novelty_report = None, {"unavailable": "not fitted for musicnn bundles yet"}
             else:
-                novelty, novelty_report = calibrate_split(chosen.model, own.windows, own.split)
+                novelty, novelty_report = calibrate_split(chosen.model, own.windows, own.split,
+                                                          params=own.params)
             report_log(observer, f"novelty check: {novelty_report}")
             report.bundle = export_result(chosen, report, path=Path(config.out), novelty=novelty,
                                           novelty_report=novelty_report)

@@ -11,12 +11,20 @@ import numpy as np
 import pytest
 
 from tests import audio_factory
-from training.calibrate import fit_novelty, fit_temperature
+from training.calibrate import fit_novelty, fit_structure_shortfall, fit_temperature
 from urdu_genre_app.cli import main
 from urdu_genre_app.core.bundle import load_bundle
 from urdu_genre_app.core.classifier import Classifier
 from urdu_genre_app.core.errors import ModelBundleError
-from urdu_genre_app.core.novelty import GaussianClasses, NoveltyCalibration, softmax, song_novelty
+from urdu_genre_app.core.novelty import (
+    GaussianClasses,
+    NoveltyCalibration,
+    StructureShortfall,
+    softmax,
+    song_novelty,
+    structure_lag_frames,
+    temporal_structure,
+)
 
 SR = audio_factory.SR
 
@@ -78,10 +86,72 @@ def test_song_score_is_the_median_of_its_windows():
     assert song_novelty([0.5, None]) is None and song_novelty([]) is None
 
 
+def _ar1_windows(rng, n: int, rho: float, frames: int = 400, coefficients: int = 6) -> np.ndarray:
+    """Windows whose every coefficient is an AR(1) series: lag-k autocorrelation ``rho ** k``."""
+    x = np.empty((n, frames, coefficients))
+    x[:, 0] = rng.standard_normal((n, coefficients))
+    for t in range(1, frames):
+        x[:, t] = rho * x[:, t - 1] + np.sqrt(1 - rho**2) * rng.standard_normal((n, coefficients))
+    return x
+
+
+def _moving_average_windows(rng, n: int, taps: int, frames: int = 400, coefficients: int = 6) -> np.ndarray:
+    """Windows of unit-variance moving averages: lag-1 autocorrelation ``1 - 1 / taps``, none past ``taps``."""
+    white = rng.standard_normal((n, frames + taps - 1, coefficients))
+    kernel = np.ones(taps) / np.sqrt(taps)
+    return np.stack([np.apply_along_axis(np.convolve, 1, white[..., c], kernel, "valid")
+                     for c in range(coefficients)], axis=-1)
+
+
+def test_temporal_structure_is_the_lag_autocorrelation(rng):
+    lag = 3
+    assert temporal_structure(_ar1_windows(rng, 20, 0.0), lag) == pytest.approx(np.zeros(20), abs=0.12)
+    assert np.mean(temporal_structure(_ar1_windows(rng, 20, 0.8), lag)) == pytest.approx(0.8**lag, abs=0.08)
+    still = np.ones((2, 50, 4))  # a coefficient that never moves (a pure tone's) has no structure
+    assert temporal_structure(still, lag) == pytest.approx([0.0, 0.0])
+    assert structure_lag_frames(22_050, 512) == 9 and structure_lag_frames(16_000, 256) == 12
+
+
+def test_structure_check_flags_what_has_less_time_structure_than_every_genre_and_only_that(rng):
+    """Noise lies short of every genre; a drone with more structure than any genre is no shortfall."""
+    lag = 3
+    train = np.concatenate([_ar1_windows(rng, 60, 0.75), _ar1_windows(rng, 60, 0.9)])
+    labels = np.repeat([0, 1], 60)
+    validation = np.concatenate([_ar1_windows(rng, 40, 0.75), _ar1_windows(rng, 40, 0.9)])
+    space = fit_structure_shortfall(train, labels, validation, n_classes=2, lag_frames=lag)
+    assert space.lowest_mean == pytest.approx(0.75**lag, abs=0.05)
+    assert np.all(space.scaled(_ar1_windows(rng, 10, 0.0)) > 3)  # noise
+    assert np.all(space.distances(_ar1_windows(rng, 10, 0.99)) == 0)  # more structure than any genre
+    assert np.mean(space.scaled(validation) > 1) <= 0.06
+    with pytest.raises(ValueError, match="no training windows"):
+        fit_structure_shortfall(train, np.zeros_like(labels), validation, n_classes=2, lag_frames=lag)
+
+
+def test_structure_space_joins_the_combined_score(rng):
+    centres = rng.normal(scale=6.0, size=(2, 5))
+    h_train, y_train = _clusters(rng, 100, centres)
+    h_validation, y_validation = _clusters(rng, 80, centres)
+    w_train = np.concatenate([_ar1_windows(rng, 100, 0.75), _ar1_windows(rng, 100, 0.8)])
+    w_validation = np.concatenate([_ar1_windows(rng, 80, 0.75), _ar1_windows(rng, 80, 0.8)])
+    kwargs = dict(n_classes=2, train_windows=w_train, validation_windows=w_validation,
+                  logit_weights=rng.normal(size=(5, 2)), logit_bias=np.zeros(2))
+    without = fit_novelty(h_train, y_train, h_validation, y_validation, **kwargs)
+    with_structure = fit_novelty(h_train, y_train, h_validation, y_validation, structure_lag_frames=5, **kwargs)
+    assert without.structure_space is None and with_structure.structure_space is not None
+    assert with_structure.flag_fraction == pytest.approx(0.05, abs=0.02)
+    # Windows that look like genre 0 to the model and in their summary (same level, spread and
+    # frame-to-frame movement), but whose frames are unrelated 5 frames apart.
+    h_probe = centres[[0] * 10]
+    noise = _moving_average_windows(rng, 10, taps=4)
+    assert np.mean(without.scores(h_probe, noise) > 1) < 0.5
+    assert np.all(with_structure.scores(h_probe, noise) > 1)
+
+
 def test_calibration_round_trips_and_refuses_bad_shapes(rng):
     calibration = NoveltyCalibration(
         model_space=GaussianClasses(class_means=rng.normal(size=(2, 3)), precision=np.eye(3), scale=1.5),
         input_space=GaussianClasses(class_means=rng.normal(size=(2, 6)), precision=2 * np.eye(6), scale=0.5),
+        structure_space=StructureShortfall(lag_frames=2, lowest_mean=0.4, spread=0.1, scale=0.7),
         threshold=2.0, flag_fraction=0.05, temperature=1.5, logit_weights=rng.normal(size=(3, 2)),
         logit_bias=np.zeros(2))
     data = json.loads(json.dumps(calibration.to_dict()))
@@ -89,6 +159,12 @@ def test_calibration_round_trips_and_refuses_bad_shapes(rng):
     probe, windows = rng.normal(size=(5, 3)), rng.normal(size=(5, 7, 2))
     np.testing.assert_allclose(again.scores(probe, windows), calibration.scores(probe, windows))
     np.testing.assert_allclose(again.probabilities(probe), calibration.probabilities(probe), rtol=1e-6)
+    assert again.structure_space == calibration.structure_space
+    older = {key: value for key, value in data.items() if key != "structure_space"}  # fitted before it existed
+    assert NoveltyCalibration.from_dict(older, n_classes=2).structure_space is None
+    with pytest.raises(ValueError, match="spread"):
+        NoveltyCalibration.from_dict({**data, "structure_space": {**data["structure_space"], "spread": 0}},
+                                     n_classes=2)
     with pytest.raises(ValueError, match="needs the MFCC windows"):
         again.scores(probe)
     with pytest.raises(ValueError, match="one row per label"):
@@ -195,10 +271,13 @@ def test_a_check_without_the_feature_output_is_refused(tiny_bundle_path, calibra
         load_bundle(broken)
 
 
-def test_the_bundled_model_carries_the_check_and_flags_a_tone():
+def test_the_bundled_model_carries_the_check_and_flags_a_tone_and_noise():
     from urdu_genre_app.resources import bundled_model_path
 
     bundle = load_bundle(bundled_model_path(), with_keras=False)
     assert bundle.novelty is not None and bundle.novelty.input_space is not None
-    result = Classifier(bundle).classify_signal(_tone(45.0), source="440 Hz tone")
-    assert result.unknown is True and result.probabilities  # flagged, the probabilities still there
+    assert bundle.novelty.structure_space is not None
+    classifier = Classifier(bundle)
+    for name, signal in (("440 Hz tone", _tone(45.0)), ("white noise", _noise(45.0))):
+        result = classifier.classify_signal(signal, source=name)
+        assert result.unknown is True and result.probabilities, name  # flagged, the probabilities still there
