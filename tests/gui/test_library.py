@@ -204,11 +204,12 @@ def test_the_real_window_has_the_tab_and_enter_opens_in_classify(qtbot, make_win
     from urdu_genre_app.resources import bundled_model_path
 
     window = make_window(str(bundled_model_path()), wait_charts=False)
-    library = window.library_widget
-    library.workers = 1
+    assert window._library_widget is None  # built when first shown: the window opens faster
     qtbot.keyClick(window, Qt.Key.Key_3, Qt.KeyboardModifier.ControlModifier)
-    assert window.tabs.currentWidget() is library
-    assert library.bundle is window.bundle and library.add_folder_action.shortcut().toString() == "Ctrl+Shift+O"
+    library = window.library_widget
+    assert window.tabs.currentWidget() is library and window.tabs.tabText(window.tabs.currentIndex()) == "Library"
+    library.workers = 1
+    assert library.bundle is window.bundle and window.add_folder_action.shortcut().toString() == "Ctrl+Shift+O"
     with qtbot.waitSignal(library.classification_finished, timeout=60_000):
         library.open_folder(music)
     assert all(e.verdict for e in library.model.entries())

@@ -16,7 +16,7 @@ import os
 from pathlib import Path
 
 from PySide6.QtCore import QEvent, QModelIndex, QObject, Qt, Signal
-from PySide6.QtGui import QAction, QDragEnterEvent, QDropEvent, QKeyEvent, QKeySequence
+from PySide6.QtGui import QDragEnterEvent, QDropEvent, QKeyEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
@@ -97,11 +97,6 @@ class LibraryWidget(QWidget):
         self.improve_fit = None  # the fine-tune recipe of "Improve"; None: training's tiny-set recipe
         self.improve_dialog = None
         self.setAcceptDrops(True)
-
-        self.add_folder_action = QAction("Add &folder…", self)
-        self.add_folder_action.setShortcut(QKeySequence("Ctrl+Shift+O"))
-        self.add_folder_action.setStatusTip("Open a folder of songs in the Library tab")
-        self.add_folder_action.triggered.connect(self.choose_folder)
 
         self.add_button = QPushButton("Add folder…")
         self.add_button.setToolTip("Open a folder of songs (Ctrl+Shift+O), or drop one here")
@@ -203,6 +198,10 @@ class LibraryWidget(QWidget):
     # ---------------------------------------------------------------- opening
     def choose_folder(self) -> None:
         """Ask for a folder and open it."""
+        if self.bundle is None or self._busy == "tagging":
+            self._show_message("No model is loaded yet; the library opens once one is." if self.bundle is None
+                               else "Wait for the tags to be written, then add the folder.")
+            return
         folder = QFileDialog.getExistingDirectory(self, "Add a folder of songs",
                                                   str(self.library.root) if self.library else "")
         if folder:
@@ -492,7 +491,6 @@ class LibraryWidget(QWidget):
         has_library = self.library is not None
         idle = self._busy is None
         self.add_button.setEnabled(self.bundle is not None and self._busy != "tagging")
-        self.add_folder_action.setEnabled(self.bundle is not None and self._busy != "tagging")
         self.classify_button.setText("Stop" if self._busy == "classifying" else "Classify")
         self.classify_button.setEnabled(has_library and (idle or self._busy == "classifying"))
         self.write_tags_button.setEnabled(has_library and idle)

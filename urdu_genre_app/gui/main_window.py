@@ -24,17 +24,18 @@ from PySide6.QtWidgets import (
 
 from urdu_genre_app.gui import settings as S
 from urdu_genre_app.gui.classify_widget import ClassifyWidget
-from urdu_genre_app.gui.library_widget import LibraryWidget
 from urdu_genre_app.gui.widgets import show_message_box
 from urdu_genre_app.gui.workers import run_task
 
 if TYPE_CHECKING:
     from urdu_genre_app.core.bundle import ModelBundle
     from urdu_genre_app.core.classifier import Classifier
+    from urdu_genre_app.gui.library_widget import LibraryWidget
     from urdu_genre_app.gui.training_widget import TrainingWidget
 
 #: Position of the Training tab.
 TRAIN_TAB_INDEX = 1
+LIBRARY_TAB_INDEX = 2
 
 log = logging.getLogger(__name__)
 
@@ -102,18 +103,12 @@ class MainWindow(QMainWindow):
         self.tabs = QTabWidget()
         self.tabs.setDocumentMode(True)
         self.tabs.addTab(self.classify_widget, "Classify")
-        # The Training tab is built the first time it is shown: the window opens faster.
+        # The Training and Library tabs are built the first time they are shown: the window opens faster.
         self._training_widget: TrainingWidget | None = None
+        self._library_widget: LibraryWidget | None = None
         self.tabs.addTab(QWidget(), "Training")
-        self.library_widget = LibraryWidget()
-        self.tabs.addTab(self.library_widget, "Library")
-        self.library_widget.open_requested.connect(
-            lambda path: (self.classify_widget.open_file(path), self.tabs.setCurrentWidget(self.classify_widget)))
-        self.library_widget.status_message.connect(self._on_status_message)
-        self.library_widget.use_model_requested.connect(lambda path: self.load_model(path, remember=True))
-        self.library_widget.add_folder_action.triggered.connect(
-            lambda: self.tabs.setCurrentWidget(self.library_widget))
-        self.model_changed.connect(lambda: self.library_widget.set_bundle(self.bundle))
+        self.tabs.addTab(QWidget(), "Library")
+        self.model_changed.connect(self._on_model_changed_for_library)
         self.tabs.currentChanged.connect(self._on_tab_changed)
         central = QWidget()
         layout = QVBoxLayout(central)
@@ -180,7 +175,9 @@ class MainWindow(QMainWindow):
         self.recent_menu = QMenu("Open &Recent", self)
         self.recent_menu.aboutToShow.connect(self._rebuild_recent_menu)
         file_menu.addMenu(self.recent_menu)
-        file_menu.addAction(self.library_widget.add_folder_action)
+        self.add_folder_action = action("Add &folder…", self._on_add_folder, "Ctrl+Shift+O",
+                                        "Open a folder of songs in the Library tab")
+        file_menu.addAction(self.add_folder_action)
         file_menu.addSeparator()
         file_menu.addAction(self.export_action)
         file_menu.addAction(self.save_recording_action)
@@ -398,21 +395,53 @@ class MainWindow(QMainWindow):
             widget = TrainingWidget(self.settings)
             widget.use_model_requested.connect(self._on_trained_model_chosen)
             widget.status_message.connect(self._on_status_message)
-            current = self.tabs.currentIndex()
-            self.tabs.blockSignals(True)
-            placeholder = self.tabs.widget(TRAIN_TAB_INDEX)
-            self.tabs.removeTab(TRAIN_TAB_INDEX)
-            placeholder.deleteLater()
-            self.tabs.insertTab(TRAIN_TAB_INDEX, widget, "Training")
-            self.tabs.setCurrentIndex(current)
-            self.tabs.blockSignals(False)
+            self._replace_placeholder(TRAIN_TAB_INDEX, widget, "Training")
             self._training_widget = widget
         return self._training_widget
 
+    @property
+    def library_widget(self) -> LibraryWidget:
+        """The Library tab's widget, built on first use."""
+        if self._library_widget is None:
+            from urdu_genre_app.gui.library_widget import LibraryWidget
+
+            widget = LibraryWidget()
+            widget.open_requested.connect(
+                lambda path: (self.classify_widget.open_file(path), self.tabs.setCurrentWidget(self.classify_widget)))
+            widget.status_message.connect(self._on_status_message)
+            widget.use_model_requested.connect(lambda path: self.load_model(path, remember=True))
+            if self.bundle is not None:
+                widget.set_bundle(self.bundle)
+            self._replace_placeholder(LIBRARY_TAB_INDEX, widget, "Library")
+            self._library_widget = widget
+        return self._library_widget
+
+    def _replace_placeholder(self, index: int, widget: QWidget, title: str) -> None:
+        current = self.tabs.currentIndex()
+        self.tabs.blockSignals(True)
+        placeholder = self.tabs.widget(index)
+        self.tabs.removeTab(index)
+        placeholder.deleteLater()
+        self.tabs.insertTab(index, widget, title)
+        self.tabs.setCurrentIndex(current)
+        self.tabs.blockSignals(False)
+
+    def _on_model_changed_for_library(self) -> None:
+        """Give the Library the new model (when it has been built; it takes the model then otherwise)."""
+        if self._library_widget is not None:
+            self._library_widget.set_bundle(self.bundle)
+
+    def _on_add_folder(self) -> None:
+        """File > Add folder: show the Library and ask for a folder."""
+        self.tabs.setCurrentWidget(self.library_widget)
+        self.library_widget.choose_folder()
+
     def _on_tab_changed(self, index: int) -> None:
-        """Build the Training tab when it is first shown."""
+        """Build the Training or Library tab when it is first shown."""
         if index == TRAIN_TAB_INDEX and self._training_widget is None:
             self.tabs.setCurrentWidget(self.training_widget)
+        elif index == LIBRARY_TAB_INDEX and self._library_widget is None:
+            self.tabs.setCurrentWidget(self.library_widget)
 
     def _on_trained_model_chosen(self, path: str) -> None:
         """Classify with the model the Training tab just wrote."""
@@ -448,7 +477,8 @@ class MainWindow(QMainWindow):
         if training is not None:
             training.shutdown()
         self.classify_widget.shutdown()
-        self.library_widget.shutdown()
+        if self._library_widget is not None:
+            self._library_widget.shutdown()
         QThreadPool.globalInstance().waitForDone(3000)  # model loading, decoding, file writes
         self.settings.set(S.WINDOW_GEOMETRY, bytes(self.saveGeometry().data()))
         self.settings.set(S.WINDOW_STATE, bytes(self.saveState().data()))
