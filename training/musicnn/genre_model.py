@@ -51,8 +51,8 @@ HEAD_DROPOUT = 0.3
 #: Windows per backbone call when computing embeddings.
 EMBEDDING_BATCH = 8
 #: Patches a new model pools per window (of a 30 s window's 10 slots): see :func:`patch_slots`.
-#: Three keep every song of both test sets that ten got right (docs/TRAINING.md) at under a
-#: third of the backbone's cost; two and one lost songs of the other generator.
+#: With :data:`HOP_WINDOWS`, 12 patches for a 5-minute song instead of 100; the bundles trained so
+#: lost 2-5 of the 32 independent songs the 10-patch bundle named (docs/TRAINING.md), fewer lost more.
 DEFAULT_PATCHES = 3
 #: ``bundle.json``'s ``architecture_options`` key for the patches a window pools.
 PATCHES_OPTION = "patches_per_window"
