@@ -138,6 +138,10 @@ def configure_train_parser(parser: argparse.ArgumentParser) -> None:
                            "training a new one; genres it lacks get a new output layer")
     warm.add_argument("--freeze", choices=("none", "conv", "backbone"), default="conv",
                       help="with --init-from: what stays fixed (default conv: the convolutions)")
+    family = parser.add_argument_group("musicnn")
+    family.add_argument("--musicnn-patches", type=_positive_int, default=None, metavar="N",
+                        help="3 s patches a musicnn window pools, evenly spread (default: the family's; fewer is "
+                             "faster to classify with)")
     about = parser.add_argument_group("about the model")
     about.add_argument("--vgg-weights", metavar="FILE", help="local VGG-16 'no top' weights file (nothing is downloaded)")
     about.add_argument("--synthetic", action="store_true", help="mark the bundle as trained on synthetic audio")
@@ -232,6 +236,8 @@ def command_line(args: argparse.Namespace) -> str:
         parts += ["--intro-skip", f"{genre}={seconds:g}"]
     if args.window_seconds != FeatureParams().window_seconds:
         parts += ["--window-seconds", f"{args.window_seconds:g}"]
+    if getattr(args, "musicnn_patches", None):
+        parts += ["--musicnn-patches", str(args.musicnn_patches)]
     if args.vgg_weights:
         parts += ["--vgg-weights", args.vgg_weights]
     if args.synthetic:
@@ -295,6 +301,7 @@ def config_from_args(args: argparse.Namespace):
         command=command_line(args),
         init_from=getattr(args, "init_from", None),
         freeze=getattr(args, "freeze", "conv"),
+        musicnn_patches=getattr(args, "musicnn_patches", None),
     )
 
 

@@ -49,6 +49,22 @@ def keras_to_bytes(model) -> bytes:
         return path.read_bytes()
 
 
+def model_architecture_options(model) -> dict[str, Any]:
+    """Family settings a Keras model's own graph fixes, as ``bundle.json`` records them.
+
+    A musicnn window model (it has a ``musicnn_head`` layer) pools as many
+    patches per window as its head takes (:mod:`training.musicnn.genre_model`);
+    other families have none.
+    """
+    try:
+        head = model.get_layer("musicnn_head")
+    except (ValueError, AttributeError):  # not a musicnn model (or not Keras: no layers)
+        return {}
+    from training.musicnn.genre_model import PATCHES_OPTION, head_patches
+
+    return {PATCHES_OPTION: head_patches(head)}
+
+
 def export_bundle(
     model,
     path: str | os.PathLike,
@@ -59,6 +75,7 @@ def export_bundle(
     feature_std: np.ndarray,
     window_policy: WindowPolicy = WindowPolicy(),
     architecture: str = "bn_cnn",
+    architecture_options: dict[str, Any] | None = None,
     provenance: dict[str, Any] | None = None,
     metrics: dict[str, Any] | None = None,
     novelty: NoveltyCalibration | None = None,
@@ -82,6 +99,10 @@ def export_bundle(
         How inference cuts songs.
     architecture : str
         Model family name.
+    architecture_options : dict, optional
+        Family settings the model applies, recorded in ``bundle.json``; those read off the
+        model itself (:func:`model_architecture_options`: musicnn's patches per window) are
+        added, so every re-export (calibration, "Improve") records them too.
     provenance, metrics : dict, optional
         Stored as given (must be JSON-serialisable).
     novelty : NoveltyCalibration, optional
@@ -104,6 +125,7 @@ def export_bundle(
         tflite_model=keras_to_tflite(feature_model(model) if novelty is not None else model),
         keras_model=keras_model_bytes if keras_model_bytes is not None else keras_to_bytes(model),
         architecture=architecture,
+        architecture_options={**model_architecture_options(model), **(architecture_options or {})},
         provenance=dict(provenance or {}),
         metrics=dict(metrics or {}),
         novelty=novelty,

@@ -116,6 +116,9 @@ class TrainingConfig:
         (:mod:`training.finetune`: its labels, features and normalisation).
     freeze : str
         With ``init_from``: what stays fixed (:data:`training.finetune.FREEZE_CHOICES`).
+    musicnn_patches : int or None
+        3 s patches a musicnn window pools (:func:`training.musicnn.genre_model.patch_slots`);
+        None for the family's default. Its bundle records it.
     """
 
     dataset: str | os.PathLike
@@ -137,6 +140,7 @@ class TrainingConfig:
     command: str = ""
     init_from: str | os.PathLike | None = None
     freeze: str = "conv"
+    musicnn_patches: int | None = None
 
     def validate(self) -> None:
         """Refuse options that cannot work, before any work is done.
@@ -153,6 +157,8 @@ class TrainingConfig:
             raise TrainingConfigError(
                 f"unknown model {', '.join(unknown) or '(none)'}; choose from {', '.join(MODEL_NAMES)} or all"
             )
+        if self.musicnn_patches is not None and self.musicnn_patches < 1:
+            raise TrainingConfigError(f"a musicnn window pools at least one patch, not {self.musicnn_patches}")
         if self.split not in SPLIT_MODES:
             raise TrainingConfigError(f"unknown split {self.split!r}; choose one of {', '.join(SPLIT_MODES)}")
         if self.out is not None and not any(m in KERAS_MODEL_NAMES for m in self.models):
@@ -351,14 +357,22 @@ def _train_musicnn(
     config: TrainingConfig, prepared: PreparedFeatures, observer: TrainingObserver
 ) -> tuple[Any, FitResult]:
     """Fit musicnn's head on the frozen backbone's embeddings, then join them into one window model."""
-    from training.musicnn.genre_model import _embedding_model, assemble_genre_model, build_head, window_embeddings
+    from training.musicnn.genre_model import (
+        DEFAULT_PATCHES,
+        _embedding_model,
+        assemble_genre_model,
+        build_head,
+        window_embeddings,
+    )
 
     windows, split = prepared.windows, prepared.split
     embedding = _embedding_model()
     if prepared.embeddings is None:
-        report_log(observer, f"musicnn: embedding {len(windows)} windows with the frozen backbone")
+        patches = config.musicnn_patches or DEFAULT_PATCHES
+        report_log(observer, f"musicnn: embedding {len(windows)} windows ({patches} patches each) with the frozen "
+                             "backbone")
         prepared.embeddings = window_embeddings(
-            windows.features, embedding=embedding, on_progress=_cancel_check(observer, "fit")
+            windows.features, patches=patches, embedding=embedding, on_progress=_cancel_check(observer, "fit")
         )
     x, y = prepared.embeddings, windows.label
     head = build_head(x.shape[1], len(windows.labels))
@@ -635,9 +649,11 @@ def export_result(result: ModelResult, report: TrainingReport, *, path: Path, no
     params = own.params if own else feature_params_for(result.name, report.config.feature_params)
     policy = report.config.window_policy or WindowPolicy.for_features(params)
     if result.name == "musicnn" and report.config.window_policy is None:
-        # musicnn's window already covers every 3 s patch of itself: overlapping windows would
-        # only score the same patches twice at ~10x a BN-CNN window's cost.
-        policy = dataclasses.replace(policy, hop_seconds=params.window_seconds)
+        # A musicnn window costs ~60x a BN-CNN one (its patches through the backbone): its bundles
+        # sample the song (see musicnn_window_policy) instead of overlapping windows.
+        from training.musicnn.genre_model import musicnn_window_policy
+
+        policy = musicnn_window_policy(params)
     return export_bundle(
         result.model,
         path,

@@ -44,6 +44,16 @@ def test_round_trip_keeps_everything(tiny_bundle_path, tmp_path):
     assert load_bundle(copy, with_keras=False).labels == bundle.labels  # the classify path reads it too
 
 
+def test_architecture_options_round_trip_and_are_absent_from_bundles_without_them(tiny_bundle_path, tmp_path):
+    bundle = load_bundle(tiny_bundle_path)
+    assert bundle.architecture_options == {}
+    with zipfile.ZipFile(tiny_bundle_path) as archive:  # not written at all: older apps see the same file
+        assert "architecture_options" not in json.loads(archive.read("bundle.json"))
+    bundle.architecture_options = {"patches_per_window": 3}
+    again = load_bundle(save_bundle(bundle, tmp_path / "options.ugm"))
+    assert again.architecture_options == {"patches_per_window": 3}
+
+
 @pytest.mark.parametrize(
     "make, reason",
     [
@@ -58,9 +68,11 @@ def test_round_trip_keeps_everything(tiny_bundle_path, tmp_path):
          "normalisation does not match|expects input"),
         (lambda src, dst: _rewrite(src, dst, edit_metadata=lambda m: m.update(labels=["A", "B", "C"])), "outputs"),
         (lambda src, dst: _rewrite(src, dst, replace={"bundle.json": b"{oops"}), "not valid JSON"),
+        (lambda src, dst: _rewrite(src, dst, edit_metadata=lambda m: m.update(architecture_options=[3])),
+         "architecture_options"),
     ],
     ids=["not-zip", "truncated", "corrupt-model", "extra-member", "foreign", "newer", "one-label",
-         "feature-mismatch", "label-count", "bad-json"],
+         "feature-mismatch", "label-count", "bad-json", "options-not-object"],
 )
 def test_bad_bundles_are_refused_with_reason(tiny_bundle_path, tmp_path, make, reason):
     from pathlib import Path

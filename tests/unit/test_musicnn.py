@@ -77,25 +77,41 @@ def test_port_equals_the_original_graph(checkpoint_folder, song_patches):
 
 def test_train_musicnn_then_classify_with_the_written_bundle(tmp_path, capsys):
     from urdu_genre_app.cli import main
+    from urdu_genre_app.core.classifier import PATCHES_PER_CALL, Classifier
     from training.export import keras_model_from_bundle
+    from training.musicnn.genre_model import bundle_patches, window_embeddings
 
     dataset = audio_factory.write_labeled_folder(tmp_path / "songs", songs_per_genre=4, seconds=7.0)
     out = tmp_path / "musicnn.ugm"
-    code = main(["train", str(dataset), "--model", "musicnn", "--out", str(out), "--window-seconds", "3",
-                 "--epochs", "25", "--windows-per-song", "2", "--workers", "1", "--no-cache", "-q"])
+    # 6 s windows hold two 187-frame slots; one patch a window pools the second (patch_slots).
+    code = main(["train", str(dataset), "--model", "musicnn", "--out", str(out), "--window-seconds", "6",
+                 "--musicnn-patches", "1", "--epochs", "25", "--windows-per-song", "2", "--workers", "1",
+                 "--no-cache", "-q"])
     captured = capsys.readouterr()
     assert code == 0, captured.err
     assert "musicnn transfer (MSD)" in captured.out
     bundle = load_bundle(out)
     assert bundle.architecture == "musicnn"
     assert bundle.feature_params.feature == "log_mel" and bundle.feature_params.sample_rate == 16_000
-    assert bundle.feature_params.input_shape == (188, 96, 1)  # 3 s: one 187-frame patch and a frame over
-    assert bundle.window_policy.hop_seconds == 3.0
+    assert bundle.feature_params.input_shape == (376, 96, 1)  # 6 s: two 187-frame patches and 2 frames over
+    assert bundle.window_policy.hop_seconds == 18.0  # musicnn_window_policy: 3 windows
+    assert bundle.architecture_options == {"patches_per_window": 1} and bundle_patches(bundle) == 1
+    assert "--musicnn-patches 1" in bundle.provenance["command"]
     # One LiteRT model from log-mel to genre, equal to the Keras model it was made from.
-    window = np.random.default_rng(0).uniform(0, 2, (2, 188, 96, 1)).astype(np.float32)
+    window = np.random.default_rng(0).uniform(0, 2, (3, 376, 96, 1)).astype(np.float32)
     keras_model = keras_model_from_bundle(bundle)
-    np.testing.assert_allclose(bundle.verified_model.predict(window), keras_model.predict(window, verbose=0),
-                               atol=1e-5)
+    litert = bundle.verified_model.predict(window)
+    np.testing.assert_allclose(litert, keras_model.predict(window, verbose=0), atol=1e-5)
+    # ... and it scores the very patch training embedded (slot 1), not the other one.
+    head = keras_model.get_layer("musicnn_head")
+    embedded = window_embeddings(window[..., 0], patches=1)
+    assert embedded.shape == (3, 1, 200)
+    np.testing.assert_allclose(litert, head.predict(embedded[..., None], verbose=0), atol=1e-4)
+    other_slot = np.concatenate([window[:, 187:374], window[:, :187], window[:, 374:]], axis=1)
+    assert np.abs(bundle.verified_model.predict(other_slot) - litert).max() > 1e-3
+    # Costly windows go several to a call; a smaller call is re-allocated for, not padded, and scores the same.
+    assert Classifier(bundle).batch_size == PATCHES_PER_CALL  # one patch a window
+    np.testing.assert_allclose(bundle.verified_model.predict(window[:1]), litert[:1], atol=1e-6)
     songs = sorted(dataset.glob("*/*.wav"))
     assert main(["classify", "--model", str(out), "--json", "-q", *map(str, songs)]) == 0
     verdicts = json.loads(capsys.readouterr().out)

@@ -1,11 +1,19 @@
 """The ``musicnn`` model family: the MSD musicnn's embeddings of a window's 3 s patches, pooled, then a genre head.
 
-One classified window (30 s by default: 1876 log-mel frames at 16 kHz) is cut
-into consecutive 187-frame patches (10 of them; the last 6 frames, 0.1 s, are
-left out), the pretrained backbone (:mod:`training.musicnn.backbone`) turns
-each into its 200-value penultimate embedding, the embeddings are pooled over
-the window (mean and max), and a small head (Dropout -> Dense 64 ReLU ->
+One classified window (30 s by default: 1876 log-mel frames at 16 kHz) holds
+10 consecutive 187-frame (3 s) patch *slots* (the last 6 frames, 0.1 s, are
+left out). Some of them, evenly spread (:func:`patch_slots`, the one rule),
+go through the pretrained backbone (:mod:`training.musicnn.backbone`), which
+turns each into its 200-value penultimate embedding; the embeddings are pooled
+over the window (mean and max), and a small head (Dropout -> Dense 64 ReLU ->
 Dense softmax) names the genre.
+
+How many patches a window pools is the head's input size, so a bundle's model
+carries it (its Keras and LiteRT graphs pick the slots themselves) and its
+``bundle.json`` records it (``architecture_options.patches_per_window``,
+:func:`bundle_patches`). Bundles from before the setting pooled all 10 slots
+and still do. The backbone is the whole cost of classifying (~1.4 G
+multiply-adds a patch), so fewer patches is proportionally faster.
 
 Training keeps the backbone frozen, so the embeddings are computed once per
 window (:func:`window_embeddings`) and only the head is fitted on them
@@ -42,6 +50,17 @@ HEAD_UNITS = 64
 HEAD_DROPOUT = 0.3
 #: Windows per backbone call when computing embeddings.
 EMBEDDING_BATCH = 8
+#: Patches a new model pools per window (of a 30 s window's 10 slots): see :func:`patch_slots`.
+#: With :data:`HOP_WINDOWS`, 12 patches for a 5-minute song instead of 100; the bundles trained so
+#: lost 2-5 of the 32 independent songs the 10-patch bundle named (docs/TRAINING.md), fewer lost more.
+DEFAULT_PATCHES = 3
+#: ``bundle.json``'s ``architecture_options`` key for the patches a window pools.
+PATCHES_OPTION = "patches_per_window"
+#: A new bundle's windows start every this many window lengths (90 s for 30 s windows), so a
+#: 5-minute song is 4 windows, 12 patches: one 3 s patch every ~25 s, the end always included
+#: (the window rule aligns the last window to it). Inference only; training draws its windows
+#: at random as for every family.
+HOP_WINDOWS = 3
 
 
 def musicnn_feature_params(window_seconds: float = 30.0) -> FeatureParams:
@@ -50,6 +69,17 @@ def musicnn_feature_params(window_seconds: float = 30.0) -> FeatureParams:
         sample_rate=SAMPLE_RATE, n_fft=N_FFT, hop_length=HOP_LENGTH, n_mels=N_MELS, feature=FEATURE_LOG_MEL,
         window_seconds=window_seconds,
     )
+
+
+def musicnn_window_policy(params: FeatureParams, **overrides):
+    """The window policy a new musicnn bundle stores: hop :data:`HOP_WINDOWS` window lengths.
+
+    Bundles made before it kept a hop of one window (no overlap) and still do:
+    the policy travels in the bundle.
+    """
+    from urdu_genre_app.core.windows import WindowPolicy
+
+    return WindowPolicy.for_features(params, **{"hop_seconds": HOP_WINDOWS * params.window_seconds, **overrides})
 
 
 def patches_per_window(frames: int) -> int:
@@ -66,6 +96,47 @@ def patches_per_window(frames: int) -> int:
     return count
 
 
+def patch_slots(frames: int, patches: int | None = None) -> tuple[int, ...]:
+    """Which 187-frame patch slots of a window are embedded: ``patches`` of them, evenly spread.
+
+    The one rule training's embeddings and the exported graph both follow.
+    Slot ``i`` (of ``n = patches_per_window(frames)``) is
+    ``floor((i + 0.5) * n / patches)``: the middle of each of ``patches``
+    equal spans, so 2 of 10 are slots 2 and 7, 3 are 1, 5, 8, and ``patches
+    >= n`` (or None) is every slot, the rule of bundles made before it.
+
+    Parameters
+    ----------
+    frames : int
+        Frames per window (``FeatureParams.frames_per_window``).
+    patches : int, optional
+        Patches to pool; None for all.
+
+    Returns
+    -------
+    tuple of int
+        Increasing slot indices; slot ``k`` covers frames ``[187 k, 187 (k + 1))``.
+
+    Raises
+    ------
+    ValueError
+        ``patches`` is below 1, or the window is shorter than one patch.
+    """
+    count = patches_per_window(frames)
+    if patches is None or patches >= count:
+        return tuple(range(count))
+    if patches < 1:
+        raise ValueError(f"a musicnn window must pool at least one patch, not {patches}")
+    return tuple(int((i + 0.5) * count / patches) for i in range(patches))
+
+
+def bundle_patches(bundle) -> int:
+    """Patches per window a musicnn bundle's model pools (all of them for bundles older than the setting)."""
+    options = getattr(bundle, "architecture_options", None) or {}
+    frames = bundle.feature_params.frames_per_window
+    return len(patch_slots(frames, options.get(PATCHES_OPTION)))
+
+
 def _embedding_model(weights=None):
     """The pretrained backbone's penultimate output alone: (batch, 187, 96) -> (batch, 200)."""
     import keras
@@ -75,16 +146,25 @@ def _embedding_model(weights=None):
     return keras.Model(backbone.input, backbone.outputs[0], name="musicnn_embedding")
 
 
-def _window_patches(frames: int, name: str):
-    """Layers from a window ``(frames, 96, 1)`` to its patches ``(patches, 187, 96)``."""
+def _window_patches(frames: int, patches: int | None = None):
+    """Layers from a window ``(frames, 96, 1)`` to its chosen patches ``(len(slots), 187, 96)`` (:func:`patch_slots`)."""
     import keras
     from keras import layers
 
-    count = patches_per_window(frames)
+    slots = patch_slots(frames, patches)
     window = keras.Input(shape=(frames, N_MELS, 1), name="log_mel")
-    x = layers.Cropping2D(((0, frames - count * PATCH_FRAMES), (0, 0)), name="whole_patches")(window)
-    patches = layers.Reshape((count, PATCH_FRAMES, N_MELS), name="patches")(x)
-    return window, patches
+    if slots == tuple(range(patches_per_window(frames))):  # every slot: the graph of the first bundles
+        x = layers.Cropping2D(((0, frames - len(slots) * PATCH_FRAMES), (0, 0)), name="whole_patches")(window)
+        return window, layers.Reshape((len(slots), PATCH_FRAMES, N_MELS), name="patches")(x)
+    # Built-in layers only (a Lambda would be refused by safe-mode loading): one crop per slot.
+    crops = [
+        layers.Reshape((1, PATCH_FRAMES, N_MELS), name=f"patch_{slot}")(
+            layers.Cropping2D(((slot * PATCH_FRAMES, frames - (slot + 1) * PATCH_FRAMES), (0, 0)),
+                              name=f"crop_{slot}")(window)
+        )
+        for slot in slots
+    ]
+    return window, crops[0] if len(crops) == 1 else layers.Concatenate(axis=1, name="patches")(crops)
 
 
 def build_head(num_patches: int, num_classes: int):
@@ -131,7 +211,8 @@ def assemble_genre_model(head, *, frames: int, embedding=None, weights=None, unf
     Returns
     -------
     keras.Model
-        Input ``(frames, 96, 1)``, output ``(num_classes,)`` softmax; named ``musicnn_genre``.
+        Input ``(frames, 96, 1)``, output ``(num_classes,)`` softmax; named ``musicnn_genre``. It
+        embeds the :func:`patch_slots` of as many patches as the head pools.
     """
     import keras
     from keras import layers
@@ -139,49 +220,62 @@ def assemble_genre_model(head, *, frames: int, embedding=None, weights=None, unf
     embedding = embedding or _embedding_model(weights)
     for layer in embedding.layers:
         layer.trainable = unfreeze_last_block and layer.name in LAST_BLOCK_LAYERS
-    window, patches = _window_patches(frames, "log_mel")
+    window, patches = _window_patches(frames, head_patches(head))
     per_patch = layers.TimeDistributed(embedding, name="backbone")(patches)  # (patches, 200)
     probabilities = head(layers.Reshape((*per_patch.shape[1:], 1), name="to_head")(per_patch))
     return keras.Model(window, probabilities, name="musicnn_genre")
 
 
-def build_musicnn_classifier(input_shape: tuple[int, int, int], num_classes: int, *, unfreeze_last_block=False):
-    """A fresh ``musicnn`` window model (pretrained backbone, untrained head), for :mod:`training.models`."""
-    head = build_head(patches_per_window(input_shape[0]), num_classes)
-    return assemble_genre_model(head, frames=input_shape[0], unfreeze_last_block=unfreeze_last_block)
+def head_patches(head) -> int:
+    """Patches per window a head (:func:`build_head`) pools: its input's first axis."""
+    return int(head.input_shape[1])
 
 
-def window_embeddings(features: np.ndarray, *, embedding=None, batch_windows: int = EMBEDDING_BATCH,
-                      on_progress=None) -> np.ndarray:
-    """The frozen backbone's embedding of every patch of every window.
+def build_musicnn_classifier(input_shape: tuple[int, int, int], num_classes: int, *, patches: int | None = None,
+                             unfreeze_last_block=False):
+    """A fresh ``musicnn`` window model (pretrained backbone, untrained head), for :mod:`training.models`.
+
+    ``patches`` per window (default :data:`DEFAULT_PATCHES`; see :func:`patch_slots`).
+    """
+    frames = input_shape[0]
+    head = build_head(len(patch_slots(frames, patches or DEFAULT_PATCHES)), num_classes)
+    return assemble_genre_model(head, frames=frames, unfreeze_last_block=unfreeze_last_block)
+
+
+def window_embeddings(features: np.ndarray, *, patches: int | None = DEFAULT_PATCHES, embedding=None,
+                      batch_windows: int = EMBEDDING_BATCH, on_progress=None) -> np.ndarray:
+    """The frozen backbone's embedding of the pooled patches of every window.
 
     Parameters
     ----------
     features : numpy.ndarray, shape (n, frames, 96), float32
         Log-mel windows (:func:`~urdu_genre_app.core.features.log_mel_spectrogram`).
+    patches : int, optional
+        Patches per window, chosen by :func:`patch_slots` (None: all).
     embedding : keras.Model, optional
         Reused embedding model.
     batch_windows : int
-        Windows per backbone call (10 patches each for 30 s windows).
+        Windows per backbone call.
     on_progress : callable, optional
         ``on_progress(done, total)`` after each batch (it may raise to cancel).
 
     Returns
     -------
-    numpy.ndarray, shape (n, patches, 200), float32
-        Per window, its patches' penultimate embeddings (the head takes them
-        with a trailing channel axis, as :func:`training.fit.fit_keras_model`
-        adds it).
+    numpy.ndarray, shape (n, len(patch_slots(frames, patches)), 200), float32
+        Per window, its chosen patches' penultimate embeddings, in slot order
+        (the head takes them with a trailing channel axis, as
+        :func:`training.fit.fit_keras_model` adds it).
     """
     embedding = embedding or _embedding_model()
     n, frames = features.shape[:2]
+    slots = np.asarray(patch_slots(frames, patches))
     count = patches_per_window(frames)
-    out = np.empty((n, count, EMBEDDING_UNITS), dtype=np.float32)
+    out = np.empty((n, slots.size, EMBEDDING_UNITS), dtype=np.float32)
     for begin in range(0, n, batch_windows):
         chunk = np.asarray(features[begin : begin + batch_windows, : count * PATCH_FRAMES], np.float32)
-        patches = chunk.reshape(-1, PATCH_FRAMES, N_MELS)
-        values = np.asarray(embedding(patches, training=False))
-        out[begin : begin + len(chunk)] = values.reshape(len(chunk), count, EMBEDDING_UNITS)
+        chosen = chunk.reshape(len(chunk), count, PATCH_FRAMES, N_MELS)[:, slots]  # only these go through it
+        values = np.asarray(embedding(chosen.reshape(-1, PATCH_FRAMES, N_MELS), training=False))
+        out[begin : begin + len(chunk)] = values.reshape(len(chunk), slots.size, EMBEDDING_UNITS)
         if on_progress is not None:
             on_progress(min(n, begin + batch_windows), n)
     return out

@@ -109,6 +109,7 @@ def iter_audio_blocks(
     block_seconds: float = BLOCK_SECONDS,
     info: DecodeInfo | None = None,
     decode_in_background: bool = False,
+    read_ahead_blocks: int = READ_AHEAD_BLOCKS,
 ) -> Iterator[np.ndarray]:
     """Stream a file as mono float32 blocks at ``sample_rate``.
 
@@ -128,6 +129,9 @@ def iter_audio_blocks(
         the caller does with the blocks. (Resampling stays in that thread too:
         done in the caller's, its many short calls kept the decoder waiting
         for the GIL, measured 25 % slower.)
+    read_ahead_blocks : int
+        With ``decode_in_background``: blocks it may run ahead (a consumer
+        that scores several windows a call needs them all decoded meanwhile).
 
     Yields
     ------
@@ -157,7 +161,7 @@ def iter_audio_blocks(
         finally:
             chunks.close()
 
-    blocks = read_ahead(decode, depth=READ_AHEAD_BLOCKS, name="decoder") if decode_in_background else decode()
+    blocks = read_ahead(decode, depth=max(1, read_ahead_blocks), name="decoder") if decode_in_background else decode()
     try:
         yield from blocks
     finally:

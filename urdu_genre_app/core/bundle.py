@@ -8,7 +8,11 @@ A bundle (``*.ugm``) is a zip archive with:
     architecture, provenance (what data, which seed, which command) and
     measured metrics, plus a SHA-256 of every other member; optionally
     (format 2) ``novelty``, the fitted "not a genre this model knows" check
-    and probability temperature (:class:`~urdu_genre_app.core.novelty.NoveltyCalibration`).
+    and probability temperature (:class:`~urdu_genre_app.core.novelty.NoveltyCalibration`);
+    optionally ``architecture_options``, settings of the model family that its
+    graph already applies, recorded for readers (musicnn: the patches a window
+    pools). Older apps ignore that key, and its absence means the family's
+    original behaviour.
 ``model.tflite``
     The fast inference form, run by LiteRT's interpreter (no TensorFlow).
     With ``novelty``, it has a second output: the penultimate features.
@@ -75,6 +79,9 @@ class ModelBundle:
         The ``.keras`` archive, if stored.
     architecture : str
         Model family, e.g. ``"bn_cnn"``.
+    architecture_options : dict
+        Family settings the model's graph applies (musicnn:
+        ``patches_per_window``); empty for bundles that predate them.
     provenance : dict
         Where the model came from: ``trained_on`` (``"synthetic"`` or
         ``"user"``), ``description``, ``created``, ``seed``, ``command``,
@@ -99,6 +106,7 @@ class ModelBundle:
     tflite_model: bytes
     keras_model: bytes | None = None
     architecture: str = "bn_cnn"
+    architecture_options: dict[str, Any] = field(default_factory=dict)
     provenance: dict[str, Any] = field(default_factory=dict)
     metrics: dict[str, Any] = field(default_factory=dict)
     path: Path | None = None
@@ -147,6 +155,7 @@ class ModelBundle:
             "format_version": version,
             "labels": list(self.labels),
             "architecture": self.architecture,
+            **({"architecture_options": dict(self.architecture_options)} if self.architecture_options else {}),
             "features": features,
             "normalization": {
                 "mean": [float(v) for v in self.feature_mean],
@@ -283,6 +292,8 @@ def load_bundle(
         std = np.asarray(metadata["normalization"]["std"], dtype=np.float32)
     except (KeyError, TypeError, FeatureParameterError, ValueError) as error:
         raise ModelBundleError(path, f"bundle.json is incomplete or invalid ({error})") from error
+    options = metadata.get("architecture_options") or {}
+    _require(isinstance(options, dict), path, "bundle.json's architecture_options is not a JSON object")
     novelty = None
     if metadata.get("novelty") is not None:
         try:
@@ -300,6 +311,7 @@ def load_bundle(
         tflite_model=members[TFLITE_NAME],
         keras_model=members.get(KERAS_NAME),
         architecture=str(metadata.get("architecture", "unknown")),
+        architecture_options=dict(options),
         provenance=dict(metadata.get("provenance") or {}),
         metrics=dict(metadata.get("metrics") or {}),
         path=path,

@@ -8,20 +8,27 @@ blocks ahead (``decode_in_background``), so it overlaps with the MFCC and the
 model on the second core. Each window is scored as soon as it is cut: LiteRT
 costs the same per window at batch 1 as at batch 6 (about 5 ms with two
 threads), while allocating for a batch of 6 costs ~60 ms and ~60 MB of
-activations. (The ``urdu-genre`` command also keeps OpenBLAS on one thread:
+activations. A musicnn window is the other way round (several 3 s patches
+through a ~1.4 G multiply-add backbone each): LiteRT's two threads only pay off
+over ~10 patches a call, so a musicnn bundle that records its patches per
+window has its windows scored :data:`PATCHES_PER_CALL` patches a call (10
+windows of 3 patches: 0.50 s in calls of 5 windows, 1.16 s one at a time;
+each patch in a call holds ~25 MB of activations); and the decoder may then run a whole batch of windows ahead, or it
+would wait while the model scores one. (The ``urdu-genre`` command also keeps OpenBLAS on one thread:
 its spinning threads took the core the decoder needs.)
 """
 
 from __future__ import annotations
 
 import logging
+import math
 import os
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 import numpy as np
 
-from urdu_genre_app.core.audio_io import DecodeInfo, iter_audio_blocks
+from urdu_genre_app.core.audio_io import BLOCK_SECONDS, READ_AHEAD_BLOCKS, DecodeInfo, iter_audio_blocks
 from urdu_genre_app.core.bundle import ModelBundle
 from urdu_genre_app.core.errors import AudioTooShortError, CancelledError
 from urdu_genre_app.core.features import OverlappingWindowFeatures
@@ -33,6 +40,23 @@ log = logging.getLogger(__name__)
 
 #: Windows scored per interpreter call after the first (see the module notes).
 DEFAULT_BATCH_SIZE = 1
+#: 3 s patches per interpreter call for a model whose windows are costly (``LiteRtModel.costly_windows``:
+#: musicnn) and whose bundle says how many patches a window holds (4 windows of 3 patches).
+PATCHES_PER_CALL = 12
+
+
+def batch_size_for(bundle: ModelBundle, model: LiteRtModel) -> int:
+    """Windows per interpreter call after the first, for ``bundle`` run by ``model`` (see the module notes).
+
+    :data:`DEFAULT_BATCH_SIZE`, except for costly windows whose bundle records
+    ``architecture_options.patches_per_window``: as many windows as make
+    :data:`PATCHES_PER_CALL` patches (musicnn bundles from before that
+    setting pool 10 patches a window and keep one window a call).
+    """
+    patches = (bundle.architecture_options or {}).get("patches_per_window")
+    if model.costly_windows and isinstance(patches, int) and patches > 0:
+        return max(1, PATCHES_PER_CALL // patches)
+    return DEFAULT_BATCH_SIZE
 
 
 @dataclass(frozen=True)
@@ -67,14 +91,16 @@ class Classifier:
     ----------
     bundle : ModelBundle
         The model, its labels, feature parameters and window policy.
-    batch_size : int
-        Windows per interpreter call after the first.
+    batch_size : int, optional
+        Windows per interpreter call after the first (default: :func:`batch_size_for`).
     """
 
-    def __init__(self, bundle: ModelBundle, *, batch_size: int = DEFAULT_BATCH_SIZE) -> None:
+    def __init__(self, bundle: ModelBundle, *, batch_size: int | None = None) -> None:
         self.bundle = bundle
-        self.batch_size = max(1, batch_size)
         self._model = bundle.verified_model or LiteRtModel(bundle)
+        if batch_size is None:
+            batch_size = batch_size_for(bundle, self._model)
+        self.batch_size = max(1, batch_size)
 
     @property
     def labels(self) -> list[str]:
@@ -114,7 +140,11 @@ class Classifier:
         """
         info = DecodeInfo(path=os.fspath(path))
         params = self.bundle.feature_params
-        blocks = iter_audio_blocks(path, sample_rate=params.sample_rate, info=info, decode_in_background=True)
+        # Room for the next batch's audio while the model scores this one (~8 MB for 4 musicnn windows).
+        ahead = max(READ_AHEAD_BLOCKS, math.ceil(self.batch_size * self.bundle.window_policy.hop_seconds
+                                                 / BLOCK_SECONDS) + 1)
+        blocks = iter_audio_blocks(path, sample_rate=params.sample_rate, info=info, decode_in_background=True,
+                                   read_ahead_blocks=ahead)
 
         def progress(consumed_samples: int) -> float | None:
             # From what scoring has consumed, not what the decoder (running

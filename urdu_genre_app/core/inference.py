@@ -42,6 +42,11 @@ def _quiet_native_stderr():
         os.close(saved)
 
 
+#: Families whose window runs a network over several 3 s patches (musicnn: ~4 G multiply-adds a
+#: window, ~100x a BN-CNN window), so that a row of padding costs more than re-allocating.
+COSTLY_WINDOW_FAMILIES = frozenset({"musicnn"})
+
+
 def _interpreter_class():
     from ai_edge_litert.interpreter import Interpreter
 
@@ -57,6 +62,13 @@ class LiteRtModel:
         Source of the flatbuffer, labels and expected input shape.
     num_threads : int, optional
         Interpreter threads; defaults to the CPU count.
+
+    Attributes
+    ----------
+    costly_windows : bool
+        The bundle's family is in :data:`COSTLY_WINDOW_FAMILIES`: a batch
+        smaller than the one allocated is re-allocated for, not padded, and
+        the classifier scores several windows a call.
 
     Raises
     ------
@@ -106,6 +118,7 @@ class LiteRtModel:
                                          "model.tflite does not output (or not of the right size)")
         self._input_shape = expected
         self._batch = int(inputs[0]["shape"][0])
+        self.costly_windows = getattr(bundle, "architecture", "") in COSTLY_WINDOW_FAMILIES
         try:
             with _quiet_native_stderr():
                 self._interpreter.allocate_tensors()
@@ -154,11 +167,11 @@ class LiteRtModel:
             raise ValueError(f"expected windows of shape {self._input_shape}, got {batch.shape[1:]}")
         count = batch.shape[0]
         with self._lock:
-            if count < self._batch:
+            if count < self._batch and not self.costly_windows:
                 # Re-allocating tensors costs more than scoring a few rows of
                 # zeros, so a smaller batch is padded to the allocated size.
                 batch = np.concatenate([batch, np.zeros((self._batch - count, *self._input_shape), np.float32)])
-            elif count > self._batch:
+            elif count != self._batch:
                 self._interpreter.resize_tensor_input(self._input_index, [count, *self._input_shape])
                 self._interpreter.allocate_tensors()
                 self._batch = count
