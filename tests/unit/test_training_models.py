@@ -93,6 +93,29 @@ def test_keras_models_train_a_step(name):
     assert any(not np.array_equal(a, b) for a, b in zip(before, model.get_weights()))
 
 
+def test_keras_member_of_a_trained_model_has_no_optimizer_state(tmp_path):
+    """A fitted (compiled) model's .keras bytes hold its weights only, not Adam's two slots a weight."""
+    import io
+    import zipfile
+
+    import h5py
+
+    from training.export import keras_to_bytes
+
+    x, y = _separable(4)
+    model = build_keras_model("logreg", SHAPE, 4)
+    fit_keras_model(model, x_train=x, y_train=y, x_validation=x[:8], y_validation=y[:8],
+                    config=FitConfig(epochs=1, batch_size=8, recalibrate_bn=False))
+    assert model.compiled
+    archive = zipfile.ZipFile(io.BytesIO(keras_to_bytes(model)))
+    (tmp_path / "w.h5").write_bytes(archive.read("model.weights.h5"))
+    with h5py.File(tmp_path / "w.h5") as weights:
+        stored = []
+        weights.visititems(lambda name, item: stored.append(name) if isinstance(item, h5py.Dataset) else None)
+    assert stored and not [name for name in stored if name.startswith("optimizer")], stored
+    assert sum(a.size for a in model.get_weights()) == model.count_params()
+
+
 @pytest.mark.slow
 def test_vgg16_transfer_builds_and_trains_a_step(tmp_path):
     shape = (64, 32, 1)
