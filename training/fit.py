@@ -167,11 +167,11 @@ def _batches_class():
     import keras
 
     class TrainBatches(keras.utils.PyDataset):
-        """Shuffled batches cut from in-memory arrays, optionally SpecAugmented."""
+        """Shuffled batches cut from in-memory arrays, optionally transformed and SpecAugmented."""
 
-        def __init__(self, x, y, *, batch_size: int, seed: int, spec: SpecAugmentConfig) -> None:
+        def __init__(self, x, y, *, batch_size: int, seed: int, spec: SpecAugmentConfig, transform=None) -> None:
             super().__init__(workers=1, use_multiprocessing=False)
-            self.x, self.y, self.batch_size, self.spec = x, y, batch_size, spec
+            self.x, self.y, self.batch_size, self.spec, self.transform = x, y, batch_size, spec, transform
             self.rng = np.random.default_rng(seed)
             self.order = self.rng.permutation(len(x))
 
@@ -181,6 +181,8 @@ def _batches_class():
         def __getitem__(self, index: int):
             rows = np.sort(self.order[index * self.batch_size : (index + 1) * self.batch_size])
             batch = self.x[rows]
+            if self.transform is not None:  # drawn anew each time a batch is cut: each epoch differs
+                batch = self.transform(batch, self.rng)
             if self.spec.enabled:
                 batch = spec_augment(batch, config=self.spec, rng=self.rng)
             return batch[..., np.newaxis], self.y[rows]
@@ -310,6 +312,7 @@ def fit_keras_model(
     y_validation: np.ndarray,
     config: FitConfig = FitConfig(),
     observer: TrainingObserver | None = None,
+    batch_transform=None,
 ) -> FitResult:
     """Train ``model`` and keep its best validation checkpoint.
 
@@ -327,6 +330,14 @@ def fit_keras_model(
         The recipe.
     observer : TrainingObserver, optional
         Progress, epoch metrics and cancel (see :mod:`training.observer`).
+    batch_transform : callable, optional
+        ``batch_transform(batch, rng) -> batch``: applied to every training
+        batch as it is cut (before SpecAugment), with the fit's seeded
+        :class:`numpy.random.Generator`; then ``x_train`` need not have the
+        model's input shape (musicnn's every-patch embeddings, of which the
+        head sees random subsets: :func:`training.musicnn.genre_model.random_patch_subsets`).
+        BatchNorm statistics are re-estimated on one transformed draw of
+        ``x_train``; validation windows are never transformed.
 
     Returns
     -------
@@ -344,12 +355,15 @@ def fit_keras_model(
     result = FitResult(model=model)
     batches = _batches_class()(
         x_train, np.asarray(y_train, dtype=np.int64), batch_size=config.batch_size, seed=config.seed,
-        spec=config.spec_augment,
+        spec=config.spec_augment, transform=batch_transform,
     )
     steps = len(batches)
     compile_model(model, config, steps_per_epoch=steps)
+    x_model = x_train  # what BatchNorm re-estimation feeds the model: windows of its input shape
+    if batch_transform is not None and _batchnorm_layers(model):
+        x_model = batch_transform(x_train, np.random.default_rng(config.seed))
     callback = _observer_callback(
-        config, observer, result, (x_train, x_validation, np.asarray(y_validation, dtype=np.int64)), steps
+        config, observer, result, (x_model, x_validation, np.asarray(y_validation, dtype=np.int64)), steps
     )
     started = time.perf_counter()
     model.fit(batches, epochs=config.epochs, callbacks=[callback], verbose=0)
@@ -360,7 +374,7 @@ def fit_keras_model(
     if result.cancelled:
         report_log(observer, f"cancelled: keeping the best model so far (epoch {result.best_epoch})")
     if config.recalibrate_bn:
-        recalibrate_batchnorm(model, x_train, batch_size=config.batch_size, seed=config.seed)
+        recalibrate_batchnorm(model, x_model, batch_size=config.batch_size, seed=config.seed)
     return result
 
 

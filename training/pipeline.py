@@ -290,7 +290,8 @@ class PreparedFeatures:
         The standardisation applied (identity for the log-mel: musicnn's
         backbone normalises its own input).
     embeddings : numpy.ndarray or None
-        musicnn's frozen patch embeddings of every window, once computed.
+        musicnn's frozen embeddings of every patch slot of every window,
+        ``(n, slots, 200)``, once computed.
     """
 
     params: FeatureParams
@@ -347,8 +348,10 @@ def _predict(model, x: np.ndarray) -> np.ndarray:
 def _predict_rows(name: str, model, prepared: PreparedFeatures, rows: np.ndarray) -> np.ndarray:
     """Class probabilities of some windows; musicnn's head scores the embeddings already computed."""
     if name == "musicnn" and prepared.embeddings is not None:
+        from training.musicnn.genre_model import head_patches, slot_embeddings
+
         head = model.get_layer("musicnn_head")
-        embeddings = prepared.embeddings[rows][..., np.newaxis]
+        embeddings = slot_embeddings(prepared.embeddings[rows], head_patches(head))[..., np.newaxis]
         return np.asarray(head.predict(embeddings, batch_size=PREDICT_BATCH, verbose=0), np.float32)
     return _predict(model, prepared.windows.features[rows])
 
@@ -356,33 +359,47 @@ def _predict_rows(name: str, model, prepared: PreparedFeatures, rows: np.ndarray
 def _train_musicnn(
     config: TrainingConfig, prepared: PreparedFeatures, observer: TrainingObserver
 ) -> tuple[Any, FitResult]:
-    """Fit musicnn's head on the frozen backbone's embeddings, then join them into one window model."""
+    """Fit musicnn's head on the frozen backbone's embeddings, then join them into one window model.
+
+    Every slot of every window is embedded once; the head is fitted on random
+    subsets of as many patches as it pools (each training window repeated
+    :data:`~training.musicnn.genre_model.SUBSETS_PER_WINDOW` times, a fresh
+    subset per repeat and epoch) and validated on the fixed slots the
+    exported graph embeds.
+    """
     from training.musicnn.genre_model import (
         DEFAULT_PATCHES,
+        SUBSETS_PER_WINDOW,
         _embedding_model,
         assemble_genre_model,
         build_head,
+        patch_slots,
+        random_patch_subsets,
+        slot_embeddings,
         window_embeddings,
     )
 
     windows, split = prepared.windows, prepared.split
     embedding = _embedding_model()
+    frames = prepared.params.frames_per_window
+    patches = len(patch_slots(frames, config.musicnn_patches or DEFAULT_PATCHES))
     if prepared.embeddings is None:
-        patches = config.musicnn_patches or DEFAULT_PATCHES
-        report_log(observer, f"musicnn: embedding {len(windows)} windows ({patches} patches each) with the frozen "
-                             "backbone")
+        report_log(observer, f"musicnn: embedding all {len(patch_slots(frames))} patches of {len(windows)} windows "
+                             f"with the frozen backbone (the head learns on random {patches}-patch subsets)")
         prepared.embeddings = window_embeddings(
-            windows.features, patches=patches, embedding=embedding, on_progress=_cancel_check(observer, "fit")
+            windows.features, patches=None, embedding=embedding, on_progress=_cancel_check(observer, "fit")
         )
     x, y = prepared.embeddings, windows.label
-    head = build_head(x.shape[1], len(windows.labels))
+    head = build_head(patches, len(windows.labels))
     # SpecAugment masks time and mel bands: meaningless on embeddings.
     fit = dataclasses.replace(config.fit, spec_augment=dataclasses.replace(config.fit.spec_augment, enabled=False))
     result = fit_keras_model(
-        head, x_train=x[split.train], y_train=y[split.train], x_validation=x[split.validation],
+        head, x_train=np.repeat(x[split.train], SUBSETS_PER_WINDOW, axis=0),
+        y_train=np.repeat(y[split.train], SUBSETS_PER_WINDOW), x_validation=slot_embeddings(x[split.validation], patches),
         y_validation=y[split.validation], config=fit, observer=observer,
+        batch_transform=lambda batch, rng: random_patch_subsets(batch, patches, rng),
     )
-    return assemble_genre_model(head, frames=prepared.params.frames_per_window, embedding=embedding), result
+    return assemble_genre_model(head, frames=frames, embedding=embedding), result
 
 
 def _train_one(

@@ -75,12 +75,28 @@ def test_port_equals_the_original_graph(checkpoint_folder, song_patches):
     np.testing.assert_allclose(sigmoid(port_logits), sigmoid(logits), atol=TOLERANCE, rtol=0)
 
 
-def test_train_musicnn_then_classify_with_the_written_bundle(tmp_path, capsys):
+def test_train_musicnn_then_classify_with_the_written_bundle(tmp_path, capsys, monkeypatch):
+    import training.pipeline
     from urdu_genre_app.cli import main
     from urdu_genre_app.core.classifier import PATCHES_PER_CALL, Classifier
     from training.export import keras_model_from_bundle
-    from training.musicnn.genre_model import bundle_patches, window_embeddings
+    from training.musicnn.genre_model import SUBSETS_PER_WINDOW, bundle_patches, slot_embeddings, window_embeddings
 
+    # Watch what the head is fitted on: every batch the real fit cuts, as the head receives it.
+    fits, batches = [], []
+    real_fit = training.pipeline.fit_keras_model
+
+    def watched_fit(model, **kwargs):
+        transform = kwargs["batch_transform"]
+        fits.append(kwargs)
+
+        def watched(batch, rng):
+            batches.append(transform(batch, rng))
+            return batches[-1]
+
+        return real_fit(model, **{**kwargs, "batch_transform": watched})
+
+    monkeypatch.setattr(training.pipeline, "fit_keras_model", watched_fit)
     dataset = audio_factory.write_labeled_folder(tmp_path / "songs", songs_per_genre=4, seconds=7.0)
     out = tmp_path / "musicnn.ugm"
     # 6 s windows hold two 187-frame slots; one patch a window pools the second (patch_slots).
@@ -97,6 +113,17 @@ def test_train_musicnn_then_classify_with_the_written_bundle(tmp_path, capsys):
     assert bundle.window_policy.hop_seconds == 18.0  # musicnn_window_policy: 3 windows
     assert bundle.architecture_options == {"patches_per_window": 1} and bundle_patches(bundle) == 1
     assert "--musicnn-patches 1" in bundle.provenance["command"]
+    # The head learnt on random 1-patch subsets of both slots of its windows, validated on the fixed slot 1.
+    (fit,) = fits
+    every_slot = fit["x_train"]
+    assert every_slot.shape[1:] == (2, 200) and len(every_slot) % SUBSETS_PER_WINDOW == 0
+    assert fit["x_validation"].shape[1:] == (1, 200)
+    drawn = np.concatenate(batches)[:, 0]  # (rows, 200): the one pooled patch of each batch row
+    window_slot = [tuple(np.argwhere((every_slot == row).all(axis=-1))[0]) for row in drawn]
+    slots_of = {}
+    for window_index, slot in window_slot:
+        slots_of.setdefault(window_index // SUBSETS_PER_WINDOW, set()).add(int(slot))
+    assert sum(slots == {0, 1} for slots in slots_of.values()) > len(slots_of) / 2  # not the fixed slot alone
     # One LiteRT model from log-mel to genre, equal to the Keras model it was made from.
     window = np.random.default_rng(0).uniform(0, 2, (3, 376, 96, 1)).astype(np.float32)
     keras_model = keras_model_from_bundle(bundle)
@@ -107,6 +134,8 @@ def test_train_musicnn_then_classify_with_the_written_bundle(tmp_path, capsys):
     embedded = window_embeddings(window[..., 0], patches=1)
     assert embedded.shape == (3, 1, 200)
     np.testing.assert_allclose(litert, head.predict(embedded[..., None], verbose=0), atol=1e-4)
+    fixed = slot_embeddings(window_embeddings(window[..., 0], patches=None), 1)  # what validation scores
+    np.testing.assert_allclose(litert, head.predict(fixed[..., None], verbose=0), atol=1e-4)
     other_slot = np.concatenate([window[:, 187:374], window[:, :187], window[:, 374:]], axis=1)
     assert np.abs(bundle.verified_model.predict(other_slot) - litert).max() > 1e-3
     # Costly windows go several to a call; a smaller call is re-allocated for, not padded, and scores the same.

@@ -62,3 +62,38 @@ def test_costly_windows_are_batched_by_patches_and_old_musicnn_bundles_keep_one_
     assert batch_size_for(_bundle({PATCHES_OPTION: 10}), costly) == 1
     assert batch_size_for(_bundle({}), costly) == DEFAULT_BATCH_SIZE == 1  # 10 patches a window, as before
     assert batch_size_for(_bundle({PATCHES_OPTION: 3}), cheap) == DEFAULT_BATCH_SIZE
+
+
+def test_training_subsets_vary_are_distinct_slots_and_are_seeded():
+    import numpy as np
+
+    from training.musicnn.genre_model import random_patch_subsets
+
+    # Row r, slot s holds the value 10 r + s in every unit: the drawn slots can be read back.
+    every_slot = (10 * np.arange(6)[:, None] + np.arange(10)[None, :])[..., None].repeat(200, axis=2).astype(np.float32)
+    draws = [random_patch_subsets(every_slot[..., None], 3, np.random.default_rng(7)) for _ in range(2)]
+    np.testing.assert_array_equal(draws[0], draws[1])  # the fit's seed fixes the draw
+    assert draws[0].shape == (6, 3, 200, 1)  # a trailing channel axis is carried along
+    rng = np.random.default_rng(0)
+    seen = set()
+    for _ in range(50):
+        subset = random_patch_subsets(every_slot, 3, rng)
+        assert subset.shape == (6, 3, 200)
+        slots = subset[:, :, 0] - 10 * np.arange(6)[:, None]
+        assert (np.diff(slots, axis=1) > 0).all()  # distinct slots, in slot order, each row from itself
+        assert (subset == subset[:, :, :1]).all()  # whole embeddings are taken, not mixed
+        seen.update(map(tuple, slots.astype(int)))
+    assert len(seen) > 60  # of the 120 subsets of 10 choose 3, not a fixed few
+    with pytest.raises(ValueError, match="patches"):
+        random_patch_subsets(every_slot, 11, rng)
+
+
+def test_validation_and_testing_score_the_slots_the_exported_graph_embeds():
+    import numpy as np
+
+    from training.musicnn.genre_model import slot_embeddings
+
+    every_slot = np.arange(2 * 10 * 200, dtype=np.float32).reshape(2, 10, 200)
+    np.testing.assert_array_equal(slot_embeddings(every_slot, 3), every_slot[:, [1, 5, 8]])
+    np.testing.assert_array_equal(slot_embeddings(every_slot, None), every_slot)
+    np.testing.assert_array_equal(slot_embeddings(every_slot[:, :2], 1), every_slot[:, [1]])  # 6 s windows

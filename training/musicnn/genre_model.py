@@ -17,7 +17,12 @@ multiply-adds a patch), so fewer patches is proportionally faster.
 
 Training keeps the backbone frozen, so the embeddings are computed once per
 window (:func:`window_embeddings`) and only the head is fitted on them
-(:func:`build_head`); :func:`assemble_genre_model` then joins backbone and
+(:func:`build_head`). Training embeds every slot of its windows and fits the
+head on the pooled embeddings of random subsets of as many patches as the
+model pools (:func:`random_patch_subsets`, :data:`SUBSETS_PER_WINDOW` draws
+a window an epoch), so that it does not learn the few fixed slots of its few
+training windows by heart; it is validated, and the exported model
+classifies, on the fixed :func:`patch_slots` (:func:`slot_embeddings`); :func:`assemble_genre_model` then joins backbone and
 head into the one Keras model that is exported as one LiteRT model (log-mel
 in, genre probabilities out), so classifying stays TensorFlow-free.
 ``unfreeze_last_block`` instead fits the whole window model with the last
@@ -51,8 +56,9 @@ HEAD_DROPOUT = 0.3
 #: Windows per backbone call when computing embeddings.
 EMBEDDING_BATCH = 8
 #: Patches a new model pools per window (of a 30 s window's 10 slots): see :func:`patch_slots`.
-#: With :data:`HOP_WINDOWS`, 12 patches for a 5-minute song instead of 100; the bundles trained so
-#: lost 2-5 of the 32 independent songs the 10-patch bundle named (docs/TRAINING.md), fewer lost more.
+#: With :data:`HOP_WINDOWS`, 12 patches for a 5-minute song instead of 100. Heads fitted on the fixed
+#: slots alone lost 2-5 of the 32 independent songs; fitted on random subsets
+#: (:func:`random_patch_subsets`) they lost 1 (docs/TRAINING.md).
 DEFAULT_PATCHES = 3
 #: ``bundle.json``'s ``architecture_options`` key for the patches a window pools.
 PATCHES_OPTION = "patches_per_window"
@@ -61,6 +67,9 @@ PATCHES_OPTION = "patches_per_window"
 #: (the window rule aligns the last window to it). Inference only; training draws its windows
 #: at random as for every family.
 HOP_WINDOWS = 3
+#: Random patch subsets each training window gives the head per epoch (:func:`random_patch_subsets`):
+#: its rows are repeated this many times and every repeat draws its own subset.
+SUBSETS_PER_WINDOW = 4
 
 
 def musicnn_feature_params(window_seconds: float = 30.0) -> FeatureParams:
@@ -128,6 +137,58 @@ def patch_slots(frames: int, patches: int | None = None) -> tuple[int, ...]:
     if patches < 1:
         raise ValueError(f"a musicnn window must pool at least one patch, not {patches}")
     return tuple(int((i + 0.5) * count / patches) for i in range(patches))
+
+
+def slot_embeddings(every_slot: np.ndarray, patches: int | None) -> np.ndarray:
+    """The embeddings of the :func:`patch_slots` a model pools, out of those of every slot of each window.
+
+    What the exported graph computes for the head, so what validation and
+    testing score (training draws :func:`random_patch_subsets` instead).
+
+    Parameters
+    ----------
+    every_slot : numpy.ndarray, shape (n, slots, 200)
+        :func:`window_embeddings` with ``patches=None``.
+    patches : int or None
+        Patches the model pools (None: all).
+
+    Returns
+    -------
+    numpy.ndarray, shape (n, len(patch_slots(...)), 200)
+        A copy, in slot order.
+    """
+    count = every_slot.shape[1]
+    # patch_slots counts slots from frames: any frame count with `count` whole patches gives the same rule.
+    return every_slot[:, list(patch_slots(count * PATCH_FRAMES, patches))]
+
+
+def random_patch_subsets(every_slot: np.ndarray, patches: int, rng: np.random.Generator) -> np.ndarray:
+    """Each window's embeddings of ``patches`` distinct slots drawn at random: a training batch for the head.
+
+    Every row draws its own subset, uniformly among the ``C(slots,
+    patches)`` (120 of 10 choose 3), kept in slot order. The head pools them
+    (mean and max over patches), so it learns a window's genre from any few
+    of its 3 s patches rather than from the fixed slots alone.
+
+    Parameters
+    ----------
+    every_slot : numpy.ndarray, shape (n, slots, 200) or (n, slots, 200, 1)
+        Embeddings of every slot of each window (a trailing channel axis is carried along).
+    patches : int
+        Slots a subset holds (at most ``slots``).
+    rng : numpy.random.Generator
+        The draw's source (seeded by the fit).
+
+    Returns
+    -------
+    numpy.ndarray, shape (n, patches, ...)
+    """
+    count = every_slot.shape[1]
+    if not 1 <= patches <= count:
+        raise ValueError(f"a subset of 1-{count} patches, not {patches}")
+    chosen = np.sort(np.argsort(rng.random((len(every_slot), count)), axis=1)[:, :patches], axis=1)
+    index = chosen.reshape(chosen.shape + (1,) * (every_slot.ndim - 2))
+    return np.take_along_axis(every_slot, index, axis=1)
 
 
 def bundle_patches(bundle) -> int:
