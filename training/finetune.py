@@ -26,6 +26,13 @@ What is trained (:data:`FREEZE_CHOICES`):
 ``"backbone"``
     convolutions and BatchNorm are frozen, only the dense layers train.
 
+A ``musicnn`` bundle is fine-tuned differently (:func:`warm_start_musicnn_head`,
+:func:`finetune_musicnn_head`): its backbone is always frozen (it is the
+network trained on real music, and running it over every window every epoch
+would cost seconds a window), so the windows' patch embeddings are computed
+once and only its head is fitted on them, on random patch subsets as
+training does; the head is then joined to the backbone again for export.
+
 The recipe for tiny sets (:data:`TINY_SET_FIT`, measured by
 ``benchmarks/bench_finetune.py``; docs/TRAINING.md has the table) is what
 :func:`training.improve.improve_model` and ``urdu-genre train --init-from``
@@ -271,6 +278,15 @@ def bundle_provenance(warm: WarmStart, freeze: str) -> dict[str, Any]:
 SELF_VALIDATION_WINDOWS = 64
 
 
+def _self_validation_rows(train_rows: np.ndarray, clean: np.ndarray | None, n: int, seed: int) -> np.ndarray:
+    """Up to :data:`SELF_VALIDATION_WINDOWS` clean training windows standing in for a validation set."""
+    is_clean = np.ones(n, dtype=bool) if clean is None else np.asarray(clean, dtype=bool)
+    candidates = train_rows[is_clean[train_rows]]
+    rng = np.random.default_rng(seed)
+    take = min(candidates.size, SELF_VALIDATION_WINDOWS)
+    return np.sort(rng.choice(candidates, size=take, replace=False))
+
+
 def finetune_windows(
     model,
     features: np.ndarray,
@@ -313,14 +329,96 @@ def finetune_windows(
 
     train_rows = np.asarray(train_rows, dtype=np.int64)
     if validation_rows is None or len(validation_rows) == 0:
-        is_clean = np.ones(len(features), dtype=bool) if clean is None else np.asarray(clean, dtype=bool)
-        candidates = train_rows[is_clean[train_rows]]
-        rng = np.random.default_rng(fit.seed)
-        take = min(candidates.size, SELF_VALIDATION_WINDOWS)
-        validation_rows = np.sort(rng.choice(candidates, size=take, replace=False))
+        validation_rows = _self_validation_rows(train_rows, clean, len(features), fit.seed)
     return fit_keras_model(
         model, x_train=features[train_rows], y_train=labels[train_rows], x_validation=features[validation_rows],
         y_validation=labels[validation_rows], config=fit, observer=observer,
+    )
+
+
+#: Name of a musicnn window model's head (:func:`training.musicnn.genre_model.build_head`).
+MUSICNN_HEAD_NAME = "musicnn_head"
+
+
+def is_head_only(bundle: ModelBundle) -> bool:
+    """True for bundles fine-tuned head-only on cached embeddings (``musicnn``: see the module notes)."""
+    return bundle.architecture == "musicnn"
+
+
+def warm_start_musicnn_head(warm: WarmStart, *, seed: int = 0):
+    """A musicnn bundle's trained head, ready to fine-tune (widened for new genres).
+
+    Returns
+    -------
+    keras.Model
+        Input ``(patches, 200, 1)`` patch embeddings, softmax over ``warm.labels``.
+
+    Raises
+    ------
+    ModelBundleError
+        The Keras model cannot be loaded safely, or has no musicnn head.
+    """
+    from training.export import keras_model_from_bundle
+
+    model = keras_model_from_bundle(warm.bundle)
+    try:
+        head = model.get_layer(MUSICNN_HEAD_NAME)
+    except ValueError as error:
+        raise ModelBundleError(warm.bundle.path, f"its musicnn model has no {MUSICNN_HEAD_NAME!r} head") from error
+    if warm.has_new_head:
+        head = _replace_head(head, warm.bundle.labels, warm.labels, seed=seed)
+    for layer in head.layers:
+        layer.trainable = True
+    return head
+
+
+def finetune_musicnn_head(
+    head,
+    every_slot: np.ndarray,
+    labels: np.ndarray,
+    *,
+    train_rows: np.ndarray,
+    clean: np.ndarray | None = None,
+    fit: FitConfig = TINY_SET_FIT,
+    observer=None,
+):
+    """Fit a musicnn head on windows' patch embeddings, as :func:`finetune_windows` fits a window model.
+
+    Trains on random subsets of as many patches as the head pools (each window
+    repeated :data:`~training.musicnn.genre_model.SUBSETS_PER_WINDOW` times),
+    validates on the fixed slots the exported graph embeds, as
+    ``training.pipeline`` trains a musicnn head.
+
+    Parameters
+    ----------
+    head : keras.Model
+        From :func:`warm_start_musicnn_head`.
+    every_slot : numpy.ndarray, shape (n, slots, 200), float32
+        :func:`~training.musicnn.genre_model.window_embeddings` of every slot (``patches=None``).
+    labels : numpy.ndarray, shape (n,), int
+    train_rows : numpy.ndarray, int
+    clean : numpy.ndarray, shape (n,), bool, optional
+        Which windows are not augmented copies (the self-validation set is drawn from them).
+    fit : FitConfig
+    observer : TrainingObserver, optional
+
+    Returns
+    -------
+    FitResult
+    """
+    from training.fit import fit_keras_model
+    from training.musicnn.genre_model import SUBSETS_PER_WINDOW, head_patches, random_patch_subsets, slot_embeddings
+
+    train_rows = np.asarray(train_rows, dtype=np.int64)
+    validation_rows = _self_validation_rows(train_rows, clean, len(every_slot), fit.seed)
+    patches = head_patches(head)
+    # SpecAugment masks time and mel bands: meaningless on embeddings.
+    fit = dataclasses.replace(fit, spec_augment=dataclasses.replace(fit.spec_augment, enabled=False))
+    return fit_keras_model(
+        head, x_train=np.repeat(every_slot[train_rows], SUBSETS_PER_WINDOW, axis=0),
+        y_train=np.repeat(labels[train_rows], SUBSETS_PER_WINDOW),
+        x_validation=slot_embeddings(every_slot[validation_rows], patches), y_validation=labels[validation_rows],
+        config=fit, observer=observer, batch_transform=lambda batch, rng: random_patch_subsets(batch, patches, rng),
     )
 
 

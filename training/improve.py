@@ -22,7 +22,9 @@ bundle is fine-tuned once more on every confirmed song, and that model is
 written to ``out`` (atomically: a reader sees the old file or the new one).
 
 Fine-tuning follows :mod:`training.finetune` (the bundle's labels, features
-and normalisation; new genres get a new head) with its tiny-set recipe.
+and normalisation; new genres get a new head) with its tiny-set recipe; a
+musicnn bundle's windows are embedded by its frozen backbone once and only its
+head is fine-tuned (the ``embed`` stage; ``freeze`` does not apply).
 Windows come from the feature pipeline (:mod:`training.extract`, cached).
 
 Progress goes through the observer's typed events (:mod:`training.observer`):
@@ -54,8 +56,8 @@ from training.errors import DatasetError
 from training.evaluate import song_votes
 from training.extract import ExtractionConfig, extract_windows
 from training.finetune import (
-    DEFAULT_FREEZE, TINY_SET_FIT, WarmStart, bundle_provenance, finetune_windows, load_warm_start_bundle,
-    warm_start_model, warm_start_scan,
+    DEFAULT_FREEZE, TINY_SET_FIT, WarmStart, bundle_provenance, finetune_musicnn_head, finetune_windows,
+    is_head_only, load_warm_start_bundle, warm_start_model, warm_start_musicnn_head, warm_start_scan,
 )
 from training.fit import FitConfig
 from training.observer import NullObserver, TrainingObserver, report_log, report_stage
@@ -263,6 +265,75 @@ class _Relay:
         report_log(self, message)
 
 
+class _WindowModelTuner:
+    """Fine-tunes a whole window model (BN-CNN and the other MFCC families) on the windows themselves."""
+
+    freeze_note = None
+
+    def __init__(self, warm: WarmStart, windows, relay: "_Relay", freeze: str) -> None:
+        self.warm, self.windows, self.relay, self.freeze = warm, windows, relay, freeze
+
+    def before_model(self, current: ModelBundle):
+        from training.export import keras_model_from_bundle
+
+        return keras_model_from_bundle(current)
+
+    def fresh(self, seed: int):
+        return warm_start_model(self.warm, freeze=self.freeze, seed=seed)
+
+    def fit(self, model, train_rows: np.ndarray, clean: np.ndarray, fit: FitConfig):
+        return _fit(self.relay, finetune_windows, model, self.windows.features, self.windows.label,
+                    train_rows=train_rows, clean=clean, fit=fit)
+
+    def song_predictions(self, model, rows: np.ndarray) -> dict[int, int]:
+        return _song_predictions(model, self.windows.features, rows, self.windows.song)
+
+    def window_model(self, model):
+        return model
+
+
+class _MusicnnHeadTuner(_WindowModelTuner):
+    """Fine-tunes a musicnn bundle's head on its windows' patch embeddings, computed once (see the module notes)."""
+
+    freeze_note = "backbone"
+
+    def __init__(self, warm: WarmStart, windows, relay: "_Relay", freeze: str) -> None:
+        from training.musicnn.genre_model import _embedding_model, window_embeddings
+
+        super().__init__(warm, windows, relay, "backbone")
+        self.embedding = _embedding_model()
+        relay.log(f"musicnn: embedding the patches of {len(windows)} windows with the frozen backbone (once)")
+        self.every_slot = window_embeddings(windows.features, patches=None, embedding=self.embedding,
+                                            on_progress=_progress(relay, "embed"))
+
+    def _fixed_slots(self, head) -> np.ndarray:
+        from training.musicnn.genre_model import head_patches, slot_embeddings
+
+        return slot_embeddings(self.every_slot, head_patches(head))
+
+    def before_model(self, current: ModelBundle):
+        from training.export import keras_model_from_bundle
+        from training.finetune import MUSICNN_HEAD_NAME
+
+        return keras_model_from_bundle(current).get_layer(MUSICNN_HEAD_NAME)
+
+    def fresh(self, seed: int):
+        return warm_start_musicnn_head(self.warm, seed=seed)
+
+    def fit(self, model, train_rows: np.ndarray, clean: np.ndarray, fit: FitConfig):
+        return _fit(self.relay, finetune_musicnn_head, model, self.every_slot, self.windows.label,
+                    train_rows=train_rows, clean=clean, fit=fit)
+
+    def song_predictions(self, model, rows: np.ndarray) -> dict[int, int]:
+        return _song_predictions(model, self._fixed_slots(model), rows, self.windows.song)
+
+    def window_model(self, model):
+        from training.musicnn.genre_model import assemble_genre_model
+
+        return assemble_genre_model(model, frames=self.warm.bundle.feature_params.frames_per_window,
+                                    embedding=self.embedding)
+
+
 def improve_model(
     songs: Iterable[tuple[str | os.PathLike, str]] | str | os.PathLike,
     *,
@@ -319,7 +390,7 @@ def improve_model(
     CancelledError
         The observer cancelled; nothing was written.
     """
-    from training.export import export_bundle, keras_model_from_bundle
+    from training.export import export_bundle
     from urdu_genre_app.paths import feature_cache_dir
 
     began = time.perf_counter()
@@ -353,7 +424,9 @@ def improve_model(
         )
     fold_of_window = fold_of[windows.song]
     clean = windows.copy == 0
-    before_model = keras_model_from_bundle(current)
+    tuner = (_MusicnnHeadTuner if is_head_only(current) else _WindowModelTuner)(warm, windows, relay, freeze)
+    freeze = tuner.freeze_note or freeze
+    before_model = tuner.before_model(current)
     known = len(current.labels)
 
     fold_scores: list[FoldScore] = []
@@ -364,13 +437,12 @@ def improve_model(
         relay.stage("evaluate", fold, n_folds)
         relay.log(f"fold {fold + 1}/{n_folds}: fine-tuning on {np.unique(windows.song[train]).size} songs, "
                      f"scoring {held_songs.size}")
-        before = _song_predictions(before_model, windows.features, held, windows.song)
-        model = warm_start_model(warm, freeze=freeze, seed=seed + fold)
+        before = tuner.song_predictions(before_model, held)
+        model = tuner.fresh(seed + fold)
         started = time.perf_counter()
-        _fit(relay, model, windows.features, windows.label, train_rows=train, clean=clean,
-             fit=dataclasses.replace(fit, seed=seed + fold))
+        tuner.fit(model, train, clean, dataclasses.replace(fit, seed=seed + fold))
         seconds = time.perf_counter() - started
-        after = _song_predictions(model, windows.features, held, windows.song)
+        after = tuner.song_predictions(model, held)
         truth = {int(s): int(song_labels[s]) for s in held_songs}
         fold_scores.append(FoldScore(
             fold=fold + 1, held_out=len(truth), trained_on=int(np.unique(windows.song[train]).size),
@@ -382,9 +454,8 @@ def improve_model(
     relay.stage("evaluate", n_folds, n_folds)
 
     relay.log(f"fine-tuning on all {len(windows.songs)} confirmed songs")
-    model = warm_start_model(warm, freeze=freeze, seed=seed)
-    final_fit = _fit(relay, model, windows.features, windows.label, train_rows=np.arange(len(windows)),
-                     clean=clean, fit=dataclasses.replace(fit, seed=seed))
+    model = tuner.fresh(seed)
+    final_fit = tuner.fit(model, np.arange(len(windows)), clean, dataclasses.replace(fit, seed=seed))
     held_total = sum(f.held_out for f in fold_scores)
     result = ImproveResult(
         before_accuracy=sum(f.before_correct for f in fold_scores) / held_total,
@@ -395,7 +466,7 @@ def improve_model(
     )
     relay.stage("export", 0, 1)
     result.bundle = export_bundle(
-        model, out, labels=warm.labels, feature_params=current.feature_params,
+        tuner.window_model(model), out, labels=warm.labels, feature_params=current.feature_params,
         feature_mean=current.feature_mean, feature_std=current.feature_std, window_policy=current.window_policy,
         architecture=current.architecture,
         provenance=_provenance(current, warm, scan, freeze, fit, seed, windows_per_song, final_fit),
@@ -415,10 +486,10 @@ def _progress(relay: _Relay, stage: str):
     return on_progress
 
 
-def _fit(relay: _Relay, model, features, labels, **kwargs):
+def _fit(relay: _Relay, finetune, model, inputs, labels, **kwargs):
     """One fine-tune; a cancel (even one that kept a part-trained model) aborts the whole improvement."""
     try:
-        result = finetune_windows(model, features, labels, observer=relay, **kwargs)
+        result = finetune(model, inputs, labels, observer=relay, **kwargs)
     except CancelledError:
         relay.cancelled = True
     _raise_if_cancelled(relay)

@@ -43,18 +43,19 @@ from typing import Protocol, Union, runtime_checkable
 log = logging.getLogger(__name__)
 
 #: Stage names, in the order a full run reports them.
-STAGES = ("scan", "extract", "split", "fit", "evaluate", "export")
+STAGES = ("scan", "extract", "embed", "split", "fit", "evaluate", "export")
 #: What each stage is called where a user sees it.
 STAGE_TITLES = {
     "scan": "Reading the dataset",
     "extract": "Extracting MFCC windows",
+    "embed": "Embedding windows with the musicnn backbone",
     "split": "Splitting by song",
     "fit": "Training",
     "evaluate": "Evaluating on the test songs",
     "export": "Saving the model bundle",
 }
 #: Units counted by each stage's progress ("" where it is one step).
-STAGE_UNITS = {"scan": "files", "extract": "songs", "fit": "steps", "evaluate": "models"}
+STAGE_UNITS = {"scan": "files", "extract": "songs", "embed": "windows", "fit": "steps", "evaluate": "models"}
 #: Stages an aborted run never enters.
 SKIPPED_WHEN_ABORTED = ("evaluate", "export")
 

@@ -357,9 +357,12 @@ def _predict_rows(name: str, model, prepared: PreparedFeatures, rows: np.ndarray
 
 
 def _train_musicnn(
-    config: TrainingConfig, prepared: PreparedFeatures, observer: TrainingObserver
+    config: TrainingConfig, prepared: PreparedFeatures, observer: TrainingObserver, warm=None
 ) -> tuple[Any, FitResult]:
     """Fit musicnn's head on the frozen backbone's embeddings, then join them into one window model.
+
+    With ``warm`` (``--init-from`` a musicnn bundle) the bundle's trained head
+    is fitted further (widened for new genres) instead of a new one.
 
     Every slot of every window is embedded once; the head is fitted on random
     subsets of as many patches as it pools (each training window repeated
@@ -390,7 +393,14 @@ def _train_musicnn(
             windows.features, patches=None, embedding=embedding, on_progress=_cancel_check(observer, "fit")
         )
     x, y = prepared.embeddings, windows.label
-    head = build_head(patches, len(windows.labels))
+    if warm is not None:
+        from training.finetune import warm_start_musicnn_head
+        from training.musicnn.genre_model import head_patches
+
+        head = warm_start_musicnn_head(warm, seed=config.seed)
+        patches = head_patches(head)
+    else:
+        head = build_head(patches, len(windows.labels))
     # SpecAugment masks time and mel bands: meaningless on embeddings.
     fit = dataclasses.replace(config.fit, spec_augment=dataclasses.replace(config.fit.spec_augment, enabled=False))
     result = fit_keras_model(
@@ -409,7 +419,7 @@ def _train_one(
     x, y = windows.features, windows.label
     started = time.perf_counter()
     if name == "musicnn" and prepared is not None:
-        model, result = _train_musicnn(config, prepared, observer)
+        model, result = _train_musicnn(config, prepared, observer, warm)
         return model, result, time.perf_counter() - started
     if name == "xgboost":
         from training.models import XGBoostWindowClassifier

@@ -146,3 +146,95 @@ def test_train_musicnn_then_classify_with_the_written_bundle(tmp_path, capsys, m
     verdicts = json.loads(capsys.readouterr().out)
     right = sum(v["genre"] == songs[i].parent.name for i, v in enumerate(verdicts))
     assert right >= 0.75 * len(songs), verdicts
+
+
+@pytest.fixture(scope="module")
+def tiny_musicnn_bundle(tmp_path_factory):
+    """A musicnn bundle of 6 s windows (two slots, one pooled) for the four test sounds."""
+    from urdu_genre_app.cli import main
+
+    folder = tmp_path_factory.mktemp("tiny_musicnn")
+    dataset = audio_factory.write_labeled_folder(folder / "songs", songs_per_genre=4, seconds=7.0)
+    out = folder / "musicnn.ugm"
+    assert main(["train", str(dataset), "--model", "musicnn", "--out", str(out), "--window-seconds", "6",
+                 "--musicnn-patches", "1", "--epochs", "25", "--windows-per-song", "2", "--workers", "1",
+                 "--no-cache", "-q"]) == 0
+    return out
+
+
+def _confirmed(root, *, per_genre: int = 3, seconds: float = 7.0):
+    """Known genres of the tiny bundle, and its Sweep songs under a genre it lacks ("Whoosh")."""
+    pairs = []
+    root.mkdir(parents=True, exist_ok=True)
+    for g, kind in enumerate(audio_factory.TINY_LABELS):
+        for i in range(per_genre):
+            path = audio_factory.write_audio(root / f"{kind.lower()}_{i}.wav",
+                                             audio_factory.make_sound(kind, seconds, seed=900 + 10 * g + i))
+            pairs.append((path, "Whoosh" if kind == "Sweep" else kind))
+    return pairs
+
+
+def test_improving_a_musicnn_model_embeds_once_and_fits_its_head(tiny_musicnn_bundle, tmp_path, monkeypatch):
+    """The Library's "Improve the model" with a musicnn model: the backbone runs once, not every epoch."""
+    import dataclasses
+
+    import training.musicnn.genre_model as genre_model
+    from training.finetune import TINY_SET_FIT
+    from training.improve import improve_model
+    from urdu_genre_app.core.classifier import Classifier
+
+    calls = []
+    real = genre_model.window_embeddings
+
+    def counted(features, **kwargs):
+        calls.append((len(features), kwargs.get("patches", "default")))
+        return real(features, **kwargs)
+
+    monkeypatch.setattr(genre_model, "window_embeddings", counted)
+    stages = []
+
+    class Watch:
+        def on_event(self, event):
+            if getattr(event, "stage", None) == "embed":
+                stages.append((event.done, event.total))
+
+        def is_cancelled(self):
+            return False
+
+        def is_aborted(self):
+            return False
+
+    pairs = _confirmed(tmp_path / "songs")
+    out = tmp_path / "improved.ugm"
+    result = improve_model(pairs, bundle=tiny_musicnn_bundle, out=out, observer=Watch(), cache_dir=None, workers=1,
+                           fit=dataclasses.replace(TINY_SET_FIT, epochs=20, learning_rate=3e-3))
+    assert calls == [(calls[0][0], None)]  # every slot of every window, once, for all folds and the final fit
+    assert stages and stages[-1][0] == stages[-1][1]
+    assert result.new_genres == ["Whoosh"] and result.labels == [*load_bundle(tiny_musicnn_bundle).labels, "Whoosh"]
+    assert result.after_accuracy > result.before_accuracy
+    written = load_bundle(out)
+    assert written.architecture == "musicnn" and written.labels == result.labels
+    assert written.architecture_options == {"patches_per_window": 1}
+    assert written.provenance["freeze"] == "backbone"
+    assert written.feature_params == load_bundle(tiny_musicnn_bundle).feature_params
+    sweeps = [path for path, genre in pairs if genre == "Whoosh"]
+    verdicts = [Classifier(written).classify_file(path).genre for path in sweeps]
+    assert verdicts.count("Whoosh") >= 2, verdicts
+
+
+def test_train_init_from_a_musicnn_bundle_fits_its_head_further(tiny_musicnn_bundle, tmp_path, monkeypatch):
+    import training.musicnn.genre_model as genre_model
+    from urdu_genre_app.cli import main
+
+    def no_new_head(*args, **kwargs):
+        raise AssertionError("a warm start must fit the bundle's own head, not a new one")
+
+    monkeypatch.setattr(genre_model, "build_head", no_new_head)
+    dataset = audio_factory.write_labeled_folder(tmp_path / "songs", songs_per_genre=3, seconds=7.0, seed=77)
+    out = tmp_path / "warm.ugm"
+    assert main(["train", str(dataset), "--init-from", str(tiny_musicnn_bundle), "--model", "musicnn",
+                 "--out", str(out), "--epochs", "3", "--windows-per-song", "2", "--workers", "1",
+                 "--no-cache", "-q"]) == 0
+    written = load_bundle(out)
+    assert written.architecture == "musicnn" and written.provenance["fine_tuned_from"]["labels"]
+    assert written.architecture_options == {"patches_per_window": 1}

@@ -208,7 +208,7 @@ class ImproveDialog(QDialog):
             elif event.stage == "export":
                 self.progress.setValue(self.progress.maximum())
                 self.stage_label.setText("Saving the new model…")
-            elif event.stage in ("scan", "extract") and not self._folds:
+            elif event.stage in ("scan", "extract", "embed") and not self._folds:
                 self.stage_label.setText(f"{event.title}: {event.done} of {event.total} {event.unit}")
 
     def _on_done(self, result, error: BaseException | None) -> None:
