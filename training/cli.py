@@ -142,6 +142,9 @@ def configure_train_parser(parser: argparse.ArgumentParser) -> None:
     family.add_argument("--musicnn-patches", type=_positive_int, default=None, metavar="N",
                         help="3 s patches a musicnn window pools, evenly spread (default: the family's; fewer is "
                              "faster to classify with)")
+    family.add_argument("--musicnn-unfreeze-last-block", action="store_true",
+                        help="after fitting the head, also fine-tune the backbone's last convolution block on the "
+                             "log-mel windows (slow: the backbone runs every epoch)")
     about = parser.add_argument_group("about the model")
     about.add_argument("--vgg-weights", metavar="FILE", help="local VGG-16 'no top' weights file (nothing is downloaded)")
     about.add_argument("--synthetic", action="store_true", help="mark the bundle as trained on synthetic audio")
@@ -238,6 +241,8 @@ def command_line(args: argparse.Namespace) -> str:
         parts += ["--window-seconds", f"{args.window_seconds:g}"]
     if getattr(args, "musicnn_patches", None):
         parts += ["--musicnn-patches", str(args.musicnn_patches)]
+    if getattr(args, "musicnn_unfreeze_last_block", False):
+        parts.append("--musicnn-unfreeze-last-block")
     if args.vgg_weights:
         parts += ["--vgg-weights", args.vgg_weights]
     if args.synthetic:
@@ -302,6 +307,7 @@ def config_from_args(args: argparse.Namespace):
         init_from=getattr(args, "init_from", None),
         freeze=getattr(args, "freeze", "conv"),
         musicnn_patches=getattr(args, "musicnn_patches", None),
+        musicnn_unfreeze_last_block=getattr(args, "musicnn_unfreeze_last_block", False),
     )
 
 

@@ -70,6 +70,10 @@ log = logging.getLogger(__name__)
 MIN_FEATURE_STD = 1e-3
 #: Windows per Keras predict call during evaluation.
 PREDICT_BATCH = 64
+#: Epochs of the whole musicnn window model with its last block trainable (``--musicnn-unfreeze-last-block``).
+MUSICNN_UNFREEZE_EPOCHS = 3
+#: Their learning rate, as a fraction of the head's.
+MUSICNN_UNFREEZE_LR_FACTOR = 0.1
 
 
 @dataclass
@@ -119,6 +123,11 @@ class TrainingConfig:
     musicnn_patches : int or None
         3 s patches a musicnn window pools (:func:`training.musicnn.genre_model.patch_slots`);
         None for the family's default. Its bundle records it.
+    musicnn_unfreeze_last_block : bool
+        After fitting musicnn's head on the frozen embeddings, fine-tune the
+        whole window model with the backbone's last block trainable
+        (:data:`MUSICNN_UNFREEZE_EPOCHS` epochs at :data:`MUSICNN_UNFREEZE_LR_FACTOR`
+        times the learning rate).
     """
 
     dataset: str | os.PathLike
@@ -141,6 +150,7 @@ class TrainingConfig:
     init_from: str | os.PathLike | None = None
     freeze: str = "conv"
     musicnn_patches: int | None = None
+    musicnn_unfreeze_last_block: bool = False
 
     def validate(self) -> None:
         """Refuse options that cannot work, before any work is done.
@@ -409,7 +419,22 @@ def _train_musicnn(
         y_validation=y[split.validation], config=fit, observer=observer,
         batch_transform=lambda batch, rng: random_patch_subsets(batch, patches, rng),
     )
-    return assemble_genre_model(head, frames=frames, embedding=embedding), result
+    if not config.musicnn_unfreeze_last_block:
+        return assemble_genre_model(head, frames=frames, embedding=embedding), result
+    # The head first learns on the frozen embeddings (cheap); only then does the last block move, from
+    # a head that already fits, at a small rate: a random head's gradients would wreck the pretrained block.
+    model = assemble_genre_model(head, frames=frames, embedding=embedding, unfreeze_last_block=True)
+    report_log(observer, f"musicnn: fine-tuning the backbone's last block with the head "
+                         f"({MUSICNN_UNFREEZE_EPOCHS} epochs over the log-mel windows)")
+    block_fit = dataclasses.replace(fit, epochs=MUSICNN_UNFREEZE_EPOCHS, patience=None,
+                                    learning_rate=fit.learning_rate * MUSICNN_UNFREEZE_LR_FACTOR)
+    result = fit_keras_model(
+        model, x_train=windows.features[split.train], y_train=y[split.train],
+        x_validation=windows.features[split.validation], y_validation=y[split.validation], config=block_fit,
+        observer=observer,
+    )
+    prepared.embeddings = None  # the last block moved: the cached embeddings no longer are this model's
+    return model, result
 
 
 def _train_one(

@@ -238,3 +238,26 @@ def test_train_init_from_a_musicnn_bundle_fits_its_head_further(tiny_musicnn_bun
     written = load_bundle(out)
     assert written.architecture == "musicnn" and written.provenance["fine_tuned_from"]["labels"]
     assert written.architecture_options == {"patches_per_window": 1}
+
+
+def test_unfreezing_the_last_block_moves_it_and_nothing_else_of_the_backbone(tmp_path):
+    from training.export import keras_model_from_bundle
+    from training.musicnn.backbone import LAST_BLOCK_LAYERS
+    from training.musicnn.genre_model import _embedding_model
+    from urdu_genre_app.cli import main
+
+    dataset = audio_factory.write_labeled_folder(tmp_path / "songs", songs_per_genre=3, seconds=7.0, seed=5)
+    out = tmp_path / "unfrozen.ugm"
+    assert main(["train", str(dataset), "--model", "musicnn", "--out", str(out), "--window-seconds", "6",
+                 "--musicnn-patches", "1", "--epochs", "10", "--windows-per-song", "2", "--workers", "1",
+                 "--musicnn-unfreeze-last-block", "--no-cache", "-q"]) == 0
+    bundle = load_bundle(out)
+    assert "--musicnn-unfreeze-last-block" in bundle.provenance["command"]
+    trained = keras_model_from_bundle(bundle).get_layer("backbone").layer
+    shipped = _embedding_model()
+    moved = {layer.name for layer in shipped.layers if layer.get_weights() and not all(
+        np.allclose(a, b) for a, b in zip(layer.get_weights(), trained.get_layer(layer.name).get_weights()))}
+    assert moved and moved <= set(LAST_BLOCK_LAYERS), moved
+    window = np.random.default_rng(1).uniform(0, 2, (2, *bundle.feature_params.input_shape)).astype(np.float32)
+    np.testing.assert_allclose(bundle.verified_model.predict(window),
+                               keras_model_from_bundle(bundle).predict(window, verbose=0), atol=1e-4)
