@@ -30,6 +30,7 @@ with a second output, the penultimate features::
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import logging
 import sys
 import time
@@ -166,6 +167,15 @@ def fit_temperature(logits: np.ndarray, labels: np.ndarray) -> float:
     return float(fine[int(np.argmin([nll(t) for t in fine]))])
 
 
+def _labels_of_every_class(labels: np.ndarray, n_classes: int) -> np.ndarray:
+    """``labels`` as int64, checked to hold every class (``ValueError`` naming the missing ones)."""
+    y = np.asarray(labels, dtype=np.int64)
+    missing = [c for c in range(n_classes) if not np.any(y == c)]
+    if missing:
+        raise ValueError(f"classes {missing} have no training windows to fit the novelty check on")
+    return y
+
+
 def fit_gaussian_classes(train_points: np.ndarray, train_labels: np.ndarray, validation_points: np.ndarray, *,
                          n_classes: int, shrinkage: float | None = COVARIANCE_SHRINKAGE) -> GaussianClasses:
     """Class means and a shared, shrunk covariance of training points; scale from validation points.
@@ -185,10 +195,7 @@ def fit_gaussian_classes(train_points: np.ndarray, train_labels: np.ndarray, val
         A class has no training point.
     """
     x = np.asarray(train_points, dtype=np.float64)
-    y = np.asarray(train_labels, dtype=np.int64)
-    missing = [c for c in range(n_classes) if not np.any(y == c)]
-    if missing:
-        raise ValueError(f"classes {missing} have no training windows to fit the novelty check on")
+    y = _labels_of_every_class(train_labels, n_classes)
     means = np.stack([x[y == c].mean(axis=0) for c in range(n_classes)])
     centred = x - means[y]
     covariance = centred.T @ centred / max(1, x.shape[0] - n_classes)
@@ -224,10 +231,7 @@ def fit_structure_shortfall(train_windows: np.ndarray, train_labels: np.ndarray,
         A class has no training window.
     """
     structure = temporal_structure(train_windows, lag_frames)
-    labels = np.asarray(train_labels, dtype=np.int64)
-    missing = [c for c in range(n_classes) if not np.any(labels == c)]
-    if missing:
-        raise ValueError(f"classes {missing} have no training windows to fit the novelty check on")
+    labels = _labels_of_every_class(train_labels, n_classes)
     means = np.array([structure[labels == c].mean() for c in range(n_classes)])
     spread = float(np.sqrt(np.mean((structure - means[labels]) ** 2)))
     space = StructureShortfall(lag_frames=int(lag_frames), lowest_mean=float(means.min()),
@@ -235,8 +239,7 @@ def fit_structure_shortfall(train_windows: np.ndarray, train_labels: np.ndarray,
     # When fewer than 5 % of held-out windows fall short at all, one spread is the unit instead.
     scale = float(np.quantile(space.distances(validation_windows), SPACE_SCALE_QUANTILE))
     log.info("temporal structure: genre means %s, spread %.3f", np.round(means, 3).tolist(), spread)
-    return StructureShortfall(lag_frames=space.lag_frames, lowest_mean=space.lowest_mean, spread=space.spread,
-                              scale=scale if scale > 1e-6 else 1.0)
+    return dataclasses.replace(space, scale=scale if scale > 1e-6 else 1.0)
 
 
 def fit_novelty(

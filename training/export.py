@@ -57,11 +57,12 @@ def model_architecture_options(model) -> dict[str, Any]:
     patches per window as its head takes (:mod:`training.musicnn.genre_model`);
     other families have none.
     """
+    from training.musicnn.genre_model import HEAD_NAME, PATCHES_OPTION, head_patches
+
     try:
-        head = model.get_layer("musicnn_head")
+        head = model.get_layer(HEAD_NAME)
     except (ValueError, AttributeError):  # not a musicnn model (or not Keras: no layers)
         return {}
-    from training.musicnn.genre_model import PATCHES_OPTION, head_patches
 
     return {PATCHES_OPTION: head_patches(head)}
 

@@ -336,10 +336,6 @@ def finetune_windows(
     )
 
 
-#: Name of a musicnn window model's head (:func:`training.musicnn.genre_model.build_head`).
-MUSICNN_HEAD_NAME = "musicnn_head"
-
-
 def is_head_only(bundle: ModelBundle) -> bool:
     """True for bundles fine-tuned head-only on cached embeddings (``musicnn``: see the module notes)."""
     return bundle.architecture == "musicnn"
@@ -359,12 +355,13 @@ def warm_start_musicnn_head(warm: WarmStart, *, seed: int = 0):
         The Keras model cannot be loaded safely, or has no musicnn head.
     """
     from training.export import keras_model_from_bundle
+    from training.musicnn.genre_model import HEAD_NAME
 
     model = keras_model_from_bundle(warm.bundle)
     try:
-        head = model.get_layer(MUSICNN_HEAD_NAME)
+        head = model.get_layer(HEAD_NAME)
     except ValueError as error:
-        raise ModelBundleError(warm.bundle.path, f"its musicnn model has no {MUSICNN_HEAD_NAME!r} head") from error
+        raise ModelBundleError(warm.bundle.path, f"its musicnn model has no {HEAD_NAME!r} head") from error
     if warm.has_new_head:
         head = _replace_head(head, warm.bundle.labels, warm.labels, seed=seed)
     for layer in head.layers:
@@ -384,10 +381,9 @@ def finetune_musicnn_head(
 ):
     """Fit a musicnn head on windows' patch embeddings, as :func:`finetune_windows` fits a window model.
 
-    Trains on random subsets of as many patches as the head pools (each window
-    repeated :data:`~training.musicnn.genre_model.SUBSETS_PER_WINDOW` times),
-    validates on the fixed slots the exported graph embeds, as
-    ``training.pipeline`` trains a musicnn head.
+    The recipe is training's (:func:`training.musicnn.genre_model.fit_head`);
+    up to :data:`SELF_VALIDATION_WINDOWS` clean training windows stand in for
+    the validation set, as in :func:`finetune_windows`.
 
     Parameters
     ----------
@@ -406,20 +402,12 @@ def finetune_musicnn_head(
     -------
     FitResult
     """
-    from training.fit import fit_keras_model
-    from training.musicnn.genre_model import SUBSETS_PER_WINDOW, head_patches, random_patch_subsets, slot_embeddings
+    from training.musicnn.genre_model import fit_head
 
     train_rows = np.asarray(train_rows, dtype=np.int64)
     validation_rows = _self_validation_rows(train_rows, clean, len(every_slot), fit.seed)
-    patches = head_patches(head)
-    # SpecAugment masks time and mel bands: meaningless on embeddings.
-    fit = dataclasses.replace(fit, spec_augment=dataclasses.replace(fit.spec_augment, enabled=False))
-    return fit_keras_model(
-        head, x_train=np.repeat(every_slot[train_rows], SUBSETS_PER_WINDOW, axis=0),
-        y_train=np.repeat(labels[train_rows], SUBSETS_PER_WINDOW),
-        x_validation=slot_embeddings(every_slot[validation_rows], patches), y_validation=labels[validation_rows],
-        config=fit, observer=observer, batch_transform=lambda batch, rng: random_patch_subsets(batch, patches, rng),
-    )
+    return fit_head(head, every_slot, labels, train_rows=train_rows, validation_rows=validation_rows, fit=fit,
+                    observer=observer)
 
 
 def begin_pipeline_warm_start(config, scan: DatasetScan, observer) -> tuple[Any, DatasetScan, WarmStart]:

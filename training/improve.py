@@ -313,9 +313,9 @@ class _MusicnnHeadTuner(_WindowModelTuner):
 
     def before_model(self, current: ModelBundle):
         from training.export import keras_model_from_bundle
-        from training.finetune import MUSICNN_HEAD_NAME
+        from training.musicnn.genre_model import HEAD_NAME
 
-        return keras_model_from_bundle(current).get_layer(MUSICNN_HEAD_NAME)
+        return keras_model_from_bundle(current).get_layer(HEAD_NAME)
 
     def fresh(self, seed: int):
         return warm_start_musicnn_head(self.warm, seed=seed)

@@ -358,9 +358,9 @@ def _predict(model, x: np.ndarray) -> np.ndarray:
 def _predict_rows(name: str, model, prepared: PreparedFeatures, rows: np.ndarray) -> np.ndarray:
     """Class probabilities of some windows; musicnn's head scores the embeddings already computed."""
     if name == "musicnn" and prepared.embeddings is not None:
-        from training.musicnn.genre_model import head_patches, slot_embeddings
+        from training.musicnn.genre_model import HEAD_NAME, head_patches, slot_embeddings
 
-        head = model.get_layer("musicnn_head")
+        head = model.get_layer(HEAD_NAME)
         embeddings = slot_embeddings(prepared.embeddings[rows], head_patches(head))[..., np.newaxis]
         return np.asarray(head.predict(embeddings, batch_size=PREDICT_BATCH, verbose=0), np.float32)
     return _predict(model, prepared.windows.features[rows])
@@ -382,13 +382,11 @@ def _train_musicnn(
     """
     from training.musicnn.genre_model import (
         DEFAULT_PATCHES,
-        SUBSETS_PER_WINDOW,
         _embedding_model,
         assemble_genre_model,
         build_head,
+        fit_head,
         patch_slots,
-        random_patch_subsets,
-        slot_embeddings,
         window_embeddings,
     )
 
@@ -405,20 +403,12 @@ def _train_musicnn(
     x, y = prepared.embeddings, windows.label
     if warm is not None:
         from training.finetune import warm_start_musicnn_head
-        from training.musicnn.genre_model import head_patches
 
         head = warm_start_musicnn_head(warm, seed=config.seed)
-        patches = head_patches(head)
     else:
         head = build_head(patches, len(windows.labels))
-    # SpecAugment masks time and mel bands: meaningless on embeddings.
-    fit = dataclasses.replace(config.fit, spec_augment=dataclasses.replace(config.fit.spec_augment, enabled=False))
-    result = fit_keras_model(
-        head, x_train=np.repeat(x[split.train], SUBSETS_PER_WINDOW, axis=0),
-        y_train=np.repeat(y[split.train], SUBSETS_PER_WINDOW), x_validation=slot_embeddings(x[split.validation], patches),
-        y_validation=y[split.validation], config=fit, observer=observer,
-        batch_transform=lambda batch, rng: random_patch_subsets(batch, patches, rng),
-    )
+    result = fit_head(head, x, y, train_rows=split.train, validation_rows=split.validation, fit=config.fit,
+                      observer=observer)
     if not config.musicnn_unfreeze_last_block:
         return assemble_genre_model(head, frames=frames, embedding=embedding), result
     # The head first learns on the frozen embeddings (cheap); only then does the last block move, from
@@ -426,8 +416,11 @@ def _train_musicnn(
     model = assemble_genre_model(head, frames=frames, embedding=embedding, unfreeze_last_block=True)
     report_log(observer, f"musicnn: fine-tuning the backbone's last block with the head "
                          f"({MUSICNN_UNFREEZE_EPOCHS} epochs over the log-mel windows)")
-    block_fit = dataclasses.replace(fit, epochs=MUSICNN_UNFREEZE_EPOCHS, patience=None,
-                                    learning_rate=fit.learning_rate * MUSICNN_UNFREEZE_LR_FACTOR)
+    block_fit = dataclasses.replace(
+        config.fit, epochs=MUSICNN_UNFREEZE_EPOCHS, patience=None,
+        learning_rate=config.fit.learning_rate * MUSICNN_UNFREEZE_LR_FACTOR,
+        spec_augment=dataclasses.replace(config.fit.spec_augment, enabled=False),
+    )
     result = fit_keras_model(
         model, x_train=windows.features[split.train], y_train=y[split.train],
         x_validation=windows.features[split.validation], y_validation=y[split.validation], config=block_fit,

@@ -76,15 +76,21 @@ def test_port_equals_the_original_graph(checkpoint_folder, song_patches):
 
 
 def test_train_musicnn_then_classify_with_the_written_bundle(tmp_path, capsys, monkeypatch):
-    import training.pipeline
+    import training.fit
     from urdu_genre_app.cli import main
     from urdu_genre_app.core.classifier import PATCHES_PER_CALL, Classifier
     from training.export import keras_model_from_bundle
-    from training.musicnn.genre_model import SUBSETS_PER_WINDOW, bundle_patches, slot_embeddings, window_embeddings
+    from training.musicnn.genre_model import (
+        HEAD_NAME,
+        SUBSETS_PER_WINDOW,
+        bundle_patches,
+        slot_embeddings,
+        window_embeddings,
+    )
 
     # Watch what the head is fitted on: every batch the real fit cuts, as the head receives it.
     fits, batches = [], []
-    real_fit = training.pipeline.fit_keras_model
+    real_fit = training.fit.fit_keras_model
 
     def watched_fit(model, **kwargs):
         transform = kwargs["batch_transform"]
@@ -96,7 +102,7 @@ def test_train_musicnn_then_classify_with_the_written_bundle(tmp_path, capsys, m
 
         return real_fit(model, **{**kwargs, "batch_transform": watched})
 
-    monkeypatch.setattr(training.pipeline, "fit_keras_model", watched_fit)
+    monkeypatch.setattr(training.fit, "fit_keras_model", watched_fit)  # genre_model.fit_head calls it
     dataset = audio_factory.write_labeled_folder(tmp_path / "songs", songs_per_genre=4, seconds=7.0)
     out = tmp_path / "musicnn.ugm"
     # 6 s windows hold two 187-frame slots; one patch a window pools the second (patch_slots).
@@ -130,7 +136,7 @@ def test_train_musicnn_then_classify_with_the_written_bundle(tmp_path, capsys, m
     litert = bundle.verified_model.predict(window)
     np.testing.assert_allclose(litert, keras_model.predict(window, verbose=0), atol=1e-5)
     # ... and it scores the very patch training embedded (slot 1), not the other one.
-    head = keras_model.get_layer("musicnn_head")
+    head = keras_model.get_layer(HEAD_NAME)
     embedded = window_embeddings(window[..., 0], patches=1)
     assert embedded.shape == (3, 1, 200)
     np.testing.assert_allclose(litert, head.predict(embedded[..., None], verbose=0), atol=1e-4)

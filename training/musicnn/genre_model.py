@@ -70,6 +70,8 @@ HOP_WINDOWS = 3
 #: Random patch subsets each training window gives the head per epoch (:func:`random_patch_subsets`):
 #: its rows are repeated this many times and every repeat draws its own subset.
 SUBSETS_PER_WINDOW = 4
+#: Name of the head inside a musicnn window model (:func:`build_head`, :func:`assemble_genre_model`).
+HEAD_NAME = "musicnn_head"
 
 
 def musicnn_feature_params(window_seconds: float = 30.0) -> FeatureParams:
@@ -250,7 +252,7 @@ def build_head(num_patches: int, num_classes: int):
     x = layers.Dropout(HEAD_DROPOUT, name="head_dropout")(pooled)
     x = layers.Dense(HEAD_UNITS, activation="relu", name="head_hidden")(x)
     outputs = layers.Dense(num_classes, activation="softmax", name="genre")(x)
-    return keras.Model(embeddings, outputs, name="musicnn_head")
+    return keras.Model(embeddings, outputs, name=HEAD_NAME)
 
 
 def assemble_genre_model(head, *, frames: int, embedding=None, weights=None, unfreeze_last_block: bool = False):
@@ -285,6 +287,46 @@ def assemble_genre_model(head, *, frames: int, embedding=None, weights=None, unf
     per_patch = layers.TimeDistributed(embedding, name="backbone")(patches)  # (patches, 200)
     probabilities = head(layers.Reshape((*per_patch.shape[1:], 1), name="to_head")(per_patch))
     return keras.Model(window, probabilities, name="musicnn_genre")
+
+
+def fit_head(head, every_slot: np.ndarray, labels: np.ndarray, *, train_rows: np.ndarray,
+             validation_rows: np.ndarray, fit, observer=None):
+    """Fit a head (:func:`build_head`) on windows' embeddings of every slot: the one musicnn head recipe.
+
+    Each training window is repeated :data:`SUBSETS_PER_WINDOW` times and every
+    repeat pools a fresh :func:`random_patch_subsets` draw of as many patches as
+    the head takes; validation windows pool the fixed slots the exported graph
+    embeds (:func:`slot_embeddings`). SpecAugment is off (it masks time and mel
+    bands: meaningless on embeddings). Training from scratch
+    (:mod:`training.pipeline`) and fine-tuning (:mod:`training.finetune`) both
+    fit a head this way.
+
+    Parameters
+    ----------
+    head : keras.Model
+    every_slot : numpy.ndarray, shape (n, slots, 200), float32
+        :func:`window_embeddings` with ``patches=None``.
+    labels : numpy.ndarray, shape (n,), int
+    train_rows, validation_rows : numpy.ndarray, int
+    fit : training.fit.FitConfig
+    observer : TrainingObserver, optional
+
+    Returns
+    -------
+    training.fit.FitResult
+    """
+    import dataclasses
+
+    from training.fit import fit_keras_model
+
+    patches = head_patches(head)
+    fit = dataclasses.replace(fit, spec_augment=dataclasses.replace(fit.spec_augment, enabled=False))
+    return fit_keras_model(
+        head, x_train=np.repeat(every_slot[train_rows], SUBSETS_PER_WINDOW, axis=0),
+        y_train=np.repeat(labels[train_rows], SUBSETS_PER_WINDOW),
+        x_validation=slot_embeddings(every_slot[validation_rows], patches), y_validation=labels[validation_rows],
+        config=fit, observer=observer, batch_transform=lambda batch, rng: random_patch_subsets(batch, patches, rng),
+    )
 
 
 def head_patches(head) -> int:
