@@ -7,10 +7,10 @@ from pathlib import Path
 
 
 def matplotlib_cache_dir() -> Path:
-    """The per-user folder for matplotlib's font cache (``<user cache>/urdu-genre-app/matplotlib``)."""
-    from platformdirs import user_cache_dir
+    """The per-user folder for matplotlib's font cache (:func:`urdu_genre_app.paths.user_matplotlib_dir`)."""
+    from urdu_genre_app.paths import user_matplotlib_dir
 
-    return Path(user_cache_dir("urdu-genre-app", appauthor=False)) / "matplotlib"
+    return user_matplotlib_dir()
 
 
 def keep_matplotlib_cache() -> None:

@@ -146,6 +146,23 @@ def feature_cache_dir() -> Path:
     return _subfolder(user_cache_dir(), "features")
 
 
+def libraries_dir() -> Path:
+    """Where the Library keeps each library's cache, corrections and tag journal (created)."""
+    return _subfolder(user_data_dir(), "libraries")
+
+
+def tag_journal_path() -> Path:
+    """The journal of tag batches written from the command line (``<user data>/tag_journal.json``)."""
+    return user_data_dir() / "tag_journal.json"
+
+
+def user_matplotlib_dir() -> Path:
+    """matplotlib's per-user config and font-cache folder of a frozen build (not created)."""
+    import platformdirs
+
+    return Path(platformdirs.user_cache_dir(APPLICATION, ORGANIZATION)) / "matplotlib"
+
+
 def _subfolder(parent: Path, name: str) -> Path:
     folder = parent / name
     folder.mkdir(parents=True, exist_ok=True)

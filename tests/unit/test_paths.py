@@ -99,3 +99,46 @@ def test_a_model_remembered_in_the_old_folder_is_found_where_it_moved(folders, m
     assert found.read_bytes() == b"model" and not old_model.exists()
     elsewhere = folders / "elsewhere.ugm"
     assert paths.follow_migration(elsewhere) == elsewhere
+
+
+def test_the_library_finds_its_data_after_the_migration(folders, tmp_path):
+    """Issue 17.1: a library's corrections, cache and journal written before the move are read after it."""
+    from urdu_genre_app.library.cli_tags import default_journal_path
+    from urdu_genre_app.library.library import library_data_dir
+
+    songs = tmp_path / "songs"
+    songs.mkdir()
+    # What an earlier version wrote: <old data>/libraries/<slug>-<digest>/...
+    slot = library_data_dir(songs).name
+    paths._migrated.clear()
+    old_data = folders / "user_data_dir" / paths.OLD_FOLDER_NAME
+    new_data = folders / "user_data_dir" / paths.APPLICATION
+    if new_data.exists():
+        import shutil
+
+        shutil.rmtree(new_data)
+    (old_data / "libraries" / slot).mkdir(parents=True)
+    (old_data / "libraries" / slot / "corrections.csv").write_text("path,genre\nsong.mp3,Rock\n")
+    (old_data / "tag_journal.json").write_text('{"batches": []}')
+
+    paths.user_data_dir()  # what the GUI's first start does: the old folder moves
+    data = library_data_dir(songs)
+    assert data == new_data / "libraries" / slot
+    assert (data / "corrections.csv").read_text().endswith("song.mp3,Rock\n")
+    assert default_journal_path() == new_data / "tag_journal.json"
+    assert default_journal_path().read_text() == '{"batches": []}'
+
+
+def test_no_module_names_a_per_user_folder_but_paths():
+    """One owner for per-user folders: nothing else asks platformdirs (or names the old folder)."""
+    import urdu_genre_app
+
+    package = Path(urdu_genre_app.__file__).parent
+    offenders = []
+    for source in package.rglob("*.py"):
+        if source.name == "paths.py":
+            continue
+        text = source.read_text(encoding="utf-8")
+        if "import platformdirs" in text or "from platformdirs" in text or '"urdu-genre-app"' in text:
+            offenders.append(str(source.relative_to(package)))
+    assert offenders == []

@@ -17,12 +17,10 @@ from urdu_genre_app.library.tags import TagJournal, write_genres
 
 
 def default_journal_path() -> Path:
-    """The journal of tag batches written from the command line."""
-    from platformdirs import user_data_dir
+    """The journal of tag batches written from the command line (:func:`urdu_genre_app.paths.tag_journal_path`)."""
+    from urdu_genre_app.paths import tag_journal_path
 
-    from urdu_genre_app.library.library import APP_DATA_NAME
-
-    return Path(user_data_dir(APP_DATA_NAME, appauthor=False)) / "tag_journal.json"
+    return tag_journal_path()
 
 
 def write_verdict_tags(

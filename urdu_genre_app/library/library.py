@@ -38,19 +38,22 @@ from urdu_genre_app.library.tags import TagJournal, TagReport, read_genre, undo_
 
 log = logging.getLogger(__name__)
 
-APP_DATA_NAME = "urdu-genre-app"
 STATUS_PENDING = "pending"
 STATUS_FAILED = "failed"
 
 
 def library_data_dir(root: str | os.PathLike) -> Path:
-    """Where a library's own files live: ``<app data>/libraries/<folder name>-<hash of its path>``."""
-    from platformdirs import user_data_dir
+    """Where a library's own files live: ``<app data>/libraries/<folder name>-<hash of its path>``.
+
+    The app data folder is :func:`urdu_genre_app.paths.libraries_dir`'s, the one owner of per-user
+    folders, so a library's cache, corrections and journal follow the folder's migration.
+    """
+    from urdu_genre_app.paths import libraries_dir
 
     root = Path(root).expanduser().resolve()
     slug = re.sub(r"[^\w-]+", "_", root.name)[:40] or "root"
     digest = hashlib.sha256(str(root).encode("utf-8")).hexdigest()[:12]
-    return Path(user_data_dir(APP_DATA_NAME, appauthor=False)) / "libraries" / f"{slug}-{digest}"
+    return libraries_dir() / f"{slug}-{digest}"
 
 
 def genre_key(name: str) -> str:
