@@ -5,7 +5,7 @@ Each song is decoded at 16 kHz, cut into non-overlapping 30 s windows (at most
 a window is looped to fill one, as the classifier does), and every 3 s patch
 slot of each window goes through both taggers (:mod:`training.realmusic.tags`)
 run by LiteRT, ~10x faster than Keras on these machines. The result per song
-is an array of shape (windows, 5, 100) (the :data:`TAGGED_SLOTS`), stored in one ``.npz`` per source
+is an array of shape (windows, 2, 100) (the :data:`TAGGED_SLOTS`), stored in one ``.npz`` per source
 list, keyed by the song's sha256 (real files) or path (synthetic ones), so a
 rerun only computes what is new.
 """
@@ -27,9 +27,10 @@ from training.musicnn.genre_model import musicnn_feature_params
 MAX_WINDOWS_PER_SONG = 4
 #: Seconds of a window.
 WINDOW_SECONDS = 30.0
-#: The 3 s slots of a window that are tagged: those a 2-patch model pools (2, 7) and those a
-#: 3-patch model pools (1, 5, 8) (:func:`training.musicnn.genre_model.patch_slots`), half the cost of all 10.
-TAGGED_SLOTS = (1, 2, 5, 7, 8)
+#: The 3 s slots of a window that are tagged: those a 2-patch model pools (2 and 7 of 10,
+#: :func:`training.musicnn.genre_model.patch_slots`). Both taggers cost ~2.8 G multiply-adds a
+#: patch, so tagging all 10 slots of every window was out of reach on the 2 shared cores here.
+TAGGED_SLOTS = (2, 7)
 
 
 @dataclass(frozen=True)
@@ -104,7 +105,7 @@ class LiteRtTagger:
 
 
 def song_slot_logits(path: str | os.PathLike, tagger, *, max_windows: int = MAX_WINDOWS_PER_SONG) -> np.ndarray:
-    """The 100 tag logits of the :data:`TAGGED_SLOTS` of a song's windows, shape (k, 5, 100), float32."""
+    """The 100 tag logits of the :data:`TAGGED_SLOTS` of a song's windows, shape (k, 2, 100), float32."""
     from urdu_genre_app.core.audio_io import load_audio
 
     params = musicnn_feature_params(WINDOW_SECONDS)
@@ -128,7 +129,7 @@ def featurise(sources: list[SongSource], cache: str | os.PathLike, *, tagger=Non
     Returns
     -------
     dict of str to numpy.ndarray
-        ``key`` -> shape (windows, 5, 100).
+        ``key`` -> shape (windows, 2, 100).
     """
     cache = Path(cache)
     stored: dict[str, np.ndarray] = {}
@@ -140,7 +141,7 @@ def featurise(sources: list[SongSource], cache: str | os.PathLike, *, tagger=Non
         tagger = tagger or LiteRtTagger.build()
         stored[source.key] = song_slot_logits(source.path, tagger, max_windows=max_windows)
         log(f"{number}/{len(missing)} {source.path}")
-        if number % 10 == 0 or number == len(missing):
+        if number % 3 == 0 or number == len(missing):
             cache.parent.mkdir(parents=True, exist_ok=True)
             np.savez(cache, **stored)
     return {s.key: stored[s.key] for s in sources}

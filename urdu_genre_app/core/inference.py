@@ -43,8 +43,9 @@ def _quiet_native_stderr():
 
 
 #: Families whose window runs a network over several 3 s patches (musicnn: ~4 G multiply-adds a
-#: window, ~100x a BN-CNN window), so that a row of padding costs more than re-allocating.
-COSTLY_WINDOW_FAMILIES = frozenset({"musicnn"})
+#: window, ~100x a BN-CNN window; musicnn_tags: two such networks), so that a row of padding costs
+#: more than re-allocating.
+COSTLY_WINDOW_FAMILIES = frozenset({"musicnn", "musicnn_tags"})
 
 
 def _interpreter_class():
