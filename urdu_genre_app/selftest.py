@@ -137,6 +137,11 @@ def training_families() -> tuple[str, ...]:
     NotInThisBuild
         The training package or TensorFlow is not installed (the lite build).
     """
+    from urdu_genre_app.capabilities import training_unavailable_reason
+
+    missing = training_unavailable_reason()
+    if missing is not None:
+        raise NotInThisBuild(f"training is not in this build: {missing}")
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # TensorFlow's start-up chatter is not a result
     try:
         import tensorflow  # noqa: F401
