@@ -35,7 +35,7 @@ def is_unknown(entry: LibraryEntry) -> bool:
 
 
 def verdict_text(entry: LibraryEntry) -> str:
-    """The Verdict column: the genre, ``"Not a genre (nearest Rock)"``, ``"silence"``, ``"cannot read"`` or ``"…"``."""
+    """The Verdict column: the genre, ``"Not a genre (nearest Rock)"``, ``"silence"``, ``"cannot read"``, ``"…"``."""
     if entry.status == "pending":
         return "…"
     if entry.status == "failed":

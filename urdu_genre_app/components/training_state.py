@@ -189,7 +189,7 @@ class TrainingState:
 
     # ------------------------------------------------------------------ the run
     def build_config(self, form: TrainingForm, default_folder: Path) -> TrainingConfig:
-        """The form as a :class:`~training.pipeline.TrainingConfig`; a path the user did not confirm never replaces a file."""
+        """The form as a :class:`~training.pipeline.TrainingConfig`; an unconfirmed path never replaces a file."""
         from training.extract import ExtractionConfig
         from training.fit import FitConfig
         from training.models import model_family
