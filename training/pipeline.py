@@ -468,7 +468,8 @@ def _train_one(
     return model, result, time.perf_counter() - started
 
 
-def run_training(config: TrainingConfig, observer: TrainingObserver | None = None) -> TrainingReport:
+def run_training(config: TrainingConfig, observer: TrainingObserver | None = None, *,
+                 scan: DatasetScan | None = None) -> TrainingReport:
     """Run scan -> extract -> split -> fit -> evaluate -> export (see the module docstring).
 
     Parameters
@@ -477,6 +478,9 @@ def run_training(config: TrainingConfig, observer: TrainingObserver | None = Non
         What to train and where to write it.
     observer : TrainingObserver, optional
         Stage progress, epoch metrics, log lines and cancel.
+    scan : DatasetScan, optional
+        ``config.dataset`` already probed (the Training tab probes it when it is chosen): used instead of
+        probing every song again. A scan of another folder is ignored.
 
     Returns
     -------
@@ -499,7 +503,8 @@ def run_training(config: TrainingConfig, observer: TrainingObserver | None = Non
     seconds: dict[str, float] = {}
 
     started = time.perf_counter()
-    scan = scan_dataset(config.dataset, on_progress=_cancel_check(observer, "scan"))
+    if scan is None or Path(scan.source).resolve() != Path(config.dataset).resolve():
+        scan = scan_dataset(config.dataset, on_progress=_cancel_check(observer, "scan"))
     seconds["scan"] = time.perf_counter() - started
     warm = None
     if config.init_from is not None:
@@ -612,7 +617,7 @@ def run_training(config: TrainingConfig, observer: TrainingObserver | None = Non
                                                    -r.validation.window_loss))
             started = time.perf_counter()
             report_stage(observer, "export", 0, 1)
-            from training.calibrate import calibrate_split
+            from training.calibrate import calibrate_split, describe_novelty_report
 
             own = chosen.features or first
             if chosen.name == "musicnn":
@@ -621,7 +626,7 @@ def run_training(config: TrainingConfig, observer: TrainingObserver | None = Non
             else:
                 novelty, novelty_report = calibrate_split(chosen.model, own.windows, own.split,
                                                           params=own.params)
-            report_log(observer, f"novelty check: {novelty_report}")
+            report_log(observer, describe_novelty_report(novelty_report))
             report.bundle = export_result(chosen, report, path=Path(config.out), novelty=novelty,
                                           novelty_report=novelty_report)
             report.exported = chosen.name
