@@ -73,7 +73,7 @@ def test_bundled_model_end_to_end(make_window, tmp_path, qtbot):
     path = audio_factory.write_audio(tmp_path / "long.mp3", signal)
     window = make_window(None)  # nothing remembered, no --model: the bundled one
     assert window.model_path == str(bundled)
-    assert "SYNTHETIC" in window.model_label.text()
+    assert "real and synthetic" in window.model_label.text()
     window.classify_widget.open_file(str(path))
     wait_for_verdict(qtbot, window, timeout=60_000)
     assert_window_shows(window, classify_directly(bundled, path))

@@ -34,7 +34,7 @@ from typing import Any
 
 import numpy as np
 
-from urdu_genre_app.core.novelty import NoveltyCalibration, OtherMusicClass
+from urdu_genre_app.core.novelty import NoveltyCalibration, OtherMusicClass, StructureShortfall
 
 #: The family's name in ``bundle.json``.
 FAMILY = "musicnn_tags"
@@ -52,6 +52,11 @@ HOP_WINDOWS = 5
 DEFAULT_C = 0.1
 #: Default threshold on a window's P(other music).
 DEFAULT_THRESHOLD = 0.5
+#: A window whose temporal structure falls short of the least structured genre's by more than this
+#: quantile of the genre windows' own shortfalls (and at least :data:`STRUCTURE_MIN_SPREADS` spreads)
+#: is not music (noise, clicks): the taggers alone call white noise Rock.
+STRUCTURE_QUANTILE = 0.99
+STRUCTURE_MIN_SPREADS = 3.0
 #: ``bundle.json``'s ``architecture_options`` key for the patches a window pools (as musicnn's).
 PATCHES_OPTION = "patches_per_window"
 
@@ -120,11 +125,42 @@ def fit_head(features: np.ndarray, labels: np.ndarray, *, sample_weight: np.ndar
     return TagHead(weights=weights, bias=bias)
 
 
+def fit_structure(windows: np.ndarray, labels: np.ndarray, *, threshold: float) -> StructureShortfall:
+    """The one-sided temporal-structure check (:class:`~urdu_genre_app.core.novelty.StructureShortfall`) of genre windows.
+
+    Its scale is set so that, beside P(other music) under the same
+    threshold, a window is flagged when its shortfall passes the
+    :data:`STRUCTURE_QUANTILE` of the genre windows' own (at least
+    :data:`STRUCTURE_MIN_SPREADS` spreads).
+
+    Parameters
+    ----------
+    windows : numpy.ndarray, shape (n, frames, 96)
+        Log-mel windows of genre songs (the bundle's standardisation is the identity).
+    labels : numpy.ndarray, shape (n,), int
+        Their genres (0..3); every genre present.
+    threshold : float
+        The bundle's threshold on P(other music).
+    """
+    import dataclasses
+
+    from training.calibrate import fit_structure_shortfall
+    from training.musicnn.genre_model import musicnn_feature_params
+    from urdu_genre_app.core.novelty import structure_lag_frames
+
+    params = musicnn_feature_params(30.0)
+    lag = structure_lag_frames(params.sample_rate, params.hop_length)
+    space = fit_structure_shortfall(windows, labels, windows, n_classes=len(GENRES), lag_frames=lag)
+    cutoff = max(float(np.quantile(space.distances(windows), STRUCTURE_QUANTILE)), STRUCTURE_MIN_SPREADS)
+    return dataclasses.replace(space, scale=cutoff / threshold)
+
+
 def novelty_check(head: TagHead, *, threshold: float = DEFAULT_THRESHOLD, fitted_on: dict[str, Any] | None = None,
-                  flag_fraction: float = 0.0) -> NoveltyCalibration:
-    """The bundle's not-a-genre check: the head's "other music" logit, beside its genre logits."""
+                  flag_fraction: float = 0.0, structure: StructureShortfall | None = None) -> NoveltyCalibration:
+    """The bundle's not-a-genre check: the head's "other music" logit beside its genre logits, and the structure check."""
     return NoveltyCalibration(
-        model_space=None, threshold=float(threshold), flag_fraction=float(flag_fraction), temperature=1.0,
+        model_space=None, structure_space=structure, threshold=float(threshold), flag_fraction=float(flag_fraction),
+        temperature=1.0,
         logit_weights=head.weights[:, : len(GENRES)].copy(), logit_bias=head.bias[: len(GENRES)].copy(),
         other_class=OtherMusicClass(weights=head.weights[:, len(GENRES)].copy(), bias=float(head.bias[len(GENRES)])),
         fitted_on=dict(fitted_on or {}),
@@ -170,7 +206,7 @@ def build_window_model(head: TagHead, *, frames: int, patches: int = DEFAULT_PAT
 
 def export_family_bundle(head: TagHead, path: str | os.PathLike, *, threshold: float, patches: int = DEFAULT_PATCHES,
                          provenance: dict[str, Any] | None = None, metrics: dict[str, Any] | None = None,
-                         fitted_on: dict[str, Any] | None = None):
+                         fitted_on: dict[str, Any] | None = None, structure: StructureShortfall | None = None):
     """Write a ``musicnn_tags`` bundle: the one LiteRT graph, its check, 30 s windows every :data:`HOP_WINDOWS` lengths.
 
     Returns
@@ -188,5 +224,5 @@ def export_family_bundle(head: TagHead, path: str | os.PathLike, *, threshold: f
         model, path, labels=list(GENRES), feature_params=params, feature_mean=np.zeros(N_MELS, np.float32),
         feature_std=np.ones(N_MELS, np.float32), window_policy=policy, architecture=FAMILY,
         architecture_options={PATCHES_OPTION: int(patches)}, provenance=provenance, metrics=metrics,
-        novelty=novelty_check(head, threshold=threshold, fitted_on=fitted_on),
+        novelty=novelty_check(head, threshold=threshold, fitted_on=fitted_on, structure=structure),
     )
