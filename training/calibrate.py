@@ -18,22 +18,20 @@ module fits them on a trained Keras model:
   windows (songs the model never trained on);
 * the temperature minimising the validation windows' negative log-likelihood.
 
-It also re-exports a bundle with the check (``python -m training.calibrate``):
-the bundle's Keras model and weights stay; its LiteRT half is converted again
-with a second output, the penultimate features::
+``urdu-genre calibrate`` (:func:`training.cli.run_calibrate`) re-exports a
+bundle with the check: the bundle's Keras model and weights stay; its LiteRT
+half is converted again with a second output, the penultimate features
+(:func:`training.export.feature_model`)::
 
-    python -m training.calibrate resources/models/bn_cnn_synthetic.ugm \\
+    urdu-genre calibrate resources/models/bn_cnn_synthetic.ugm \\
         --train corpus/calibration/train --validation corpus/calibration/validation \\
         --out resources/models/bn_cnn_synthetic.ugm
 """
 
 from __future__ import annotations
 
-import argparse
 import dataclasses
 import logging
-import sys
-import time
 from pathlib import Path
 from typing import Any
 
@@ -89,25 +87,6 @@ def ledoit_wolf_shrinkage(centred: np.ndarray) -> float:
 TEMPERATURE_RANGE = (0.05, 20.0)
 #: Windows per Keras predict call.
 PREDICT_BATCH = 64
-
-
-def feature_model(model):
-    """A Keras model with two outputs: the original probabilities and the penultimate features.
-
-    Parameters
-    ----------
-    model : keras.Model
-        Trained; its last layer maps the penultimate features to the genre probabilities.
-
-    Returns
-    -------
-    keras.Model
-        Same input and weights; outputs ``{"genre": probabilities, "features": h}``.
-    """
-    import keras
-
-    penultimate = model.layers[-1].input
-    return keras.Model(model.inputs, {PROBABILITY_OUTPUT: model.outputs[0], FEATURE_OUTPUT: penultimate})
 
 
 def logit_head(model) -> tuple[np.ndarray | None, np.ndarray | None]:
@@ -371,110 +350,69 @@ def calibrate_keras_model(model, x_train, y_train, x_validation, y_validation, *
     )
 
 
-def calibrate_split(model, windows, split, *, params=None, flag_fraction: float = DEFAULT_FLAG_FRACTION
-                    ) -> tuple[NoveltyCalibration | None, dict[str, Any]]:
-    """Fit the check of a model trained by :func:`training.pipeline.run_training` on its own split.
+def calibrate_windows(model, x_train, y_train, x_validation, y_validation, *, n_classes: int, params=None,
+                      flag_fraction: float = DEFAULT_FLAG_FRACTION
+                      ) -> tuple[NoveltyCalibration | None, dict[str, Any]]:
+    """Fit the check of a trained Keras model, or say why it cannot be (the families' default).
 
     Parameters
     ----------
     model : keras.Model
-    windows : training.extract.WindowSet
-        Features already standardised (as the pipeline leaves them).
-    split : training.split.Split
+    x_train, x_validation : numpy.ndarray, shape (n, frames, n_features), float32
+        Standardised clean training windows, and validation windows.
+    y_train, y_validation : numpy.ndarray, shape (n,), int
+    n_classes : int
     params : FeatureParams, optional
         The windows' feature parameters; with them the temporal-structure check is fitted too.
+    flag_fraction : float
 
     Returns
     -------
     calibration : NoveltyCalibration or None
-        None when the model or the split cannot be calibrated (the bundle is then written without
+        None when the model or the windows cannot be calibrated (the bundle is then written without
         the check, which then says it is unavailable).
     report : dict
         :func:`calibration_report`'s figures, or ``{"unavailable": reason}``.
     """
-    train = split.train[windows.copy[split.train] == 0]
-    validation = split.validation
     try:
         calibration = calibrate_keras_model(
-            model, windows.features[train], windows.label[train], windows.features[validation],
-            windows.label[validation], n_classes=len(windows.labels), flag_fraction=flag_fraction,
+            model, x_train, y_train, x_validation, y_validation, n_classes=n_classes, flag_fraction=flag_fraction,
             structure_lag_frames=None if params is None else structure_lag_frames(params.sample_rate,
                                                                                   params.hop_length),
         )
     except ValueError as error:
         log.warning("no novelty check for this model: %s", error)
         return None, {"unavailable": str(error)}
-    features = penultimate_features(model, windows.features[validation])
-    return calibration, calibration_report(calibration, features, windows.label[validation],
-                                           windows.features[validation])
+    features = penultimate_features(model, x_validation)
+    return calibration, calibration_report(calibration, features, y_validation, x_validation)
 
 
-def _windows_of(folder: Path, bundle, seed: int, workers: int | None, windows_per_song: int):
+def windows_of(folder: Path, bundle, seed: int, workers: int | None, windows_per_song: int):
+    """Clean windows of a labelled folder, standardised as ``bundle`` standardises them (``urdu-genre calibrate``).
+
+    Returns
+    -------
+    x : numpy.ndarray, shape (n, frames, n_features), float32
+    y : numpy.ndarray, shape (n,), int
+        Label indices in the bundle's order.
+    songs : int
+
+    Raises
+    ------
+    DatasetError
+        A genre of the folder is not one of the bundle's.
+    """
     from training.dataset import scan_dataset
+    from training.errors import DatasetError
     from training.extract import ExtractionConfig, extract_windows
 
     scan = scan_dataset(folder)
     unknown = sorted(set(scan.labels) - set(bundle.labels))
     if unknown:
-        raise SystemExit(f"{folder}: genres {unknown} are not among the model's labels {bundle.labels}")
+        raise DatasetError(f"{folder}: genres {unknown} are not among the model's labels {bundle.labels}")
     windows = extract_windows(
         scan.songs, labels=list(bundle.labels), params=bundle.feature_params,
         config=ExtractionConfig(seed=seed, windows_per_song=windows_per_song), workers=workers, cache_dir=None,
     )
     clean = windows.copy == 0
     return bundle.normalise(windows.features[clean]).astype(np.float32), windows.label[clean], len(windows.songs)
-
-
-def main(argv: list[str] | None = None) -> int:
-    """``python -m training.calibrate BUNDLE --train DIR --validation DIR --out OUT``."""
-    parser = argparse.ArgumentParser(description="Fit a bundle's novelty check and temperature; re-export it.")
-    parser.add_argument("bundle")
-    parser.add_argument("--train", required=True, help="labelled folder of songs the model trained on")
-    parser.add_argument("--validation", required=True, help="labelled folder of held-out (validation) songs")
-    parser.add_argument("--out", required=True)
-    parser.add_argument("--seed", type=int, default=2026, help="window choice (default 2026)")
-    parser.add_argument("--flag-fraction", type=float, default=DEFAULT_FLAG_FRACTION)
-    parser.add_argument("--workers", type=int, default=None)
-    parser.add_argument("--train-windows-per-song", type=int, default=5,
-                        help="random windows per training song (default 5, as training takes)")
-    parser.add_argument("--validation-windows-per-song", type=int, default=5,
-                        help="random windows per validation song (default 5, as training takes)")
-    args = parser.parse_args(argv)
-    logging.basicConfig(level=logging.INFO, format="%(message)s")
-
-    from training.export import export_bundle, keras_model_from_bundle
-    from urdu_genre_app.core.bundle import load_bundle
-
-    started = time.perf_counter()
-    bundle = load_bundle(args.bundle)
-    model = keras_model_from_bundle(bundle)
-    x_train, y_train, train_songs = _windows_of(Path(args.train), bundle, args.seed, args.workers,
-                                                args.train_windows_per_song)
-    x_validation, y_validation, validation_songs = _windows_of(Path(args.validation), bundle, args.seed + 1,
-                                                               args.workers, args.validation_windows_per_song)
-    params = bundle.feature_params
-    calibration = calibrate_keras_model(model, x_train, y_train, x_validation, y_validation,
-                                        n_classes=len(bundle.labels), flag_fraction=args.flag_fraction,
-                                        structure_lag_frames=structure_lag_frames(params.sample_rate,
-                                                                                  params.hop_length))
-    h_validation = penultimate_features(model, x_validation)
-    report = calibration_report(calibration, h_validation, y_validation, x_validation)
-    report.update({"train_songs": train_songs, "validation_songs": validation_songs})
-    provenance = dict(bundle.provenance)
-    provenance["calibration"] = {"command": "python -m training.calibrate " + " ".join(sys.argv[1:] if argv is None
-                                                                                         else argv),
-                                 "train": str(args.train), "validation": str(args.validation)}
-    metrics = dict(bundle.metrics)
-    metrics["novelty"] = report
-    export_bundle(
-        model, args.out, labels=list(bundle.labels), feature_params=bundle.feature_params,
-        feature_mean=bundle.feature_mean, feature_std=bundle.feature_std, window_policy=bundle.window_policy,
-        architecture=bundle.architecture, provenance=provenance, metrics=metrics, novelty=calibration,
-        keras_model_bytes=bundle.keras_model,
-    )
-    print(f"wrote {args.out}: {report} ({time.perf_counter() - started:.0f} s)")
-    return 0
-
-
-if __name__ == "__main__":
-    raise SystemExit(main())

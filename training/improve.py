@@ -55,9 +55,10 @@ from training.dataset import DatasetScan, scan_dataset, scan_pairs
 from training.errors import DatasetError
 from training.evaluate import song_votes
 from training.extract import ExtractionConfig, extract_windows
+from training.families import REGISTRY
 from training.finetune import (
-    DEFAULT_FREEZE, TINY_SET_FIT, WarmStart, bundle_provenance, finetune_musicnn_head, finetune_windows,
-    is_head_only, load_warm_start_bundle, warm_start_model, warm_start_musicnn_head, warm_start_scan,
+    DEFAULT_FREEZE, TINY_SET_FIT, WarmStart, bundle_provenance, finetune_windows, load_warm_start_bundle,
+    warm_start_model, warm_start_scan,
 )
 from training.fit import FitConfig
 from training.observer import NullObserver, TrainingObserver, report_log, report_stage
@@ -232,7 +233,7 @@ def _scan(songs, on_progress) -> DatasetScan:
     return scan_pairs(list(songs), source="<confirmed songs>", on_progress=on_progress)
 
 
-def _song_predictions(model, features: np.ndarray, rows: np.ndarray, song: np.ndarray) -> dict[int, int]:
+def song_predictions(model, features: np.ndarray, rows: np.ndarray, song: np.ndarray) -> dict[int, int]:
     """Predicted label (mean vote) of every song whose windows are ``rows``."""
     if rows.size == 0:
         return {}
@@ -265,73 +266,47 @@ class _Relay:
         report_log(self, message)
 
 
-class _WindowModelTuner:
-    """Fine-tunes a whole window model (BN-CNN and the other MFCC families) on the windows themselves."""
+class WindowModelTuner:
+    """Fine-tunes a whole window model (BN-CNN and the other MFCC families) on the windows themselves.
 
+    The default :meth:`training.families.ModelFamily.finetuner`; a family that
+    fine-tunes otherwise (musicnn's head on cached embeddings) gives an object
+    with the same methods.
+    """
+
+    #: What the fine-tune keeps fixed whatever the user chose (None: the user's choice holds).
     freeze_note = None
 
-    def __init__(self, warm: WarmStart, windows, relay: "_Relay", freeze: str) -> None:
-        self.warm, self.windows, self.relay, self.freeze = warm, windows, relay, freeze
+    def __init__(self, family, warm: WarmStart, windows, relay: "_Relay", freeze: str) -> None:
+        self.family, self.warm, self.windows, self.relay, self.freeze = family, warm, windows, relay, freeze
 
     def before_model(self, current: ModelBundle):
+        """The current bundle's model, as :meth:`song_predictions` scores it."""
         from training.export import keras_model_from_bundle
 
         return keras_model_from_bundle(current)
 
     def fresh(self, seed: int):
+        """A new warm-started model to fine-tune."""
         return warm_start_model(self.warm, freeze=self.freeze, seed=seed)
 
     def fit(self, model, train_rows: np.ndarray, clean: np.ndarray, fit: FitConfig):
-        return _fit(self.relay, finetune_windows, model, self.windows.features, self.windows.label,
-                    train_rows=train_rows, clean=clean, fit=fit)
+        """Fine-tune ``model`` on the windows ``train_rows``."""
+        return run_fit(self.relay, finetune_windows, model, self.windows.features, self.windows.label,
+                       train_rows=train_rows, clean=clean, fit=fit)
 
     def song_predictions(self, model, rows: np.ndarray) -> dict[int, int]:
-        return _song_predictions(model, self.windows.features, rows, self.windows.song)
+        """Predicted label of every song whose windows are ``rows``."""
+        return song_predictions(model, self.windows.features, rows, self.windows.song)
 
     def window_model(self, model):
+        """The model the bundle stores."""
         return model
 
-
-class _MusicnnHeadTuner(_WindowModelTuner):
-    """Fine-tunes a musicnn bundle's head on its windows' patch embeddings, computed once (see the module notes)."""
-
-    freeze_note = "backbone"
-
-    def __init__(self, warm: WarmStart, windows, relay: "_Relay", freeze: str) -> None:
-        from training.musicnn.genre_model import _embedding_model, window_embeddings
-
-        super().__init__(warm, windows, relay, "backbone")
-        self.embedding = _embedding_model()
-        relay.log(f"musicnn: embedding the patches of {len(windows)} windows with the frozen backbone (once)")
-        self.every_slot = window_embeddings(windows.features, patches=None, embedding=self.embedding,
-                                            on_progress=_progress(relay, "embed"))
-
-    def _fixed_slots(self, head) -> np.ndarray:
-        from training.musicnn.genre_model import head_patches, slot_embeddings
-
-        return slot_embeddings(self.every_slot, head_patches(head))
-
-    def before_model(self, current: ModelBundle):
-        from training.export import keras_model_from_bundle
-        from training.musicnn.genre_model import HEAD_NAME
-
-        return keras_model_from_bundle(current).get_layer(HEAD_NAME)
-
-    def fresh(self, seed: int):
-        return warm_start_musicnn_head(self.warm, seed=seed)
-
-    def fit(self, model, train_rows: np.ndarray, clean: np.ndarray, fit: FitConfig):
-        return _fit(self.relay, finetune_musicnn_head, model, self.every_slot, self.windows.label,
-                    train_rows=train_rows, clean=clean, fit=fit)
-
-    def song_predictions(self, model, rows: np.ndarray) -> dict[int, int]:
-        return _song_predictions(model, self._fixed_slots(model), rows, self.windows.song)
-
-    def window_model(self, model):
-        from training.musicnn.genre_model import assemble_genre_model
-
-        return assemble_genre_model(model, frames=self.warm.bundle.feature_params.frames_per_window,
-                                    embedding=self.embedding)
+    def novelty_check(self, model, train, validation, *, fitted_on: str):
+        """The family's not-a-genre check of the final model (``train``, ``validation``: (windows, labels))."""
+        return self.family.novelty_check(model, params=self.warm.bundle.feature_params, train=train,
+                                         validation=validation, n_classes=len(self.warm.labels), fitted_on=fitted_on)
 
 
 def improve_model(
@@ -398,7 +373,7 @@ def improve_model(
     current = bundle if isinstance(bundle, ModelBundle) else load_warm_start_bundle(bundle)
     if current.keras_model is None:
         current = load_warm_start_bundle(current.path)  # loaded without its Keras half: read it again
-    scan = _scan(songs, on_progress=_progress(relay, "scan"))
+    scan = _scan(songs, on_progress=progress_hook(relay, "scan"))
     if not scan.songs:
         raise DatasetError("none of the confirmed songs can be read: " +
                            "; ".join(f"{s.path}: {s.reason}" for s in scan.skipped[:3]))
@@ -408,7 +383,7 @@ def improve_model(
         scan.songs, labels=warm.labels, params=current.feature_params,
         config=ExtractionConfig(windows_per_song=windows_per_song, seed=seed), workers=workers,
         cache_dir=feature_cache_dir() if cache_dir is None else cache_dir,
-        on_progress=_progress(relay, "extract"), is_cancelled=relay.is_cancelled,
+        on_progress=progress_hook(relay, "extract"), is_cancelled=relay.is_cancelled,
     )
     if not windows.songs:
         raise DatasetError("none of the confirmed songs could be decoded")
@@ -424,7 +399,7 @@ def improve_model(
         )
     fold_of_window = fold_of[windows.song]
     clean = windows.copy == 0
-    tuner = (_MusicnnHeadTuner if is_head_only(current) else _WindowModelTuner)(warm, windows, relay, freeze)
+    tuner = REGISTRY.for_bundle(current).finetuner(warm, windows, relay, freeze)
     freeze = tuner.freeze_note or freeze
     before_model = tuner.before_model(current)
     known = len(current.labels)
@@ -478,7 +453,8 @@ def improve_model(
     return result
 
 
-def _progress(relay: _Relay, stage: str):
+def progress_hook(relay: _Relay, stage: str):
+    """``on_progress(done, total)`` that reports ``stage`` and raises when the run was cancelled."""
     def on_progress(done: int, total: int) -> None:
         relay.stage(stage, done, total)
         _raise_if_cancelled(relay)
@@ -486,7 +462,7 @@ def _progress(relay: _Relay, stage: str):
     return on_progress
 
 
-def _fit(relay: _Relay, finetune, model, inputs, labels, **kwargs):
+def run_fit(relay: _Relay, finetune, model, inputs, labels, **kwargs):
     """One fine-tune; a cancel (even one that kept a part-trained model) aborts the whole improvement."""
     try:
         result = finetune(model, inputs, labels, observer=relay, **kwargs)

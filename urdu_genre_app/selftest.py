@@ -162,7 +162,8 @@ def check_audio() -> str:
 
 
 def training_families() -> tuple[str, ...]:
-    """Model families this build trains that need no extra files (VGG-16 needs local weights).
+    """Model families this build trains on the tiny folder: every registered one that is installed and
+    needs no file of the user's (VGG-16's weights), in the registry's order.
 
     Raises
     ------
@@ -174,16 +175,11 @@ def training_families() -> tuple[str, ...]:
         import tensorflow  # noqa: F401
 
         import training.pipeline  # noqa: F401
+        from training.families import REGISTRY
     except ImportError as error:
         raise NotInThisBuild(f"training is not in this build ({error})") from error
-    families = ["bn_cnn", "gap_cnn", "logreg"]
-    try:
-        import xgboost  # noqa: F401
-    except ImportError:
-        pass
-    else:
-        families.append("xgboost")
-    return tuple(families)
+    return tuple(family.name for family in REGISTRY
+                 if family.selftest and not family.needs_user_files and family.missing_requirements() is None)
 
 
 def write_tiny_dataset(root: Path, *, seed: int = 0) -> Path:

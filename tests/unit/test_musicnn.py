@@ -117,7 +117,8 @@ def test_train_musicnn_then_classify_with_the_written_bundle(tmp_path, capsys, m
     assert bundle.feature_params.feature == "log_mel" and bundle.feature_params.sample_rate == 16_000
     assert bundle.feature_params.input_shape == (376, 96, 1)  # 6 s: two 187-frame patches and 2 frames over
     assert bundle.window_policy.hop_seconds == 18.0  # musicnn_window_policy: 3 windows
-    assert bundle.architecture_options == {"patches_per_window": 1} and bundle_patches(bundle) == 1
+    assert bundle.architecture_options == {"patches_per_window": 1, "costly_windows": True}
+    assert bundle_patches(bundle) == 1
     assert "--musicnn-patches 1" in bundle.provenance["command"]
     # The head learnt on random 1-patch subsets of both slots of its windows, validated on the fixed slot 1.
     (fit,) = fits
@@ -220,7 +221,7 @@ def test_improving_a_musicnn_model_embeds_once_and_fits_its_head(tiny_musicnn_bu
     assert result.after_accuracy > result.before_accuracy
     written = load_bundle(out)
     assert written.architecture == "musicnn" and written.labels == result.labels
-    assert written.architecture_options == {"patches_per_window": 1}
+    assert written.architecture_options == {"patches_per_window": 1, "costly_windows": True}
     assert written.provenance["freeze"] == "backbone"
     assert written.feature_params == load_bundle(tiny_musicnn_bundle).feature_params
     sweeps = [path for path, genre in pairs if genre == "Whoosh"]
@@ -243,7 +244,7 @@ def test_train_init_from_a_musicnn_bundle_fits_its_head_further(tiny_musicnn_bun
                  "--no-cache", "-q"]) == 0
     written = load_bundle(out)
     assert written.architecture == "musicnn" and written.provenance["fine_tuned_from"]["labels"]
-    assert written.architecture_options == {"patches_per_window": 1}
+    assert written.architecture_options == {"patches_per_window": 1, "costly_windows": True}
 
 
 def test_unfreezing_the_last_block_moves_it_and_nothing_else_of_the_backbone(tmp_path):

@@ -18,9 +18,9 @@ from training.models import (
     PAPER_BN_CNN_PARAMETERS,
     XGBoostWindowClassifier,
     build_bn_cnn,
-    build_keras_model,
     build_vgg16,
 )
+from training.families import REGISTRY
 from training.observer import NullObserver
 from training.pipeline import TrainingConfig, run_training
 from training.export import keras_model_from_bundle
@@ -84,7 +84,7 @@ def test_bn_cnn_is_the_papers():
 @pytest.mark.parametrize("name", ["bn_cnn", "gap_cnn", "logreg"])
 def test_keras_models_train_a_step(name):
     x, y = _separable(4)
-    model = build_keras_model(name, SHAPE, 4)
+    model = REGISTRY.get(name).build(SHAPE, 4)
     before = [w.copy() for w in model.get_weights()]
     result = fit_keras_model(model, x_train=x, y_train=y, x_validation=x[:8], y_validation=y[:8],
                              config=FitConfig(epochs=1, batch_size=8, recalibrate_bn=False))
@@ -103,7 +103,7 @@ def test_keras_member_of_a_trained_model_has_no_optimizer_state(tmp_path):
     from training.export import keras_to_bytes
 
     x, y = _separable(4)
-    model = build_keras_model("logreg", SHAPE, 4)
+    model = REGISTRY.get("logreg").build(SHAPE, 4)
     fit_keras_model(model, x_train=x, y_train=y, x_validation=x[:8], y_validation=y[:8],
                     config=FitConfig(epochs=1, batch_size=8, recalibrate_bn=False))
     assert model.compiled
@@ -146,7 +146,7 @@ def test_cancel_keeps_the_best_checkpoint_so_far():
     x, y = _separable(8, seed=1)
     xv, yv = _separable(4, seed=2)
     observer = Recorder(cancel_after_epochs=3)
-    model = build_keras_model("logreg", SHAPE, 4)
+    model = REGISTRY.get("logreg").build(SHAPE, 4)
     result = fit_keras_model(model, x_train=x, y_train=y, x_validation=xv, y_validation=yv, observer=observer,
                              config=FitConfig(epochs=50, batch_size=8, patience=None, recalibrate_bn=False))
     assert result.cancelled and len(result.history) == 4  # cancelled in epoch 4, which is still validated
@@ -166,7 +166,7 @@ def test_cancel_keeps_the_best_checkpoint_so_far():
 def test_cancel_before_the_first_epoch_keeps_nothing():
     x, y = _separable(4)
     with pytest.raises(CancelledError, match="before the first epoch"):
-        fit_keras_model(build_keras_model("logreg", SHAPE, 4), x_train=x, y_train=y, x_validation=x,
+        fit_keras_model(REGISTRY.get("logreg").build(SHAPE, 4), x_train=x, y_train=y, x_validation=x,
                         y_validation=y, observer=Recorder(cancel_after_epochs=0), config=FitConfig(epochs=3))
 
 

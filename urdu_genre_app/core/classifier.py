@@ -32,7 +32,7 @@ from urdu_genre_app.core.audio_io import BLOCK_SECONDS, READ_AHEAD_BLOCKS, Decod
 from urdu_genre_app.core.bundle import ModelBundle
 from urdu_genre_app.core.errors import AudioTooShortError, CancelledError
 from urdu_genre_app.core.features import OverlappingWindowFeatures
-from urdu_genre_app.core.inference import LiteRtModel
+from urdu_genre_app.core.inference import PATCHES_PER_WINDOW_OPTION, LiteRtModel
 from urdu_genre_app.core.results import SongResult, WindowResult
 from urdu_genre_app.core.windows import AudioWindow, iter_windows
 
@@ -53,7 +53,7 @@ def batch_size_for(bundle: ModelBundle, model: LiteRtModel) -> int:
     :data:`PATCHES_PER_CALL` patches (musicnn bundles from before that
     setting pool 10 patches a window and keep one window a call).
     """
-    patches = (bundle.architecture_options or {}).get("patches_per_window")
+    patches = (bundle.architecture_options or {}).get(PATCHES_PER_WINDOW_OPTION)
     if model.costly_windows and isinstance(patches, int) and patches > 0:
         return max(1, PATCHES_PER_CALL // patches)
     return DEFAULT_BATCH_SIZE

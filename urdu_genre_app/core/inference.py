@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from urdu_genre_app.core.errors import ModelBundleError
+from urdu_genre_app.core.features import FEATURE_LOG_MEL
 from urdu_genre_app.core.novelty import FEATURE_OUTPUT, PROBABILITY_OUTPUT
 
 if TYPE_CHECKING:
@@ -42,9 +43,25 @@ def _quiet_native_stderr():
         os.close(saved)
 
 
-#: Families whose window runs a network over several 3 s patches (musicnn: ~4 G multiply-adds a
-#: window, ~100x a BN-CNN window), so that a row of padding costs more than re-allocating.
-COSTLY_WINDOW_FAMILIES = frozenset({"musicnn"})
+#: ``bundle.json``'s ``architecture_options`` key a model family sets when one window runs a network over
+#: several 3 s patches (musicnn: ~4 G multiply-adds a window, ~100x a BN-CNN window), so that a row of
+#: padding costs more than re-allocating (``training.families.ModelFamily.costly_windows``).
+COSTLY_WINDOWS_OPTION = "costly_windows"
+#: ``architecture_options`` key of the 3 s patches one window's model pools (musicnn), where it says.
+PATCHES_PER_WINDOW_OPTION = "patches_per_window"
+
+
+def has_costly_windows(bundle: "ModelBundle") -> bool:
+    """Whether one window of ``bundle``'s model is costly (see :data:`COSTLY_WINDOWS_OPTION`).
+
+    Bundles say so in ``architecture_options``; those written before the
+    option do not, and among them only the log-mel ones (musicnn's) had
+    costly windows, so the feature kind answers for them.
+    """
+    options = getattr(bundle, "architecture_options", None) or {}
+    if COSTLY_WINDOWS_OPTION in options:
+        return bool(options[COSTLY_WINDOWS_OPTION])
+    return bundle.feature_params.feature == FEATURE_LOG_MEL
 
 
 def _interpreter_class():
@@ -66,7 +83,7 @@ class LiteRtModel:
     Attributes
     ----------
     costly_windows : bool
-        The bundle's family is in :data:`COSTLY_WINDOW_FAMILIES`: a batch
+        The bundle's windows are costly (:func:`has_costly_windows`): a batch
         smaller than the one allocated is re-allocated for, not padded, and
         the classifier scores several windows a call.
 
@@ -118,7 +135,7 @@ class LiteRtModel:
                                          "model.tflite does not output (or not of the right size)")
         self._input_shape = expected
         self._batch = int(inputs[0]["shape"][0])
-        self.costly_windows = getattr(bundle, "architecture", "") in COSTLY_WINDOW_FAMILIES
+        self.costly_windows = has_costly_windows(bundle)
         try:
             with _quiet_native_stderr():
                 self._interpreter.allocate_tensors()

@@ -59,12 +59,12 @@ log = logging.getLogger(__name__)
 
 
 def offered_model_families() -> tuple:
-    """The :class:`~training.models.ModelFamily` entries the tab offers, in menu order (none without training)."""
+    """The :class:`~training.families.ModelFamily` entries the tab offers, in menu order (none without training)."""
     try:
-        from training.models import MODEL_FAMILIES
+        from training.families import REGISTRY
     except ImportError:  # a lite build: the tab only says why it cannot train
         return ()
-    return tuple(family for family in MODEL_FAMILIES if family.in_app)
+    return REGISTRY.offered()
 
 
 
@@ -387,7 +387,7 @@ class TrainingWidget(QWidget):
         """The form as a :class:`~training.pipeline.TrainingConfig` (output path filled in)."""
         from training.extract import ExtractionConfig
         from training.fit import FitConfig
-        from training.models import model_family
+        from training.families import REGISTRY
         from training.pipeline import TrainingConfig
         from urdu_genre_app.core.features import FeatureParams
 
@@ -404,7 +404,7 @@ class TrainingWidget(QWidget):
             fit=FitConfig(epochs=self.epochs_spin.value()),
             seed=self.seed_spin.value(),
             trained_on="user",
-            name=f"{model_family(self.model_combo.currentData()).title} on {Path(dataset).name}",
+            name=f"{REGISTRY.get(self.model_combo.currentData()).title} on {Path(dataset).name}",
             command="Training tab",
         )
 
