@@ -146,17 +146,33 @@ def fit_temperature(logits: np.ndarray, labels: np.ndarray) -> float:
     return float(fine[int(np.argmin([nll(t) for t in fine]))])
 
 
-def _labels_of_every_class(labels: np.ndarray, n_classes: int) -> np.ndarray:
-    """``labels`` as int64, checked to hold every class (``ValueError`` naming the missing ones)."""
+def _labels_of_every_class(labels: np.ndarray, n_classes: int, *, allow_missing: bool = False
+                           ) -> tuple[np.ndarray, np.ndarray]:
+    """``labels`` as int64 and the classes present, checked to hold every class (``ValueError`` naming the
+    missing ones) unless ``allow_missing`` (then at least one)."""
     y = np.asarray(labels, dtype=np.int64)
-    missing = [c for c in range(n_classes) if not np.any(y == c)]
-    if missing:
+    present = np.array([c for c in range(n_classes) if np.any(y == c)], dtype=np.int64)
+    missing = sorted(set(range(n_classes)) - set(present.tolist()))
+    if missing and (not allow_missing or present.size == 0):
         raise ValueError(f"classes {missing} have no training windows to fit the novelty check on")
-    return y
+    return y, present
+
+
+def _class_means(x: np.ndarray, y: np.ndarray, present: np.ndarray, n_classes: int) -> np.ndarray:
+    """Mean of each class's rows; a class without rows takes a present class's mean.
+
+    Distances go to the *nearest* mean, so a copy changes none of them: the
+    check then knows that genre only as far as it resembles the others (a
+    fine-tune on songs of some of its genres).
+    """
+    means = np.stack([x[y == c].mean(axis=0) if c in present else x[y == present[0]].mean(axis=0)
+                      for c in range(n_classes)])
+    return means
 
 
 def fit_gaussian_classes(train_points: np.ndarray, train_labels: np.ndarray, validation_points: np.ndarray, *,
-                         n_classes: int, shrinkage: float | None = COVARIANCE_SHRINKAGE) -> GaussianClasses:
+                         n_classes: int, shrinkage: float | None = COVARIANCE_SHRINKAGE,
+                         allow_missing: bool = False) -> GaussianClasses:
     """Class means and a shared, shrunk covariance of training points; scale from validation points.
 
     Parameters
@@ -167,17 +183,19 @@ def fit_gaussian_classes(train_points: np.ndarray, train_labels: np.ndarray, val
     n_classes : int
     shrinkage : float or None
         Weight of the identity target, in [0, 1); None: :func:`ledoit_wolf_shrinkage`.
+    allow_missing : bool
+        Accept classes without training points (a fine-tune on some genres): :func:`_class_means`.
 
     Raises
     ------
     ValueError
-        A class has no training point.
+        A class has no training point (and ``allow_missing`` is off, or no class has any).
     """
     x = np.asarray(train_points, dtype=np.float64)
-    y = _labels_of_every_class(train_labels, n_classes)
-    means = np.stack([x[y == c].mean(axis=0) for c in range(n_classes)])
+    y, present = _labels_of_every_class(train_labels, n_classes, allow_missing=allow_missing)
+    means = _class_means(x, y, present, n_classes)
     centred = x - means[y]
-    covariance = centred.T @ centred / max(1, x.shape[0] - n_classes)
+    covariance = centred.T @ centred / max(1, x.shape[0] - present.size)
     d = covariance.shape[0]
     scale = max(float(np.trace(covariance)) / d, 1e-12)
     if shrinkage is None:
@@ -192,7 +210,7 @@ def fit_gaussian_classes(train_points: np.ndarray, train_labels: np.ndarray, val
 
 
 def fit_structure_shortfall(train_windows: np.ndarray, train_labels: np.ndarray, validation_windows: np.ndarray,
-                            *, n_classes: int, lag_frames: int) -> StructureShortfall:
+                            *, n_classes: int, lag_frames: int, allow_missing: bool = False) -> StructureShortfall:
     """The one-sided temporal-structure check of training windows, scaled on validation windows.
 
     Parameters
@@ -210,8 +228,8 @@ def fit_structure_shortfall(train_windows: np.ndarray, train_labels: np.ndarray,
         A class has no training window.
     """
     structure = temporal_structure(train_windows, lag_frames)
-    labels = _labels_of_every_class(train_labels, n_classes)
-    means = np.array([structure[labels == c].mean() for c in range(n_classes)])
+    labels, present = _labels_of_every_class(train_labels, n_classes, allow_missing=allow_missing)
+    means = _class_means(structure[:, None], labels, present, n_classes)[:, 0]
     spread = float(np.sqrt(np.mean((structure - means[labels]) ** 2)))
     space = StructureShortfall(lag_frames=int(lag_frames), lowest_mean=float(means.min()),
                                spread=max(spread, 1e-6))
@@ -235,6 +253,7 @@ def fit_novelty(
     flag_fraction: float = DEFAULT_FLAG_FRACTION,
     shrinkage: float | None = COVARIANCE_SHRINKAGE,
     structure_lag_frames: int | None = None,
+    allow_missing: bool = False,
 ) -> NoveltyCalibration:
     """Fit the novelty check and the temperature (see the module docstring).
 
@@ -259,6 +278,9 @@ def fit_novelty(
     structure_lag_frames : int, optional
         With the windows, also fit the temporal-structure check at this lag
         (:func:`~urdu_genre_app.core.novelty.structure_lag_frames`).
+    allow_missing : bool
+        Accept classes without training windows (a fine-tune on songs of some of its genres); they are
+        listed in ``fitted_on["classes_without_windows"]``.
 
     Returns
     -------
@@ -272,16 +294,18 @@ def fit_novelty(
     if len(validation_features) == 0:
         raise ValueError("no validation windows to calibrate the novelty threshold and temperature on")
     model_space = fit_gaussian_classes(train_features, train_labels, validation_features, n_classes=n_classes,
-                                       shrinkage=shrinkage)
+                                       shrinkage=shrinkage, allow_missing=allow_missing)
     input_space = None
     if train_windows is not None and validation_windows is not None:
         input_space = fit_gaussian_classes(window_summary(train_windows), train_labels,
                                            window_summary(validation_windows), n_classes=n_classes,
-                                           shrinkage=shrinkage)
+                                           shrinkage=shrinkage, allow_missing=allow_missing)
     structure_space = None
     if train_windows is not None and validation_windows is not None and structure_lag_frames is not None:
         structure_space = fit_structure_shortfall(train_windows, train_labels, validation_windows,
-                                                  n_classes=n_classes, lag_frames=structure_lag_frames)
+                                                  n_classes=n_classes, lag_frames=structure_lag_frames,
+                                                  allow_missing=allow_missing)
+    missing = sorted(set(range(n_classes)) - set(np.unique(np.asarray(train_labels)).tolist()))
     provisional = NoveltyCalibration(model_space=model_space, input_space=input_space,
                                      structure_space=structure_space, threshold=1.0, flag_fraction=flag_fraction,
                                      logit_weights=logit_weights, logit_bias=logit_bias)
@@ -299,6 +323,7 @@ def fit_novelty(
                           "input_space": None if input_space is None else input_space.shrinkage},
             "structure_space": structure_space is not None,
             "target_flag_fraction": flag_fraction,
+            **({"classes_without_windows": [int(c) for c in missing]} if missing else {}),
         },
     )
 
@@ -324,7 +349,8 @@ def calibration_report(calibration: NoveltyCalibration, validation_features: np.
 
 def calibrate_keras_model(model, x_train, y_train, x_validation, y_validation, *, n_classes: int,
                           flag_fraction: float = DEFAULT_FLAG_FRACTION,
-                          structure_lag_frames: int | None = None) -> NoveltyCalibration:
+                          structure_lag_frames: int | None = None, allow_missing: bool = False
+                          ) -> NoveltyCalibration:
     """Fit the check of a trained Keras model on normalised windows (the pipeline's hook).
 
     Parameters
@@ -337,6 +363,8 @@ def calibrate_keras_model(model, x_train, y_train, x_validation, y_validation, *
     flag_fraction : float
     structure_lag_frames : int, optional
         Also fit the temporal-structure check at this lag (see :func:`fit_novelty`).
+    allow_missing : bool
+        Accept classes without training windows (see :func:`fit_novelty`).
 
     Returns
     -------
@@ -347,6 +375,7 @@ def calibrate_keras_model(model, x_train, y_train, x_validation, y_validation, *
         penultimate_features(model, x_train), y_train, penultimate_features(model, x_validation), y_validation,
         n_classes=n_classes, train_windows=x_train, validation_windows=x_validation, logit_weights=weights,
         logit_bias=bias, flag_fraction=flag_fraction, structure_lag_frames=structure_lag_frames,
+        allow_missing=allow_missing,
     )
 
 
@@ -366,6 +395,10 @@ def calibrate_windows(model, x_train, y_train, x_validation, y_validation, *, n_
         The windows' feature parameters; with them the temporal-structure check is fitted too.
     flag_fraction : float
 
+    A genre without training windows (a fine-tune on songs of some genres) is
+    known to the check only as far as it resembles the others
+    (:func:`_class_means`); the report lists it.
+
     Returns
     -------
     calibration : NoveltyCalibration or None
@@ -379,12 +412,16 @@ def calibrate_windows(model, x_train, y_train, x_validation, y_validation, *, n_
             model, x_train, y_train, x_validation, y_validation, n_classes=n_classes, flag_fraction=flag_fraction,
             structure_lag_frames=None if params is None else structure_lag_frames(params.sample_rate,
                                                                                   params.hop_length),
+            allow_missing=True,
         )
     except ValueError as error:
         log.warning("no novelty check for this model: %s", error)
         return None, {"unavailable": str(error)}
     features = penultimate_features(model, x_validation)
-    return calibration, calibration_report(calibration, features, y_validation, x_validation)
+    report = calibration_report(calibration, features, y_validation, x_validation)
+    if calibration.fitted_on.get("classes_without_windows"):
+        report["classes_without_windows"] = calibration.fitted_on["classes_without_windows"]
+    return calibration, report
 
 
 def windows_of(folder: Path, bundle, seed: int, workers: int | None, windows_per_song: int):

@@ -5,6 +5,7 @@ Usage::
     urdu-genre train DATASET --out BUNDLE.ugm [--model bn_cnn|gap_cnn|vgg16|logreg|xgboost|musicnn|all]
         [--epochs N] [--windows-per-song N] [--seed S] [--split song|window-paper-leaky]
         [--workers N] [--cache DIR | --no-cache] [--compare] [--augment-copies K] [--spec-augment]
+        [--small-folder SONGS]
         [--paper-recipe] [--init-from BUNDLE.ugm [--freeze none|conv|backbone]] ...
 
 ``DATASET`` is a folder with one sub-folder per genre, or a ``.csv`` manifest
@@ -89,7 +90,7 @@ def configure_train_parser(parser: argparse.ArgumentParser) -> None:
     from training.families import DEFAULT_FAMILY, REGISTRY
     from training.finetune import DEFAULT_FREEZE, FREEZE_CHOICES
     from training.fit import FitConfig
-    from training.split import SPLIT_MODES, SPLIT_SONG
+    from training.split import SMALL_FOLDER_SONGS, SPLIT_MODES, SPLIT_SONG
     from urdu_genre_app.core.features import FeatureParams
 
     fit, extraction, features = FitConfig(), ExtractionConfig(), FeatureParams()
@@ -107,6 +108,10 @@ def configure_train_parser(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--seed", type=int, default=0, help="seed of windows, split, augmentation and weights")
     parser.add_argument("--split", choices=SPLIT_MODES, default=SPLIT_SONG,
                         help=f"{SPLIT_SONG} (default) or the paper's leaky window split")
+    parser.add_argument("--small-folder", type=_non_negative_int, default=SMALL_FOLDER_SONGS, metavar="SONGS",
+                        help=f"with a song split, a folder with fewer songs than this in a genre trains on every "
+                             f"song and estimates its accuracy by k-fold cross-validation by song (default "
+                             f"{SMALL_FOLDER_SONGS}; 0: always hold songs out, 60/20/20)")
     parser.add_argument("--workers", type=_positive_int, default=None, help="extraction processes (default: CPU cores)")
     cache = parser.add_mutually_exclusive_group()
     cache.add_argument("--cache", metavar="DIR", help="feature cache folder (default: the user cache folder)")
@@ -218,6 +223,7 @@ class TerminalObserver(NullObserver):
 
 def command_line(args: argparse.Namespace) -> str:
     """The effective ``urdu-genre train`` command of ``args`` (stored as provenance)."""
+    from training.split import SMALL_FOLDER_SONGS
     from urdu_genre_app.core.features import FeatureParams
 
     parts = ["urdu-genre", "train", args.dataset]
@@ -226,6 +232,8 @@ def command_line(args: argparse.Namespace) -> str:
     parts += ["--model", args.model, "--epochs", str(args.epochs), "--windows-per-song", str(args.windows_per_song),
               "--seed", str(args.seed), "--split", args.split, "--batch-size", str(args.batch_size),
               "--patience", str(args.patience)]
+    if args.small_folder != SMALL_FOLDER_SONGS:
+        parts += ["--small-folder", str(args.small_folder)]
     if args.compare:
         parts.append("--compare")
     if args.learning_rate is not None:
@@ -310,6 +318,7 @@ def config_from_args(args: argparse.Namespace):
         freeze=getattr(args, "freeze", DEFAULT_FREEZE),
         musicnn_patches=getattr(args, "musicnn_patches", None),
         musicnn_unfreeze_last_block=getattr(args, "musicnn_unfreeze_last_block", False),
+        small_folder_songs=args.small_folder,
     )
 
 
@@ -382,6 +391,13 @@ def run_train(args: argparse.Namespace) -> int:
         print(f"skipped {failed.path}: {failed.reason}")
     print()
     print(report.comparison_text())
+    if report.cross_validation is not None:
+        estimate = report.cross_validation
+        low, high = estimate.interval
+        print()
+        print(f"estimated accuracy: {estimate.accuracy:.0%} ({estimate.correct} of {estimate.songs} songs, "
+              f"{estimate.method}); 95 % sure it is between {low:.0%} and {high:.0%}. Every song trained the "
+              "model written.")
     if report.bundle is not None:
         print()
         print(f"wrote {report.bundle.path}: {report.bundle.describe()}")

@@ -24,7 +24,9 @@ How to add a family
      it), ``title``, ``note``, ``in_app`` (offered by the Training tab),
      ``exportable``, ``requires`` (importable modules it needs),
      ``needs_user_files`` / ``selftest`` (what the self-test trains), ``standardise_features``,
-     ``costly_windows`` (one window costs far more than a row of padding);
+     ``costly_windows`` (one window costs far more than a row of padding),
+     ``novelty_unavailable`` (why its bundles have no not-a-genre check, until
+     :meth:`~ModelFamily.novelty_check` fits one);
    * a Keras network on the run's windows needs only :meth:`ModelFamily.build`;
      override :meth:`~ModelFamily.feature_params` for features of its own,
      :meth:`~ModelFamily.window_policy` for how its bundles cut songs,
@@ -32,7 +34,11 @@ How to add a family
      of its own (e.g. a head on frozen embeddings),
      :meth:`~ModelFamily.novelty_check` and :meth:`~ModelFamily.finetuner`
      where the window-model defaults do not fit, :meth:`~ModelFamily.validate`
-     for its own options.
+     for its own options, :meth:`~ModelFamily.runtime_options` for what its
+     bundles tell the classifier;
+   * a family built on another (e.g. a head on musicnn's tagger outputs)
+     subclasses it (:class:`training.musicnn.family.MusicnnFamily`) under a
+     name of its own and overrides what differs.
 
 2. End that module with ``FAMILIES = (YourFamily(),)``: the families it
    registers, in menu order.
@@ -140,6 +146,9 @@ class ModelFamily:
     costly_windows : bool
         One window costs far more than a row of padding (a network over several
         patches); its bundles say so (:data:`~urdu_genre_app.core.inference.COSTLY_WINDOWS_OPTION`).
+    novelty_unavailable : str
+        Why its bundles carry no "not a genre this model knows" check, in words; empty when
+        :meth:`novelty_check` fits one.
     """
 
     name: str = ""
@@ -153,6 +162,7 @@ class ModelFamily:
     selftest: bool = True
     standardise_features: bool = True
     costly_windows: bool = False
+    novelty_unavailable: str = ""
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__} {self.name!r}>"
@@ -270,6 +280,8 @@ class ModelFamily:
         report : dict
             Figures for the bundle's metrics, or ``{"unavailable": reason}``.
         """
+        if self.novelty_unavailable:
+            return None, {"unavailable": self.novelty_unavailable}
         from training.calibrate import calibrate_windows
 
         calibration, report = calibrate_windows(model, *train, *validation, n_classes=n_classes, params=params)
@@ -285,10 +297,6 @@ class ModelFamily:
         from training.improve import WindowModelTuner
 
         return WindowModelTuner(self, warm, windows, relay, freeze)
-
-    def assemble(self, model):
-        """The model the export converts (a family that trains a part of it joins the rest here)."""
-        return model
 
 
 class FamilyRegistry:

@@ -54,16 +54,17 @@ from training.dataset import DatasetScan
 from training.errors import TrainingConfigError
 from training.extract import genre_key
 from training.fit import FitConfig
+from training.models import OUTPUT_LAYER_NAME
 from training.observer import report_log
 
 log = logging.getLogger(__name__)
 
+#: The freeze choices (see the module docstring).
+FREEZE_NONE, FREEZE_CONV, FREEZE_BACKBONE = "none", "conv", "backbone"
 #: What a fine-tune may train (see the module docstring).
-FREEZE_CHOICES = ("none", "conv", "backbone")
-#: Default freeze for fine-tuning.
-DEFAULT_FREEZE = "conv"
-#: Name of the softmax output layer the model builders give every model.
-HEAD_LAYER_NAME = "genre"
+FREEZE_CHOICES = (FREEZE_NONE, FREEZE_CONV, FREEZE_BACKBONE)
+#: Default freeze for fine-tuning (the CLI, the pipeline and "Improve" read it).
+DEFAULT_FREEZE = FREEZE_CONV
 #: Standard deviation of the new genres' initial head weights.
 NEW_HEAD_INIT_STD = 0.01
 
@@ -115,7 +116,7 @@ def load_warm_start_bundle(path: str | Path) -> ModelBundle:
     ModelBundleError
         Not a valid bundle, or it stores no Keras model.
     """
-    bundle = load_bundle(path, verify_model=False, with_keras=True)
+    bundle = load_bundle(path, with_keras=True)
     if bundle.keras_model is None:
         raise ModelBundleError(Path(path), "stores no Keras model, so it cannot be fine-tuned")
     return bundle
@@ -180,7 +181,8 @@ def replace_head(model, old_labels: list[str], labels: list[str], *, seed: int):
     """``model`` with its softmax head widened to ``labels`` (old rows copied, new rows small random)."""
     import keras
 
-    head = model.get_layer(HEAD_LAYER_NAME) if any(l.name == HEAD_LAYER_NAME for l in model.layers) else model.layers[-1]
+    named = [layer for layer in model.layers if layer.name == OUTPUT_LAYER_NAME]
+    head = named[0] if named else model.layers[-1]
     if not isinstance(head, keras.layers.Dense) or head is not model.layers[-1]:
         raise TrainingConfigError(
             f"the {model.name} model does not end in a dense softmax layer, so it cannot learn new genres "
@@ -193,9 +195,9 @@ def replace_head(model, old_labels: list[str], labels: list[str], *, seed: int):
     new_kernel[:, : len(old_labels)] = kernel
     new_bias[: len(old_labels)] = bias
     features = model.layers[-2].output
-    outputs = keras.layers.Dense(len(labels), activation="softmax", name=HEAD_LAYER_NAME)(features)
+    outputs = keras.layers.Dense(len(labels), activation="softmax", name=OUTPUT_LAYER_NAME)(features)
     widened = keras.Model(model.inputs, outputs, name=model.name)
-    widened.get_layer(HEAD_LAYER_NAME).set_weights([new_kernel, new_bias])
+    widened.get_layer(OUTPUT_LAYER_NAME).set_weights([new_kernel, new_bias])
     return widened
 
 
@@ -212,9 +214,9 @@ def apply_freeze(model, freeze: str) -> int:
     if freeze not in FREEZE_CHOICES:
         raise TrainingConfigError(f"unknown freeze {freeze!r}; choose one of {', '.join(FREEZE_CHOICES)}")
     frozen_types: tuple[type, ...] = ()
-    if freeze == "conv":
+    if freeze == FREEZE_CONV:
         frozen_types = (keras.layers.Conv2D,)
-    elif freeze == "backbone":
+    elif freeze == FREEZE_BACKBONE:
         frozen_types = (keras.layers.Conv2D, keras.layers.BatchNormalization)
     count = 0
     for layer in model.layers:

@@ -49,11 +49,11 @@ from typing import Any
 import numpy as np
 
 from urdu_genre_app import __version__
-from urdu_genre_app.core.bundle import ModelBundle
+from urdu_genre_app.core.bundle import MEASURED_ACCURACY, ModelBundle
 from urdu_genre_app.core.errors import CancelledError
 from training.dataset import DatasetScan, scan_dataset, scan_pairs
 from training.errors import DatasetError
-from training.evaluate import song_votes
+from training.evaluate import measured_accuracy, song_votes
 from training.extract import ExtractionConfig, extract_windows
 from training.families import REGISTRY
 from training.finetune import (
@@ -61,16 +61,11 @@ from training.finetune import (
     warm_start_model, warm_start_scan,
 )
 from training.fit import FitConfig
+from training.split import assign_folds, choose_folds
 from training.observer import NullObserver, TrainingObserver, report_log, report_stage
 
 log = logging.getLogger(__name__)
 
-#: Most folds of the cross-validation (each costs one fine-tune).
-MAX_FOLDS = 5
-#: With at least this many confirmed songs a single stratified hold-out (1 fold, 20 %) replaces k-fold.
-HOLDOUT_SONGS = 60
-#: Fraction of each genre's songs held out when :data:`HOLDOUT_SONGS` is reached.
-HOLDOUT_FRACTION = 0.2
 #: Random windows drawn from each confirmed song (training and scoring).
 DEFAULT_WINDOWS_PER_SONG = 5
 
@@ -137,6 +132,9 @@ class ImproveResult:
         ``"path: reason"`` of each confirmed song that could not be used.
     seconds : float
         Wall time of the whole call.
+    novelty : (NoveltyCalibration or None, dict)
+        The new model's refitted not-a-genre check and its report (``{"unavailable": reason}``
+        for a family without one).
     """
 
     before_accuracy: float
@@ -150,6 +148,18 @@ class ImproveResult:
     bundle: ModelBundle
     skipped: list[str] = field(default_factory=list)
     seconds: float = 0.0
+    novelty: tuple[Any, dict[str, Any]] = (None, {})
+
+    @property
+    def has_novelty_check(self) -> bool:
+        """True when the new model carries a refitted not-a-genre check."""
+        return self.novelty[0] is not None
+
+    def method(self) -> str:
+        """How :attr:`after_accuracy` was measured, in words (stored with it in the bundle)."""
+        if self.n_folds > 1:
+            return f"{self.n_folds}-fold cross-validation of the fine-tune"
+        return "a hold-out of the fine-tune's confirmed songs"
 
     @property
     def held_out_songs(self) -> int:
@@ -164,6 +174,11 @@ class ImproveResult:
                 f"({how}): before {self.before_accuracy:.0%}, after {self.after_accuracy:.0%}.")
         if self.new_genres:
             text += f" New genres {', '.join(self.new_genres)} were learned by a new output layer."
+        report = self.novelty[1]
+        if self.has_novelty_check:
+            text += " The not-a-genre check was refitted to the new model."
+        elif report.get("unavailable"):
+            text += f" The new model has no not-a-genre check ({report['unavailable']})."
         return text
 
     def to_metrics(self) -> dict[str, Any]:
@@ -175,56 +190,6 @@ class ImproveResult:
             "held_out_songs": self.held_out_songs,
             "per_fold": [dataclasses.asdict(f) for f in self.folds],
         }
-
-
-def choose_folds(song_labels: np.ndarray, requested: int | None = None) -> int:
-    """How many folds to cross-validate with.
-
-    Parameters
-    ----------
-    song_labels : numpy.ndarray, shape (n_songs,), int
-        Label index of every confirmed song.
-    requested : int, optional
-        An explicit choice (>= 1); 1 is a single hold-out.
-
-    Returns
-    -------
-    int
-        ``requested`` if given; otherwise 1 (hold-out) from
-        :data:`HOLDOUT_SONGS` songs on, else the number of songs in the
-        smallest genre, between 2 and :data:`MAX_FOLDS`.
-    """
-    if requested is not None:
-        if requested < 1:
-            raise ValueError(f"folds={requested} must be at least 1")
-        return int(requested)
-    if song_labels.size >= HOLDOUT_SONGS:
-        return 1
-    counts = np.bincount(song_labels)
-    smallest = int(counts[counts > 0].min())
-    return int(min(MAX_FOLDS, max(2, smallest)))
-
-
-def assign_folds(song_labels: np.ndarray, n_folds: int, *, seed: int = 0) -> np.ndarray:
-    """Fold of every song, stratified by genre (fold ids from 0; -1 = never held out).
-
-    With ``n_folds == 1`` about :data:`HOLDOUT_FRACTION` of each genre (at
-    least one song, when the genre has two) is held out as fold 0, the rest is
-    -1. Otherwise each genre's songs are shuffled and dealt round-robin.
-    """
-    rng = np.random.default_rng(seed)
-    folds = np.full(song_labels.size, -1, dtype=np.int64)
-    offset = 0
-    for label in np.unique(song_labels):
-        members = rng.permutation(np.flatnonzero(song_labels == label))
-        if n_folds == 1:
-            take = int(round(members.size * HOLDOUT_FRACTION)) if members.size >= 2 else 0
-            folds[members[: max(1 if members.size >= 2 else 0, take)]] = 0
-        else:
-            # Continue dealing where the previous genre stopped, so small genres do not all land in fold 0.
-            folds[members] = (np.arange(members.size) + offset) % n_folds
-            offset += members.size
-    return folds
 
 
 def _scan(songs, on_progress) -> DatasetScan:
@@ -379,10 +344,11 @@ def improve_model(
                            "; ".join(f"{s.path}: {s.reason}" for s in scan.skipped[:3]))
     scan, warm = warm_start_scan(scan, current)
     relay.log(warm.describe())
+    cache = feature_cache_dir() if cache_dir is None else cache_dir
     windows = extract_windows(
         scan.songs, labels=warm.labels, params=current.feature_params,
         config=ExtractionConfig(windows_per_song=windows_per_song, seed=seed), workers=workers,
-        cache_dir=feature_cache_dir() if cache_dir is None else cache_dir,
+        cache_dir=cache,
         on_progress=progress_hook(relay, "extract"), is_cancelled=relay.is_cancelled,
     )
     if not windows.songs:
@@ -440,17 +406,60 @@ def improve_model(
         skipped=[f"{s.path}: {s.reason}" for s in [*scan.skipped, *windows.stats.failed]],
     )
     relay.stage("export", 0, 1)
+    window_model = tuner.window_model(model)
+    result.novelty = _refit_novelty(
+        tuner, window_model, windows, clean, scan, warm, current, relay=relay, seed=seed,
+        windows_per_song=windows_per_song, workers=workers, cache_dir=cache,
+    )
+    novelty, novelty_report = result.novelty
+    relay.log(f"not-a-genre check: {novelty_report}")
+    after_correct = sum(f.after_correct for f in fold_scores)
     result.bundle = export_bundle(
-        tuner.window_model(model), out, labels=warm.labels, feature_params=current.feature_params,
+        window_model, out, labels=warm.labels, feature_params=current.feature_params,
         feature_mean=current.feature_mean, feature_std=current.feature_std, window_policy=current.window_policy,
-        architecture=current.architecture,
+        architecture=current.architecture, architecture_options=tuner.family.runtime_options(window_model),
         provenance=_provenance(current, warm, scan, freeze, fit, seed, windows_per_song, final_fit),
-        metrics={"improvement": result.to_metrics()},
+        metrics={"improvement": result.to_metrics(),
+                 MEASURED_ACCURACY: measured_accuracy(after_correct, held_total, result.method()),
+                 "novelty": novelty_report},
+        novelty=novelty,
     )
     relay.stage("export", 1, 1)
     result.seconds = time.perf_counter() - began
     relay.log(result.describe())
     return result
+
+
+def _refit_novelty(tuner, model, windows, clean: np.ndarray, scan: DatasetScan, warm: WarmStart,
+                   current: ModelBundle, *, relay: "_Relay", seed: int, windows_per_song: int, workers,
+                   cache_dir) -> tuple[Any, dict[str, Any]]:
+    """The fine-tuned model's own not-a-genre check (its family's :meth:`~training.families.ModelFamily.novelty_check`).
+
+    Every confirmed song trained the final model, so no song is left to hold
+    out: its class means and covariance come from the clean windows it was
+    fine-tuned on, and its threshold, scale and temperature from other random
+    windows of the same songs (a second draw, ``seed + 1``), which the report
+    says. Returns ``(None, {"unavailable": reason})`` for a family without the check.
+    """
+    if tuner.family.novelty_unavailable:
+        return None, {"unavailable": tuner.family.novelty_unavailable}
+    relay.log("refitting the not-a-genre check to the fine-tuned model")
+
+    def cancel_only(_done: int, _total: int) -> None:
+        _raise_if_cancelled(relay)
+
+    other = extract_windows(
+        scan.songs, labels=warm.labels, params=current.feature_params,
+        config=ExtractionConfig(windows_per_song=windows_per_song, seed=seed + 1), workers=workers,
+        cache_dir=cache_dir, on_progress=cancel_only, is_cancelled=relay.is_cancelled,
+    )
+    other.features -= current.feature_mean
+    other.features /= current.feature_std
+    other_clean = other.copy == 0
+    return tuner.novelty_check(
+        model, (windows.features[clean], windows.label[clean]), (other.features[other_clean], other.label[other_clean]),
+        fitted_on=f"other windows of the {len(windows.songs)} confirmed songs it was fine-tuned on (none held out)",
+    )
 
 
 def progress_hook(relay: _Relay, stage: str):

@@ -21,6 +21,8 @@ from __future__ import annotations
 
 #: Parameters of the paper's BN-CNN for 4 classes and a 1292 x 32 x 1 input.
 PAPER_BN_CNN_PARAMETERS = 1_013_252
+#: Name of every model's softmax output layer (fine-tuning finds the head by it: :mod:`training.finetune`).
+OUTPUT_LAYER_NAME = "genre"
 
 
 def build_bn_cnn(
@@ -58,7 +60,7 @@ def build_bn_cnn(
         x = layers.BatchNormalization(momentum=bn_momentum)(x)
     x = layers.Flatten()(x)
     x = layers.Dense(64, activation="relu")(x)
-    outputs = layers.Dense(num_classes, activation="softmax", name="genre")(x)
+    outputs = layers.Dense(num_classes, activation="softmax", name=OUTPUT_LAYER_NAME)(x)
     return keras.Model(inputs, outputs, name="bn_cnn")
 
 
@@ -106,7 +108,7 @@ def build_gap_cnn(
     x = layers.MaxPooling2D(pool_size=2, strides=1, padding="same")(x)
     x = layers.BatchNormalization(momentum=bn_momentum)(x)
     x = layers.GlobalAveragePooling2D()(x)
-    outputs = layers.Activation("softmax", name="genre")(x)
+    outputs = layers.Activation("softmax", name=OUTPUT_LAYER_NAME)(x)
     return keras.Model(inputs, outputs, name="gap_cnn")
 
 
@@ -172,7 +174,7 @@ def build_vgg16(
     x = base(rgb)
     x = layers.Dense(dense_units, activation="relu")(x)
     x = layers.Dropout(0.3)(x)
-    outputs = layers.Dense(num_classes, activation="softmax", name="genre")(x)
+    outputs = layers.Dense(num_classes, activation="softmax", name=OUTPUT_LAYER_NAME)(x)
     return keras.Model(inputs, outputs, name="vgg16_transfer")
 
 
@@ -205,7 +207,7 @@ def build_logreg(input_shape: tuple[int, int, int] = (1292, 32, 1), num_classes:
         [layers.GlobalAveragePooling1D()(frames), layers.GlobalAveragePooling1D()(squares),
          layers.GlobalMaxPooling1D()(frames)]
     )
-    outputs = layers.Dense(num_classes, activation="softmax", name="genre")(pooled)
+    outputs = layers.Dense(num_classes, activation="softmax", name=OUTPUT_LAYER_NAME)(pooled)
     return keras.Model(inputs, outputs, name="logreg")
 
 

@@ -35,6 +35,19 @@ Rules worth knowing:
 * Every model is trained and scored on the same split; with several models
   the exported one is the exportable model with the best *validation* song
   accuracy (the test set never picks a model). XGBoost is evaluated only.
+* A **small folder** (its smallest genre under :data:`SMALL_FOLDER_SONGS`
+  songs, a song split asked for) spares no songs for validation and test:
+  every song trains the final model, and its accuracy is estimated by
+  k-fold cross-validation by song first (:func:`training.split.choose_folds`:
+  as many folds as the smallest genre has songs, at most 5; each fold's model
+  trains on the other folds' songs and scores its own, so every song is
+  scored once by a model that never heard it). The pooled out-of-fold scores
+  are the report's test figures, with a 95 % Wilson interval on the song
+  accuracy (:class:`CrossValidation`, also sent as an
+  :class:`~training.observer.AccuracyEstimate` event and stored in the
+  bundle's ``measured_accuracy``). Up to 64 clean training windows stand in
+  for validation while fitting (as in fine-tuning); the standardisation is
+  measured on every song's clean windows.
 * One ``seed`` drives window choice, augmentation, the split and the weights.
 """
 
@@ -52,25 +65,29 @@ from typing import Any
 import numpy as np
 
 from urdu_genre_app import __version__
-from urdu_genre_app.core.bundle import ModelBundle
+from urdu_genre_app.core.bundle import MEASURED_ACCURACY, ModelBundle
 from urdu_genre_app.core.errors import CancelledError
 from urdu_genre_app.core.features import FeatureParams
 from urdu_genre_app.core.windows import WindowPolicy
 from urdu_genre_app.paths import feature_cache_dir
 from training.dataset import DatasetScan, scan_dataset
-from training.errors import ExportNotSupportedError, TrainingConfigError
-from training.evaluate import Evaluation, evaluate_probabilities, format_comparison
+from training.errors import DatasetError, ExportNotSupportedError, TrainingConfigError
+from training.evaluate import Evaluation, evaluate_probabilities, format_comparison, measured_accuracy, wilson_interval
 from training.extract import ExtractionConfig, ExtractionStats, extract_windows
 from training.families import DEFAULT_FAMILY, REGISTRY, ModelFamily, PreparedFeatures
-from training.finetune import DEFAULT_FREEZE
+from training.finetune import DEFAULT_FREEZE, self_validation_rows
 from training.fit import FitConfig, FitResult
-from training.observer import NullObserver, TrainingObserver, report_log, report_stage
-from training.split import DEFAULT_FRACTIONS, SPLIT_MODES, SPLIT_SONG, Split, split_windows
+from training.observer import AccuracyEstimate, EpochEnded, NullObserver, TrainingObserver, report_log, report_stage
+from training.split import (
+    DEFAULT_FRACTIONS, MAX_FOLDS, SMALL_FOLDER_SONGS, SPLIT_MODES, SPLIT_SONG, Split, assign_folds, split_windows,
+)
 
 log = logging.getLogger(__name__)
 
 #: Smallest standard deviation used when standardising a coefficient.
 MIN_FEATURE_STD = 1e-3
+#: ``Split.mode`` of a small folder's split: every song trains, no song is held out.
+SPLIT_ALL_SONGS = "all songs (k-fold estimate)"
 
 
 @dataclass
@@ -124,6 +141,10 @@ class TrainingConfig:
         After fitting musicnn's head on the frozen embeddings, fine-tune the
         whole window model with the backbone's last block trainable
         (:mod:`training.musicnn.family`).
+    small_folder_songs : int
+        With a song split, a folder whose smallest genre has fewer songs is
+        trained on every song and cross-validated (:data:`SMALL_FOLDER_SONGS`;
+        0 never, a large number always).
     """
 
     dataset: str | os.PathLike
@@ -147,6 +168,7 @@ class TrainingConfig:
     freeze: str = DEFAULT_FREEZE
     musicnn_patches: int | None = None
     musicnn_unfreeze_last_block: bool = False
+    small_folder_songs: int = SMALL_FOLDER_SONGS
 
     def validate(self) -> None:
         """Refuse options that cannot work, before any work is done.
@@ -180,6 +202,46 @@ def _either(names: tuple[str, ...]) -> str:
     return f"{', '.join(names[:-1])} or {names[-1]}" if len(names) > 1 else names[0]
 
 
+@dataclass(frozen=True)
+class CrossValidation:
+    """A small folder's accuracy estimate: every song scored once by a model trained without it.
+
+    Attributes
+    ----------
+    folds : int
+        Folds (songs of each genre dealt round-robin; :func:`training.split.assign_folds`).
+    songs, correct : int
+        Songs scored (all of them) and songs right (mean vote of their windows).
+    interval : tuple of float
+        95 % Wilson interval of the song accuracy (:func:`training.evaluate.wilson_interval`).
+    """
+
+    folds: int
+    songs: int
+    correct: int
+    interval: tuple[float, float]
+
+    @property
+    def accuracy(self) -> float:
+        """Song accuracy in [0, 1]."""
+        return self.correct / self.songs if self.songs else 0.0
+
+    @property
+    def method(self) -> str:
+        """How it was measured, in words (stored with it in the bundle)."""
+        return f"{self.folds}-fold cross-validation by song"
+
+    def describe(self) -> str:
+        """One line for logs and the command line."""
+        low, high = self.interval
+        return (f"{self.method}: {self.correct} of {self.songs} songs right ({self.accuracy:.0%}); "
+                f"95 % sure the accuracy on songs like these is {low:.0%}-{high:.0%}")
+
+    def to_metrics(self) -> dict[str, Any]:
+        """A bundle's ``metrics["measured_accuracy"]``."""
+        return {**measured_accuracy(self.correct, self.songs, self.method), "folds": self.folds}
+
+
 @dataclass
 class ModelResult:
     """One trained model and its scores.
@@ -204,6 +266,8 @@ class ModelResult:
         Whether it can be written as a bundle.
     features : PreparedFeatures or None
         The features it was trained on (its family's; the report's when None).
+    cross_validation : CrossValidation or None
+        A small folder's estimate (``test`` and ``validation`` are then its pooled out-of-fold scores).
     """
 
     name: str
@@ -215,6 +279,7 @@ class ModelResult:
     model: Any = None
     exportable: bool = True
     features: "PreparedFeatures | None" = None
+    cross_validation: CrossValidation | None = None
 
 
 @dataclass
@@ -279,7 +344,17 @@ class TrainingReport:
             )
         if self.warm_start is not None:
             text += f"\nnote: {self.warm_start.describe()}"
+        for result in self.results:
+            if result.cross_validation is not None:
+                text += (f"\n{result.title}: a small folder, so every song trained the final model; the scores "
+                         f"above are its {result.cross_validation.describe()}")
         return text
+
+    @property
+    def cross_validation(self) -> CrossValidation | None:
+        """The small-folder estimate of the exported model (else of the first one trained), if any."""
+        chosen = [r for r in self.results if r.name == self.exported] or self.results[:1]
+        return chosen[0].cross_validation if chosen else None
 
 
 def cancel_check(observer: TrainingObserver, stage: str):
@@ -317,6 +392,108 @@ def standardisation(features: np.ndarray, rows: np.ndarray) -> tuple[np.ndarray,
     mean = total / count
     std = np.sqrt(np.maximum(total_sq / count - mean**2, 0.0))
     return mean.astype(np.float32), np.maximum(std, MIN_FEATURE_STD).astype(np.float32)
+
+
+class _FoldObserver:
+    """The run's observer for a cross-validation fold: progress, log lines and cancel, but no epoch events.
+
+    The epoch chart a view draws is the final model's; folds restarting at epoch 1 would scramble it.
+    """
+
+    def __init__(self, observer: TrainingObserver) -> None:
+        self.observer = observer
+
+    def on_event(self, event) -> None:
+        if not isinstance(event, EpochEnded):
+            self.observer.on_event(event)
+
+    def is_cancelled(self) -> bool:
+        return bool(self.observer.is_cancelled())
+
+    def is_aborted(self) -> bool:
+        return bool(self.observer.is_aborted())
+
+
+def all_songs_split(windows, *, seed: int) -> Split:
+    """A small folder's split: every window trains; a few clean ones stand in for validation; nothing is tested.
+
+    The validation rows (:func:`training.finetune.self_validation_rows`) are
+    training windows, so ``validation_songs`` is empty: no song is held out.
+    """
+    train = np.arange(len(windows), dtype=np.int64)
+    validation = self_validation_rows(train, windows.copy == 0, len(windows), seed)
+    empty = np.zeros(0, np.int64)
+    return Split(mode=SPLIT_ALL_SONGS, train=train, validation=validation, test=empty,
+                 train_songs=np.unique(windows.song), validation_songs=empty, test_songs=empty)
+
+
+def _smallest_genre(windows) -> tuple[str, int]:
+    """The genre with the fewest songs (among those with any) and its song count."""
+    counts = np.bincount(windows.song_labels, minlength=len(windows.labels))
+    present = np.flatnonzero(counts)
+    index = int(present[np.argmin(counts[present])])
+    return windows.labels[index], int(counts[index])
+
+
+def cross_validate(family: ModelFamily, config: TrainingConfig, prepared: PreparedFeatures,
+                   observer: TrainingObserver, warm=None) -> tuple[CrossValidation, Evaluation]:
+    """Estimate how well ``family`` trained on every song of a small folder does, by k-fold cross-validation by song.
+
+    Parameters
+    ----------
+    family : ModelFamily
+    config : TrainingConfig
+    prepared : PreparedFeatures
+        Its features, with :func:`all_songs_split` (the folds are cut here).
+    observer : TrainingObserver
+        Progress and log lines of the folds (their epochs are not reported).
+    warm : training.finetune.WarmStart, optional
+        Every fold fine-tunes a fresh copy of this bundle's model.
+
+    Returns
+    -------
+    CrossValidation
+    Evaluation
+        Every clean window scored by the fold model that did not train on its song.
+
+    Raises
+    ------
+    CancelledError
+        The observer cancelled during a fold.
+    """
+    windows = prepared.windows
+    _genre, smallest = _smallest_genre(windows)
+    n_folds = int(min(MAX_FOLDS, max(2, smallest)))
+    fold_of = assign_folds(windows.song_labels, n_folds, seed=config.seed)[windows.song]
+    clean = windows.copy == 0
+    probabilities = np.zeros((len(windows), len(windows.labels)), np.float32)
+    quiet = _FoldObserver(observer)
+    for fold in range(n_folds):
+        held = np.flatnonzero((fold_of == fold) & clean)
+        train = np.flatnonzero(fold_of != fold)
+        fold_split = Split(
+            mode=SPLIT_SONG, train=train, validation=self_validation_rows(train, clean, len(windows), config.seed),
+            test=held, train_songs=np.unique(windows.song[train]), validation_songs=np.zeros(0, np.int64),
+            test_songs=np.unique(windows.song[held]),
+        )
+        report_log(observer, f"{family.name}: fold {fold + 1}/{n_folds} of the accuracy estimate: training on "
+                             f"{fold_split.train_songs.size} songs, scoring {fold_split.test_songs.size}")
+        fold_prepared = dataclasses.replace(prepared, split=fold_split)  # same windows, same cache
+        model, _fit = family.train(config, fold_prepared, quiet, warm)
+        if observer.is_cancelled():
+            raise CancelledError("training cancelled while estimating its accuracy (cross-validation)")
+        probabilities[held] = family.predict(model, fold_prepared, held)
+    scored = np.flatnonzero(clean)
+    evaluation = evaluate_probabilities(probabilities[scored], y_true=windows.label[scored],
+                                        songs=windows.song[scored], labels=windows.labels)
+    correct = int(round(evaluation.song_accuracy * evaluation.n_songs))
+    estimate = CrossValidation(folds=n_folds, songs=evaluation.n_songs, correct=correct,
+                               interval=wilson_interval(correct, evaluation.n_songs))
+    low, high = estimate.interval
+    observer.on_event(AccuracyEstimate(model=family.name, folds=n_folds, songs=estimate.songs, correct=correct,
+                                       low=low, high=high))
+    report_log(observer, f"{family.name}: {estimate.describe()}")
+    return estimate, evaluation
 
 
 def _train_one(family: ModelFamily, config: TrainingConfig, prepared: PreparedFeatures, observer: TrainingObserver,
@@ -393,7 +570,17 @@ def run_training(config: TrainingConfig, observer: TrainingObserver | None = Non
             report_log(observer, f"left out {failed.path}: {failed.reason}")
 
         report_stage(observer, "split", 0, 1)
-        split = split_windows(windows, mode=config.split, fractions=config.fractions, seed=config.seed)
+        genre, smallest = _smallest_genre(windows) if len(windows) else ("", 0)
+        if config.split == SPLIT_SONG and 0 < smallest < config.small_folder_songs:
+            if smallest < 2:
+                raise DatasetError(f"genre {genre!r} has only 1 song; training needs at least 2 a genre "
+                                   "(one to learn from while another measures the model)")
+            split = all_songs_split(windows, seed=config.seed)
+            report_log(observer, f"a small folder ({smallest} songs in {genre}, under {config.small_folder_songs}): "
+                                 "every song trains the final model, and cross-validation by song estimates its "
+                                 "accuracy first")
+        else:
+            split = split_windows(windows, mode=config.split, fractions=config.fractions, seed=config.seed)
         report_stage(observer, "split", 1, 1)
         sizes = split.sizes()
         report_log(
@@ -416,6 +603,16 @@ def run_training(config: TrainingConfig, observer: TrainingObserver | None = Non
         prepared_by_kind[kind] = PreparedFeatures(params, windows, split, mean, std)
         return prepared_by_kind[kind]
 
+    def other_windows(prepared: PreparedFeatures) -> tuple[np.ndarray, np.ndarray]:
+        """Clean windows of the same songs drawn afresh (``seed + 1``), standardised as ``prepared``'s."""
+        other = extract_windows(
+            scan.songs, labels=scan.labels, params=prepared.params,
+            config=dataclasses.replace(config.extraction, seed=config.seed + 1), workers=config.workers,
+            cache_dir=config.cache_dir, is_cancelled=observer.is_aborted,  # a cancelled run still exports
+        )
+        clean = other.copy == 0
+        return (other.features[clean] - prepared.mean) / prepared.std, other.label[clean]
+
     first = prepare(REGISTRY.get(config.models[0]))
     stats, split = first.windows.stats, first.split
     report = TrainingReport(
@@ -433,6 +630,10 @@ def run_training(config: TrainingConfig, observer: TrainingObserver | None = Non
         prepared = prepare(family)
         windows, split = prepared.windows, prepared.split
         try:
+            estimate = evaluation = None
+            if split.mode == SPLIT_ALL_SONGS:
+                estimate, evaluation = cross_validate(family, config, prepared, observer, warm)
+                report_log(observer, f"training {name} on all {split.train_songs.size} songs")
             model, fit_result, fit_seconds = _train_one(family, config, prepared, observer, warm)
         except CancelledError:
             if not report.results:
@@ -444,18 +645,22 @@ def run_training(config: TrainingConfig, observer: TrainingObserver | None = Non
         report.cancelled = report.cancelled or bool(fit_result and fit_result.cancelled)
         report_stage(observer, "evaluate", index, len(config.models))
         y, song = windows.label, windows.song
-        test = evaluate_probabilities(
-            family.predict(model, prepared, split.test), y_true=y[split.test], songs=song[split.test],
-            labels=windows.labels,
-        )
-        validation = evaluate_probabilities(
-            family.predict(model, prepared, split.validation), y_true=y[split.validation],
-            songs=song[split.validation], labels=windows.labels,
-        )
+        if evaluation is not None:  # a small folder: the out-of-fold scores stand for test and validation
+            test = validation = evaluation
+        else:
+            test = evaluate_probabilities(
+                family.predict(model, prepared, split.test), y_true=y[split.test], songs=song[split.test],
+                labels=windows.labels,
+            )
+            validation = evaluate_probabilities(
+                family.predict(model, prepared, split.validation), y_true=y[split.validation],
+                songs=song[split.validation], labels=windows.labels,
+            )
         report.results.append(
             ModelResult(
                 name=name, title=family.title, test=test, validation=validation, fit=fit_result,
                 seconds=fit_seconds, model=model, exportable=family.exportable, features=prepared,
+                cross_validation=estimate,
             )
         )
         report_stage(observer, "evaluate", index + 1, len(config.models))
@@ -475,10 +680,20 @@ def run_training(config: TrainingConfig, observer: TrainingObserver | None = Non
             own = chosen.features or first
             windows, split = own.windows, own.split
             clean_train = split.train[windows.copy[split.train] == 0]
-            novelty, novelty_report = REGISTRY.get(chosen.name).novelty_check(
+            family = REGISTRY.get(chosen.name)
+            fitted_on = ""
+            if family.novelty_unavailable:
+                validation = (windows.features[:0], windows.label[:0])
+            elif split.mode == SPLIT_ALL_SONGS:
+                # Every song trained the model: other windows of the same songs set the check's threshold.
+                validation = other_windows(own)
+                fitted_on = "other windows of the songs it trained on (a small folder: none held out)"
+            else:
+                validation = (windows.features[split.validation], windows.label[split.validation])
+            novelty, novelty_report = family.novelty_check(
                 chosen.model, params=own.params, n_classes=len(windows.labels),
-                train=(windows.features[clean_train], windows.label[clean_train]),
-                validation=(windows.features[split.validation], windows.label[split.validation]),
+                train=(windows.features[clean_train], windows.label[clean_train]), validation=validation,
+                fitted_on=fitted_on,
             )
             report_log(observer, f"novelty check: {novelty_report}")
             report.bundle = export_result(chosen, report, path=Path(config.out), novelty=novelty,
@@ -533,6 +748,8 @@ def metrics_for(result: ModelResult, report: TrainingReport) -> dict[str, Any]:
             "validation_window_accuracy": round(result.validation.window_accuracy, 6),
         }
     )
+    if result.cross_validation is not None:
+        metrics[MEASURED_ACCURACY] = result.cross_validation.to_metrics()
     return metrics
 
 

@@ -35,7 +35,7 @@ UNFREEZE_EPOCHS = 3
 #: Their learning rate, as a fraction of the head's.
 UNFREEZE_LR_FACTOR = 0.1
 #: What a musicnn fine-tune keeps fixed (recorded in its provenance).
-FROZEN_PART = "backbone"
+FROZEN_PART = "backbone"  # training.finetune.FREEZE_BACKBONE's word, said of musicnn's own backbone
 
 
 class MusicnnFamily(ModelFamily):
@@ -48,6 +48,8 @@ class MusicnnFamily(ModelFamily):
     standardise_features = False
     costly_windows = True
     selftest = False  # the self-test's 2 s windows hold no 3 s patch
+    # Fitting it needs the head's penultimate features as a second output of the joined graph.
+    novelty_unavailable = "not fitted for musicnn bundles yet"
 
     def validate(self, config) -> None:
         if config.musicnn_patches is not None and config.musicnn_patches < 1:
@@ -147,10 +149,6 @@ class MusicnnFamily(ModelFamily):
         head = model.get_layer(HEAD_NAME)
         embeddings = slot_embeddings(prepared.cache[EMBEDDINGS][rows], head_patches(head))[..., np.newaxis]
         return np.asarray(head.predict(embeddings, batch_size=PREDICT_BATCH, verbose=0), np.float32)
-
-    def novelty_check(self, model, *, params, train, validation, n_classes, fitted_on=""):
-        # Fitting it needs the head's penultimate features as a second output of the joined graph.
-        return None, {"unavailable": "not fitted for musicnn bundles yet"}
 
     def finetuner(self, warm, windows, relay, freeze):
         return HeadTuner(self, warm, windows, relay, freeze)

@@ -38,6 +38,7 @@ import numpy as np
 
 from urdu_genre_app.core.features import FEATURE_LOG_MEL, FeatureParams
 from urdu_genre_app.core.inference import PATCHES_PER_WINDOW_OPTION
+from training.models import OUTPUT_LAYER_NAME
 from training.musicnn.backbone import (
     EMBEDDING_UNITS,
     HOP_LENGTH,
@@ -252,7 +253,7 @@ def build_head(num_patches: int, num_classes: int):
     )
     x = layers.Dropout(HEAD_DROPOUT, name="head_dropout")(pooled)
     x = layers.Dense(HEAD_UNITS, activation="relu", name="head_hidden")(x)
-    outputs = layers.Dense(num_classes, activation="softmax", name="genre")(x)
+    outputs = layers.Dense(num_classes, activation="softmax", name=OUTPUT_LAYER_NAME)(x)
     return keras.Model(embeddings, outputs, name=HEAD_NAME)
 
 

@@ -64,11 +64,12 @@ class LogRegFamily(ModelFamily):
 
 
 class XGBoostFamily(ModelFamily):
-    """Gradient-boosted trees on pooled statistics (:class:`training.models.XGBoostWindowClassifier`): evaluated only."""
+    """Gradient-boosted trees on pooled statistics (:class:`training.models.XGBoostWindowClassifier`), never exported."""
 
     name, title, paper_accuracy = "xgboost", "XGBoost", 0.818
     exportable = False
     requires = ("xgboost",)
+    novelty_unavailable = "XGBoost models are evaluated only"
 
     def build(self, input_shape, num_classes, *, config=None):
         from training.models import XGBoostWindowClassifier
@@ -90,9 +91,6 @@ class XGBoostFamily(ModelFamily):
 
     def predict(self, model, prepared, rows):
         return np.asarray(model.predict(prepared.windows.features[rows]), dtype=np.float32)
-
-    def novelty_check(self, model, *, params, train, validation, n_classes, fitted_on=""):
-        return None, {"unavailable": "XGBoost models are evaluated only"}
 
 
 def _bn_momentum(config) -> float:

@@ -93,11 +93,20 @@ class Classifier:
         The model, its labels, feature parameters and window policy.
     batch_size : int, optional
         Windows per interpreter call after the first (default: :func:`batch_size_for`).
+    model : LiteRtModel, optional
+        The bundle's model, already opened (:func:`~urdu_genre_app.core.inference.open_bundle`);
+        opened here otherwise.
+
+    Raises
+    ------
+    ModelBundleError
+        The bundle's model does not load or disagrees with its metadata.
     """
 
-    def __init__(self, bundle: ModelBundle, *, batch_size: int | None = None) -> None:
+    def __init__(self, bundle: ModelBundle, *, batch_size: int | None = None,
+                 model: LiteRtModel | None = None) -> None:
         self.bundle = bundle
-        self._model = bundle.verified_model or LiteRtModel(bundle)
+        self._model = model or LiteRtModel(bundle)
         if batch_size is None:
             batch_size = batch_size_for(bundle, self._model)
         self.batch_size = max(1, batch_size)
