@@ -347,6 +347,16 @@ def calibration_report(calibration: NoveltyCalibration, validation_features: np.
     }
 
 
+def describe_novelty_report(report: dict[str, Any]) -> str:
+    """One log line for :func:`calibration_report`'s figures (or ``{"unavailable": reason}``), in words."""
+    if "unavailable" in report:
+        return f"novelty check: not fitted ({report['unavailable']}); this model cannot say 'not a genre'"
+    return (f"novelty check fitted: it flags {report['validation_windows_flagged_unknown']:.0%} of "
+            f"{report['validation_windows']} validation windows as unlike any genre; temperature "
+            f"{report['temperature']:.2f} (validation loss {report['validation_nll_before']:.3f} -> "
+            f"{report['validation_nll_after']:.3f})")
+
+
 def calibrate_keras_model(model, x_train, y_train, x_validation, y_validation, *, n_classes: int,
                           flag_fraction: float = DEFAULT_FLAG_FRACTION,
                           structure_lag_frames: int | None = None, allow_missing: bool = False

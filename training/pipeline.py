@@ -503,7 +503,8 @@ def _train_one(family: ModelFamily, config: TrainingConfig, prepared: PreparedFe
     return model, result, time.perf_counter() - started
 
 
-def run_training(config: TrainingConfig, observer: TrainingObserver | None = None) -> TrainingReport:
+def run_training(config: TrainingConfig, observer: TrainingObserver | None = None, *,
+                 scan: DatasetScan | None = None) -> TrainingReport:
     """Run scan -> extract -> split -> fit -> evaluate -> export (see the module docstring).
 
     Parameters
@@ -512,6 +513,9 @@ def run_training(config: TrainingConfig, observer: TrainingObserver | None = Non
         What to train and where to write it.
     observer : TrainingObserver, optional
         Stage progress, epoch metrics, log lines and cancel.
+    scan : DatasetScan, optional
+        ``config.dataset`` already probed (the Training tab probes it when it is chosen): used instead of
+        probing every song again. A scan of another folder is ignored.
 
     Returns
     -------
@@ -534,7 +538,8 @@ def run_training(config: TrainingConfig, observer: TrainingObserver | None = Non
     seconds: dict[str, float] = {}
 
     started = time.perf_counter()
-    scan = scan_dataset(config.dataset, on_progress=cancel_check(observer, "scan"))
+    if scan is None or Path(scan.source).resolve() != Path(config.dataset).resolve():
+        scan = scan_dataset(config.dataset, on_progress=cancel_check(observer, "scan"))
     seconds["scan"] = time.perf_counter() - started
     warm = None
     if config.init_from is not None:
@@ -677,6 +682,8 @@ def run_training(config: TrainingConfig, observer: TrainingObserver | None = Non
                                                    -r.validation.window_loss))
             started = time.perf_counter()
             report_stage(observer, "export", 0, 1)
+            from training.calibrate import describe_novelty_report
+
             own = chosen.features or first
             windows, split = own.windows, own.split
             clean_train = split.train[windows.copy[split.train] == 0]
@@ -695,7 +702,7 @@ def run_training(config: TrainingConfig, observer: TrainingObserver | None = Non
                 train=(windows.features[clean_train], windows.label[clean_train]), validation=validation,
                 fitted_on=fitted_on,
             )
-            report_log(observer, f"novelty check: {novelty_report}")
+            report_log(observer, describe_novelty_report(novelty_report))
             report.bundle = export_result(chosen, report, path=Path(config.out), novelty=novelty,
                                           novelty_report=novelty_report)
             report.exported = chosen.name

@@ -133,23 +133,24 @@ def _maybe_screenshot(dialog) -> None:
 
 
 def test_the_reason_names_what_is_missing(monkeypatch):
-    from urdu_genre_app.gui import improve_panel, training_widget
+    from urdu_genre_app import capabilities
+    from urdu_genre_app.gui import improve_panel
 
     few = [("a.wav", "Ghazal"), ("b.wav", "Ghazal"), ("c.wav", "Rock")]
     reason = improve_panel.improve_unavailable_reason(few)
     assert reason is not None and "Ghazal 2, Rock 1" in reason
     assert improve_panel.improve_unavailable_reason(few + [("d.wav", "Rock")]) is None
-    monkeypatch.setattr(training_widget, "training_unavailable_reason",
+    monkeypatch.setattr(capabilities, "training_unavailable_reason",
                         lambda: "Training needs TensorFlow, which this installation leaves out.")
     reason = improve_panel.improve_unavailable_reason(few + [("d.wav", "Rock")])
     assert reason.startswith("Improving the model needs TensorFlow")
 
 
 def test_a_lite_install_disables_the_button_and_says_why(qtbot, monkeypatch, tmp_path):
-    from urdu_genre_app.gui import training_widget
+    from urdu_genre_app import capabilities
     from urdu_genre_app.gui.library_widget import LibraryWidget
 
-    monkeypatch.setattr(training_widget, "training_unavailable_reason",
+    monkeypatch.setattr(capabilities, "training_unavailable_reason",
                         lambda: "Training needs TensorFlow, which this installation leaves out.")
     widget = LibraryWidget(data_root=tmp_path / "library-data")
     qtbot.addWidget(widget)

@@ -14,10 +14,10 @@ from PySide6.QtCore import QSignalBlocker, Qt, QTimer, Slot
 from PySide6.QtWidgets import QGroupBox, QHBoxLayout, QLabel, QPushButton, QSlider, QStyle, QToolButton, QWidget
 
 from urdu_genre_app.components.classify_state import AudioChanged, ClassifyState, PositionChanged, RecordingChanged
-from urdu_genre_app.gui.formatting import clock
+from urdu_genre_app.components.formatting import clock
 
 if TYPE_CHECKING:
-    from urdu_genre_app.gui.audio import Player
+    from urdu_genre_app.gui.player import Player
 
 #: Cursor refresh period while playing, in milliseconds.
 CURSOR_INTERVAL_MS = 30
@@ -59,7 +59,7 @@ class PlaybackBar(QGroupBox):
     def player(self) -> Player:
         """The audio player (created on first use)."""
         if self._player is None:
-            from urdu_genre_app.gui.audio import Player
+            from urdu_genre_app.gui.player import Player
 
             self._player = Player(self)
             self._player.state_changed.connect(self._on_player_state_changed)
