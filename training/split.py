@@ -25,11 +25,14 @@ folds, every song held out once; :mod:`training.pipeline` and
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from training.errors import DatasetError, TrainingConfigError
-from training.extract import WindowSet
+
+if TYPE_CHECKING:
+    from training.extract import WindowSet
 
 SPLIT_SONG = "song"
 SPLIT_WINDOW_PAPER_LEAKY = "window-paper-leaky"
