@@ -149,8 +149,9 @@ class ChartsView(QSplitter):
         if self.segment_chart is None or self.mfcc_view is None:
             return
         if event.analysis_starts:  # the previous song goes at once, not when the first bar comes
-            name = "the recording" if event.source == RECORDING else self.state.source_name
-            self.segment_chart.clear(f"Decoding and analysing {name}…")
+            # Not the file's name: matplotlib neither shapes nor has glyphs for Urdu script.
+            what = "the recording" if event.source == RECORDING else "the song"
+            self.segment_chart.clear(f"Decoding and analysing {what}…")
             self.mfcc_view.clear()
         else:
             self.segment_chart.set_empty_text(None)

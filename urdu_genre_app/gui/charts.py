@@ -267,12 +267,14 @@ class SegmentChartWidget(ChartWidget):
             self._artists.append(container)
             for i, patch in zip(silent, container.patches):
                 groups[i].append(patch)
-            self._artists.append(strip.broken_barh([(starts[i], widths[i]) for i in silent], (0, 1),
-                                                   linewidth=0.6, **SILENCE_STYLE))
-        if scored:
-            colours = [UNKNOWN_COLOUR if i in unknown else genre_colour(self.windows[i].top_index()) for i in scored]
-            self._artists.append(strip.broken_barh([(starts[i], widths[i]) for i in scored], (0, 1),
-                                                   facecolors=colours, edgecolor="white", linewidth=0.6))
+            # The hatching over the strip's silent windows, on top of (and added before) the strip itself.
+            self._artists.append(strip.broken_barh([(starts[i], widths[i]) for i in silent], (0, 1), zorder=2,
+                                                   linewidth=0.6, **{**SILENCE_STYLE, "facecolor": "none"}))
+        if self.windows:  # one strip, a colour per window in order
+            colours = [SILENCE_STYLE["facecolor"] if i not in scored_set else UNKNOWN_COLOUR if i in unknown
+                       else genre_colour(w.top_index()) for i, w in enumerate(self.windows)]
+            self._artists.append(strip.broken_barh(list(zip(starts, widths)), (0, 1), facecolors=colours,
+                                                   edgecolor="white", linewidth=0.6))
         self.bar_groups = groups
         self._empty_text.set_visible(not self.windows)
         self._update_legend(bool(silent), bool(unknown), bool(self.gaps))
