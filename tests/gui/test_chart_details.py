@@ -75,7 +75,7 @@ def test_a_new_file_clears_the_previous_chart_at_once(make_window, tiny_bundle_p
 
 
 def test_the_verdict_counts_the_segments_the_chart_shows(make_window, tiny_bundle_path, song_path, qtbot):
-    from urdu_genre_app.gui.formatting import segments
+    from urdu_genre_app.components.formatting import segments
 
     window = make_window(tiny_bundle_path)
     widget = window.classify_widget
