@@ -87,6 +87,8 @@ def test_undecodable_file(make_window, tiny_bundle_path, tmp_path, qtbot, conten
     assert widget.verdict_view.verdict.verdict.text() == "Cannot classify this file"
     assert widget.verdict_view.progress.format() == "Failed"
     assert reason in window.statusBar().currentMessage()
+    chart = widget.charts.segment_chart  # no "Decoding…" left behind
+    assert chart.bar_count == 0 and "cannot be classified" in chart.empty_text
 
 
 def test_too_short_file(make_window, tiny_bundle_path, tmp_path, qtbot):

@@ -18,6 +18,7 @@ from PySide6.QtWidgets import QLabel, QSplitter, QWidget
 
 from urdu_genre_app.components.classify_state import (
     RECORDING,
+    AnalysisFailed,
     AnalysisFinished,
     ClassifyState,
     LiveUpdated,
@@ -171,6 +172,11 @@ class ChartsView(QSplitter):
         if self.segment_chart is not None:
             self.segment_chart.set_empty_text(None)
         self.redraw()
+
+    def _on_failed(self, _event: AnalysisFailed) -> None:
+        self._redraw_timer.stop()
+        if self.segment_chart is not None:
+            self.segment_chart.clear("Nothing to show: this file cannot be classified (see the message above)")
 
     def _on_position(self, event: PositionChanged) -> None:
         for chart in (self.segment_chart, self.mfcc_view):

@@ -154,6 +154,9 @@ class SegmentChartWidget(ChartWidget):
     """Stacked genre probabilities per window over time, with a top-genre timeline under it."""
 
     bars_drawn = Signal(int)
+    #: No room for an axis title under the ticks: the feature image below names the shared time axis,
+    #: and on a 700-pixel screen these pixels are the difference between a readable chart and a clipped one.
+    MARGINS = (62, 80, 30, 24)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -185,7 +188,6 @@ class SegmentChartWidget(ChartWidget):
         strip.set_ylim(0, 1)
         strip.set_yticks([])
         strip.set_ylabel("Top", rotation=0, ha="right", va="center", fontsize=9)
-        strip.set_xlabel("Time (s)")
         self._highlight = Rectangle((0, 0), 0, 1, fill=False, edgecolor=_CURSOR_COLOUR, linewidth=2.0,
                                     animated=True, visible=False)
         axes.add_patch(self._highlight)

@@ -8,7 +8,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import numpy as np
+from matplotlib.cm import ScalarMappable
 from matplotlib.colors import Normalize
+from matplotlib.ticker import MaxNLocator, StrMethodFormatter
 from PySide6.QtWidgets import QWidget
 
 from urdu_genre_app.components.chart_spans import colour_limits, feature_panel_text, feature_pieces
@@ -44,9 +46,6 @@ class MfccWidget(ChartWidget):
         self.axes = self.figure.add_axes((0.1, 0.1, 0.8, 0.8))
         self.colorbar_axes = self.figure.add_axes((0.92, 0.1, 0.02, 0.8))
         self.norm = Normalize(vmin=-1.0, vmax=1.0)
-        from matplotlib.cm import ScalarMappable
-        from matplotlib.ticker import MaxNLocator, StrMethodFormatter
-
         self._mappable = ScalarMappable(norm=self.norm, cmap=MFCC_CMAP)
         self.colorbar = self.figure.colorbar(self._mappable, cax=self.colorbar_axes)
         # Few, short tick labels: the colour bar's label must fit in the right margin.
