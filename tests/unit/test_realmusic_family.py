@@ -133,3 +133,22 @@ def test_a_musicnn_tags_bundle_runs_in_the_app_and_carries_its_check(tmp_path):
     probabilities, features = bundle.verified_model.predict_with_features(window[None])
     np.testing.assert_allclose(result.windows[0].probabilities, bundle.novelty.probabilities(features)[0], atol=1e-5)
     np.testing.assert_allclose(result.windows[0].novelty, head.probabilities(features)[0, -1] / 0.3, rtol=1e-4)
+
+
+def test_the_family_is_registered_and_refuses_folder_training_and_fine_tuning_in_one_line():
+    from types import SimpleNamespace
+
+    from training.errors import TrainingConfigError
+    from training.families import REGISTRY
+    from urdu_genre_app.core.features import FeatureParams
+
+    family = REGISTRY.get("musicnn_tags")
+    assert family.costly_windows and not family.trains_from_folder and not family.in_app
+    params = family.feature_params(FeatureParams())
+    assert (params.sample_rate, params.n_mels, params.feature) == (16_000, 96, "log_mel")
+    assert family.window_policy(params).hop_seconds == 150.0
+    with pytest.raises(TrainingConfigError, match=r"python -m training\.realmusic\.build"):
+        family.train(None, None, None)
+    warm = SimpleNamespace(bundle=SimpleNamespace(path="tags.ugm"))
+    with pytest.raises(TrainingConfigError, match="tags.ugm: musicnn_tags models cannot be improved"):
+        family.finetuner(warm, None, None, "none")

@@ -35,6 +35,8 @@ from typing import Any
 import numpy as np
 
 from urdu_genre_app.core.novelty import NoveltyCalibration, OtherMusicClass, StructureShortfall
+from training.errors import TrainingConfigError
+from training.families import ModelFamily
 
 #: The family's name in ``bundle.json``.
 FAMILY = "musicnn_tags"
@@ -215,14 +217,62 @@ def export_family_bundle(head: TagHead, path: str | os.PathLike, *, threshold: f
     """
     from training.export import export_bundle
     from training.musicnn.backbone import N_MELS
-    from training.musicnn.genre_model import musicnn_feature_params, musicnn_window_policy
+    from training.musicnn.genre_model import musicnn_feature_params
 
+    family = MusicnnTagsFamily()
     params = musicnn_feature_params(30.0)
-    policy = musicnn_window_policy(params, hop_seconds=HOP_WINDOWS * params.window_seconds)
+    policy = family.window_policy(params)
     model = build_window_model(head, frames=params.frames_per_window, patches=patches)
     return export_bundle(
         model, path, labels=list(GENRES), feature_params=params, feature_mean=np.zeros(N_MELS, np.float32),
         feature_std=np.ones(N_MELS, np.float32), window_policy=policy, architecture=FAMILY,
-        architecture_options={PATCHES_OPTION: int(patches)}, provenance=provenance, metrics=metrics,
+        architecture_options={**family.runtime_options(model), PATCHES_OPTION: int(patches)},
+        provenance=provenance, metrics=metrics,
         novelty=novelty_check(head, threshold=threshold, fitted_on=fitted_on, structure=structure),
     )
+
+
+class MusicnnTagsFamily(ModelFamily):
+    """The ``musicnn_tags`` family in the registry (:mod:`training.families`): see the module docstring.
+
+    Its bundles are made by ``python -m training.realmusic.build`` from the
+    open-music corpus and the synthetic renderers (its "other music" class needs
+    real other music, which a user's genre folder does not hold), so it is not
+    offered for training from a folder, and it has no fine-tuning recipe yet:
+    both say so in one line instead of running a recipe made for another family.
+    """
+
+    name = FAMILY
+    title = "musicnn tags (MSD + MTT, real music)"
+    note = "two taggers trained on real songs, a head chosen on real recordings"
+    in_app = False
+    trains_from_folder = False
+    selftest = False  # trained by its own build script, not from the self-test's folder
+    standardise_features = False
+    costly_windows = True
+
+    def feature_params(self, params):
+        from training.musicnn.genre_model import musicnn_feature_params
+
+        return musicnn_feature_params(params.window_seconds)
+
+    def window_policy(self, params):
+        from training.musicnn.genre_model import musicnn_window_policy
+
+        return musicnn_window_policy(params, hop_seconds=HOP_WINDOWS * params.window_seconds)
+
+    def runtime_options(self, model):
+        return {**super().runtime_options(model), PATCHES_OPTION: DEFAULT_PATCHES}
+
+    def train(self, config, prepared, observer, warm=None):
+        raise TrainingConfigError(
+            f"the {FAMILY} family is trained from the open-music corpus by python -m training.realmusic.build "
+            "(docs/TRAINING.md, \"Real music\"), not from a folder; choose bn_cnn or musicnn to train on yours")
+
+    def finetuner(self, warm, windows, relay, freeze):
+        raise TrainingConfigError(
+            f"{warm.bundle.path or 'this model'}: {FAMILY} models cannot be improved with corrections yet; open the "
+            "bundled BN-CNN or musicnn model (File > Open model) to fine-tune one")
+
+
+FAMILIES = (MusicnnTagsFamily(),)
