@@ -7,8 +7,9 @@ Three steps, each a command (docs/TRAINING.md, "Real music")::
     python -m training.synth SYNTH_SAMPLED --songs-per-genre 24 --seed 200 --min-seconds 60 --max-seconds 90 \\
         --renderer sampled
     python -m training.realmusic.build features --synthetic numpy=SYNTH_NUMPY --synthetic sampled=SYNTH_SAMPLED
-    # 2. leave-artist-out and cross-generator figures of a grid of recipes
+    # 2. leave-artist-out and cross-generator figures of a grid of recipes; a few-shot curve
     python -m training.realmusic.build evaluate
+    python -m training.realmusic.build fewshot
     # 3. the final head on every song, exported with its check
     python -m training.realmusic.build bundle --out resources/models/musicnn_tags_real.ugm \\
         --synthetic numpy=SYNTH_NUMPY --synthetic sampled=SYNTH_SAMPLED
@@ -40,6 +41,7 @@ from training.realmusic.evaluate import (
     training_rows,
 )
 from training.realmusic.family import DEFAULT_C, DEFAULT_PATCHES, DEFAULT_THRESHOLD, FAMILY, GENRES, fit_head
+from training.realmusic.family import OTHER as OTHER_CLASS
 
 FEATURES_FILE = Path(__file__).with_name("tag_features.npz")
 SONGS_FILE = Path(__file__).with_name("tag_features.tsv")
@@ -210,6 +212,41 @@ def final_bundle(songs: list[SongData], out: Path, *, c: float, real_share: floa
                                     "threshold_chosen_on": "leave-artist-out real songs"})
 
 
+def few_shot(songs: list[SongData], *, shots: tuple[int, ...] = (0, 3, 5, 10), draws: int = 10, c: float = DEFAULT_C,
+             real_share: float = 0.8, threshold: float = DEFAULT_THRESHOLD, seed: int = 0) -> list[dict]:
+    """Real rock and other music learned from ``k`` real songs each (with every synthetic song).
+
+    Each draw takes ``k`` real rock and ``k`` real other songs to train on and
+    judges the real rock and other songs of every artist not drawn (no artist on
+    both sides); hip-hop has one artist and is left out. Mean over draws.
+    """
+    from training.realmusic.evaluate import judge
+
+    rng = np.random.default_rng(seed)
+    synthetic = [s for s in songs if not s.real]
+    rows = []
+    for k in shots:
+        rock_right, other_flagged, rock_n, other_n = [], [], [], []
+        for _ in range(draws):
+            chosen = []
+            for label in (CLASSES.index("Rock"), CLASSES.index("other")):
+                pool = [s for s in songs if s.real and s.label == label]
+                chosen += [pool[i] for i in rng.choice(len(pool), size=min(k, len(pool)), replace=False)]
+            artists = {s.group for s in chosen}
+            held = [s for s in songs if s.real and s.group not in artists and CLASSES[s.label] in ("Rock", OTHER_CLASS)]
+            x, y, w = training_rows(chosen + synthetic, real_share=real_share)
+            table = summarise(judge(fit_head(x, y, sample_weight=w, c=c), held, threshold))
+            rock, other = table.get("Rock"), table.get(OTHER_CLASS)
+            rock_right.append(rock.right if rock else 0)
+            rock_n.append(rock.songs if rock else 0)
+            other_flagged.append(other.flagged if other else 0)
+            other_n.append(other.songs if other else 0)
+        rows.append({"k": k, "rock_right": float(np.sum(rock_right)) / max(1, np.sum(rock_n)),
+                     "other_flagged": float(np.sum(other_flagged)) / max(1, np.sum(other_n)),
+                     "held_out_rock_songs": float(np.mean(rock_n)), "held_out_other_songs": float(np.mean(other_n))})
+    return rows
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=f"Make the {FAMILY} bundle.")
     commands = parser.add_subparsers(dest="command", required=True)
@@ -217,6 +254,7 @@ def main(argv: list[str] | None = None) -> int:
     features.add_argument("--synthetic", action="append", default=[], metavar="NAME=FOLDER")
     features.add_argument("--tflite-cache", type=Path, default=None, help="keep the converted taggers here")
     features.add_argument("--cache-dir", type=Path, default=None, help="featurise() caches to reuse")
+    commands.add_parser("fewshot", help="real rock and other music learned from 3, 5, 10 real songs each")
     evaluate_parser = commands.add_parser("evaluate")
     evaluate_parser.add_argument("--json", type=Path, default=None)
     bundle = commands.add_parser("bundle")
@@ -233,6 +271,13 @@ def main(argv: list[str] | None = None) -> int:
                          tflite_cache=args.tflite_cache, cache_dir=args.cache_dir)
         return 0
     songs = load_songs()
+    if args.command == "fewshot":
+        print("| real songs a class | held-out rock right, not flagged | held-out other flagged | held out (mean) |")
+        print("|---:|---:|---:|---|")
+        for row in few_shot(songs):
+            print(f"| {row['k']} | {row['rock_right']:.0%} | {row['other_flagged']:.0%} | "
+                  f"{row['held_out_rock_songs']:.1f} rock, {row['held_out_other_songs']:.1f} other |")
+        return 0
     thresholds = (args.threshold,) if args.threshold else GRID_THRESHOLD
     grid = [(c, share) for c in ([args.c] if args.c else GRID_C)
             for share in ([args.real_share] if args.real_share else GRID_REAL_SHARE)]

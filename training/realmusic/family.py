@@ -56,9 +56,10 @@ DEFAULT_C = 0.1
 DEFAULT_THRESHOLD = 0.5
 #: A window whose temporal structure falls short of the least structured genre's by more than this
 #: quantile of the genre windows' own shortfalls (and at least :data:`STRUCTURE_MIN_SPREADS` spreads)
-#: is not music (noise, clicks): the taggers alone call white noise Rock.
+#: is not music (noise, clicks): the taggers alone call white noise Rock. Measured on the bundle's
+#: 48 windows: the 99th percentile 1.53 spreads, white noise 1.64, a hip-hop window at most 1.89.
 STRUCTURE_QUANTILE = 0.99
-STRUCTURE_MIN_SPREADS = 3.0
+STRUCTURE_MIN_SPREADS = 1.0
 #: ``bundle.json``'s ``architecture_options`` key for the patches a window pools (as musicnn's).
 PATCHES_OPTION = "patches_per_window"
 
