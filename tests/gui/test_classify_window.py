@@ -41,7 +41,7 @@ def assert_window_shows(window, expected):
     image = widget.charts.mfcc_view.image()
     params = widget.state.classifier.bundle.feature_params
     frame_seconds = params.hop_length / params.sample_rate
-    assert image.shape[1] == params.n_mfcc
+    assert image.shape[1] == params.n_features  # MFCC coefficients, or log-mel bands
     assert image.shape[0] == pytest.approx(expected.duration_seconds / frame_seconds, abs=len(expected.windows) + 1)
 
 
