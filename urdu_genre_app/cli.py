@@ -217,6 +217,22 @@ def build_parser(*, with_train_arguments: bool = True) -> argparse.ArgumentParse
         else:
             configure_train_parser(train)
 
+    calibrate = sub.add_parser("calibrate", help="fit a model's not-a-genre check on labelled songs")
+    if with_train_arguments:
+        from urdu_genre_app.capabilities import training_unavailable_reason
+
+        missing = training_unavailable_reason()
+        if missing is None:
+            try:
+                from training.cli import configure_calibrate_parser
+            except ImportError as error:  # the package is there but does not import (a broken install)
+                missing = f"training is not installed here ({error})"
+        if missing is not None:
+            calibrate.add_argument("ignored", nargs=argparse.REMAINDER, help=argparse.SUPPRESS)
+            calibrate.set_defaults(handler=lambda _args, why=missing: _missing_training(why))
+        else:
+            configure_calibrate_parser(calibrate)
+
     gui = sub.add_parser("gui", help="open the desktop app (the default)")
     gui.add_argument("files", nargs="*", help="files to open")
     gui.add_argument("--model", metavar="BUNDLE", help="model bundle to load")
@@ -228,7 +244,7 @@ def build_parser(*, with_train_arguments: bool = True) -> argparse.ArgumentParse
 
 
 #: Sub-command names; any other first argument that is not an option is a file to open in the app.
-COMMANDS = ("classify", "train", "gui", "self-test")
+COMMANDS = ("classify", "train", "calibrate", "gui", "self-test")
 
 
 def run_self_test(_args: argparse.Namespace) -> int:
@@ -265,7 +281,7 @@ def main(argv: list[str] | None = None) -> int:
     for name, value in SINGLE_THREADED_BLAS.items():
         os.environ.setdefault(name, value)
     argv = _open_files_in_gui(sys.argv[1:] if argv is None else argv)
-    parser = build_parser(with_train_arguments="train" in argv or "-h" in argv or "--help" in argv)
+    parser = build_parser(with_train_arguments=bool({"train", "calibrate", "-h", "--help"} & set(argv)))
     args = parser.parse_args(argv)
     logging.basicConfig(
         level=logging.DEBUG if args.verbose else logging.ERROR,

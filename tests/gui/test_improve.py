@@ -83,6 +83,12 @@ def test_improve_shows_before_after_and_the_new_model_gives_the_next_verdict(qtb
     assert library.bundle is window.bundle and library.library.bundle is window.bundle
     new_name = window.bundle.display_name
     assert "improved" in new_name and new_name != old_bundle.display_name
+    # The header says what the dialog measured, and that the not-a-genre check came along (refitted).
+    header = window.model_label.text()
+    assert window.bundle.novelty is not None and "not-a-genre check unavailable" not in header
+    assert "accuracy not measured" not in header
+    assert f"{result.after_accuracy:.0%} song accuracy (2-fold cross-validation" in header
+    assert window.bundle.accuracy_text in shown
     entries = library.model.entries()
     assert all(e.result is not None and e.result.model_name == new_name for e in entries)
     assert sorted(e.confirmed for e in entries) == ["Ghazal", "Ghazal", "Rock", "Rock"]

@@ -33,7 +33,7 @@ def bundle():
 @pytest.fixture
 def other_bundle(bundle, tmp_path):
     """Same weights, other normalisation: a different model as far as verdicts go."""
-    changed = dataclasses.replace(bundle, feature_mean=bundle.feature_mean + 1.0, verified_model=None, path=None)
+    changed = dataclasses.replace(bundle, feature_mean=bundle.feature_mean + 1.0, path=None)
     path = save_bundle(changed, tmp_path / "other.ugm")
     return load_bundle(path, with_keras=False)
 

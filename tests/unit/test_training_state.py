@@ -63,7 +63,7 @@ def test_a_small_folder_is_named_with_what_will_happen():
     state.scan_finished(_scan({"Ghazal": 3, "Rock": SMALL_GENRE_SONGS}), None)
     warning = state.small_dataset_warning()
     assert warning is not None and "Ghazal 3" in warning and "Rock" not in warning
-    assert "60/20/20" in warning and "test" in warning
+    assert "cross-validation" in warning and "Every song trains the model" in warning
     assert "Few songs" in state.dataset_html()
 
 

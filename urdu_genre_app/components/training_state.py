@@ -24,9 +24,12 @@ if TYPE_CHECKING:
     from training.dataset import DatasetScan
     from training.pipeline import ModelResult, TrainingConfig, TrainingReport
 
-#: Under this many songs in a genre the tab warns before a run: a 60/20/20 song split then leaves a
-#: genre one or two test songs, so the measured accuracy is a rough guess.
-SMALL_GENRE_SONGS = 10
+try:
+    #: Under this many songs in a genre the tab warns before a run: the pipeline then trains on every song and
+    #: estimates the accuracy by k-fold cross-validation, a wide range with so few songs.
+    from training.split import SMALL_FOLDER_SONGS as SMALL_GENRE_SONGS
+except ImportError:  # a lite build: the tab trains nothing, so the number only has to exist
+    SMALL_GENRE_SONGS = 10
 #: A held-out accuracy this close above chance (1 / genres) still counts as "no better than chance".
 CHANCE_MARGIN = 0.05
 #: Colour of an error in the dataset line (the banner's error red).
@@ -69,12 +72,12 @@ class TrainingEvents:
 
 
 def offered_model_families() -> tuple:
-    """The :class:`~training.models.ModelFamily` entries the tab offers, in menu order (none without training)."""
+    """The :class:`~training.families.ModelFamily` entries the tab offers, in menu order (none without training)."""
     try:
-        from training.models import MODEL_FAMILIES
+        from training.families import REGISTRY
     except ImportError:  # a lite build: the tab only says why it cannot train
         return ()
-    return tuple(family for family in MODEL_FAMILIES if family.in_app)
+    return REGISTRY.offered()
 
 
 def default_output_path(dataset: str, folder: Path) -> Path:
@@ -182,17 +185,17 @@ class TrainingState:
         if not small:
             return None
         listed = ", ".join(f"{label} {n}" for label, n in small.items())
-        return (f"{listed} (under {SMALL_GENRE_SONGS} songs a genre). The songs are split 60/20/20 into "
-                "training, validation and test songs, so the model learns from only a few songs a genre and is "
-                "tested on one or two: expect a rough model and a test accuracy that one song can swing. "
-                "Add songs for a model you can rely on.")
+        return (f"{listed} (under {SMALL_GENRE_SONGS} songs a genre). Every song trains the model, and its "
+                "accuracy is estimated by cross-validation (each song scored once by a model trained without it), "
+                "with a range that says how sure that is: with this few songs the range is wide and training "
+                "takes a few times longer. Add songs for a model you can rely on.")
 
     # ------------------------------------------------------------------ the run
     def build_config(self, form: TrainingForm, default_folder: Path) -> TrainingConfig:
         """The form as a :class:`~training.pipeline.TrainingConfig`; an unconfirmed path never replaces a file."""
         from training.extract import ExtractionConfig
         from training.fit import FitConfig
-        from training.models import model_family
+        from training.families import REGISTRY
         from training.pipeline import TrainingConfig
         from urdu_genre_app.core.atomic import unused_path
         from urdu_genre_app.core.features import FeatureParams
@@ -210,7 +213,7 @@ class TrainingState:
             fit=FitConfig(epochs=form.epochs),
             seed=form.seed,
             trained_on="user",
-            name=f"{model_family(form.model).title} on {Path(dataset).name}",
+            name=f"{REGISTRY.get(form.model).title} on {Path(dataset).name}",
             command="Training tab",
         )
 

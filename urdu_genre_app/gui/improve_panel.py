@@ -308,4 +308,13 @@ def result_html(result) -> str:
                  "(an output layer of their own).</p>")
     if result.skipped:
         text += f"<p>{len(result.skipped)} confirmed songs could not be used (see the log).</p>"
+    # The same words the window's header shows once the new model is used: both read the bundle.
+    accuracy = getattr(result.bundle, "accuracy_text", None)
+    if accuracy:
+        text += f"<p>The new model records {html.escape(accuracy)}.</p>"
+    calibration, report = result.novelty
+    if calibration is not None:
+        text += "<p>Its not-a-genre check was refitted to the new model.</p>"
+    elif report.get("unavailable"):
+        text += f"<p>It has no not-a-genre check ({html.escape(str(report['unavailable']))}).</p>"
     return text
