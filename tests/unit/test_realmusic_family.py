@@ -130,7 +130,9 @@ def test_a_musicnn_tags_bundle_runs_in_the_app_and_carries_its_check(tmp_path):
 
     signal = load_audio(song, sample_rate=16_000)
     window = window_features(signal[: 30 * 16_000], bundle.feature_params)
-    probabilities, features = bundle.verified_model.predict_with_features(window[None])
+    from urdu_genre_app.core.inference import LiteRtModel
+
+    probabilities, features = LiteRtModel(bundle).predict_with_features(window[None])
     np.testing.assert_allclose(result.windows[0].probabilities, bundle.novelty.probabilities(features)[0], atol=1e-5)
     np.testing.assert_allclose(result.windows[0].novelty, head.probabilities(features)[0, -1] / 0.3, rtol=1e-4)
 
