@@ -292,11 +292,11 @@ class ModelFamily:
     def finetuner(self, warm, windows: "WindowSet", relay, freeze: str):
         """The object :func:`training.improve.improve_model` fine-tunes this family's bundles with.
 
-        The default fine-tunes the whole window model (:class:`training.improve.WindowModelTuner`).
+        None (the default) means the whole window model is fine-tuned on the windows
+        (:class:`training.improve.WindowModelTuner`); a family that fine-tunes otherwise returns an
+        object with the same methods (musicnn: :class:`training.musicnn.family.HeadTuner`).
         """
-        from training.improve import WindowModelTuner
-
-        return WindowModelTuner(self, warm, windows, relay, freeze)
+        return None
 
 
 class FamilyRegistry:

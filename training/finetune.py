@@ -349,12 +349,9 @@ def begin_pipeline_warm_start(config, scan: DatasetScan, observer) -> tuple[Any,
     ModelBundleError
         The bundle cannot be read or stores no Keras model.
     TrainingConfigError
-        The models asked for are not the bundle's architecture, or the app has no such family.
+        The models asked for are not the bundle's architecture.
     """
-    from training.families import REGISTRY
-
     bundle = load_warm_start_bundle(config.init_from)
-    REGISTRY.for_bundle(bundle)
     if tuple(config.models) != (bundle.architecture,):
         raise TrainingConfigError(
             f"{config.init_from} holds a {bundle.architecture} model; fine-tuning trains that model only "

@@ -365,7 +365,8 @@ def improve_model(
         )
     fold_of_window = fold_of[windows.song]
     clean = windows.copy == 0
-    tuner = REGISTRY.for_bundle(current).finetuner(warm, windows, relay, freeze)
+    family = REGISTRY.for_bundle(current)
+    tuner = family.finetuner(warm, windows, relay, freeze) or WindowModelTuner(family, warm, windows, relay, freeze)
     freeze = tuner.freeze_note or freeze
     before_model = tuner.before_model(current)
     known = len(current.labels)

@@ -546,6 +546,7 @@ def run_training(config: TrainingConfig, observer: TrainingObserver | None = Non
         from training.finetune import begin_pipeline_warm_start
 
         config, scan, warm = begin_pipeline_warm_start(config, scan, observer)
+        REGISTRY.for_bundle(warm.bundle)  # a family this app can train (TrainingConfigError otherwise)
     report_log(observer, f"dataset: {len(scan.songs)} songs in {len(scan.labels)} genres ({', '.join(scan.labels)})")
     for skipped in scan.skipped:
         report_log(observer, f"skipped {skipped.path}: {skipped.reason}")
@@ -590,7 +591,7 @@ def run_training(config: TrainingConfig, observer: TrainingObserver | None = Non
         sizes = split.sizes()
         report_log(
             observer,
-            "split ({}): ".format(config.split)
+            f"split ({split.mode}): "
             + ", ".join(f"{side} {v['songs']} songs / {v['windows']} windows" for side, v in sizes.items())
         )
         if not family.standardise_features:

@@ -55,6 +55,12 @@ def test_the_window_opens_within_the_screen_and_works_at_1024x700(make_window, t
         assert _inside(control, window), name
         assert control.width() >= control.minimumSizeHint().width() - 1, name  # not squeezed unreadable
     assert widget.charts.segment_chart.height() >= 120 and widget.charts.mfcc_view.height() >= 120
+    widget.banner.show_message("error", "Cannot classify a long reason that takes the banner's whole width " * 2)
+    qtbot.wait(50)
+    for chart in (widget.charts.segment_chart, widget.charts.mfcc_view):  # squeezed, never clipped
+        assert chart.canvas.height() <= chart.height() and _inside(chart, window)
+    widget.banner.dismiss()
+    qtbot.wait(50)
     # The colour bar's label and ticks fit in the figure at this width (never clipped).
     mfcc = widget.charts.mfcc_view
     mfcc.canvas.draw()

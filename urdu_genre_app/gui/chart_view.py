@@ -60,7 +60,7 @@ class ChartsView(QSplitter):
         for text in ("Loading charts…", "Loading the MFCC view…"):
             placeholder = QLabel(text)
             placeholder.setAlignment(Qt.AlignmentFlag.AlignCenter)
-            placeholder.setMinimumHeight(150)
+            placeholder.setMinimumHeight(100)  # as the charts' canvases
             placeholder.setStyleSheet("color: #777777; background: white; border: 1px solid #dddddd;")
             self.addWidget(placeholder)
         self._redraw_timer = QTimer(self)

@@ -36,6 +36,8 @@ SILENCE_STYLE = {"facecolor": "#f4f4f4", "edgecolor": SILENCE_COLOUR, "hatch": "
 #: Stretches no window was scored on (a musicnn bundle scores one 30 s window every 90 s).
 NOT_ANALYSED_COLOUR = "#e9e9e9"
 _CURSOR_COLOUR = "#111111"
+#: Smallest height of a chart's canvas, in pixels.
+MIN_CANVAS_HEIGHT = 100
 
 
 class _BlitCanvas(FigureCanvasQTAgg):
@@ -83,7 +85,9 @@ class ChartWidget(QWidget):
         self.figure = Figure(figsize=(8, 3), dpi=100)
         self.canvas = _BlitCanvas(self.figure)
         self.canvas.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
-        self.canvas.setMinimumHeight(150)
+        # Low enough that on a 700-pixel screen (with a banner shown) the layout can honour it: a canvas
+        # taller than the room it gets is clipped, cutting off its time axis.
+        self.canvas.setMinimumHeight(MIN_CANVAS_HEIGHT)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.canvas)
