@@ -445,6 +445,10 @@ def _refit_novelty(tuner, model, windows, clean: np.ndarray, scan: DatasetScan, 
     if tuner.family.novelty_unavailable:
         return None, {"unavailable": tuner.family.novelty_unavailable}
     relay.log("refitting the not-a-genre check to the fine-tuned model")
+    if not getattr(tuner, "needs_validation_windows", True):  # e.g. a head refitted on tagger outputs (musicnn_tags)
+        empty = (windows.features[:0], windows.label[:0])
+        return tuner.novelty_check(model, (windows.features[clean], windows.label[clean]), empty,
+                                   fitted_on=f"the {len(windows.songs)} confirmed songs it was fine-tuned on")
 
     def cancel_only(_done: int, _total: int) -> None:
         _raise_if_cancelled(relay)

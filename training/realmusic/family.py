@@ -62,6 +62,10 @@ STRUCTURE_QUANTILE = 0.99
 STRUCTURE_MIN_SPREADS = 1.0
 #: ``bundle.json``'s ``architecture_options`` key for the patches a window pools (as musicnn's).
 PATCHES_OPTION = "patches_per_window"
+#: ``PreparedFeatures.cache`` keys of a fine-tune: every window's pooled tag logits ``(n, 100)``, and the
+#: bundle's Keras model whose taggers every fold's model reuses.
+TAG_FEATURES = "musicnn_tags_features"
+BASE_MODEL = "musicnn_tags_base_model"
 
 
 @dataclass(frozen=True)
@@ -239,8 +243,9 @@ class MusicnnTagsFamily(ModelFamily):
     Its bundles are made by ``python -m training.realmusic.build`` from the
     open-music corpus and the synthetic renderers (its "other music" class needs
     real other music, which a user's genre folder does not hold), so it is not
-    offered for training from a folder, and it has no fine-tuning recipe yet:
-    both say so in one line instead of running a recipe made for another family.
+    offered for training from a folder (it says so in one line). A bundle of it
+    is fine-tuned ("Improve", ``--init-from``) by refitting its head on the
+    windows' tag logits, pulled toward the bundle's (:mod:`training.realmusic.finetune`).
     """
 
     name = FAMILY
@@ -262,18 +267,77 @@ class MusicnnTagsFamily(ModelFamily):
 
         return musicnn_window_policy(params, hop_seconds=HOP_WINDOWS * params.window_seconds)
 
-    def runtime_options(self, model):
-        return {**super().runtime_options(model), PATCHES_OPTION: DEFAULT_PATCHES}
-
     def train(self, config, prepared, observer, warm=None):
-        raise TrainingConfigError(
-            f"the {FAMILY} family is trained from the open-music corpus by python -m training.realmusic.build "
-            "(docs/TRAINING.md, \"Real music\"), not from a folder; choose bn_cnn or musicnn to train on yours")
+        """With ``warm`` (``--init-from`` a bundle of this family): refit its head on the windows' tag logits.
+
+        The taggers are frozen (``freeze`` does not apply); every window is tagged
+        once by the bundle's graph (kept in ``prepared.cache``) and the head is
+        refitted pulled toward the bundle's (:mod:`training.realmusic.finetune`).
+        Without ``warm`` it refuses: its bundles are built from the open-music corpus.
+        """
+        if warm is None:
+            raise TrainingConfigError(
+                f"the {FAMILY} family is trained from the open-music corpus by python -m training.realmusic.build "
+                "(docs/TRAINING.md, \"Real music\"), not from a folder; choose bn_cnn or musicnn to train on yours, "
+                f"or fine-tune a {FAMILY} bundle with --init-from")
+        import time
+
+        from training.export import keras_model_from_bundle
+        from training.observer import report_log
+        from training.pipeline import cancel_check
+        from training.realmusic.finetune import bundle_head, fit_record, refit_head, widened_head, window_model
+
+        if TAG_FEATURES not in prepared.cache:
+            from training.realmusic.finetune import embed_windows
+
+            report_log(observer, f"{FAMILY}: tagging {len(prepared.windows)} windows with the bundle's frozen "
+                                 "taggers (once)")
+            prepared.cache[TAG_FEATURES] = embed_windows(warm.bundle, prepared.windows.features,
+                                                         on_progress=cancel_check(observer, "fit"))
+            prepared.cache[BASE_MODEL] = keras_model_from_bundle(warm.bundle)
+        rows = prepared.split.train
+        started = time.perf_counter()
+        prior = widened_head(bundle_head(warm.bundle), len(warm.labels))
+        head, figures = refit_head(prior, prepared.cache[TAG_FEATURES][rows], prepared.windows.label[rows])
+        model = window_model(prepared.cache[BASE_MODEL], head)
+        # The Keras graph holds the genre columns only; the check needs the "other music" column and the
+        # bundle's check too, so they travel with the model to novelty_check().
+        clean = rows[prepared.windows.copy[rows] == 0]
+        model.tag_head, model.base_check = head, warm.bundle.novelty
+        model.tagged_training = (prepared.cache[TAG_FEATURES][clean], prepared.windows.label[clean])
+        return model, fit_record(model, figures, time.perf_counter() - started, len(rows))
+
+    def predict(self, model, prepared, rows):
+        """The head on the cached tag logits (the taggers are not run again)."""
+        from training.realmusic.finetune import genre_probabilities
+
+        if TAG_FEATURES not in prepared.cache or getattr(model, "tag_head", None) is None:
+            return super().predict(model, prepared, rows)
+        return genre_probabilities(model.tag_head, prepared.cache[TAG_FEATURES][rows]).astype(np.float32)
+
+    def novelty_check(self, model, *, params, train, validation, n_classes, fitted_on=""):
+        """The fine-tuned head's check: the bundle's, with its refitted "other music" column (threshold and structure check kept)."""
+        from training.realmusic.finetune import refitted_check
+
+        head = getattr(model, "tag_head", None)
+        if head is None:
+            return None, {"unavailable": f"{FAMILY} checks are fitted by python -m training.realmusic.build"}
+        # The clean training windows' tag logits, computed once by train() (the same as ``train``'s windows).
+        features, labels = model.tagged_training
+        return refitted_check(model.base_check, head, features, labels,
+                              fitted_on=fitted_on or "the songs of the fine-tune's training split")
+
+    def runtime_options(self, model):
+        try:  # the patches the graph pools, as built (a fine-tune keeps its bundle's)
+            patches = int(model.get_layer("taggers").input.shape[1])
+        except (ValueError, AttributeError, TypeError):
+            patches = DEFAULT_PATCHES
+        return {**super().runtime_options(model), PATCHES_OPTION: patches}
 
     def finetuner(self, warm, windows, relay, freeze):
-        raise TrainingConfigError(
-            f"{warm.bundle.path or 'this model'}: {FAMILY} models cannot be improved with corrections yet; open the "
-            "bundled BN-CNN or musicnn model (File > Open model) to fine-tune one")
+        from training.realmusic.finetune import TagHeadTuner
+
+        return TagHeadTuner(self, warm, windows, relay, freeze)
 
 
 FAMILIES = (MusicnnTagsFamily(),)
