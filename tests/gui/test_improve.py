@@ -37,7 +37,7 @@ def library_window(qtbot, make_window, synth_songs):
     from training.finetune import TINY_SET_FIT
     from urdu_genre_app.resources import paper_model_path
 
-    # The BN-CNN: the default (musicnn_tags) has no fine-tuning recipe yet and says so.
+    # The BN-CNN (test_improve_works_with_the_default_model covers the default musicnn_tags one).
     window = make_window(str(paper_model_path()), wait_charts=False)
     library = window.library_widget
     library.workers = 1
@@ -115,6 +115,41 @@ def test_stop_keeps_the_current_model_and_writes_nothing(qtbot, library_window):
     assert not any(p.suffix == ".ugm" for p in models_dir().iterdir())
     qtbot.wait(200)
     assert window.bundle is old_bundle and library.bundle is old_bundle
+
+
+@pytest.mark.slow
+def test_improve_works_with_the_default_model_and_says_its_check_was_refitted(qtbot, make_window, synth_songs):
+    """The app's default model (musicnn_tags): its head is refitted, its other-music check comes along."""
+    from tests.gui.test_library import _select
+    from urdu_genre_app.resources import bundled_model_path
+
+    window = make_window(str(bundled_model_path()), wait_charts=False)
+    assert window.bundle.architecture == "musicnn_tags"
+    library = window.library_widget
+    library.workers = 1
+    window.tabs.setCurrentWidget(library)
+    with qtbot.waitSignal(library.classification_finished, timeout=120_000):
+        library.open_folder(synth_songs)
+    for name, _genre, key in SONGS:  # keys 1-4 are Ghazal, Hip-hop, Qawwali, Rock in this model too
+        _select(qtbot, library, name)
+        qtbot.keyClick(library.table, key)
+    assert library.improve_button.isEnabled()
+    qtbot.mouseClick(library.improve_button, Qt.MouseButton.LeftButton)
+    dialog = library.improve_dialog
+    with qtbot.waitSignal(dialog.finished_run, timeout=600_000) as blocker:
+        pass
+    result = blocker.args[0]
+    assert result is not None, dialog.error
+    assert result.n_folds == 2 and result.held_out_songs == 4
+    assert "not-a-genre check was refitted" in dialog.result_label.text()
+    assert dialog.use_button.isVisible()
+    with qtbot.waitSignal(library.classification_finished, timeout=120_000):
+        qtbot.mouseClick(dialog.use_button, Qt.MouseButton.LeftButton)
+    bundle = window.bundle
+    assert bundle.architecture == "musicnn_tags" and bundle.novelty.other_class is not None
+    header = window.model_label.text()
+    assert "not-a-genre check unavailable" not in header and "accuracy not measured" not in header
+    assert f"{result.after_accuracy:.0%} song accuracy (2-fold cross-validation" in header
 
 
 def _model_key() -> str:
