@@ -176,7 +176,9 @@ class ImproveResult:
             text += f" New genres {', '.join(self.new_genres)} were learned by a new output layer."
         report = self.novelty[1]
         if self.has_novelty_check:
-            text += " The not-a-genre check was refitted to the new model."
+            text += " The not-a-genre check was refitted to the new model"
+            # A family whose check has parts it keeps as they were says which (musicnn_tags: the structure check).
+            text += f" (its structure check: {report['structure_check']})." if report.get("structure_check") else "."
         elif report.get("unavailable"):
             text += f" The new model has no not-a-genre check ({report['unavailable']})."
         return text
