@@ -168,12 +168,18 @@ def test_the_result_names_new_genres_and_warns_when_worse():
 
     from urdu_genre_app.gui.improve_panel import result_html
 
-    def result(before, after, new):
+    def result(before, after, new, refitted=True):
+        bundle = SimpleNamespace(accuracy_text=f"accuracy {after:.0%} (3-fold, 6 songs)")
+        novelty = (object(), {}) if refitted else (None, {"unavailable": "too few songs"})
         return SimpleNamespace(held_out_songs=6, n_folds=3, before_accuracy=before, after_accuracy=after,
-                               new_genres=new, skipped=[])
+                               new_genres=new, skipped=[], bundle=bundle, novelty=novelty)
 
     better = result_html(result(0.5, 5 / 6, ["Pop"]))
     assert "before <b>50%</b>" in better and "after <b>83%</b>" in better and "3-fold" in better
     assert "New genres Pop get a new head" in better and "did worse" not in better
     worse = result_html(result(0.5, 1 / 3, []))
     assert "did worse" in worse and "New genres" not in worse
+    # The dialog says what the new bundle records (the words the header shows) and whether the check was refitted.
+    assert "records accuracy 83% (3-fold, 6 songs)" in better and "not-a-genre check was refitted" in better
+    unchecked = result_html(result(0.5, 5 / 6, [], refitted=False))
+    assert "no not-a-genre check (too few songs)" in unchecked and "refitted" not in unchecked

@@ -75,12 +75,15 @@ def test_a_probe_error_is_shown_escaped():
     assert "&lt;no genres&gt;" in seen[-1].html and state.scan is None
 
 
-def test_the_probe_is_handed_to_the_run_only_for_its_own_folder():
+def test_the_probe_is_handed_to_the_run_only_for_its_own_folder(tmp_path):
     state = TrainingState()
     state.begin_scan("/songs")
     scan = _scan({"Ghazal": 3, "Rock": 3})
     state.scan_finished(scan, None)
-    assert state.scan_for(SimpleNamespace(dataset="/songs")) is scan
+    form = TrainingForm(dataset=" /songs ", out="", model="bn_cnn", epochs=3, windows_per_song=2,
+                        window_seconds=3.0, seed=1)
+    assert state.scan_for(state.build_config(form, tmp_path)) is scan  # the config the tab builds
+    assert state.scan_for(SimpleNamespace(dataset=Path("/songs"))) is scan
     assert state.scan_for(SimpleNamespace(dataset="/elsewhere")) is None
 
 

@@ -26,7 +26,7 @@ FILTER_FAILED = "failed"
 #: The Verdict column of a song like none of the model's genres (its nearest genre follows in brackets).
 NOT_A_GENRE = "Not a genre"
 #: How the Library says where to confirm a genre, when tags were skipped for doubt.
-CONFIRM_HINT = "confirm their genre (keys 1-9) to tag them"
+CONFIRM_HINT = "confirm their genre to tag them"
 
 
 def is_unknown(entry: LibraryEntry) -> bool:

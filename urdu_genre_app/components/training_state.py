@@ -219,7 +219,7 @@ class TrainingState:
 
     def scan_for(self, config: TrainingConfig) -> DatasetScan | None:
         """The probe of ``config.dataset`` when it is the one shown, so the run does not probe every song again."""
-        if self.scan is not None and config.dataset == self.dataset:
+        if self.scan is not None and self.dataset and Path(config.dataset) == Path(self.dataset):
             return self.scan
         return None
 

@@ -66,11 +66,14 @@ class RecordBar(QGroupBox):
     -------
     rescanning()
         The sound system is about to be restarted (stop playing first).
+    devices_listed()
+        The sound system's devices were listed (again): outputs may have changed too.
     folder_used(str)
         A folder the user chose.
     """
 
     rescanning = Signal()
+    devices_listed = Signal()
     folder_used = Signal(str)
 
     def __init__(self, state: ClassifyState, settings: S.Settings, analysis_pool: QThreadPool,
@@ -158,6 +161,7 @@ class RecordBar(QGroupBox):
                 self.device_combo.addItem("No input device")
                 self.device_combo.setToolTip(self.devices_error or "No microphone or line input was found")
         self._update_controls()
+        self.devices_listed.emit()
 
     def _on_device_changed(self, index: int) -> None:
         """Remember the chosen input device."""
