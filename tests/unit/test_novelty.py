@@ -295,7 +295,7 @@ def test_the_calibrate_command_gives_an_uncalibrated_bundle_its_check(tiny_bundl
     assert main(["calibrate", tiny_bundle_path, "--train", str(train), "--validation", str(validation),
                  "--out", str(out), "--workers", "1"]) == 0
     assert "wrote" in capsys.readouterr().out
-    bundle, model = open_bundle(out)
+    bundle, model = open_bundle(out, with_keras=True)
     original = load_bundle(tiny_bundle_path)
     assert bundle.novelty is not None and model.has_features
     assert bundle.keras_model == original.keras_model and bundle.labels == original.labels
