@@ -21,7 +21,7 @@ from urdu_genre_app.components.formatting import clock
 from urdu_genre_app.gui.workers import run_task
 
 if TYPE_CHECKING:
-    from urdu_genre_app.gui.audio import Player
+    from urdu_genre_app.gui.player import Player
 
 #: Cursor refresh period while playing, in milliseconds.
 CURSOR_INTERVAL_MS = 30
@@ -89,7 +89,7 @@ class PlaybackBar(QGroupBox):
     def player(self) -> Player:
         """The audio player (created on first use)."""
         if self._player is None:
-            from urdu_genre_app.gui.audio import Player
+            from urdu_genre_app.gui.player import Player
 
             self._player = Player(self)
             self._player.state_changed.connect(self._on_player_state_changed)

@@ -27,14 +27,15 @@ from urdu_genre_app.gui.workers import Task, run_task
 if TYPE_CHECKING:
     import numpy as np
 
-    from urdu_genre_app.gui.audio import InputDevice, Recorder
     from urdu_genre_app.components.live_session import LiveOutcome, LiveSession
+    from urdu_genre_app.core.audio_devices import InputDevice
+    from urdu_genre_app.gui.audio import Recorder
 
 log = logging.getLogger(__name__)
 
 
 def _list_devices(rescan: bool) -> list[InputDevice]:
-    from urdu_genre_app.gui.audio import list_input_devices, rescan_devices
+    from urdu_genre_app.core.audio_devices import list_input_devices, rescan_devices
 
     if rescan:
         rescan_devices()
@@ -205,7 +206,7 @@ class RecordBar(QGroupBox):
 
     def start_recording(self) -> None:
         """Record from the chosen device into a new file, classifying as it goes."""
-        from urdu_genre_app.gui.audio import AudioDeviceError
+        from urdu_genre_app.core.audio_devices import AudioDeviceError
         from urdu_genre_app.core.recording import new_recording_path
         from urdu_genre_app.paths import recordings_dir
 

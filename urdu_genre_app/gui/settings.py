@@ -61,9 +61,9 @@ def _fit_epochs() -> int:
 
 
 def _default_model() -> str:
-    from training.models import DEFAULT_MODEL
+    from training.families import DEFAULT_FAMILY
 
-    return DEFAULT_MODEL
+    return DEFAULT_FAMILY
 
 
 def _windows_per_song() -> int:
