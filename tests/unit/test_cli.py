@@ -108,4 +108,6 @@ def test_write_tags_is_opt_in_and_keeps_existing_when_asked(library, tmp_path, m
     assert read_genres(tone) == [verdicts[str(tone)]] and read_genres(sweep) == ["Pop"]
     assert main(["classify", "--model", model, "-q", "--write-tags", str(sweep)]) == 0
     assert read_genres(sweep) == [verdicts[str(sweep)]]
-    assert (tmp_path / "data" / "urdu-genre-app" / "tag_journal.json").exists()
+    from urdu_genre_app.paths import tag_journal_path
+
+    assert tag_journal_path().exists() and str(tmp_path / "data") in str(tag_journal_path())

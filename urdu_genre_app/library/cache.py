@@ -23,10 +23,12 @@ write atomic, and a crash leaves the last committed state).
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import json
 import os
 import sqlite3
+import stat
 import threading
 from dataclasses import dataclass
 from pathlib import Path
@@ -34,6 +36,7 @@ from pathlib import Path
 from urdu_genre_app.core.bundle import ModelBundle
 from urdu_genre_app.core.errors import LibraryError
 from urdu_genre_app.core.results import SongResult
+from urdu_genre_app.core.safe_text import unicode_path
 from urdu_genre_app.library.result_codec import song_result_from_dict
 
 #: Bytes read at a time while hashing a file.
@@ -83,11 +86,28 @@ def model_checksum(bundle: ModelBundle) -> str:
 
 
 def content_checksum(path: str | os.PathLike) -> str:
-    """SHA-256 of a file's bytes (64 hex digits)."""
-    digest = hashlib.sha256()
-    with open(path, "rb") as stream:
-        while chunk := stream.read(HASH_CHUNK_BYTES):
+    """SHA-256 of a regular file's bytes (64 hex digits).
+
+    The file is opened without blocking and must be a regular file, and at
+    most the size it had when opened is read: a FIFO (which would block the
+    open for ever) or a link to ``/dev/zero`` (which never ends) raises
+    instead of hanging the caller.
+
+    Raises
+    ------
+    OSError
+        The file cannot be read, or is not a regular file.
+    """
+    descriptor = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+    with os.fdopen(descriptor, "rb") as stream:
+        info = os.fstat(descriptor)
+        if not stat.S_ISREG(info.st_mode):
+            raise OSError(errno.EINVAL, "not a regular file", os.fspath(path))
+        digest = hashlib.sha256()
+        left = info.st_size
+        while left > 0 and (chunk := stream.read(min(HASH_CHUNK_BYTES, left))):
             digest.update(chunk)
+            left -= len(chunk)
     return digest.hexdigest()
 
 
@@ -149,15 +169,15 @@ class ResultsCache:
         OSError
             The file cannot be read.
         """
-        key = os.fspath(path)
-        stat = os.stat(key)
+        key = unicode_path(path)  # SQLite text must be valid UTF-8; a non-UTF-8 name's bytes become \\xNN
+        info = os.stat(path)
         with self._lock:
             row = self._db.execute(
                 "SELECT size, mtime_ns, content_sha256 FROM fingerprints WHERE path = ?", (key,)
             ).fetchone()
-        if row is not None and row[0] == stat.st_size and row[1] == stat.st_mtime_ns:
-            return Fingerprint(stat.st_size, stat.st_mtime_ns, row[2])
-        fingerprint = Fingerprint(stat.st_size, stat.st_mtime_ns, content_checksum(key))
+        if row is not None and row[0] == info.st_size and row[1] == info.st_mtime_ns:
+            return Fingerprint(info.st_size, info.st_mtime_ns, row[2])
+        fingerprint = Fingerprint(info.st_size, info.st_mtime_ns, content_checksum(path))
         with self._lock, self._db:
             self._db.execute(
                 "INSERT OR REPLACE INTO fingerprints VALUES (?, ?, ?, ?)",

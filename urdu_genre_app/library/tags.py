@@ -39,7 +39,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from urdu_genre_app.core.errors import TagWriteError
+from urdu_genre_app.core.errors import SaveError, TagWriteError
+from urdu_genre_app.library.scan import regular_file_problem
 from urdu_genre_app.library.tag_journal import TagChange, TagJournal
 
 log = logging.getLogger(__name__)
@@ -161,6 +162,9 @@ def _open(path: str):
     from mutagen.oggvorbis import OggVorbis
     from mutagen.wave import WAVE
 
+    problem = regular_file_problem(path)
+    if problem is not None:
+        raise TagWriteError(path, problem)
     try:
         audio = mutagen.File(path)
     except (mutagen.MutagenError, OSError) as error:
@@ -186,6 +190,9 @@ def read_genres(path: str | os.PathLike) -> list[str]:
         The format holds no genre tag this module knows, or the file cannot be read.
     """
     path = os.fspath(path)
+    problem = regular_file_problem(path)
+    if problem is not None:  # opening a FIFO or /dev/zero would block or never end
+        raise TagWriteError(path, problem)
     if path.lower().endswith(".mp3"):
         # Only the ID3 header is read: opening the file as MP3 would also scan
         # its frames for the stream's length (~10-20 ms a song; a re-opened
@@ -300,11 +307,16 @@ class TagReport:
         (or, for an undo, their genre is already the earlier one).
     failures : list of TagWriteError
         Files that could not be changed, each naming the file and the reason.
+    journal_error : str or None
+        Set when the journal could not be written (full disk, read-only
+        folder): the batch stopped there, as a file whose old genre is on no
+        record must not be changed. One line, naming the journal.
     """
 
     changed: list[TagChange] = field(default_factory=list)
     kept: list[str] = field(default_factory=list)
     failures: list[TagWriteError] = field(default_factory=list)
+    journal_error: str | None = None
 
     def summary(self) -> str:
         """One sentence for a status bar or the CLI."""
@@ -313,6 +325,8 @@ class TagReport:
             parts.append(f"{len(self.kept)} kept as they were")
         if self.failures:
             parts.append(f"{len(self.failures)} could not be written")
+        if self.journal_error:
+            parts.append("stopped: the tag journal could not be written, so no further file was tagged")
         return ", ".join(parts)
 
 
@@ -354,7 +368,7 @@ def write_genres(
         for path, genre in genre_by_path.items():
             if is_cancelled is not None and is_cancelled():
                 break
-            path = os.fspath(path)
+            path = os.path.abspath(os.fspath(path))  # the journal is read from any folder later
             try:
                 previous = tuple(read_genres(path))
                 if keep_existing and previous:
@@ -365,7 +379,11 @@ def write_genres(
                     continue
                 change = TagChange(path, previous, (genre,))
                 if journal is not None:
-                    journal.add(change)
+                    try:
+                        journal.add(change)
+                    except SaveError as error:
+                        report.journal_error = str(error)
+                        break
                 try:
                     set_genres(path, [genre])
                 except TagWriteError:
@@ -424,6 +442,10 @@ def undo_last_batch(
                 on_file_done(change.path, None, failure.reason)
     if left:
         journal.begin_batch()
-        for change in reversed(left):
-            journal.add(change)
+        try:
+            for change in reversed(left):
+                journal.add(change)
+        except SaveError as error:
+            report.journal_error = str(error)
+        journal.end_batch()
     return report
