@@ -37,6 +37,7 @@ from typing import Any
 import numpy as np
 
 from urdu_genre_app.core.atomic import atomic_write
+from urdu_genre_app.core.bundle_schema import MAX_METADATA_BYTES, BundleMetadataError, parse_metadata, validate_metadata
 from urdu_genre_app.core.errors import FeatureParameterError, ModelBundleError
 from urdu_genre_app.core.features import FEATURE_MFCC, FeatureParams
 from urdu_genre_app.core.novelty import NoveltyCalibration
@@ -254,23 +255,27 @@ def load_bundle(
             _require(not unexpected, path, f"holds unexpected files {sorted(unexpected)}; refusing it")
             for info in infos.values():
                 _require(info.file_size <= MAX_MEMBER_BYTES, path, f"member {info.filename} is implausibly large")
+            # Checked before reading: 400 MB of JSON compress into a few MB.
+            _require(infos[METADATA_NAME].file_size <= MAX_METADATA_BYTES, path,
+                     f"bundle.json is {infos[METADATA_NAME].file_size} bytes, more than a bundle's may be")
             wanted = [name for name in infos if with_keras or name != KERAS_NAME]
             members = {name: archive.read(name) for name in wanted}
     except (zipfile.BadZipFile, zlib.error, OSError, EOFError) as error:
         raise ModelBundleError(path, f"the archive is damaged ({error})") from error
     try:
-        metadata = json.loads(members[METADATA_NAME].decode("utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as error:
-        raise ModelBundleError(path, f"bundle.json is not valid JSON ({error})") from error
-    _require(isinstance(metadata, dict), path, "bundle.json is not a JSON object")
-    _require(metadata.get("format") == BUNDLE_FORMAT, path, "is not an Urdu Genre model bundle (wrong format tag)")
-    version = metadata.get("format_version")
-    _require(isinstance(version, int), path, "bundle.json has no format version")
-    _require(
-        version <= BUNDLE_VERSION,
-        path,
-        f"was made by a newer version of the app (bundle format {version}, this app reads up to {BUNDLE_VERSION})",
-    )
+        metadata = parse_metadata(members[METADATA_NAME])
+        _require(metadata.get("format") == BUNDLE_FORMAT, path,
+                 "is not an Urdu Genre model bundle (wrong format tag)")
+        version = metadata.get("format_version")
+        _require(isinstance(version, int), path, "bundle.json has no format version")
+        _require(
+            version <= BUNDLE_VERSION,
+            path,
+            f"was made by a newer version of the app (bundle format {version}, this app reads up to {BUNDLE_VERSION})",
+        )
+        validate_metadata(metadata)
+    except BundleMetadataError as error:
+        raise ModelBundleError(path, str(error)) from None
     checksums = metadata.get("checksums", {})
     _require(TFLITE_NAME in members, path, "holds no model.tflite")
     for name, data in members.items():
@@ -300,7 +305,7 @@ def load_bundle(
             novelty = NoveltyCalibration.from_dict(metadata["novelty"], n_classes=len(labels))
         except (KeyError, TypeError, ValueError) as error:
             raise ModelBundleError(path, f"its novelty check in bundle.json is invalid ({error})") from error
-        _require(mean.shape == std.shape == (params.n_features,), path, "normalisation does not match the features")
+    _require(mean.shape == std.shape == (params.n_features,), path, "normalisation does not match the features")
     _require(bool(np.all(np.isfinite(mean)) and np.all(std > 0)), path, "normalisation values are invalid")
     bundle = ModelBundle(
         labels=labels,
