@@ -329,9 +329,97 @@ def load_bundle(
     return bundle
 
 
+#: Free bytes a bundle's folder must have before training starts: twice the largest
+#: shipped bundle (8.3 MB), with room for the temporary copy an atomic save writes.
+MIN_FREE_BYTES_FOR_BUNDLE = 64 << 20
+
+
+def is_bundle_file(path: str | os.PathLike) -> bool:
+    """True when ``path`` is a zip archive holding a ``bundle.json`` (a model bundle, perhaps a damaged one)."""
+    try:
+        if not zipfile.is_zipfile(path):
+            return False
+        with zipfile.ZipFile(path) as archive:
+            return METADATA_NAME in archive.namelist()
+    except (zipfile.BadZipFile, OSError):
+        return False
+
+
+def bundle_destination_problem(
+    path: str | os.PathLike, *, force: bool = False, min_free_bytes: int = MIN_FREE_BYTES_FOR_BUNDLE
+) -> str | None:
+    """Why a bundle could not be saved at ``path``, checked before the work that makes it; None when it can.
+
+    Checks, in order: the path is not a folder (nor a FIFO or device); an
+    existing file there is a model bundle, unless ``force`` (an unrelated
+    file is never replaced silently); the nearest existing folder on the way
+    is a folder, and a file can really be created in it (a read-only disk,
+    a folder without permission: the check writes and removes an empty
+    temporary file, so it holds for root and for any file system); it has at
+    least ``min_free_bytes`` free where the system says (``statvfs``).
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+        Where the bundle will be written.
+    force : bool
+        Allow replacing an existing file that is not a bundle.
+    min_free_bytes : int
+        Free space the folder needs.
+
+    Returns
+    -------
+    str or None
+        One sentence (naming no path: the caller puts it in front), or None.
+    """
+    import errno
+    import stat
+    import tempfile
+
+    path = Path(path).expanduser()
+    try:
+        info = path.stat()
+    except FileNotFoundError:
+        info = None
+    except OSError as error:
+        return f"cannot be checked ({error.strerror or error})"
+    if info is not None:
+        if stat.S_ISDIR(info.st_mode):
+            return f"is a folder; give a file name for the bundle, such as {path / ('model' + BUNDLE_SUFFIX)}"
+        if not stat.S_ISREG(info.st_mode):
+            return "is not a regular file (a FIFO or a device), so no bundle can be written there"
+        if not force and not is_bundle_file(path):
+            return "exists and is not a model bundle; it was left as it is (pass --force to replace it)"
+    folder = path.absolute().parent
+    while not folder.exists() and folder != folder.parent:
+        folder = folder.parent
+    if not folder.is_dir():
+        return f"cannot be made: {folder} is a file, not a folder"
+    try:
+        handle, probe = tempfile.mkstemp(prefix=".urdu-genre-write-check.", dir=folder)
+    except OSError as error:
+        reason = {errno.EROFS: "the disk or folder is read-only", errno.EACCES: "permission denied",
+                  errno.EPERM: "permission denied", errno.ENOSPC: "the disk is full"}.get(
+            error.errno, error.strerror or str(error))
+        return f"cannot be written in {folder}: {reason}"
+    os.close(handle)
+    os.unlink(probe)
+    try:
+        usage = os.statvfs(folder)
+    except (AttributeError, OSError):  # not POSIX, or not told: the save itself will say
+        return None
+    free = usage.f_bavail * usage.f_frsize
+    if free < min_free_bytes:
+        return (f"cannot be written in {folder}: only {free / 2**20:.1f} MB free, a bundle needs up to "
+                f"{min_free_bytes / 2**20:.0f} MB")
+    return None
+
+
 __all__ = [
     "BUNDLE_SUFFIX",
     "ModelBundle",
+    "bundle_destination_problem",
+    "is_bundle_file",
     "load_bundle",
     "save_bundle",
 ]
