@@ -37,6 +37,8 @@ _REASONS = {
         ("EACCES", "permission denied"),
         ("EPERM", "permission denied"),
         ("EFBIG", "the file would be too big for this disk"),
+        ("ENOTDIR", "a file stands where its folder should be"),
+        ("EEXIST", "a file stands where its folder should be"),
     )
     if (number := getattr(errno, name, None)) is not None  # not every platform has every code
 }
@@ -63,34 +65,40 @@ def _writer_is_gone(pid: int, temporary: Path) -> bool:
         return False
 
 
-def remove_stale_temporaries(path: str | os.PathLike) -> list[Path]:
+def stale_temporaries(path: str | os.PathLike, suffix: str = ".tmp") -> list[Path]:
+    """Temporary files (``.<name>.<pid>.<random><suffix>``) beside ``path`` whose writer is gone, oldest first."""
+    path = Path(path)
+    pattern = re.compile(rf"^\.{re.escape(path.name)}\.(\d+)\.[^.]+{re.escape(suffix)}$")
+    try:
+        candidates = list(path.parent.iterdir())
+    except OSError:
+        return []
+    found = [c for c in candidates if (m := pattern.match(c.name)) and _writer_is_gone(int(m.group(1)), c)]
+    return sorted(found, key=lambda c: c.stat().st_mtime if c.exists() else 0.0)
+
+
+def remove_stale_temporaries(path: str | os.PathLike, suffix: str = ".tmp") -> list[Path]:
     """Delete temporary files that writers of ``path`` killed mid-write left beside it.
 
     Parameters
     ----------
     path : str or os.PathLike
         The destination file.
+    suffix : str
+        The temporaries' suffix (``.tmp`` for :func:`atomic_write`'s, ``.tagtmp`` for tag copies).
 
     Returns
     -------
     list of pathlib.Path
         The files removed.
     """
-    path = Path(path)
-    pattern = re.compile(rf"^\.{re.escape(path.name)}\.(\d+)\.[^.]+\.tmp$")
     removed = []
-    try:
-        candidates = list(path.parent.iterdir())
-    except OSError:
-        return removed
-    for candidate in candidates:
-        match = pattern.match(candidate.name)
-        if match and _writer_is_gone(int(match.group(1)), candidate):
-            try:
-                candidate.unlink()
-            except OSError:
-                continue
-            removed.append(candidate)
+    for candidate in stale_temporaries(path, suffix):
+        try:
+            candidate.unlink()
+        except OSError:
+            continue
+        removed.append(candidate)
     if removed:
         log.info("removed %d temporary file(s) of an interrupted save of %s", len(removed), path)
     return removed

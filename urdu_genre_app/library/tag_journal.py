@@ -103,9 +103,12 @@ class TagJournal:
             if size > MAX_JOURNAL_BYTES:
                 raise ValueError(f"it is {size} bytes, larger than any journal this app writes")
             data = json.loads(self.path.read_bytes().decode("utf-8", "surrogateescape"))
-        except FileNotFoundError:
+        except (FileNotFoundError, NotADirectoryError):
             return []
-        except (OSError, ValueError, RecursionError) as error:
+        except OSError as error:  # unreadable, not damaged: left where it is (writing it will say why)
+            log.warning("%s: the tag journal cannot be read (%s)", self.path, error.strerror or error)
+            return []
+        except (ValueError, RecursionError) as error:
             problem = f"the tag journal cannot be read ({error})"
         else:
             batches = _valid_batches(data)

@@ -13,15 +13,23 @@ the audio frames as they are; an ID3 tag keeps its version (2.3 stays 2.3).
 
 How a file is changed (:func:`set_genres`):
 
-1. a file that is read-only (or in a read-only folder) is refused with
+1. a file that is read-only (or in a read-only folder, by its mode bits, so
+   also for root) is refused with
    :class:`~urdu_genre_app.core.errors.TagWriteError` naming it;
-2. the file is copied beside itself (a hidden ``.name.*.tagtmp``), and the
+2. the file is copied beside itself (a hidden ``.name.<pid>.*.tagtmp``), and the
    copy is tagged;
 3. the copy is read back: its genre must be the one written and every other
    tag must equal the original's, or the copy is deleted and the original
    kept;
 4. the copy is flushed to disk and renamed over the original (atomic), so a
-   crash at any moment leaves the original or the complete new file.
+   crash at any moment leaves the original or the complete new file; the
+   original's ``user.*`` extended attributes are given to the copy first. A
+   file with other hard links is instead rewritten in place, after a flushed
+   backup of its bytes beside it (``.name.*.tagbak``), so every link sees the
+   new tag;
+5. leftovers of a writer killed mid-way (its process id is in their names)
+   are cleaned up the next time the file is tagged: a copy is deleted, a
+   backup is copied back into the file (:func:`recover_interrupted_write`).
 
 Every batch of changes is first written to a :class:`TagJournal` (the genre
 each file had before), so :func:`undo_last_batch` can put it back.
@@ -29,6 +37,7 @@ each file had before), so :func:`undo_last_batch` can put it back.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import shutil
@@ -222,24 +231,85 @@ def read_genre(path: str | os.PathLike) -> str | None:
     return "; ".join(genres) if genres else None
 
 
+#: Suffix of the tagged copy written beside a file (``.<name>.<pid>.<random>.tagtmp``).
+COPY_SUFFIX = ".tagtmp"
+#: Suffix of the original's backup kept while a hard-linked file is rewritten in place.
+BACKUP_SUFFIX = ".tagbak"
+_ANY_WRITE = stat.S_IWUSR | stat.S_IWGRP | stat.S_IWOTH
+
+
 def _refuse_unwritable(path: str) -> None:
     try:
         mode = os.stat(path).st_mode
     except OSError as error:
         raise TagWriteError(path, f"cannot be opened ({error.strerror or error})") from error
-    # Checked by hand as well as with access(): a root process may write
-    # anything, but a file the user marked read-only must stay as it is.
-    if not (mode & (stat.S_IWUSR | stat.S_IWGRP | stat.S_IWOTH)) or not os.access(path, os.W_OK):
+    # The mode bits are checked, not only access(): a root process may write
+    # anything, but a file or folder the user marked read-only must stay as it is.
+    if not (mode & _ANY_WRITE) or not os.access(path, os.W_OK):
         raise TagWriteError(path, "is read-only, so its genre tag was not written")
     folder = os.path.dirname(os.path.abspath(path))
-    if not os.access(folder, os.W_OK):
+    try:
+        folder_mode = os.stat(folder).st_mode
+    except OSError as error:
+        raise TagWriteError(path, f"its folder cannot be opened ({error.strerror or error})") from error
+    if not (folder_mode & _ANY_WRITE) or not os.access(folder, os.W_OK):
         raise TagWriteError(path, f"its folder {folder} is read-only, so its genre tag was not written")
+
+
+def _copy_bytes_into(source: str, target: str) -> None:
+    """Overwrite ``target``'s bytes with ``source``'s in place (same inode: hard links and xattrs stay), flushed."""
+    with open(source, "rb") as reader, open(target, "r+b") as writer:
+        shutil.copyfileobj(reader, writer, 1 << 20)
+        writer.truncate()
+        writer.flush()
+        os.fsync(writer.fileno())
+
+
+def _copy_user_xattrs(source: str, target: str) -> None:
+    """Give ``target`` the ``user.*`` extended attributes of ``source`` (a rename would lose them)."""
+    if not hasattr(os, "listxattr"):
+        return
+    try:
+        names = os.listxattr(source)
+    except OSError:
+        return
+    for name in names:
+        if name.startswith("user."):
+            try:
+                os.setxattr(target, name, os.getxattr(source, name))
+            except OSError as error:
+                log.warning("%s: extended attribute %s could not be kept (%s)", target, name, error)
+
+
+def recover_interrupted_write(path: str | os.PathLike) -> None:
+    """Undo what a tag writer killed mid-way left beside ``path``.
+
+    A ``.tagtmp`` copy of a dead writer is deleted (the original was never
+    touched). A ``.tagbak`` backup means the writer died while rewriting a
+    hard-linked file in place: the backup holds the original's bytes, so it
+    is copied back into the file, then deleted.
+    """
+    from urdu_genre_app.core.atomic import remove_stale_temporaries, stale_temporaries
+
+    path = os.fspath(path)
+    for backup in stale_temporaries(path, BACKUP_SUFFIX):
+        try:
+            _copy_bytes_into(os.fspath(backup), path)
+            backup.unlink()
+            log.warning("%s: a tag write was interrupted; the file was restored from its backup", path)
+        except OSError as error:
+            log.warning("%s: a tag write was interrupted and its backup %s could not be restored (%s)",
+                        path, backup, error)
+    remove_stale_temporaries(path, COPY_SUFFIX)
 
 
 def set_genres(path: str | os.PathLike, genres: list[str]) -> None:
     """Replace a file's genre tag (an empty list removes it), crash-safely.
 
-    See the module notes for the steps.
+    See the module notes for the steps. A file with other hard links is
+    rewritten in place (after a backup beside it), so every link sees the new
+    tag; any other file is replaced by its tagged copy, which first gets the
+    original's ``user.*`` extended attributes.
 
     Parameters
     ----------
@@ -258,12 +328,16 @@ def set_genres(path: str | os.PathLike, genres: list[str]) -> None:
     # A symbolic link is followed: the song it points to is rewritten, the link stays a link.
     path = os.path.realpath(shown)
     _refuse_unwritable(path)
+    recover_interrupted_write(path)
     original, adapter = _open(path)
     import mutagen  # present: _open succeeded
     expected_others = adapter.others(original)
     folder, name = os.path.split(os.path.abspath(path))
-    handle, copy = tempfile.mkstemp(prefix=f".{name}.", suffix=".tagtmp", dir=folder)
+    # The writer's pid in the name lets the next run tell a dead writer's leftovers from a live one's.
+    prefix = f".{name}.{os.getpid()}."
+    handle, copy = tempfile.mkstemp(prefix=prefix, suffix=COPY_SUFFIX, dir=folder)
     os.close(handle)
+    backup = None
     try:
         shutil.copyfile(path, copy)
         shutil.copymode(path, copy)
@@ -284,14 +358,31 @@ def set_genres(path: str | os.PathLike, genres: list[str]) -> None:
             raise TagWriteError(path, "writing the genre would have changed other tags; the file was left as it was")
         with open(copy, "rb+") as stream:
             os.fsync(stream.fileno())
-        os.replace(copy, path)
+        if owner.st_nlink > 1:
+            # Renaming would leave the other links on the old bytes: write in place, with
+            # the original's bytes in a backup that recover_interrupted_write puts back
+            # should this process die half-way.
+            handle, backup = tempfile.mkstemp(prefix=prefix, suffix=BACKUP_SUFFIX, dir=folder)
+            os.close(handle)
+            shutil.copyfile(path, backup)
+            with open(backup, "rb+") as stream:
+                os.fsync(stream.fileno())
+            _copy_bytes_into(copy, path)
+        else:
+            _copy_user_xattrs(path, copy)
+            os.replace(copy, path)
     except mutagen.MutagenError as error:
         raise TagWriteError(path, f"its tags could not be written ({error}); the file was left as it was") from error
     except OSError as error:
+        if backup is not None:  # the in-place write failed part-way: put the original back
+            with contextlib.suppress(OSError):
+                _copy_bytes_into(backup, path)
         raise TagWriteError(path, f"its tags could not be written ({error.strerror or error}); "
                                   "the file was left as it was") from error
     finally:
         Path(copy).unlink(missing_ok=True)
+        if backup is not None:
+            Path(backup).unlink(missing_ok=True)
 
 
 @dataclass
