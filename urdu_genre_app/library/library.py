@@ -208,6 +208,11 @@ class Library:
         self.model_sha256 = model_checksum(bundle)
 
     @property
+    def notices(self) -> list[str]:
+        """Sentences to show the user once: a damaged cache or journal set aside and rebuilt, a locked cache."""
+        return [notice for notice in (self.cache.notice, self.journal.notice) if notice]
+
+    @property
     def labels(self) -> list[str]:
         """The model's genres, in order."""
         return list(self.bundle.labels)
