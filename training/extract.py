@@ -376,15 +376,15 @@ def cache_entry_problem(arrays: dict[str, np.ndarray], params: FeatureParams) ->
     return None
 
 
-def _read_npz(path: Path, params: FeatureParams) -> dict[str, np.ndarray] | None:
-    """A cache entry's arrays; a damaged or wrong-shaped entry is moved aside (and extracted again): None."""
+def _read_npz(path: Path, params: FeatureParams | None = None) -> dict[str, np.ndarray] | None:
+    """A cache entry's arrays; a damaged (or, given ``params``, unusable) entry is moved aside: None."""
     try:
         with np.load(path, allow_pickle=False) as data:
             arrays = {name: data[name] for name in CACHE_ARRAYS}
     except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile, zlib.error) as error:
         move_aside(path, f"damaged feature cache entry ({error})")
         return None
-    problem = cache_entry_problem(arrays, params)
+    problem = cache_entry_problem(arrays, params) if params is not None else None
     if problem is not None:
         move_aside(path, f"unusable feature cache entry: {problem}")
         return None
