@@ -16,6 +16,7 @@ from typing import TextIO
 from urdu_genre_app.core.errors import SaveError
 from urdu_genre_app.core.results import SongResult
 from urdu_genre_app.core.safe_text import terminal_safe
+from urdu_genre_app.library.tag_policy import plan_tags
 from urdu_genre_app.library.tags import TagJournal, TagReport, undo_last_batch, write_genres
 
 
@@ -26,7 +27,8 @@ def default_journal_path() -> Path:
     return tag_journal_path()
 
 
-def _print_report(report: TagReport, journal: TagJournal, *, verb: str, quiet: bool, stream: TextIO) -> int:
+def _print_report(report: TagReport, journal: TagJournal, *, verb: str, quiet: bool, stream: TextIO,
+                  summary_note: str = "") -> int:
     if journal.notice:
         print(f"urdu-genre: note: {terminal_safe(journal.notice)}", file=stream)
     for failure in report.failures:
@@ -34,7 +36,7 @@ def _print_report(report: TagReport, journal: TagJournal, *, verb: str, quiet: b
     if report.journal_error:
         print(f"urdu-genre: error: {terminal_safe(report.journal_error)}", file=stream)
     if not quiet:
-        print(f"tags: {report.summary()}", file=stream)
+        print(f"tags: {report.summary()}" + (f"; {summary_note}" if summary_note else ""), file=stream)
     return len(report.failures) + bool(report.journal_error)
 
 
@@ -42,13 +44,17 @@ def write_verdict_tags(
     results: Sequence[SongResult],
     *,
     keep_existing: bool = False,
+    include_doubtful: bool = False,
     quiet: bool = False,
     journal_path: str | Path | None = None,
     stream: TextIO | None = None,
 ) -> int:
     """Write each result's genre into its file's tags; print failures (and a summary unless ``quiet``).
 
-    Silent files (no genre) are left alone.
+    What is written follows :mod:`urdu_genre_app.library.tag_policy`: a
+    doubtful verdict (not a known genre, or uncertain) only with
+    ``include_doubtful``; silent files are left alone. The summary says what
+    was skipped and why.
 
     Returns
     -------
@@ -57,10 +63,11 @@ def write_verdict_tags(
         be written (each named on ``stream``, stderr by default).
     """
     stream = stream or sys.stderr
-    plan = {result.path: result.genre for result in results if result.genre}
+    plan = plan_tags(((r.path, r, None) for r in results), include_doubtful=include_doubtful)
     journal = TagJournal(journal_path or default_journal_path())
-    report = write_genres(plan, keep_existing=keep_existing, journal=journal)
-    return _print_report(report, journal, verb="tag", quiet=quiet, stream=stream)
+    report = write_genres(plan.genres, keep_existing=keep_existing, journal=journal)
+    skipped = plan.skipped_summary("add --include-doubtful to write their nearest genre anyway")
+    return _print_report(report, journal, verb="tag", quiet=quiet, stream=stream, summary_note=skipped)
 
 
 def undo_last_tags(*, quiet: bool = False, journal_path: str | Path | None = None,
