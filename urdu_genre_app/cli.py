@@ -94,14 +94,13 @@ class TerminalProgress:
         self.total = total
         self.bar = ProgressBar(stream=stream, enabled=enabled)
 
-    def update(self, done: int, fraction: float | None, name: str) -> None:
-        """Redraw: ``done`` files finished, ``fraction`` of the current one."""
+    def update(self, done: int, overall: float, name: str, *, final: bool = False) -> None:
+        """Redraw: ``done`` files finished, ``overall`` in [0, 1] of the whole run, ``name`` the file in hand."""
         from urdu_genre_app.core.safe_text import terminal_safe
 
-        overall = (done + (fraction or 0.0)) / max(1, self.total)
         name = terminal_safe(name)
         label = name if len(name) <= 40 else "…" + name[-39:]
-        self.bar.draw(overall, f"{done}/{self.total} {label:<40}", final=fraction in (None, 1.0))
+        self.bar.draw(overall, f"{done}/{self.total} {label:<40}", final=final)
 
     def clear(self) -> None:
         """Erase the bar before normal output."""
@@ -115,6 +114,7 @@ def run_classify(args: argparse.Namespace) -> int:
     from urdu_genre_app.core.errors import UrduGenreError
     from urdu_genre_app.core.results import results_to_csv
     from urdu_genre_app.core.safe_text import terminal_safe
+    from urdu_genre_app.library.batch import classify_files
 
     try:
         # Classifying needs only the LiteRT model, not the Keras half of the file.
@@ -126,30 +126,48 @@ def run_classify(args: argparse.Namespace) -> int:
     if bundle.is_synthetic and not args.quiet:
         print(f"note: model {terminal_safe(bundle.describe())}", file=sys.stderr)
     inputs = list(expand_inputs(args.paths))
-    progress = TerminalProgress(len(inputs))
+    files = [path for path, error in inputs if error is None]
+    progress = TerminalProgress(len(files))
     results, failures = [], 0
-    for done, (path, error) in enumerate(inputs):
-        if error is None:
-            progress.update(done, 0.0, path)
-            try:
-                result = classifier.classify_file(
-                    path, on_window=lambda report: progress.update(done, report.progress, path)
-                )
-            except UrduGenreError as failure:
-                error = failure.reason if hasattr(failure, "reason") else str(failure)
-            except Exception as failure:  # one bad file never stops the others
-                log.debug("unexpected failure on %s", path, exc_info=True)
-                error = f"unexpected error: {type(failure).__name__}: {failure}"
-            else:
-                results.append(result)
-                if args.format == "text":
-                    progress.clear()
-                    _print_text(result, args.windows)
-        if error is not None:
-            failures += 1
-            progress.clear()
-            print(f"urdu-genre: cannot classify {terminal_safe(path)}: {terminal_safe(error)}", file=sys.stderr)
-    progress.update(len(inputs), None, "done")
+    finished: dict[str, list] = {}  # outcomes not printed yet, by path (a path given twice comes twice)
+    shown = 0
+
+    def show_in_order() -> None:
+        """Print every input whose turn has come: verdicts and failures in the order they were given."""
+        nonlocal shown, failures
+        while shown < len(inputs):
+            path, error = inputs[shown]
+            if error is None:
+                if not finished.get(path):
+                    return
+                outcome = finished[path].pop(0)
+                error = outcome.error
+                if outcome.result is not None:
+                    results.append(outcome.result)
+                    if args.format == "text":
+                        progress.clear()
+                        _print_text(outcome.result, args.windows)
+            if error is not None:
+                failures += 1
+                progress.clear()
+                print(f"urdu-genre: cannot classify {terminal_safe(path)}: {terminal_safe(error)}", file=sys.stderr)
+            shown += 1
+
+    def on_outcome(outcome) -> None:
+        finished.setdefault(outcome.path, []).append(outcome)
+        show_in_order()
+
+    def on_progress(moved) -> None:
+        name = files[min(moved.done, len(files) - 1)] if files else ""
+        progress.update(moved.done, moved.fraction, name)
+
+    show_in_order()  # inputs that failed before any file was classified
+    # The Library's batch runner, so a file meets the same rules here and in the app; one
+    # worker by default (this process, with the classifier loaded above): output in order.
+    classify_files(files, bundle.path, workers=getattr(args, "workers", None) or 1, on_outcome=on_outcome,
+                   on_progress=on_progress, classifier=classifier)
+    show_in_order()
+    progress.update(len(files), 1.0, "done", final=True)
     progress.clear()
     if args.write_tags:
         from urdu_genre_app.library.cli_tags import write_verdict_tags
