@@ -176,3 +176,17 @@ def test_run_training_uses_the_probe_it_is_given(tmp_path, monkeypatch):
     elsewhere = pipeline.TrainingConfig(dataset=tmp_path, out=None, models=("logreg",))
     with pytest.raises(AssertionError, match="probed again"):
         pipeline.run_training(elsewhere, observer=StopAtOnce(), scan=scan)
+
+
+def test_a_small_folder_shows_its_cross_validated_figures():
+    state = TrainingState()
+    report = _report(0.5, labels=("Ghazal", "Qawwali", "Rock"), n_songs=9)
+    report.results[0].cross_validation = SimpleNamespace(accuracy=1 / 3, songs=9, correct=3, interval=(0.12, 0.65),
+                                                         method="3-fold cross-validation by song")
+    report.results[0].test.song_accuracy = 1 / 3
+    state.start()
+    state.finish(report, None)
+    html = state.result_html("")
+    assert "33.3%</b> of 9 songs right by 3-fold cross-validation by song" in html and "12%-65%" in html
+    assert "held-out test" not in html and "trained on all 9 songs" in html
+    assert "songs right in cross-validation" in state.chance_warning()

@@ -113,6 +113,11 @@ def stage_text(event, stopping: bool) -> tuple[str, int, int]:
     return text, min(event.done, total), total
 
 
+def _cross_validation(result: Any):
+    """A small folder's k-fold estimate of ``result`` (:class:`training.pipeline.CrossValidation`), or None."""
+    return getattr(result, "cross_validation", None)
+
+
 class TrainingState:
     """The Training tab's state.
 
@@ -271,8 +276,10 @@ class TrainingState:
         chance = 1.0 / max(1, len(result.test.labels))
         if result.test.song_accuracy > chance + CHANCE_MARGIN:
             return None
+        # A small folder's figures are its cross-validation's: every song scored by a model that never heard it.
+        scored = "songs right in cross-validation" if _cross_validation(result) else "test songs right"
         return (f"This model is no better than chance: {result.test.song_accuracy:.0%} of "
-                f"{result.test.n_songs} test songs right, where guessing among {len(result.test.labels)} genres "
+                f"{result.test.n_songs} {scored}, where guessing among {len(result.test.labels)} genres "
                 f"gets {chance:.0%}. Its verdicts would mislead; add songs (at least {SMALL_GENRE_SONGS} a genre) "
                 "and train again.")
 
@@ -287,14 +294,24 @@ class TrainingState:
             return ""
         if result is None:
             return "No model finished training." + skipped_text
-        test = result.test
-        sizes = report.split.sizes()
-        text = (
-            f"<b>{html.escape(result.title)}</b>: <b>{test.song_accuracy:.1%}</b> of {test.n_songs} held-out test "
-            f"songs right (mean of every window's probabilities), {test.window_accuracy:.1%} of {test.n_windows} "
-            f"test windows. Trained on {sizes['train']['songs']} songs, checked on "
-            f"{sizes['validation']['songs']} validation songs; no song is in two sets.{skipped_text}"
-        )
+        test, estimate = result.test, _cross_validation(result)
+        if estimate is not None:  # a small folder: every song trained the saved model
+            low, high = estimate.interval
+            text = (
+                f"<b>{html.escape(result.title)}</b>: <b>{estimate.accuracy:.1%}</b> of {estimate.songs} songs right "
+                f"by {html.escape(estimate.method)} (each song scored once by a model trained without it; 95 % sure "
+                f"the accuracy on songs like these is {low:.0%}-{high:.0%}), {test.window_accuracy:.1%} of "
+                f"{test.n_windows} windows; the tables count those verdicts. A small folder, so the saved model "
+                f"trained on all {estimate.songs} songs.{skipped_text}"
+            )
+        else:
+            sizes = report.split.sizes()
+            text = (
+                f"<b>{html.escape(result.title)}</b>: <b>{test.song_accuracy:.1%}</b> of {test.n_songs} held-out "
+                f"test songs right (mean of every window's probabilities), {test.window_accuracy:.1%} of "
+                f"{test.n_windows} test windows. Trained on {sizes['train']['songs']} songs, checked on "
+                f"{sizes['validation']['songs']} validation songs; no song is in two sets.{skipped_text}"
+            )
         if report.cancelled:
             text += " <i>Stopped early: this is the best model before stopping.</i>"
         if self.written_path:
