@@ -224,10 +224,14 @@ def refitted_check(base, head: TagHead, features: np.ndarray, labels: np.ndarray
     old = TagHead(weights=np.column_stack([base.logit_weights, base.other_class.weights]),
                   bias=np.append(base.logit_bias, base.other_class.bias))
 
+    # Genre log loss of the bundle's head and the refitted one on the same windows: those of genres the bundle knew.
+    known = y < old.weights.shape[1] - 1
+
     def nll(h: TagHead) -> float:
-        p = genre_probabilities(h, x)
-        known = y < p.shape[1]
-        return float(-np.mean(np.log(np.clip(p[known, y[known]], 1e-12, None)))) if known.any() else 0.0
+        if not known.any():
+            return 0.0
+        p = genre_probabilities(h, x[known])
+        return float(-np.mean(np.log(np.clip(p[np.arange(known.sum()), y[known]], 1e-12, None))))
 
     flagged = head.probabilities(x)[:, -1] > base.threshold if len(x) else np.zeros(0, bool)
     report = {
@@ -235,8 +239,9 @@ def refitted_check(base, head: TagHead, features: np.ndarray, labels: np.ndarray
         "validation_windows": int(len(x)),
         "validation_windows_flagged_unknown": float(flagged.mean()) if len(x) else 0.0,
         "temperature": float(base.temperature),
-        "validation_nll_before": nll(old) if old.weights.shape[1] == head.weights.shape[1] else float("nan"),
+        "validation_nll_before": nll(old),
         "validation_nll_after": nll(head),
+        "validation_nll_windows": int(known.sum()),
         "other_class": "refitted with the genre columns, pulled toward the bundle's (the corrections hold no "
                        "other music)",
         "threshold": float(base.threshold),
