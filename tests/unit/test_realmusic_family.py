@@ -137,9 +137,7 @@ def test_a_musicnn_tags_bundle_runs_in_the_app_and_carries_its_check(tmp_path):
     np.testing.assert_allclose(result.windows[0].novelty, head.probabilities(features)[0, -1] / 0.3, rtol=1e-4)
 
 
-def test_the_family_is_registered_and_refuses_folder_training_and_fine_tuning_in_one_line():
-    from types import SimpleNamespace
-
+def test_the_family_is_registered_and_refuses_folder_training_in_one_line():
     from training.errors import TrainingConfigError
     from training.families import REGISTRY
     from urdu_genre_app.core.features import FeatureParams
@@ -150,7 +148,4 @@ def test_the_family_is_registered_and_refuses_folder_training_and_fine_tuning_in
     assert (params.sample_rate, params.n_mels, params.feature) == (16_000, 96, "log_mel")
     assert family.window_policy(params).hop_seconds == 150.0
     with pytest.raises(TrainingConfigError, match=r"python -m training\.realmusic\.build"):
-        family.train(None, None, None)
-    warm = SimpleNamespace(bundle=SimpleNamespace(path="tags.ugm"))
-    with pytest.raises(TrainingConfigError, match="tags.ugm: musicnn_tags models cannot be improved"):
-        family.finetuner(warm, None, None, "none")
+        family.train(None, None, None)  # without --init-from (tests/unit/test_realmusic_finetune.py has the fine-tune)
