@@ -147,7 +147,9 @@ def test_improve_refits_the_head_keeps_the_check_and_measures_the_accuracy(tags_
     assert (new.novelty.structure_space is not None) == (old.novelty.structure_space is not None)
     assert result.has_novelty_check and "not-a-genre check was refitted" in result.describe()
     assert new.metrics["novelty"]["other_class"].startswith("refitted")
-    assert new.metrics[MEASURED_ACCURACY]["songs"] == 4 and new.metrics[MEASURED_ACCURACY]["folds"] == 2
+    measured = new.metrics[MEASURED_ACCURACY]
+    assert measured["songs"] == 4 and measured["method"] == "2-fold cross-validation of the fine-tune"
+    assert measured["song_accuracy"] == result.after_accuracy
     assert new.provenance["freeze"] == "taggers"
     # The genre columns moved toward the corrections; the other-music column stayed near the bundle's.
     from training.extract import ExtractionConfig, extract_windows
