@@ -189,5 +189,5 @@ def test_train_init_from_a_musicnn_tags_bundle_refits_its_head_and_check(tags_bu
     assert tuned.novelty.logit_weights.shape == (D, 5)
     assert tuned.metrics["measured_accuracy"]["songs"] == 6
     assert tuned.metrics["novelty"]["structure_check"].startswith("none")  # the random bundle had none to keep
-    assert "novelty check fitted" in printed
+    assert "% song accuracy (2-fold cross-validation by song on 6 songs" in printed
     assert tuned.provenance["fine_tuned_from"]["name"] == "random tags head"
