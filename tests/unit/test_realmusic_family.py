@@ -221,3 +221,25 @@ def test_the_family_is_registered_and_refuses_folder_training_and_fine_tuning_in
     warm = SimpleNamespace(bundle=SimpleNamespace(path="tags.ugm"))
     with pytest.raises(TrainingConfigError, match="tags.ugm: musicnn_tags models cannot be improved"):
         family.finetuner(warm, None, None, "none")
+
+
+def test_the_voices_check_raises_only_the_judged_songs(monkeypatch):
+    from training.realmusic import build
+
+    songs = _songs(np.random.default_rng(9))
+    real = [s for s in songs if s.real]
+    trained = []
+    original = build.fit_head
+
+    def spy(x, y, **kwargs):
+        trained.append(x.copy())
+        return original(x, y, **kwargs)
+
+    monkeypatch.setattr(build, "fit_head", spy)
+    flagged, total = build.voices_check(songs, c=0.1, real_share=0.8, threshold=0.5, rise=0.0)
+    plain = summarise(leave_artist_out(real, [s for s in songs if not s.real], c=0.1, real_share=0.8, threshold=0.5))
+    assert (flagged, total) == (plain["other"].flagged, plain["other"].songs)
+    trained.clear()
+    build.voices_check(songs, c=0.1, real_share=0.8, threshold=0.5, rise=50.0)
+    every_row = np.concatenate([s.windows for s in songs])
+    assert all(np.isin(x, every_row).all() for x in trained)  # the head never saw a raised window
