@@ -1,4 +1,4 @@
-"""Helpers shared by the genre arrangers: the mixer and the line "composers".
+"""Helpers shared by the genre arrangers: their contract, the mixer and the line "composers".
 
 The composers turn a tempo map, a pitch set and a style into
 :class:`~training.synth.notes.Note` lists: sung phrases (melisma, meend,
@@ -7,6 +7,8 @@ accompaniment (an instrument shadowing the singer) and fills.
 """
 
 from __future__ import annotations
+
+from typing import Protocol
 
 import numpy as np
 
@@ -19,6 +21,49 @@ VOWEL_P = np.array([0.32, 0.13, 0.15, 0.12, 0.1, 0.1, 0.05, 0.03])
 #: Consonant odds for sung syllables and rapped syllables (``voice.CONSONANTS`` order).
 CONS_P_SUNG = np.array([0.3, 0.08, 0.05, 0.14, 0.08, 0.03, 0.18, 0.14])
 CONS_P_RAP = np.array([0.08, 0.14, 0.09, 0.3, 0.08, 0.08, 0.13, 0.1])
+
+
+class Arranger(Protocol):
+    """What every genre module's ``arrange`` is: one song's dry mix from its random stream."""
+
+    def __call__(self, rng: np.random.Generator, sr: int, n: int) -> np.ndarray:
+        """Compose and render one song.
+
+        Parameters
+        ----------
+        rng : numpy.random.Generator
+            The song's musical random stream.
+        sr : int
+            Sample rate in Hz.
+        n : int
+            Length in samples.
+
+        Returns
+        -------
+        ndarray, shape (n,), float32
+            The dry mix (before the recording chain).
+        """
+        ...
+
+
+def pick_weighted(rng: np.random.Generator, table: tuple[tuple[str, float], ...]) -> str:
+    """One name from ``(name, weight)`` rows, drawn with the weights normalised to odds."""
+    names = [t[0] for t in table]
+    p = np.array([t[1] for t in table])
+    return str(rng.choice(names, p=p / p.sum()))
+
+
+def quiet_intro(out: np.ndarray, k: int, gain_db: float, ramp: int) -> None:
+    """Turn the first ``k`` samples of ``out`` down by ``gain_db``, rising to full level over the last ``ramp``.
+
+    The mellow, near-silent openings of ghazals and qawwalis (DESIGN.md
+    "Augmentation"); ``out`` (shape (n,), float32) is changed in place.
+    """
+    gain = float(dsp.db_to_gain(gain_db))
+    ramp_env = np.full(k, gain, np.float32)
+    r = min(k, ramp)
+    ramp_env[k - r:] = np.linspace(gain, 1.0, r, dtype=np.float32)
+    out[:k] *= ramp_env
 
 
 class Mixer:
