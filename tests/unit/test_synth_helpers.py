@@ -5,7 +5,9 @@ from __future__ import annotations
 import numpy as np
 
 from training.synth import dsp, theory
-from training.synth.genres.common import pick_weighted, quiet_intro
+from training.synth.genres.common import pick_weighted, quiet_intro, theka_over
+from training.synth.rhythm import TAALS, taal_events
+from training.synth.timeline import Section, TempoMap
 
 SR = 22050
 
@@ -52,3 +54,20 @@ def test_apply_sos_lowpass_filters_highs_only_when_the_cutoff_is_below_nyquist()
     np.testing.assert_array_equal(open_top, dsp.apply_sos(tone, flat))
     closed = dsp.apply_sos_lowpass(tone, flat, 1000.0, SR)
     assert dsp.rms(closed[SR // 2:]) < 0.05 * dsp.rms(tone)
+
+
+def test_theka_over_plays_each_section_louder_with_its_energy() -> None:
+    tm = TempoMap(0.0, np.full(64, 90.0))
+    sections = [Section("quiet", 0.0, 16.0, 0.0), Section("loud", 16.0, 16.0, 1.0)]
+    events = theka_over(np.random.default_rng(4), tm, sections, TAALS["keherwa"], vel=0.5, swell=0.4,
+                        variation=(0.1, 0.3), fill_prob=0.2)
+    # The same strokes as one taal_events call a section, each with its own draw of the variation.
+    rng = np.random.default_rng(4)
+    expected = []
+    for sec in sections:
+        expected += taal_events(tm, sec.start_beat, sec.n_beats, TAALS["keherwa"], rng, vel=0.5 + 0.4 * sec.energy,
+                                variation=rng.uniform(0.1, 0.3), fill_prob=0.2)
+    assert events == expected
+    quiet = max(v for t, _, v in events if t < tm.time(16.0))
+    loud = max(v for t, _, v in events if t >= tm.time(16.0))
+    assert loud > quiet

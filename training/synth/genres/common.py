@@ -14,7 +14,9 @@ import numpy as np
 
 from training.synth import dsp, theory
 from training.synth.notes import Note
-from training.synth.timeline import TempoMap
+from training.synth.percussion import Event
+from training.synth.rhythm import Taal, taal_events
+from training.synth.timeline import Section, TempoMap
 
 #: Relative frequency of vowels (index order of ``voice.VOWELS``).
 VOWEL_P = np.array([0.32, 0.13, 0.15, 0.12, 0.1, 0.1, 0.05, 0.03])
@@ -64,6 +66,39 @@ def quiet_intro(out: np.ndarray, k: int, gain_db: float, ramp: int) -> None:
     r = min(k, ramp)
     ramp_env[k - r:] = np.linspace(gain, 1.0, r, dtype=np.float32)
     out[:k] *= ramp_env
+
+
+def theka_over(rng: np.random.Generator, tm: TempoMap, sections: list[Section], taal: Taal, *, vel: float,
+               swell: float, variation: float | tuple[float, float], fill_prob: float,
+               alt: dict[str, tuple[str, ...]] | None = None) -> list[Event]:
+    """A drum's theka through every section, louder as the section's energy rises.
+
+    Parameters
+    ----------
+    rng : numpy.random.Generator
+    tm : TempoMap
+    sections : list of Section
+    taal : Taal
+    vel, swell : float
+        Stroke loudness is ``vel + swell * section.energy``.
+    variation : float or (float, float)
+        Share of varied strokes (see :func:`~training.synth.rhythm.taal_events`), or a range to draw it
+        from afresh for each section.
+    fill_prob : float
+        Odds of a fill at the end of a cycle.
+    alt : dict, optional
+        Stroke substitutions (see :func:`~training.synth.rhythm.taal_events`).
+
+    Returns
+    -------
+    list of Event
+    """
+    ev: list[Event] = []
+    for sec in sections:
+        var = rng.uniform(*variation) if isinstance(variation, tuple) else variation
+        ev += taal_events(tm, sec.start_beat, sec.n_beats, taal, rng, vel=vel + swell * sec.energy, variation=var,
+                          fill_prob=fill_prob, alt=alt)
+    return ev
 
 
 class Mixer:

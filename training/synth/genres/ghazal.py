@@ -15,10 +15,10 @@ import numpy as np
 
 from training.synth import dsp, theory
 from training.synth.genres.common import (Mixer, fill_line, gaps, grid_line, pick_weighted, quiet_intro, shadow,
-                                          sung_phrase)
+                                          sung_phrase, theka_over)
 from training.synth.notes import Note
 from training.synth.percussion import make_tabla
-from training.synth.rhythm import TAALS, taal_events
+from training.synth.rhythm import TAALS
 from training.synth.timeline import TempoMap, plan_sections, tempo_curve
 from training.synth.tonal import Bass, Harmonium, Keys, LegatoInstrument, Plucked
 from training.synth.voice import Singer, render_voice
@@ -141,10 +141,7 @@ def arrange(rng: np.random.Generator, sr: int, n: int) -> np.ndarray:
         mixer.add("harmonium", harm.render(hnotes, n, sr, rng), rng.uniform(-10, -3))
     if has["tabla"]:
         tabla = make_tabla(rng, float(dsp.midi_to_hz(tonic)), sr)
-        ev = []
-        for sec in sections:
-            ev += taal_events(tm, sec.start_beat, sec.n_beats, taal, rng, vel=0.55 + 0.4 * sec.energy,
-                              variation=rng.uniform(0.1, 0.35), fill_prob=0.15)
+        ev = theka_over(rng, tm, sections, taal, vel=0.55, swell=0.4, variation=(0.1, 0.35), fill_prob=0.15)
         mixer.add("tabla", tabla.render(ev, n, sr, rng), rng.uniform(-14, -5))
     for name in ("sarangi", "violin", "bansuri"):
         if has[name]:

@@ -14,10 +14,11 @@ from __future__ import annotations
 import numpy as np
 
 from training.synth import dsp, theory
-from training.synth.genres.common import Mixer, fill_line, grid_line, quiet_intro, shadow, sung_phrase
+from training.synth.genres.common import (Mixer, fill_line, grid_line, quiet_intro, shadow, sung_phrase,
+                                          theka_over)
 from training.synth.notes import Note
 from training.synth.percussion import make_claps, make_dholak, make_kit, make_tabla
-from training.synth.rhythm import CLAP_PATTERNS, DHOLAK_CHALANS, ROCK_KICKS, TAALS, Taal, grid_events, taal_events
+from training.synth.rhythm import CLAP_PATTERNS, DHOLAK_CHALANS, ROCK_KICKS, TAALS, Taal, grid_events
 from training.synth.timeline import TempoMap, plan_sections, tempo_curve
 from training.synth.tonal import Bass, Harmonium, LegatoInstrument, Plucked
 from training.synth.voice import Singer, render_chorus, render_voice
@@ -153,21 +154,15 @@ def arrange(rng: np.random.Generator, sr: int, n: int) -> np.ndarray:
     mixer.add("claps", claps.render(cev, n, sr, rng), rng.uniform(-9, -2))
     if has["tabla"]:
         tabla = make_tabla(rng, float(dsp.midi_to_hz(tonic)), sr)
-        ev = []
-        for sec in rhythm_secs:
-            ev += taal_events(tm, sec.start_beat, sec.n_beats, taal, rng, vel=0.7 + 0.3 * sec.energy,
-                              variation=rng.uniform(0.2, 0.45), fill_prob=0.3)
+        ev = theka_over(rng, tm, rhythm_secs, taal, vel=0.7, swell=0.3, variation=(0.2, 0.45), fill_prob=0.3)
         mixer.add("tabla", tabla.render(ev, n, sr, rng), rng.uniform(-10, -3))
     if has["dholak"]:
         dholak = make_dholak(rng, sr)
         chalan = DHOLAK_CHALANS[int(rng.integers(0, len(DHOLAK_CHALANS)))]
         mpb = taal.matras_per_beat if taal.matras_per_beat != 4 else 2
         dtaal = Taal("dholak", chalan if mpb == 2 else ("dha", "-", "ta", "ge", "ta", "-"), mpb)
-        ev = []
-        for sec in rhythm_secs:
-            ev += taal_events(tm, sec.start_beat, sec.n_beats, dtaal, rng, vel=0.7 + 0.3 * sec.energy,
-                              variation=0.25, fill_prob=0.25,
-                              alt={"dha": ("dha", "ge"), "ta": ("ta", "ti", "na"), "ge": ("ge", "ka", "dha")})
+        ev = theka_over(rng, tm, rhythm_secs, dtaal, vel=0.7, swell=0.3, variation=0.25, fill_prob=0.25,
+                        alt={"dha": ("dha", "ge"), "ta": ("ta", "ti", "na"), "ge": ("ge", "ka", "dha")})
         mixer.add("dholak", dholak.render(ev, n, sr, rng), rng.uniform(-8, -2))
     if has["sarangi"]:
         sar = LegatoInstrument.random(rng, "sarangi", sr)
