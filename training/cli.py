@@ -274,7 +274,8 @@ def config_from_args(args: argparse.Namespace):
     from urdu_genre_app.core.features import FeatureParams
     from urdu_genre_app.paths import feature_cache_dir
 
-    models = REGISTRY.names() if args.compare or args.model == ALL_MODELS else (args.model,)
+    models = (tuple(f.name for f in REGISTRY if f.trains_from_folder) if args.compare or args.model == ALL_MODELS
+              else (args.model,))
     skips = dict(DEFAULT_INTRO_SKIP_SECONDS)
     for genre, seconds in args.intro_skip or []:
         skips[genre] = seconds

@@ -272,10 +272,10 @@ def test_a_check_without_the_feature_output_is_refused(tiny_bundle_path, calibra
         open_bundle(broken)
 
 
-def test_the_bundled_model_carries_the_check_and_flags_a_tone_and_noise():
-    from urdu_genre_app.resources import bundled_model_path
+def test_the_bundled_bn_cnn_carries_the_check_and_flags_a_tone_and_noise():
+    from urdu_genre_app.resources import paper_model_path
 
-    bundle = load_bundle(bundled_model_path(), with_keras=False)
+    bundle = load_bundle(paper_model_path(), with_keras=False)
     assert bundle.novelty is not None and bundle.novelty.input_space is not None
     assert bundle.novelty.structure_space is not None
     classifier = Classifier(bundle)
