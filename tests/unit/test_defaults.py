@@ -28,6 +28,11 @@ def test_train_command_defaults_are_the_config_dataclasses():
     assert args.windows_per_song == extraction.windows_per_song == 5
     assert args.window_seconds == FeatureParams().window_seconds == 30.0
     assert FitConfig.paper().epochs == fit.epochs
+    from training.pipeline import TrainingConfig
+    from training.split import SMALL_FOLDER_SONGS
+
+    assert args.small_folder == TrainingConfig.small_folder_songs == SMALL_FOLDER_SONGS == 10
+    assert args.freeze == TrainingConfig.freeze == "conv"
 
 
 def test_one_registry_of_model_families():
