@@ -64,8 +64,7 @@ class MainWindow(QMainWindow):
                  parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.settings = settings or S.Settings()
-        self._started = False
-        self._closing_now = False
+        self._started = self._closing_now = False
         self._help = None
         self.setWindowTitle(APP_TITLE)
         self.setAcceptDrops(True)
@@ -125,6 +124,11 @@ class MainWindow(QMainWindow):
     def model_path(self) -> str | None:
         """The bundle in use."""
         return self.model_bar.path
+
+    @property
+    def model_error(self) -> str | None:
+        """Why the last bundle could not be loaded (None: it could)."""
+        return self.model_bar.error
 
     # ------------------------------------------------------------------ actions
     def _create_actions(self) -> None:
