@@ -96,10 +96,10 @@ def encode_mp3(path: Path, chunks, rate: int = 44_100) -> Path:
 
 
 def model_bundle() -> Path:
-    """The bundled model, or an untrained BN-CNN bundle made once in the work folder."""
-    from urdu_genre_app.resources import bundled_model_path
+    """The shipped BN-CNN (the paper's model), or an untrained BN-CNN bundle made once in the work folder."""
+    from urdu_genre_app.resources import paper_model_path
 
-    bundled = bundled_model_path()
+    bundled = paper_model_path()
     if bundled.exists():
         return bundled
     target = WORK / "untrained_bn_cnn.ugm"

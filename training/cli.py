@@ -15,8 +15,10 @@ stdout. The first Ctrl-C stops fitting after the current batch and keeps (and
 exports) the best model so far; a second one aborts.
 
 Exit status: 0 done; 1 the run failed (one line on stderr, no traceback);
-2 bad usage, an unusable dataset, or ``--out`` with a model that cannot be
-exported (XGBoost is evaluated only). 130 when aborted.
+2 bad usage, an unusable dataset, ``--out`` with a model that cannot be
+exported (XGBoost is evaluated only), or an ``--out`` that cannot be written
+(a folder, a read-only place, a full disk, or an existing file that is not a
+bundle without ``--force``), checked before training. 130 when aborted.
 
 This module imports no TensorFlow: it is loaded by every ``urdu-genre``
 command, and TensorFlow takes ~5 s to import. It is imported inside
@@ -98,6 +100,8 @@ def configure_train_parser(parser: argparse.ArgumentParser) -> None:
     parser.description = "Train a genre model on labeled songs and write a model bundle (.ugm)."
     parser.add_argument("dataset", metavar="DATASET", help="folder with one sub-folder per genre, or a .csv manifest")
     parser.add_argument("--out", metavar="BUNDLE", help="model bundle to write (.ugm); without it, evaluate only")
+    parser.add_argument("--force", action="store_true",
+                        help="with --out: replace an existing file even if it is not a model bundle")
     parser.add_argument("--model", choices=(*REGISTRY.names(), ALL_MODELS), default=DEFAULT_FAMILY,
                         help=f"model family (default {DEFAULT_FAMILY}; '{ALL_MODELS}' trains every family)")
     parser.add_argument("--compare", action="store_true",
@@ -274,7 +278,8 @@ def config_from_args(args: argparse.Namespace):
     from urdu_genre_app.core.features import FeatureParams
     from urdu_genre_app.paths import feature_cache_dir
 
-    models = REGISTRY.names() if args.compare or args.model == ALL_MODELS else (args.model,)
+    models = (tuple(f.name for f in REGISTRY if f.trains_from_folder) if args.compare or args.model == ALL_MODELS
+              else (args.model,))
     skips = dict(DEFAULT_INTRO_SKIP_SECONDS)
     for genre, seconds in args.intro_skip or []:
         skips[genre] = seconds
@@ -341,6 +346,15 @@ def run_train(args: argparse.Namespace) -> int:
     except (TrainingConfigError, FeatureParameterError) as error:
         _error(str(error))
         return EXIT_USAGE
+    if args.out:
+        # Checked before training, so no run ends with a model that cannot be saved,
+        # and a file that is not a bundle is never replaced silently.
+        from urdu_genre_app.core.bundle import bundle_destination_problem
+
+        problem = bundle_destination_problem(args.out, force=getattr(args, "force", False))
+        if problem is not None:
+            _error(f"--out {args.out}: {problem}")
+            return EXIT_USAGE
     if args.out and len(config.models) > 1:
         from training.families import REGISTRY
 

@@ -29,6 +29,7 @@ from typing import Any
 from urdu_genre_app.core.audio_io import is_audio_path, iter_audio_blocks
 from urdu_genre_app.core.errors import AudioDecodeError
 from urdu_genre_app.core.features import SAMPLE_RATE
+from urdu_genre_app.library.scan import walk_audio
 from training.errors import DatasetError
 
 log = logging.getLogger(__name__)
@@ -167,10 +168,6 @@ def probe_duration(path: str | os.PathLike) -> float:
     return samples / SAMPLE_RATE
 
 
-def _is_hidden(path: Path, root: Path) -> bool:
-    return any(part.startswith(".") for part in path.relative_to(root).parts)
-
-
 def _label_order(genres: set[str]) -> list[str]:
     return sorted(genres, key=lambda g: (g.casefold(), g))
 
@@ -232,14 +229,18 @@ def scan_folder(root: str | os.PathLike, *, on_progress: ProgressCallback | None
     if not root.is_dir():
         raise DatasetError(f"{root}: no such dataset folder")
     candidates: list[tuple[Path, str]] = []
+    walk_skipped: list[SkippedFile] = []
     for genre_dir in sorted(p for p in root.iterdir() if p.is_dir() and not p.name.startswith(".")):
-        for path in sorted(genre_dir.rglob("*")):
-            if path.is_file() and is_audio_path(path) and not _is_hidden(path, root):
-                candidates.append((path, genre_dir.name))
+        # The app's one folder walk (regular files only, unreadable folders reported), as the CLI and Library use.
+        walked = walk_audio(genre_dir)
+        base = genre_dir.resolve()
+        candidates += [(genre_dir / path.relative_to(base), genre_dir.name) for path in walked.files]
+        walk_skipped += [SkippedFile(Path(item.path), item.reason) for item in walked.skipped]
     loose = [p.name for p in root.iterdir() if p.is_file() and is_audio_path(p)]
     if loose:
         log.warning("%s: %d audio files outside genre folders are ignored", root, len(loose))
     scan = _measure(candidates, root, on_progress)
+    scan.skipped[:0] = walk_skipped
     _require_genres(scan, "genre sub-folders with readable audio files")
     return scan
 

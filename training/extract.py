@@ -33,7 +33,10 @@ the order of songs, on the number of workers, or on the file's name.
 file, then rename). The key is the SHA-256 of the file's content, the feature
 parameters, the window and augmentation parameters (with this genre's intro
 skip), the seed and :data:`CACHE_VERSION`; a second run over the same songs
-with the same settings decodes nothing.
+with the same settings decodes nothing. An entry that cannot be read or has
+the wrong shapes or non-finite features is moved aside (``.broken-*``) and
+the song extracted again; a song whose fresh features are not finite is left
+out with that reason, never trained on (:func:`cache_entry_problem`).
 
 **Parallel.** Songs not in the cache are extracted by a
 ``concurrent.futures.ProcessPoolExecutor`` (``spawn`` start: safe when
@@ -55,6 +58,8 @@ import logging
 import multiprocessing
 import os
 import re
+import zipfile
+import zlib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -62,7 +67,7 @@ from typing import Any
 
 import numpy as np
 
-from urdu_genre_app.core.atomic import atomic_write
+from urdu_genre_app.core.atomic import atomic_write, move_aside
 from urdu_genre_app.core.audio_io import load_audio
 from urdu_genre_app.core.errors import AudioDecodeError, CancelledError
 from urdu_genre_app.core.features import FEATURE_MFCC, FeatureParams, window_features
@@ -333,6 +338,9 @@ def _extract_task(
         return None, error.reason
     except Exception as error:  # one broken song never stops the others
         return None, f"could not be processed ({type(error).__name__}: {error})"
+    problem = cache_entry_problem(arrays, FeatureParams.from_dict(params_dict))
+    if problem is not None:  # never cached, never trained on
+        return None, problem
     if cache_file is not None:
         try:
             _write_npz_atomic(Path(cache_file), arrays)
@@ -346,12 +354,39 @@ def _write_npz_atomic(path: Path, arrays: dict[str, np.ndarray]) -> None:
         np.savez(out, **arrays)
 
 
-def _read_npz(path: Path) -> dict[str, np.ndarray] | None:
+#: The arrays of one cache entry, in order.
+CACHE_ARRAYS = ("features", "window", "copy", "start_seconds")
+
+
+def cache_entry_problem(arrays: dict[str, np.ndarray], params: FeatureParams) -> str | None:
+    """Why a song's window arrays cannot be used (wrong shapes, NaN or infinite features), or None.
+
+    A truncated or foreign cache entry, or features computed from damaged
+    audio, would otherwise end in a broadcast error or train at chance
+    without a word.
+    """
+    features = arrays["features"]
+    expected = (params.frames_per_window, params.n_features)
+    if features.ndim != 3 or features.shape[1:] != expected or len(features) == 0:
+        return f"its features have shape {features.shape}, not (windows, {expected[0]}, {expected[1]})"
+    if any(arrays[name].shape != (len(features),) for name in CACHE_ARRAYS[1:]):
+        return "its window indices do not match its features"
+    if not np.all(np.isfinite(features)):
+        return "its features hold NaN or infinite values (damaged audio?)"
+    return None
+
+
+def _read_npz(path: Path, params: FeatureParams | None = None) -> dict[str, np.ndarray] | None:
+    """A cache entry's arrays; a damaged (or, given ``params``, unusable) entry is moved aside: None."""
     try:
         with np.load(path, allow_pickle=False) as data:
-            arrays = {name: data[name] for name in ("features", "window", "copy", "start_seconds")}
-    except (OSError, ValueError, KeyError, EOFError) as error:
-        log.warning("ignoring damaged cache entry %s (%s)", path, error)
+            arrays = {name: data[name] for name in CACHE_ARRAYS}
+    except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile, zlib.error) as error:
+        move_aside(path, f"damaged feature cache entry ({error})")
+        return None
+    problem = cache_entry_problem(arrays, params) if params is not None else None
+    if problem is not None:
+        move_aside(path, f"unusable feature cache entry: {problem}")
         return None
     return arrays
 
@@ -457,7 +492,7 @@ def extract_windows(
             key = cache_key(content_sha256=content, params=params, config=config, intro_skip_seconds=skip)
             cache_file = cache / key[:2] / f"{key}.npz"
             if cache_file.is_file():
-                arrays = _read_npz(cache_file)
+                arrays = _read_npz(cache_file, params)
                 if arrays is not None:
                     results[position] = arrays
                     stats.cached += 1

@@ -76,6 +76,7 @@ if TYPE_CHECKING:
 FAMILY_MODULES = (
     "training.paper.family",
     "training.musicnn.family",
+    "training.realmusic.family",
 )
 #: The family trained when none is named.
 DEFAULT_FAMILY = "bn_cnn"
@@ -149,6 +150,9 @@ class ModelFamily:
     novelty_unavailable : str
         Why its bundles carry no "not a genre this model knows" check, in words; empty when
         :meth:`novelty_check` fits one.
+    trains_from_folder : bool
+        It trains on a folder of labeled songs (``--model all`` / ``--compare`` include it); False for a
+        family made by a script of its own (``musicnn_tags``: it needs the open-music corpus).
     """
 
     name: str = ""
@@ -163,6 +167,7 @@ class ModelFamily:
     standardise_features: bool = True
     costly_windows: bool = False
     novelty_unavailable: str = ""
+    trains_from_folder: bool = True
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__} {self.name!r}>"

@@ -148,7 +148,7 @@ class ImproveResult:
     bundle: ModelBundle
     skipped: list[str] = field(default_factory=list)
     seconds: float = 0.0
-    novelty: tuple[Any, dict[str, Any]] = (None, {})
+    novelty: tuple[Any, dict[str, Any]] = field(default_factory=lambda: (None, {}))
 
     @property
     def has_novelty_check(self) -> bool:

@@ -3,7 +3,13 @@
 ``urdu-genre`` alone (or ``urdu-genre gui [FILE]``) opens the app.
 Exit status of ``classify``: 0 when every file was classified, 1 when any
 failed (one line each on stderr, no traceback), 2 for a usage error or when
-no model is available, 130 when interrupted.
+no model is available, 130 when interrupted. ``urdu-genre tags undo`` puts
+back the genres the newest ``classify --write-tags`` batch replaced.
+
+File names and labels printed as text are escaped for the terminal; in
+``--json`` and ``--csv`` output a file name's bytes that are not UTF-8 are
+written as ``\\xNN``, so the output is always valid UTF-8
+(:mod:`urdu_genre_app.core.safe_text`).
 """
 
 from __future__ import annotations
@@ -29,24 +35,36 @@ EXIT_INTERRUPTED = 130
 def expand_inputs(paths: list[str]) -> Iterator[tuple[str, str | None]]:
     """Files to classify from the command line's paths.
 
-    Folders are searched recursively for audio files (by extension), in name
-    order. Yields ``(path, error)``: ``error`` is set for a path that cannot be
-    used at all (missing, or a folder without audio files).
+    Folders are walked by :func:`urdu_genre_app.library.scan.walk_audio`
+    (regular audio files by extension, in name order). Yields ``(path,
+    error)``: ``error`` is set for a path that cannot be used at all
+    (missing, not a regular file, a folder without audio files, or a
+    subfolder or file the walk skipped), so each is reported and the rest
+    are still classified.
     """
-    from urdu_genre_app.core.audio_io import is_audio_path
+    from urdu_genre_app.core.errors import LibraryError
+    from urdu_genre_app.library.scan import regular_file_problem, walk_audio
 
     for raw in paths:
         path = Path(raw)
-        if path.is_dir():
-            found = sorted(p for p in path.rglob("*") if p.is_file() and is_audio_path(p))
-            if not found:
+        try:
+            is_folder = path.is_dir()
+        except (OSError, ValueError):  # e.g. a path longer than the system allows
+            is_folder = False
+        if is_folder:
+            try:
+                scan = walk_audio(path)
+            except (LibraryError, OSError) as error:
+                yield raw, str(error)
+                continue
+            if not scan.files and not scan.skipped:
                 yield raw, "is a folder with no audio files in it"
-            for item in found:
+            for skipped in scan.skipped:
+                yield skipped.path, skipped.reason
+            for item in scan.files:
                 yield str(item), None
-        elif not path.exists():
-            yield raw, "no such file or folder"
         else:
-            yield raw, None
+            yield raw, regular_file_problem(path)
 
 
 def resolve_model_path(explicit: str | None) -> Path:
@@ -76,11 +94,13 @@ class TerminalProgress:
         self.total = total
         self.bar = ProgressBar(stream=stream, enabled=enabled)
 
-    def update(self, done: int, fraction: float | None, name: str) -> None:
-        """Redraw: ``done`` files finished, ``fraction`` of the current one."""
-        overall = (done + (fraction or 0.0)) / max(1, self.total)
+    def update(self, done: int, overall: float, name: str, *, final: bool = False) -> None:
+        """Redraw: ``done`` files finished, ``overall`` in [0, 1] of the whole run, ``name`` the file in hand."""
+        from urdu_genre_app.core.safe_text import terminal_safe
+
+        name = terminal_safe(name)
         label = name if len(name) <= 40 else "…" + name[-39:]
-        self.bar.draw(overall, f"{done}/{self.total} {label:<40}", final=fraction in (None, 1.0))
+        self.bar.draw(overall, f"{done}/{self.total} {label:<40}", final=final)
 
     def clear(self) -> None:
         """Erase the bar before normal output."""
@@ -93,41 +113,61 @@ def run_classify(args: argparse.Namespace) -> int:
     from urdu_genre_app.core.classifier import Classifier
     from urdu_genre_app.core.errors import UrduGenreError
     from urdu_genre_app.core.results import results_to_csv
+    from urdu_genre_app.core.safe_text import terminal_safe
+    from urdu_genre_app.library.batch import classify_files
 
     try:
         # Classifying needs only the LiteRT model, not the Keras half of the file.
         bundle = load_bundle(resolve_model_path(args.model), with_keras=False)
         classifier = Classifier(bundle)
     except UrduGenreError as error:
-        print(f"urdu-genre: error: {error}", file=sys.stderr)
+        print(f"urdu-genre: error: {terminal_safe(error)}", file=sys.stderr)
         return EXIT_USAGE
     if bundle.is_synthetic and not args.quiet:
-        print(f"note: model {bundle.describe()}", file=sys.stderr)
+        print(f"note: model {terminal_safe(bundle.describe())}", file=sys.stderr)
     inputs = list(expand_inputs(args.paths))
-    progress = TerminalProgress(len(inputs))
+    files = [path for path, error in inputs if error is None]
+    progress = TerminalProgress(len(files))
     results, failures = [], 0
-    for done, (path, error) in enumerate(inputs):
-        if error is None:
-            progress.update(done, 0.0, path)
-            try:
-                result = classifier.classify_file(
-                    path, on_window=lambda report: progress.update(done, report.progress, path)
-                )
-            except UrduGenreError as failure:
-                error = failure.reason if hasattr(failure, "reason") else str(failure)
-            except Exception as failure:  # one bad file never stops the others
-                log.debug("unexpected failure on %s", path, exc_info=True)
-                error = f"unexpected error: {type(failure).__name__}: {failure}"
-            else:
-                results.append(result)
-                if args.format == "text":
-                    progress.clear()
-                    _print_text(result, args.windows)
-        if error is not None:
-            failures += 1
-            progress.clear()
-            print(f"urdu-genre: cannot classify {path}: {error}", file=sys.stderr)
-    progress.update(len(inputs), None, "done")
+    finished: dict[str, list] = {}  # outcomes not printed yet, by path (a path given twice comes twice)
+    shown = 0
+
+    def show_in_order() -> None:
+        """Print every input whose turn has come: verdicts and failures in the order they were given."""
+        nonlocal shown, failures
+        while shown < len(inputs):
+            path, error = inputs[shown]
+            if error is None:
+                if not finished.get(path):
+                    return
+                outcome = finished[path].pop(0)
+                error = outcome.error
+                if outcome.result is not None:
+                    results.append(outcome.result)
+                    if args.format == "text":
+                        progress.clear()
+                        _print_text(outcome.result, args.windows)
+            if error is not None:
+                failures += 1
+                progress.clear()
+                print(f"urdu-genre: cannot classify {terminal_safe(path)}: {terminal_safe(error)}", file=sys.stderr)
+            shown += 1
+
+    def on_outcome(outcome) -> None:
+        finished.setdefault(outcome.path, []).append(outcome)
+        show_in_order()
+
+    def on_progress(moved) -> None:
+        name = files[min(moved.done, len(files) - 1)] if files else ""
+        progress.update(moved.done, moved.fraction, name)
+
+    show_in_order()  # inputs that failed before any file was classified
+    # The Library's batch runner, so a file meets the same rules here and in the app; one
+    # worker by default (this process, with the classifier loaded above): output in order.
+    classify_files(files, bundle.path, workers=getattr(args, "workers", None) or 1, on_outcome=on_outcome,
+                   on_progress=on_progress, classifier=classifier)
+    show_in_order()
+    progress.update(len(files), 1.0, "done", final=True)
     progress.clear()
     if args.write_tags:
         from urdu_genre_app.library.cli_tags import write_verdict_tags
@@ -146,10 +186,13 @@ def run_classify(args: argparse.Namespace) -> int:
 def _print_text(result, windows: bool) -> None:
     from urdu_genre_app.core.clock import clock
     from urdu_genre_app.core.results import UNKNOWN_TEXT
+    from urdu_genre_app.core.safe_text import terminal_safe
 
-    print(f"{result.path}\t{result.verdict_text()}")
+    # File names and a bundle's labels come from outside: escaped, they can neither
+    # drive the terminal nor forge a line of output.
+    print(f"{terminal_safe(result.path)}\t{terminal_safe(result.verdict_text())}")
     for warning in result.warnings:
-        print(f"  warning: {warning}")
+        print(f"  warning: {terminal_safe(warning)}")
     if windows:
         for w in result.windows:
             if w.silent:
@@ -159,7 +202,7 @@ def _print_text(result, windows: bool) -> None:
                 verdict = f"{result.labels[top]} ({w.probabilities[top]:.0%})"
                 if w.unknown:
                     verdict = f"{UNKNOWN_TEXT} (closest: {verdict})"
-            print(f"  {clock(w.start_seconds)}-{clock(w.end_seconds)}  {verdict}")
+            print(f"  {clock(w.start_seconds)}-{clock(w.end_seconds)}  {terminal_safe(verdict)}")
 
 
 def run_gui(args: argparse.Namespace) -> int:
@@ -217,6 +260,12 @@ def build_parser(*, with_train_arguments: bool = True) -> argparse.ArgumentParse
         else:
             configure_train_parser(train)
 
+    tags = sub.add_parser("tags", help="genre tags written with classify --write-tags")
+    tags_sub = tags.add_subparsers(dest="tags_command", required=True)
+    undo = tags_sub.add_parser("undo", help="put back the genres the newest --write-tags batch replaced")
+    undo.add_argument("-q", "--quiet", action="store_true", help="no summary on stderr")
+    undo.set_defaults(handler=run_tags_undo)
+
     calibrate = sub.add_parser("calibrate", help="fit a model's not-a-genre check on labelled songs")
     if with_train_arguments:
         from urdu_genre_app.capabilities import training_unavailable_reason
@@ -244,7 +293,17 @@ def build_parser(*, with_train_arguments: bool = True) -> argparse.ArgumentParse
 
 
 #: Sub-command names; any other first argument that is not an option is a file to open in the app.
-COMMANDS = ("classify", "train", "calibrate", "gui", "self-test")
+COMMANDS = ("classify", "train", "calibrate", "tags", "gui", "self-test")
+
+
+def run_tags_undo(args: argparse.Namespace) -> int:
+    """``urdu-genre tags undo``: restore the genres of the newest command-line tag batch."""
+    from urdu_genre_app.library.cli_tags import undo_last_tags
+
+    failures = undo_last_tags(quiet=args.quiet)
+    if failures is None:
+        return EXIT_USAGE
+    return EXIT_FAILURES if failures else EXIT_OK
 
 
 def run_self_test(_args: argparse.Namespace) -> int:

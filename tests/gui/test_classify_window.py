@@ -41,7 +41,7 @@ def assert_window_shows(window, expected):
     image = widget.charts.mfcc_view.image()
     params = widget.state.classifier.bundle.feature_params
     frame_seconds = params.hop_length / params.sample_rate
-    assert image.shape[1] == params.n_mfcc
+    assert image.shape[1] == params.n_features  # MFCC coefficients, or log-mel bands
     assert image.shape[0] == pytest.approx(expected.duration_seconds / frame_seconds, abs=len(expected.windows) + 1)
 
 
@@ -73,7 +73,7 @@ def test_bundled_model_end_to_end(make_window, tmp_path, qtbot):
     path = audio_factory.write_audio(tmp_path / "long.mp3", signal)
     window = make_window(None)  # nothing remembered, no --model: the bundled one
     assert window.model_path == str(bundled)
-    assert "SYNTHETIC" in window.model_label.text()
+    assert "real and synthetic" in window.model_label.text()
     window.classify_widget.open_file(str(path))
     wait_for_verdict(qtbot, window, timeout=60_000)
     assert_window_shows(window, classify_directly(bundled, path))

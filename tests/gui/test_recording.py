@@ -160,11 +160,18 @@ def test_a_44k_input_is_recorded_at_its_rate_and_analysed_at_the_models(make_win
 
 def test_a_stalled_gui_thread_leaves_a_gap_that_is_counted_shown_and_stored(make_window, tiny_bundle_path, tmp_path,
                                                                             qtbot, fake_audio, monkeypatch):
-    """The drain stalls longer than the ring holds: the lost audio is counted, shown, silence in the file, stored."""
+    """The drain stalls longer than the ring holds: the lost audio is counted, shown, silence in the file, stored.
+
+    Asserted whatever the machine's load: a busy scheduler may stall the drain
+    more than once (2 gaps were seen at load 4-9), so every gap found must be
+    counted the same everywhere and be silence of its length in the file, and
+    the audio outside the gaps must be the card's; how long each gap is
+    depends on the scheduler and is not asserted.
+    """
     import json
 
     import urdu_genre_app.gui.audio as audio
-    from urdu_genre_app.core.recording import journal_for
+    from urdu_genre_app.core.recording import gaps_summary, journal_for
 
     monkeypatch.setattr(audio, "RING_SECONDS", 0.5)
     source = audio_factory.make_sound("Sweep", 5.0, seed=41)
@@ -176,42 +183,59 @@ def test_a_stalled_gui_thread_leaves_a_gap_that_is_counted_shown_and_stored(make
     qtbot.waitUntil(lambda: bar.selected_device() is not None, timeout=10_000)
     bar.start_recording()
     qtbot.waitUntil(lambda: bar.recorder.recorded_samples > rate, timeout=10_000)
-    assert not bar.recorder.gaps and bar.gaps_label.isHidden()
-    time.sleep(1.5)  # the GUI thread (and so the drain timer) stalls; the sound card goes on
+    drained_seconds = bar.recorder.recorded_samples / rate  # audio before this is on its way to disk
+    gaps_before = len(bar.recorder.gaps)
+    time.sleep(1.5)  # the GUI thread (and so the drain timer) stalls 3x longer than the ring holds
     stream = fake_sounddevice.FakeInputStream.instances[-1]
-    qtbot.waitUntil(lambda: bool(bar.recorder.gaps), timeout=5_000)
-    gap = bar.recorder.gaps[0]
-    assert gap.at_seconds > 1.0 and 0.6 < gap.lost_seconds < 1.3  # 1.5 s stall less the ring's 0.5 s (timing slack)
-    assert bar.gaps_label.isVisible() and "1 gap" in bar.gaps_label.text() and "s lost" in bar.gaps_label.text()
+    qtbot.waitUntil(lambda: len(bar.recorder.gaps) > gaps_before, timeout=15_000)
+    stall_gaps = bar.recorder.gaps[gaps_before:]
+    assert all(gap.at_seconds >= drained_seconds and gap.lost_seconds > 0 for gap in stall_gaps)
+    qtbot.waitUntil(lambda: bar.gaps_label.isVisible(), timeout=5_000)
+    assert gaps_summary(bar.recorder.gaps).split(",")[0] in bar.gaps_label.text() and "s lost" in bar.gaps_label.text()
     assert "gap" in widget.banner.text
-    qtbot.waitUntil(lambda: stream.finished.is_set(), timeout=15_000)
-    qtbot.wait(200)
-    with qtbot.waitSignal(widget.analysis_finished, timeout=20_000) as blocker:
+    qtbot.waitUntil(lambda: stream.finished.is_set(), timeout=30_000)
+    # Every sample the card gave has been drained (gaps count as their silence), however late the timer ran.
+    qtbot.waitUntil(lambda: bar.recorder.recorded_samples >= source.size, timeout=30_000)
+    with qtbot.waitSignal(widget.analysis_finished, timeout=60_000) as blocker:
         bar.stop_recording()
     final = blocker.args[0]
-    assert len(final.gaps) == 1 and final.lost_seconds == pytest.approx(gap.lost_seconds)
-    assert any("1 gap" in w for w in final.warnings)
-    assert "1 gap" in widget.verdict_view.verdict.heading.text()
+    gaps = list(bar.recorder.gaps)
+    count = f"{len(gaps)} gap"
+    assert len(final.gaps) == len(gaps) and final.lost_seconds == pytest.approx(sum(g.lost_seconds for g in gaps))
+    assert any(count in w for w in final.warnings)
+    assert count in widget.verdict_view.verdict.heading.text()
     assert "gap" in widget.verdict_view.verdict.notes.text()
-    # The lost stretch is silence of its length: the file is as long as the audio the card gave.
-    qtbot.waitUntil(lambda: bar.save_recording_button.isEnabled(), timeout=10_000)
+    # Each lost stretch is silence of its length: the file is as long as the audio the card gave.
+    qtbot.waitUntil(lambda: bar.save_recording_button.isEnabled(), timeout=30_000)
     recorded, _ = soundfile.read(bar.recording_path, dtype="float32")
     assert recorded.size == source.size
-    start, lost = int(gap.at_seconds * rate), int(round(gap.lost_seconds * rate))
-    assert np.all(recorded[start : start + lost] == 0)
-    assert np.abs(recorded[start + lost :] - source[start + lost :]).max() <= 1.5 / 32768
+    in_gap = np.zeros(source.size, dtype=bool)
+    for gap in gaps:
+        start, lost = int(gap.at_seconds * rate), int(round(gap.lost_seconds * rate))
+        assert np.all(recorded[start : start + lost] == 0)
+        in_gap[max(0, start - 1) : start + lost + 1] = True  # a sample of rounding either side
+    assert np.abs(recorded[~in_gap] - source[~in_gap]).max() <= 1.5 / 32768
     journal = journal_for(bar.recording_path)
-    assert journal.state == "complete" and len(journal.gaps) == 1
-    assert journal.gaps[0].lost_seconds == pytest.approx(gap.lost_seconds, abs=1e-5)
+    assert journal.state == "complete" and len(journal.gaps) == len(gaps)
+    assert [g.lost_seconds for g in journal.gaps] == pytest.approx([g.lost_seconds for g in gaps], abs=1e-5)
     # The exports of that recording carry the gaps.
     widget.export_to(str(tmp_path / "r.json"), "json")
     widget.export_to(str(tmp_path / "r.csv"), "csv")
-    qtbot.waitUntil(lambda: (tmp_path / "r.json").exists() and (tmp_path / "r.csv").exists(), timeout=10_000)
+    qtbot.waitUntil(lambda: (tmp_path / "r.json").exists() and (tmp_path / "r.csv").exists(), timeout=30_000)
     exported = json.loads((tmp_path / "r.json").read_text())
-    assert exported["gaps"][0]["lost_seconds"] == pytest.approx(gap.lost_seconds, abs=1e-3)
+    assert [g["lost_seconds"] for g in exported["gaps"]] == pytest.approx([g.lost_seconds for g in gaps], abs=1e-3)
     header, row = (tmp_path / "r.csv").read_text().splitlines()[:2]
     columns = dict(zip(header.split(","), row.split(",")))
-    assert columns["gaps"] == "1" and float(columns["lost_seconds"]) == pytest.approx(gap.lost_seconds, abs=1e-3)
+    assert columns["gaps"] == str(len(gaps))
+    assert float(columns["lost_seconds"]) == pytest.approx(sum(g.lost_seconds for g in gaps), abs=1e-3)
+
+
+def _frames_on_disk(path) -> int:
+    """Frames the WAV's header counts now (0 while it cannot be read yet)."""
+    try:
+        return soundfile.info(str(path)).frames
+    except (RuntimeError, OSError, soundfile.LibsndfileError):
+        return 0
 
 
 @pytest.mark.slow
@@ -223,7 +247,6 @@ def test_a_killed_app_leaves_a_readable_recording_up_to_the_last_flush(tiny_bund
     from pathlib import Path
 
     from urdu_genre_app.core.recording import find_unfinished, repair_wav_header
-    from urdu_genre_app.gui.audio import DRAIN_INTERVAL_MS, WRITE_EVERY_SECONDS
 
     rate = 22_050
     source = audio_factory.write_audio(tmp_path / "source.wav", audio_factory.make_sound("Sweep", 30.0, seed=51))
@@ -242,13 +265,18 @@ def test_a_killed_app_leaves_a_readable_recording_up_to_the_last_flush(tiny_bund
         line = child.stdout.readline()  # blocks until the app records (or dies: "")
         assert line.startswith("RECORDING "), f"the app did not start recording (exit {child.poll()})"
         path = Path(line.split(" ", 1)[1].strip())
-        deadline = time.monotonic() + 30
-        while fed[0] < 3 * rate and time.monotonic() < deadline:
-            time.sleep(0.05)
-        assert fed[0] >= 3 * rate
+        # The app flushes as it records: seen as the header's frame count growing on disk, at
+        # whatever pace the machine allows (no deadline on the pace, only on a hang).
+        sizes = {0}
+        deadline = time.monotonic() + 120
+        while (len(sizes) < 4 or fed[0] < 3 * rate) and time.monotonic() < deadline and child.poll() is None:
+            sizes.add(_frames_on_disk(path))
+            time.sleep(0.02)
+        assert len(sizes) >= 4, f"the recording was not flushed as it went (frames seen on disk: {sorted(sizes)})"
         time.sleep(np.random.default_rng().uniform(0, 0.5))  # somewhere between two flushes
         os.kill(child.pid, signal.SIGSTOP)  # freeze it: what it had been given is what `fed` says
         given = int(fed[0])
+        flushed = _frames_on_disk(path)  # what its last flush had made durable before the kill
         os.kill(child.pid, signal.SIGKILL)
         child.wait(timeout=10)
     finally:
@@ -258,10 +286,10 @@ def test_a_killed_app_leaves_a_readable_recording_up_to_the_last_flush(tiny_bund
     assert child.returncode == -signal.SIGKILL
     data, file_rate = soundfile.read(path, dtype="float32")  # opens as it is, header and all
     assert file_rate == rate
-    behind = (given - data.size) / rate
-    # Everything but the audio gathering for the next flush is on disk; the slack is the drain timer and
-    # the writer thread running late on a busy machine (measured 0.09-0.35 s behind on 2 shared cores).
-    assert 0 <= behind <= WRITE_EVERY_SECONDS + DRAIN_INTERVAL_MS / 1000 + 0.2, behind
+    # Up to the last flush: everything flushed before the kill is in the file, and nothing the
+    # card had not given. How far the last flush trailed the card is the scheduler's business
+    # (0.09-0.51 s measured on 2 shared cores), so it is not asserted.
+    assert max(sizes) <= flushed <= data.size <= given, (sorted(sizes)[-3:], flushed, data.size, given)
     assert np.abs(data - expected[: data.size]).max() <= 1.5 / 32768
     # The next start finds it unfinished; the repaired header counts every whole frame on disk.
     assert [journal.audio_path for journal in find_unfinished(path.parent)] == [path]

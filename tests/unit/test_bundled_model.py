@@ -1,23 +1,54 @@
-"""The model the app ships: present, small, honest about its data, and working."""
+"""The models the app ships: the default (best on real music) and the paper's BN-CNN; present, honest, working."""
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 
 from tests import audio_factory
 from urdu_genre_app.core.bundle import load_bundle
-from urdu_genre_app.resources import bundled_model_path
+from urdu_genre_app.resources import bundled_model_path, paper_model_path
 
 PAPER_GENRES = ["Ghazal", "Hip-hop", "Qawwali", "Rock"]
 
 
 @pytest.fixture(scope="module")
 def bundle():
-    return load_bundle(bundled_model_path())
+    return load_bundle(paper_model_path())
+
+
+@pytest.fixture(scope="module")
+def default_bundle():
+    return load_bundle(bundled_model_path(), with_keras=False)
+
+
+def test_the_default_model_is_the_real_music_one_and_carries_its_check(default_bundle):
+    from training.realmusic.family import FAMILY
+
+    assert bundled_model_path().stat().st_size <= 16 * 1024 * 1024  # two taggers: twice a musicnn bundle's graph
+    assert default_bundle.architecture == FAMILY and sorted(default_bundle.labels) == PAPER_GENRES
+    assert not default_bundle.is_synthetic and "real" in default_bundle.describe()
+    check = default_bundle.novelty
+    assert check is not None and check.other_class is not None and check.structure_space is not None
+    card = (bundled_model_path().parents[1] / "MODEL_CARD_musicnn_tags.md").read_text(encoding="utf-8")
+    figures = default_bundle.metrics["real_music_leave_artist_out"]
+    assert f"{figures['real_other_flagged']} / {figures['real_other_songs']}" in card
+
+
+def test_the_default_model_flags_noise_and_a_tone(default_bundle):
+    from urdu_genre_app.core.classifier import Classifier
+
+    rate = default_bundle.feature_params.sample_rate
+    t = np.arange(45 * rate) / rate
+    classifier = Classifier(default_bundle)
+    for name, signal in (("440 Hz tone", 0.4 * np.sin(2 * np.pi * 440 * t)),
+                         ("white noise", 0.3 * np.random.default_rng(0).standard_normal(t.size))):
+        result = classifier.classify_signal(signal.astype(np.float32), source=name)
+        assert result.unknown is True and result.probabilities, name
 
 
 def test_bundled_model_is_shipped_small_and_loads(bundle):
-    path = bundled_model_path()
+    path = paper_model_path()
     assert path.stat().st_size <= 10 * 1024 * 1024
     assert sorted(bundle.labels) == PAPER_GENRES
     assert bundle.feature_params.input_shape == (1292, 32, 1)
@@ -30,7 +61,7 @@ def test_bundled_model_says_it_is_synthetic_with_measured_accuracy(bundle):
     assert "SYNTHETIC" in bundle.describe()
     assert 0.0 < bundle.test_accuracy <= 1.0
     assert bundle.metrics["split"] == "song" and bundle.metrics["leaked_songs"] == 0
-    card = bundled_model_path().parents[1] / "MODEL_CARD.md"
+    card = paper_model_path().parents[1] / "MODEL_CARD.md"
     assert f"{bundle.test_accuracy:.1%}" in card.read_text(encoding="utf-8")
 
 

@@ -28,11 +28,18 @@ def test_train_command_defaults_are_the_config_dataclasses():
     assert args.windows_per_song == extraction.windows_per_song == 5
     assert args.window_seconds == FeatureParams().window_seconds == 30.0
     assert FitConfig.paper().epochs == fit.epochs
+    from training.pipeline import TrainingConfig
+    from training.split import SMALL_FOLDER_SONGS
+
+    assert args.small_folder == TrainingConfig.small_folder_songs == SMALL_FOLDER_SONGS == 10
+    assert args.freeze == TrainingConfig.freeze == "conv"
 
 
 def test_one_registry_of_model_families():
-    assert REGISTRY.names() == ("bn_cnn", "gap_cnn", "vgg16", "logreg", "xgboost", "musicnn")
-    assert REGISTRY.exportable_names() == ("bn_cnn", "gap_cnn", "vgg16", "logreg", "musicnn")
+    assert REGISTRY.names() == ("bn_cnn", "gap_cnn", "vgg16", "logreg", "xgboost", "musicnn", "musicnn_tags")
+    assert REGISTRY.exportable_names() == ("bn_cnn", "gap_cnn", "vgg16", "logreg", "musicnn", "musicnn_tags")
+    # musicnn_tags is made by its own script from the open-music corpus: not trained from a folder.
+    assert [f.name for f in REGISTRY if not f.trains_from_folder] == ["musicnn_tags"]
     parser = argparse.ArgumentParser()
     configure_train_parser(parser)
     model_action = next(a for a in parser._actions if a.dest == "model")

@@ -83,9 +83,9 @@ def test_a_version_1_bundle_is_written_and_still_loads_as_mfcc(tmp_path):
     """An MFCC bundle without a novelty check is format 1, readable by older apps (no ``feature`` key)."""
     import dataclasses
 
-    from urdu_genre_app.resources import bundled_model_path
+    from urdu_genre_app.resources import paper_model_path
 
-    shipped = load_bundle(bundled_model_path(), with_keras=False)
+    shipped = load_bundle(paper_model_path(), with_keras=False)  # an MFCC bundle
     plain = dataclasses.replace(shipped, novelty=None, path=None)
     path = save_bundle(plain, tmp_path / "plain.ugm")
     with zipfile.ZipFile(path) as archive:

@@ -272,13 +272,45 @@ def test_a_check_without_the_feature_output_is_refused(tiny_bundle_path, calibra
         open_bundle(broken)
 
 
-def test_the_bundled_model_carries_the_check_and_flags_a_tone_and_noise():
-    from urdu_genre_app.resources import bundled_model_path
+def test_the_bundled_bn_cnn_carries_the_check_and_flags_a_tone_and_noise():
+    from urdu_genre_app.resources import paper_model_path
 
-    bundle = load_bundle(bundled_model_path(), with_keras=False)
+    bundle = load_bundle(paper_model_path(), with_keras=False)
     assert bundle.novelty is not None and bundle.novelty.input_space is not None
     assert bundle.novelty.structure_space is not None
     classifier = Classifier(bundle)
     for name, signal in (("440 Hz tone", _tone(45.0)), ("white noise", _noise(45.0))):
         result = classifier.classify_signal(signal, source=name)
         assert result.unknown is True and result.probabilities, name  # flagged, the probabilities still there
+
+
+@pytest.mark.slow
+def test_the_calibrate_command_gives_an_uncalibrated_bundle_its_check(tiny_bundle_path, tmp_path, capsys):
+    """``urdu-genre calibrate`` (once ``python -m training.calibrate``): the Keras half is kept byte for byte."""
+    train = audio_factory.write_labeled_folder(tmp_path / "train", songs_per_genre=2, seconds=4.0, seed=300)
+    validation = audio_factory.write_labeled_folder(tmp_path / "validation", songs_per_genre=2, seconds=4.0,
+                                                    seed=400)
+    out = tmp_path / "calibrated.ugm"
+    assert load_bundle(tiny_bundle_path).novelty is None
+    assert main(["calibrate", tiny_bundle_path, "--train", str(train), "--validation", str(validation),
+                 "--out", str(out), "--workers", "1"]) == 0
+    assert "wrote" in capsys.readouterr().out
+    bundle, model = open_bundle(out, with_keras=True)
+    original = load_bundle(tiny_bundle_path)
+    assert bundle.novelty is not None and model.has_features
+    assert bundle.keras_model == original.keras_model and bundle.labels == original.labels
+    assert bundle.metrics["novelty"]["train_songs"] == 8 and bundle.metrics["novelty"]["validation_songs"] == 8
+    assert bundle.provenance["calibration"]["command"].startswith("urdu-genre calibrate ")
+
+
+def test_the_calibrate_command_names_a_genre_the_model_lacks(tiny_bundle_path, tmp_path, capsys):
+    folder = tmp_path / "songs"
+    (folder / "Qawwali").mkdir(parents=True)
+    (folder / "Tone").mkdir()
+    for genre in ("Qawwali", "Tone"):
+        for i in range(2):
+            audio_factory.write_audio(folder / genre / f"{i}.wav", audio_factory.make_sound("Tone", 3.0, seed=i))
+    assert main(["calibrate", tiny_bundle_path, "--train", str(folder), "--validation", str(folder),
+                 "--out", str(tmp_path / "x.ugm")]) == 2
+    err = capsys.readouterr().err
+    assert "Qawwali" in err and "not among the model's labels" in err and err.count("\n") == 1

@@ -22,8 +22,9 @@ from urdu_genre_app import resources
 
 ROOT = Path(__file__).resolve().parents[2]
 #: What an installed copy must carry, relative to resources/.
-SHIPPED = ("models/bn_cnn_synthetic.ugm", "models/musicnn_synthetic.ugm", "MODEL_CARD.md", "MODEL_CARD_musicnn.md",
-           "musicnn/msd_musicnn_weights.npz", "musicnn/LICENSE.md", "icons/app.svg", "samples/selftest.json")
+SHIPPED = ("models/bn_cnn_synthetic.ugm", "models/musicnn_synthetic.ugm", "models/musicnn_tags_real.ugm", "MODEL_CARD.md",
+           "MODEL_CARD_musicnn.md", "MODEL_CARD_musicnn_tags.md", "musicnn/msd_musicnn_weights.npz",
+           "musicnn/mtt_musicnn_weights.npz", "musicnn/LICENSE.md", "icons/app.svg", "samples/selftest.json")
 
 
 def test_a_checkout_uses_the_top_level_resources_folder():

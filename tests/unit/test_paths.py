@@ -131,6 +131,8 @@ def test_the_library_finds_its_data_after_the_migration(folders, tmp_path):
 
 def test_no_module_names_a_per_user_folder_but_paths():
     """One owner for per-user folders: nothing else asks platformdirs (or names the old folder)."""
+    import re
+
     import urdu_genre_app
 
     package = Path(urdu_genre_app.__file__).parent
@@ -139,6 +141,6 @@ def test_no_module_names_a_per_user_folder_but_paths():
         if source.name == "paths.py":
             continue
         text = source.read_text(encoding="utf-8")
-        if "import platformdirs" in text or "from platformdirs" in text or '"urdu-genre-app"' in text:
+        if re.search(r"^\s*(import|from)\s+platformdirs\b", text, re.MULTILINE):
             offenders.append(str(source.relative_to(package)))
     assert offenders == []

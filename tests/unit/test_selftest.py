@@ -42,7 +42,9 @@ def test_any_failure_fails_the_run_and_the_rest_still_run(error, shown):
 
 
 def test_bundled_model_and_shipped_sample_pass():
-    assert "bn_cnn_synthetic.ugm" in selftest.check_model()
+    from urdu_genre_app.resources import BUNDLED_MODEL_NAME
+
+    assert BUNDLED_MODEL_NAME in selftest.check_model()
     detail = selftest.check_sample()
     manifest = json.loads(selftest_manifest().read_text())
     assert f"-> {manifest['expected_genre']}" in detail

@@ -37,6 +37,8 @@ _REASONS = {
         ("EACCES", "permission denied"),
         ("EPERM", "permission denied"),
         ("EFBIG", "the file would be too big for this disk"),
+        ("ENOTDIR", "a file stands where its folder should be"),
+        ("EEXIST", "a file stands where its folder should be"),
     )
     if (number := getattr(errno, name, None)) is not None  # not every platform has every code
 }
@@ -63,34 +65,40 @@ def _writer_is_gone(pid: int, temporary: Path) -> bool:
         return False
 
 
-def remove_stale_temporaries(path: str | os.PathLike) -> list[Path]:
+def stale_temporaries(path: str | os.PathLike, suffix: str = ".tmp") -> list[Path]:
+    """Temporary files (``.<name>.<pid>.<random><suffix>``) beside ``path`` whose writer is gone, oldest first."""
+    path = Path(path)
+    pattern = re.compile(rf"^\.{re.escape(path.name)}\.(\d+)\.[^.]+{re.escape(suffix)}$")
+    try:
+        candidates = list(path.parent.iterdir())
+    except OSError:
+        return []
+    found = [c for c in candidates if (m := pattern.match(c.name)) and _writer_is_gone(int(m.group(1)), c)]
+    return sorted(found, key=lambda c: c.stat().st_mtime if c.exists() else 0.0)
+
+
+def remove_stale_temporaries(path: str | os.PathLike, suffix: str = ".tmp") -> list[Path]:
     """Delete temporary files that writers of ``path`` killed mid-write left beside it.
 
     Parameters
     ----------
     path : str or os.PathLike
         The destination file.
+    suffix : str
+        The temporaries' suffix (``.tmp`` for :func:`atomic_write`'s, ``.tagtmp`` for tag copies).
 
     Returns
     -------
     list of pathlib.Path
         The files removed.
     """
-    path = Path(path)
-    pattern = re.compile(rf"^\.{re.escape(path.name)}\.(\d+)\.[^.]+\.tmp$")
     removed = []
-    try:
-        candidates = list(path.parent.iterdir())
-    except OSError:
-        return removed
-    for candidate in candidates:
-        match = pattern.match(candidate.name)
-        if match and _writer_is_gone(int(match.group(1)), candidate):
-            try:
-                candidate.unlink()
-            except OSError:
-                continue
-            removed.append(candidate)
+    for candidate in stale_temporaries(path, suffix):
+        try:
+            candidate.unlink()
+        except OSError:
+            continue
+        removed.append(candidate)
     if removed:
         log.info("removed %d temporary file(s) of an interrupted save of %s", len(removed), path)
     return removed
@@ -153,6 +161,96 @@ def atomic_write(path: str | os.PathLike) -> Iterator[BinaryIO]:
     except BaseException:
         Path(temp_name).unlink(missing_ok=True)
         raise
+
+
+#: Seconds :func:`file_lock` waits for another process before giving up.
+LOCK_TIMEOUT_SECONDS = 60.0
+#: Seconds between tries while another process holds the lock.
+LOCK_POLL_SECONDS = 0.02
+
+
+@contextlib.contextmanager
+def file_lock(path: str | os.PathLike, *, timeout: float = LOCK_TIMEOUT_SECONDS) -> Iterator[None]:
+    """Hold an exclusive lock for ``path`` across processes (``fcntl.flock`` on ``<path>.lock``).
+
+    For a read-modify-write of a file that several processes change (two
+    ``--write-tags`` runs, two app windows confirming genres): re-read the
+    file under the lock, apply the change, write it with
+    :func:`atomic_write`, and no process loses another's records. The lock
+    file itself is never removed (removing it would let two processes lock
+    two different files); the kernel drops the lock when its holder dies,
+    so a killed process never leaves it held.
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+        The file the lock guards; its folder is created if needed.
+    timeout : float
+        Seconds to wait for another holder.
+
+    Raises
+    ------
+    SaveError
+        The lock file cannot be made (read-only folder, full disk), or another
+        process held the lock for ``timeout`` seconds.
+    """
+    path = Path(path)
+    lock_path = path.with_name(path.name + ".lock")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        descriptor = os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o666)
+    except OSError as error:
+        raise _save_error(path, error) from error
+    try:
+        try:
+            import fcntl
+        except ImportError:  # pragma: no cover - not POSIX: one process at a time is assumed
+            yield
+            return
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if time.monotonic() > deadline:
+                    raise SaveError(path, f"another program kept it locked for {timeout:.0f} s; "
+                                          "the previous file is unchanged") from None
+                time.sleep(LOCK_POLL_SECONDS)
+        yield
+    finally:
+        os.close(descriptor)  # closing the descriptor releases the lock
+
+
+def move_aside(path: str | os.PathLike, reason: str) -> Path | None:
+    """Rename a damaged file to ``<name>.broken-<time>`` beside it, so it can be rebuilt and still be looked at.
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+        The damaged file (a cache, a journal).
+    reason : str
+        Why it is set aside, in words; logged once with both names.
+
+    Returns
+    -------
+    pathlib.Path or None
+        Where it went; None when it could not be moved (then it is removed, or
+        left when even that fails: the caller rebuilds in memory).
+    """
+    path = Path(path)
+    target = path.with_name(f"{path.name}.broken-{time.strftime('%Y%m%d-%H%M%S')}-{os.getpid()}")
+    try:
+        os.replace(path, target)
+    except FileNotFoundError:
+        return None
+    except OSError as error:
+        log.warning("%s: %s; it could not be moved aside (%s)", path, reason, error.strerror or error)
+        with contextlib.suppress(OSError):
+            path.unlink()
+        return None
+    log.warning("%s: %s; moved aside to %s and started afresh", path, reason, target.name)
+    return target
 
 
 def write_atomic(path: str | os.PathLike, data: bytes | str) -> Path:

@@ -40,6 +40,7 @@ from typing import Any
 import numpy as np
 
 from urdu_genre_app.core.atomic import atomic_write
+from urdu_genre_app.core.bundle_schema import MAX_METADATA_BYTES, BundleMetadataError, parse_metadata, validate_metadata
 from urdu_genre_app.core.errors import FeatureParameterError, ModelBundleError
 from urdu_genre_app.core.features import FEATURE_MFCC, FeatureParams
 from urdu_genre_app.core.novelty import NoveltyCalibration
@@ -273,23 +274,27 @@ def load_bundle(path: str | os.PathLike, *, with_keras: bool = True) -> ModelBun
             _require(not unexpected, path, f"holds unexpected files {sorted(unexpected)}; refusing it")
             for info in infos.values():
                 _require(info.file_size <= MAX_MEMBER_BYTES, path, f"member {info.filename} is implausibly large")
+            # Checked before reading: 400 MB of JSON compress into a few MB.
+            _require(infos[METADATA_NAME].file_size <= MAX_METADATA_BYTES, path,
+                     f"bundle.json is {infos[METADATA_NAME].file_size} bytes, more than a bundle's may be")
             wanted = [name for name in infos if with_keras or name != KERAS_NAME]
             members = {name: archive.read(name) for name in wanted}
     except (zipfile.BadZipFile, zlib.error, OSError, EOFError) as error:
         raise ModelBundleError(path, f"the archive is damaged ({error})") from error
     try:
-        metadata = json.loads(members[METADATA_NAME].decode("utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as error:
-        raise ModelBundleError(path, f"bundle.json is not valid JSON ({error})") from error
-    _require(isinstance(metadata, dict), path, "bundle.json is not a JSON object")
-    _require(metadata.get("format") == BUNDLE_FORMAT, path, "is not an Urdu Genre model bundle (wrong format tag)")
-    version = metadata.get("format_version")
-    _require(isinstance(version, int), path, "bundle.json has no format version")
-    _require(
-        version <= BUNDLE_VERSION,
-        path,
-        f"was made by a newer version of the app (bundle format {version}, this app reads up to {BUNDLE_VERSION})",
-    )
+        metadata = parse_metadata(members[METADATA_NAME])
+        _require(metadata.get("format") == BUNDLE_FORMAT, path,
+                 "is not an Urdu Genre model bundle (wrong format tag)")
+        version = metadata.get("format_version")
+        _require(isinstance(version, int), path, "bundle.json has no format version")
+        _require(
+            version <= BUNDLE_VERSION,
+            path,
+            f"was made by a newer version of the app (bundle format {version}, this app reads up to {BUNDLE_VERSION})",
+        )
+        validate_metadata(metadata)
+    except BundleMetadataError as error:
+        raise ModelBundleError(path, str(error)) from None
     checksums = metadata.get("checksums", {})
     _require(TFLITE_NAME in members, path, "holds no model.tflite")
     for name, data in members.items():
@@ -319,7 +324,7 @@ def load_bundle(path: str | os.PathLike, *, with_keras: bool = True) -> ModelBun
             novelty = NoveltyCalibration.from_dict(metadata["novelty"], n_classes=len(labels))
         except (KeyError, TypeError, ValueError) as error:
             raise ModelBundleError(path, f"its novelty check in bundle.json is invalid ({error})") from error
-        _require(mean.shape == std.shape == (params.n_features,), path, "normalisation does not match the features")
+    _require(mean.shape == std.shape == (params.n_features,), path, "normalisation does not match the features")
     _require(bool(np.all(np.isfinite(mean)) and np.all(std > 0)), path, "normalisation values are invalid")
     bundle = ModelBundle(
         labels=labels,
@@ -339,9 +344,97 @@ def load_bundle(path: str | os.PathLike, *, with_keras: bool = True) -> ModelBun
     return bundle
 
 
+#: Free bytes a bundle's folder must have before training starts: twice the largest
+#: shipped bundle (8.3 MB), with room for the temporary copy an atomic save writes.
+MIN_FREE_BYTES_FOR_BUNDLE = 64 << 20
+
+
+def is_bundle_file(path: str | os.PathLike) -> bool:
+    """True when ``path`` is a zip archive holding a ``bundle.json`` (a model bundle, perhaps a damaged one)."""
+    try:
+        if not zipfile.is_zipfile(path):
+            return False
+        with zipfile.ZipFile(path) as archive:
+            return METADATA_NAME in archive.namelist()
+    except (zipfile.BadZipFile, OSError):
+        return False
+
+
+def bundle_destination_problem(
+    path: str | os.PathLike, *, force: bool = False, min_free_bytes: int = MIN_FREE_BYTES_FOR_BUNDLE
+) -> str | None:
+    """Why a bundle could not be saved at ``path``, checked before the work that makes it; None when it can.
+
+    Checks, in order: the path is not a folder (nor a FIFO or device); an
+    existing file there is a model bundle, unless ``force`` (an unrelated
+    file is never replaced silently); the nearest existing folder on the way
+    is a folder, and a file can really be created in it (a read-only disk,
+    a folder without permission: the check writes and removes an empty
+    temporary file, so it holds for root and for any file system); it has at
+    least ``min_free_bytes`` free where the system says (``statvfs``).
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+        Where the bundle will be written.
+    force : bool
+        Allow replacing an existing file that is not a bundle.
+    min_free_bytes : int
+        Free space the folder needs.
+
+    Returns
+    -------
+    str or None
+        One sentence (naming no path: the caller puts it in front), or None.
+    """
+    import errno
+    import stat
+    import tempfile
+
+    path = Path(path).expanduser()
+    try:
+        info = path.stat()
+    except FileNotFoundError:
+        info = None
+    except OSError as error:
+        return f"cannot be checked ({error.strerror or error})"
+    if info is not None:
+        if stat.S_ISDIR(info.st_mode):
+            return f"is a folder; give a file name for the bundle, such as {path / ('model' + BUNDLE_SUFFIX)}"
+        if not stat.S_ISREG(info.st_mode):
+            return "is not a regular file (a FIFO or a device), so no bundle can be written there"
+        if not force and not is_bundle_file(path):
+            return "exists and is not a model bundle; it was left as it is (pass --force to replace it)"
+    folder = path.absolute().parent
+    while not folder.exists() and folder != folder.parent:
+        folder = folder.parent
+    if not folder.is_dir():
+        return f"cannot be made: {folder} is a file, not a folder"
+    try:
+        handle, probe = tempfile.mkstemp(prefix=".urdu-genre-write-check.", dir=folder)
+    except OSError as error:
+        reason = {errno.EROFS: "the disk or folder is read-only", errno.EACCES: "permission denied",
+                  errno.EPERM: "permission denied", errno.ENOSPC: "the disk is full"}.get(
+            error.errno, error.strerror or str(error))
+        return f"cannot be written in {folder}: {reason}"
+    os.close(handle)
+    os.unlink(probe)
+    try:
+        usage = os.statvfs(folder)
+    except (AttributeError, OSError):  # not POSIX, or not told: the save itself will say
+        return None
+    free = usage.f_bavail * usage.f_frsize
+    if free < min_free_bytes:
+        return (f"cannot be written in {folder}: only {free / 2**20:.1f} MB free, a bundle needs up to "
+                f"{min_free_bytes / 2**20:.0f} MB")
+    return None
+
+
 __all__ = [
     "BUNDLE_SUFFIX",
     "ModelBundle",
+    "bundle_destination_problem",
+    "is_bundle_file",
     "load_bundle",
     "save_bundle",
 ]

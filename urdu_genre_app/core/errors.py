@@ -10,7 +10,43 @@ import os
 
 
 class UrduGenreError(Exception):
-    """Base of every error this project raises on purpose."""
+    """Base of every error this project raises on purpose.
+
+    Attributes
+    ----------
+    path : str or None
+        The file it is about, where there is one.
+    reason : str
+        Why, in words, without the path: what a list of failures shows beside
+        each file. Subclasses that take ``(path, reason)`` set both; for the
+        others it is the whole message.
+    """
+
+    path: str | None = None
+
+    def __init__(self, *args: object) -> None:
+        super().__init__(*args)
+        if "reason" not in self.__dict__:  # set first by subclasses that take (path, reason)
+            self.reason = str(args[0]) if args else ""
+
+
+def failure_reason(error: BaseException) -> str:
+    """One failure as the sentence shown beside its file: the rule the CLI, the Library and training share.
+
+    Parameters
+    ----------
+    error : BaseException
+        What stopped one file.
+
+    Returns
+    -------
+    str
+        An :class:`UrduGenreError`'s ``reason`` (it names no file: the list
+        does); anything else as ``"unexpected error: <type>: <message>"``.
+    """
+    if isinstance(error, UrduGenreError):
+        return error.reason or str(error)
+    return f"unexpected error: {type(error).__name__}: {error}"
 
 
 class AudioDecodeError(UrduGenreError):

@@ -43,6 +43,13 @@ The rules, in one place:
   windows, scales and threshold from validation windows (songs the model
   never trained on). A score above 1 (:func:`is_unknown`) is thus farther
   from every genre than all but ~5 % of held-out songs' windows.
+* **Or, for a head with an "other music" output** (:class:`OtherMusicClass`,
+  method :data:`METHOD_OTHER_CLASS`): the head was trained with one more
+  class than the bundle's labels, real music of none of its genres (outlier
+  exposure, Hendrycks et al. 2019), and a window's score is the probability
+  of that class (its logit from the penultimate features beside the genres'
+  logits, one softmax) divided by a threshold chosen on held-out real songs.
+  The Gaussian spaces may be absent then.
 * **Novelty score of a song**: the median of its voting windows' scores
   (:func:`song_novelty`): the song is unknown when more than half of its
   windows are.
@@ -68,6 +75,8 @@ FEATURE_OUTPUT = "features"
 PROBABILITY_OUTPUT = "genre"
 #: Identifies the score design in bundle.json; a bundle with another is refused, never misread.
 METHOD = "mahalanobis-tied-covariance/model-and-input"
+#: The score design of a head with an explicit "other music" output (:class:`OtherMusicClass`).
+METHOD_OTHER_CLASS = "other-class-probability/model"
 #: Quantile of the validation windows' distances that scales each space's distances.
 SPACE_SCALE_QUANTILE = 0.95
 
@@ -282,13 +291,52 @@ class GaussianClasses:
 
 
 @dataclass(frozen=True)
+class OtherMusicClass:
+    """The head's "none of these genres" output, trained on real music of no genre the model names.
+
+    Its logit is ``h @ weights + bias`` from the penultimate features ``h``;
+    beside the genres' logits (:meth:`NoveltyCalibration.logits`) one softmax
+    gives its probability, a window's novelty before the threshold.
+
+    Attributes
+    ----------
+    weights : numpy.ndarray, shape (d,), float64
+    bias : float
+    """
+
+    weights: np.ndarray
+    bias: float = 0.0
+
+    def probability(self, features: np.ndarray, genre_logits: np.ndarray) -> np.ndarray:
+        """P(other music) of each window, shapes (n, d) and (n, c) -> (n,), float64."""
+        other = np.asarray(features, np.float64) @ self.weights + self.bias
+        logits = np.concatenate([np.asarray(genre_logits, np.float64), other[:, None]], axis=1)
+        logits -= logits.max(axis=1, keepdims=True)
+        e = np.exp(logits)
+        return e[:, -1] / e.sum(axis=1)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"weights": self.weights.tolist(), "bias": float(self.bias)}
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any], *, size: int) -> "OtherMusicClass":
+        """Parse and check :meth:`to_dict`'s form (``ValueError`` when wrong)."""
+        weights = np.asarray(data["weights"], dtype=np.float64)
+        bias = float(data.get("bias", 0.0))
+        if weights.shape != (size,) or not np.all(np.isfinite(weights)) or not np.isfinite(bias):
+            raise ValueError(f"other_class: weights must be {size} finite values and the bias finite")
+        return cls(weights=weights, bias=bias)
+
+
+@dataclass(frozen=True)
 class NoveltyCalibration:
     """The fitted check and temperature a bundle stores (``bundle.json`` key ``"novelty"``).
 
     Attributes
     ----------
-    model_space : GaussianClasses
-        The genres in the model's penultimate feature space (``d`` = its width).
+    model_space : GaussianClasses or None
+        The genres in the model's penultimate feature space (``d`` = its width); None only
+        with :attr:`other_class` (method :data:`METHOD_OTHER_CLASS`).
     input_space : GaussianClasses or None
         The genres in :func:`window_summary` space; None to judge by the model's features alone.
     structure_space : StructureShortfall or None
@@ -306,9 +354,12 @@ class NoveltyCalibration:
         The last layer's bias.
     fitted_on : dict
         What it was fitted on (window counts, shrinkage, ...), for provenance.
+    other_class : OtherMusicClass or None
+        The head's "other music" output; its probability is a window's score (before the
+        threshold), or part of the largest with the Gaussian spaces when they are set.
     """
 
-    model_space: GaussianClasses
+    model_space: GaussianClasses | None
     threshold: float
     flag_fraction: float
     input_space: GaussianClasses | None = None
@@ -317,15 +368,25 @@ class NoveltyCalibration:
     logit_weights: np.ndarray | None = None
     logit_bias: np.ndarray | None = None
     fitted_on: dict[str, Any] | None = None
+    other_class: OtherMusicClass | None = None
 
     @property
     def feature_size(self) -> int:
         """Length ``d`` of the penultimate feature vector."""
-        return self.model_space.size
+        if self.model_space is not None:
+            return self.model_space.size
+        return int(self.other_class.weights.size)
 
     @property
     def n_classes(self) -> int:
-        return int(self.model_space.class_means.shape[0])
+        if self.model_space is not None:
+            return int(self.model_space.class_means.shape[0])
+        return int(self.logit_weights.shape[1])
+
+    @property
+    def method(self) -> str:
+        """:data:`METHOD`, or :data:`METHOD_OTHER_CLASS` for a check by an "other music" output."""
+        return METHOD if self.other_class is None else METHOD_OTHER_CLASS
 
     def combined(self, features: np.ndarray, windows: np.ndarray | None = None) -> np.ndarray:
         """The largest scaled distance of the spaces (before the threshold), shape (n,), float64.
@@ -338,7 +399,12 @@ class NoveltyCalibration:
             The standardised MFCC windows; required when :attr:`input_space` or
             :attr:`structure_space` is set.
         """
-        score = self.model_space.scaled(features)
+        features = np.asarray(features, dtype=np.float64)
+        score = np.zeros(len(features))
+        if self.model_space is not None:
+            score = self.model_space.scaled(features)
+        if self.other_class is not None:
+            score = np.maximum(score, self.other_class.probability(features, self.logits(features)))
         if self.input_space is not None or self.structure_space is not None:
             if windows is None:
                 raise ValueError("this novelty check also needs the MFCC windows")
@@ -366,9 +432,9 @@ class NoveltyCalibration:
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready form (lists of floats)."""
         return {
-            "method": METHOD,
+            "method": self.method,
             "feature_output": FEATURE_OUTPUT,
-            "model_space": self.model_space.to_dict(),
+            "model_space": None if self.model_space is None else self.model_space.to_dict(),
             "input_space": None if self.input_space is None else self.input_space.to_dict(),
             "structure_space": None if self.structure_space is None else self.structure_space.to_dict(),
             "threshold": float(self.threshold),
@@ -377,6 +443,7 @@ class NoveltyCalibration:
             "logit_weights": None if self.logit_weights is None else self.logit_weights.tolist(),
             "logit_bias": None if self.logit_bias is None else self.logit_bias.tolist(),
             "fitted_on": dict(self.fitted_on or {}),
+            **({"other_class": self.other_class.to_dict()} if self.other_class is not None else {}),
         }
 
     @classmethod
@@ -388,17 +455,29 @@ class NoveltyCalibration:
         ValueError
             Unknown method, wrong shapes, or values that are not finite and positive where they must be.
         """
-        if not isinstance(data, dict) or data.get("method") != METHOD:
+        if not isinstance(data, dict) or data.get("method") not in (METHOD, METHOD_OTHER_CLASS):
             raise ValueError(f"unknown novelty method {data.get('method') if isinstance(data, dict) else data!r}")
-        model_space = GaussianClasses.from_dict(data["model_space"], n_classes=n_classes, name="model_space")
+        model_space = None
+        if data["method"] == METHOD or data.get("model_space") is not None:
+            model_space = GaussianClasses.from_dict(data["model_space"], n_classes=n_classes, name="model_space")
+        weights = data.get("logit_weights")
+        if model_space is not None:
+            d = model_space.size
+        elif weights is not None and len(weights) > 0:
+            d = len(weights)
+        else:
+            raise ValueError("an other-class check needs the genres' logit_weights")
+        other_class = None
+        if data["method"] == METHOD_OTHER_CLASS:
+            if data.get("other_class") is None:
+                raise ValueError("an other-class check needs its other_class output")
+            other_class = OtherMusicClass.from_dict(data["other_class"], size=d)
         input_space = None
         if data.get("input_space") is not None:
             input_space = GaussianClasses.from_dict(data["input_space"], n_classes=n_classes, name="input_space")
         structure_space = None
         if data.get("structure_space") is not None:
             structure_space = StructureShortfall.from_dict(data["structure_space"])
-        d = model_space.size
-        weights = data.get("logit_weights")
         bias = data.get("logit_bias")
         weights = None if weights is None else np.asarray(weights, dtype=np.float64)
         bias = None if bias is None else np.asarray(bias, dtype=np.float64)
@@ -423,4 +502,5 @@ class NoveltyCalibration:
             logit_weights=weights,
             logit_bias=bias,
             fitted_on=dict(data.get("fitted_on") or {}),
+            other_class=other_class,
         )

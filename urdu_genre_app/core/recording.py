@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import json
 import logging
+import math
 import os
 import struct
 from dataclasses import dataclass, field
@@ -38,6 +39,10 @@ log = logging.getLogger(__name__)
 
 #: Suffix of the sidecar added to the recording's file name.
 JOURNAL_SUFFIX = ".json"
+#: Highest sample rate a sidecar may state (Hz); anything above is damage.
+MAX_SAMPLE_RATE = 768_000
+#: Seconds a recorder may have started after the time its sidecar gives (clock rounding).
+RECORDER_START_SLACK_SECONDS = 2.0
 #: Journal states.
 RECORDING, COMPLETE, RECOVERED = "recording", "complete", "recovered"
 
@@ -94,6 +99,10 @@ class RecordingJournal:
         ISO 8601 time (UTC) recording started.
     pid : int
         The process that records it.
+    process_start : str
+        That process's identity beyond its pid: ``"<boot id>/<start time in
+        clock ticks since boot>"`` (Linux), empty where unknown. A pid is
+        reused (after a reboot pid 1 is always alive); the pair is not.
     flush_seconds : float
         At most this much audio is held in memory before it is on disk.
     gaps : list of Gap
@@ -108,12 +117,14 @@ class RecordingJournal:
     pid: int = 0
     flush_seconds: float = 0.0
     gaps: list[Gap] = field(default_factory=list)
+    process_start: str = ""
 
     @classmethod
     def begin(cls, audio_path: Path, *, sample_rate: int, device: str, flush_seconds: float) -> RecordingJournal:
         """The journal of a recording starting now in this process."""
         return cls(Path(audio_path), RECORDING, int(sample_rate), device,
-                   datetime.now(timezone.utc).isoformat(timespec="seconds"), os.getpid(), float(flush_seconds))
+                   datetime.now(timezone.utc).isoformat(timespec="seconds"), os.getpid(), float(flush_seconds),
+                   process_start=process_start(os.getpid()) or "")
 
     @property
     def path(self) -> Path:
@@ -129,7 +140,7 @@ class RecordingJournal:
         """JSON-ready form."""
         return {"format": 1, "audio": self.audio_path.name, "state": self.state, "sample_rate": self.sample_rate,
                 "device": self.device, "started": self.started, "pid": self.pid,
-                "flush_seconds": self.flush_seconds, "lost_seconds": round(self.lost_seconds, 4),
+                "process_start": self.process_start, "flush_seconds": self.flush_seconds, "lost_seconds": round(self.lost_seconds, 4),
                 "gaps": [[round(g.at_seconds, 6), round(g.lost_seconds, 6)] for g in self.gaps]}
 
     def save(self) -> None:
@@ -143,14 +154,20 @@ class RecordingJournal:
 
         Raises
         ------
-        OSError, ValueError, KeyError, TypeError
-            Unreadable or not a journal.
+        OSError, ValueError, KeyError, TypeError, ArithmeticError
+            Unreadable or not a journal (e.g. ``sample_rate: 1e400``).
         """
         data = json.loads(Path(sidecar).read_text(encoding="utf-8"))
-        audio = Path(sidecar).with_name(str(data["audio"]))
-        return cls(audio, str(data["state"]), int(data.get("sample_rate", 0)), str(data.get("device", "")),
+        audio = Path(sidecar).with_name(Path(str(data["audio"])).name)  # never outside the folder
+        sample_rate = int(data.get("sample_rate", 0))  # 1e400 is inf: OverflowError
+        if not 0 <= sample_rate <= MAX_SAMPLE_RATE:
+            raise ValueError(f"sample_rate {sample_rate} is not a rate a recording has")
+        gaps = [Gap(float(at), float(lost)) for at, lost in data.get("gaps", [])]
+        if not all(math.isfinite(g.at_seconds) and math.isfinite(g.lost_seconds) for g in gaps):
+            raise ValueError("a gap is not a finite time")
+        return cls(audio, str(data["state"]), sample_rate, str(data.get("device", "")),
                    str(data.get("started", "")), int(data.get("pid", 0)), float(data.get("flush_seconds", 0.0)),
-                   [Gap(float(at), float(lost)) for at, lost in data.get("gaps", [])])
+                   gaps, process_start=str(data.get("process_start", "")))
 
 
 def journal_path(audio_path: str | os.PathLike) -> Path:
@@ -166,7 +183,7 @@ def journal_for(audio_path: str | os.PathLike) -> RecordingJournal | None:
         return None
     try:
         return RecordingJournal.load(sidecar)
-    except (OSError, ValueError, KeyError, TypeError) as error:
+    except (OSError, ValueError, KeyError, TypeError, ArithmeticError, RecursionError) as error:
         log.warning("ignoring the unreadable recording journal %s: %s", sidecar, error)
         return None
 
@@ -185,15 +202,73 @@ def _process_alive(pid: int) -> bool:
     return True
 
 
+def _boot_id() -> str | None:
+    try:
+        return Path("/proc/sys/kernel/random/boot_id").read_text().strip() or None
+    except OSError:
+        return None
+
+
+def _start_ticks(pid: int) -> int | None:
+    """When process ``pid`` started, in clock ticks since boot (Linux ``/proc/<pid>/stat`` field 22)."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+        return int(stat[stat.rindex(")") + 2:].split()[19])
+    except (OSError, ValueError, IndexError):
+        return None
+
+
+def process_start(pid: int) -> str | None:
+    """``"<boot id>/<start ticks>"`` of a live process: who it is, which its pid alone does not say; None where unknown."""
+    boot, ticks = _boot_id(), _start_ticks(pid)
+    return f"{boot}/{ticks}" if boot and ticks is not None else None
+
+
+def _started_after(pid: int, iso_time: str) -> bool:
+    """True when process ``pid`` started after ``iso_time`` (so it cannot have begun that recording)."""
+    ticks = _start_ticks(pid)
+    try:
+        btime = next(int(line.split()[1]) for line in Path("/proc/stat").read_text().splitlines()
+                     if line.startswith("btime "))
+        started = datetime.fromisoformat(iso_time).timestamp()
+    except (OSError, ValueError, StopIteration, TypeError):
+        return False
+    if ticks is None:
+        return False
+    process_started = btime + ticks / os.sysconf("SC_CLK_TCK")
+    return process_started > started + RECORDER_START_SLACK_SECONDS
+
+
+def recorder_alive(journal: RecordingJournal) -> bool:
+    """True when the process that wrote ``journal`` still runs.
+
+    Its pid must be alive *and* be the same process: the same boot and start
+    time as recorded (``process_start``); for a sidecar without them, a
+    process that started after the recording began is another one.
+    """
+    if not _process_alive(journal.pid):
+        return False
+    if journal.pid == os.getpid():
+        return True
+    if journal.process_start:
+        now = process_start(journal.pid)
+        return now is None or now == journal.process_start
+    return not _started_after(journal.pid, journal.started)
+
+
 def find_unfinished(folder: str | os.PathLike) -> list[RecordingJournal]:
-    """Recordings in ``folder`` that were never closed and whose recording process is gone, oldest first."""
+    """Recordings in ``folder`` that were never closed and whose recording process is gone, oldest first.
+
+    One unreadable sidecar (``sample_rate: 1e400``, not JSON) is logged and
+    skipped; it never hides the others.
+    """
     found = []
     folder = Path(folder)
     if not folder.is_dir():
         return found
     for sidecar in sorted(folder.glob(f"*.wav{JOURNAL_SUFFIX}")):
         journal = journal_for(sidecar.with_name(sidecar.name[: -len(JOURNAL_SUFFIX)]))
-        if journal is None or journal.state != RECORDING or _process_alive(journal.pid):
+        if journal is None or journal.state != RECORDING or recorder_alive(journal):
             continue
         if not journal.audio_path.is_file():
             log.info("unfinished recording journal %s has no audio file", sidecar)

@@ -19,7 +19,6 @@ The verdict rule, in one place:
 
 from __future__ import annotations
 
-import csv
 import io
 from dataclasses import dataclass, field
 from typing import Any
@@ -27,6 +26,7 @@ from typing import Any
 import numpy as np
 
 from urdu_genre_app.core.novelty import is_unknown, song_novelty
+from urdu_genre_app.core.safe_text import SpreadsheetSafeWriter, unicode_path
 
 #: Top mean probability under which a verdict is flagged uncertain.
 UNCERTAIN_BELOW = 0.6
@@ -225,7 +225,7 @@ class SongResult:
     def to_dict(self, *, include_windows: bool = True) -> dict[str, Any]:
         """JSON-ready form."""
         data: dict[str, Any] = {
-            "path": self.path,
+            "path": unicode_path(self.path),  # valid UTF-8 whatever the name's bytes (see core.safe_text)
             "status": self.status,
             "genre": self.genre,
             "confidence": round(self.confidence, 6),
@@ -236,7 +236,7 @@ class SongResult:
             "probabilities": {k: round(v, 6) for k, v in self.probabilities.items()},
             "duration_seconds": round(self.duration_seconds, 3),
             "model": self.model_name,
-            "warnings": list(self.warnings),
+            "warnings": [unicode_path(warning) for warning in self.warnings],
             "gaps": [{"at_seconds": round(at, 3), "lost_seconds": round(lost, 3)} for at, lost in self.gaps],
             "lost_seconds": round(self.lost_seconds, 3),
         }
@@ -272,11 +272,12 @@ def results_to_csv(results: list[SongResult], *, include_windows: bool = False) 
 
     Columns: path, (window, start, end,) status/genre, confidence, uncertain,
     short, unknown and novelty_score (empty where the check is unavailable),
-    then one probability column per label of the first result.
+    then one probability column per label of the first result. Cells are
+    made spreadsheet-safe and names valid UTF-8 (:mod:`~urdu_genre_app.core.safe_text`).
     """
     labels = results[0].labels if results else []
     out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
+    writer = SpreadsheetSafeWriter(out)
     if include_windows:
         writer.writerow(["path", "window", "start_seconds", "end_seconds", "silent", "genre", "unknown",
                          "novelty_score", *labels])

@@ -9,6 +9,7 @@ from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelInd
 from PySide6.QtGui import QBrush, QColor, QFont
 
 from urdu_genre_app.components import library_state
+from urdu_genre_app.core.safe_text import unicode_path
 from urdu_genre_app.components.library_state import (  # noqa: F401 - the filters, for the widget and the tests
     FILTER_ALL,
     FILTER_CONFIRMED,
@@ -119,11 +120,12 @@ class LibraryTableModel(QAbstractTableModel):
 
     def _display(self, entry: LibraryEntry, key: str) -> str:
         if key == "file":
+            # unicode_path: a name that is not UTF-8 shows its odd bytes as \\xNN (Qt would drop them).
             path = Path(entry.path)
             try:
-                return path.relative_to(self._root).as_posix() if self._root else path.name
+                return unicode_path(path.relative_to(self._root).as_posix() if self._root else path.name)
             except ValueError:
-                return str(path)
+                return unicode_path(path)
         if key == "duration":
             return _clock(entry.duration_seconds) if entry.duration_seconds is not None else ""
         if key == "verdict":

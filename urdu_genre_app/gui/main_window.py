@@ -121,6 +121,10 @@ class MainWindow(QMainWindow):
         return self.model_bar.loading
 
     @property
+    def model_error(self) -> str | None:  # why the last bundle asked for failed to load (None once one loads)
+        return self.model_bar.error
+
+    @property
     def model_path(self) -> str | None:
         """The bundle in use."""
         return self.model_bar.path

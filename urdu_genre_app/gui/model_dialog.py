@@ -17,6 +17,9 @@ def novelty_check_text(bundle) -> str:
     if check is None:
         return ("unavailable: this model has no \"not like any genre this model knows\" check, "
                 "so every song gets one of its genres")
+    if getattr(check, "other_class", None) is not None:  # an "other music" output (musicnn_tags)
+        return (f"available: flags music like none of its genres (an \"other music\" output trained on real "
+                f"recordings; a song is flagged past P(other) {check.threshold:.2f})")
     return (f"available: flags what is not like any genre this model knows "
             f"(calibrated to flag {check.flag_fraction:.0%} of validation windows; "
             f"probability temperature {check.temperature:.2f})")

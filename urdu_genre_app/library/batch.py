@@ -33,7 +33,7 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
-from urdu_genre_app.core.errors import CancelledError, UrduGenreError
+from urdu_genre_app.core.errors import CancelledError, UrduGenreError, failure_reason
 from urdu_genre_app.core.results import SongResult
 
 log = logging.getLogger(__name__)
@@ -140,11 +140,10 @@ def _classify_one(classifier, path: str, is_cancelled, report) -> FileOutcome:
         return FileOutcome(path, classifier.classify_file(path, on_window=on_window, is_cancelled=is_cancelled))
     except CancelledError:
         raise
-    except UrduGenreError as failure:
-        return FileOutcome(path, None, getattr(failure, "reason", None) or str(failure))
     except Exception as failure:  # one bad file never stops the others
-        log.debug("unexpected failure on %s", path, exc_info=True)
-        return FileOutcome(path, None, f"unexpected error: {type(failure).__name__}: {failure}")
+        if not isinstance(failure, UrduGenreError):
+            log.debug("unexpected failure on %s", path, exc_info=True)
+        return FileOutcome(path, None, failure_reason(failure))
 
 
 def _worker_task(path: str) -> FileOutcome | None:
@@ -166,6 +165,7 @@ def classify_files(
     on_outcome: Callable[[FileOutcome], None] | None = None,
     on_progress: Callable[[BatchProgress], None] | None = None,
     is_cancelled: Callable[[], bool] | None = None,
+    classifier=None,
 ) -> BatchSummary:
     """Classify files in parallel.
 
@@ -183,6 +183,10 @@ def classify_files(
         Called (in this thread) with a :class:`BatchProgress` whenever it moves.
     is_cancelled : callable, optional
         Polled; when it returns True the batch stops (see the module notes).
+    classifier : Classifier, optional
+        An open classifier of ``bundle_path`` for the songs classified in
+        this process (one worker, one song, or the pool failing), so a caller
+        that already loaded the bundle does not load it twice.
 
     Returns
     -------
@@ -212,13 +216,13 @@ def classify_files(
         moved()
 
     def run_here(remaining: list[str]) -> None:
-        classifier = _open_classifier(os.fspath(bundle_path), interpreter_threads=default_workers())
+        here = classifier or _open_classifier(os.fspath(bundle_path), interpreter_threads=default_workers())
         for path in remaining:
             if cancelled():
                 summary.cancelled = True
                 return
             try:
-                accept(_classify_one(classifier, path, cancelled, report))
+                accept(_classify_one(here, path, cancelled, report))
             except CancelledError:
                 summary.cancelled = True
                 return

@@ -23,18 +23,25 @@ write atomic, and a crash leaves the last committed state).
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import json
+import logging
 import os
 import sqlite3
+import stat
 import threading
 from dataclasses import dataclass
 from pathlib import Path
 
+from urdu_genre_app.core.atomic import move_aside
 from urdu_genre_app.core.bundle import ModelBundle
 from urdu_genre_app.core.errors import LibraryError
 from urdu_genre_app.core.results import SongResult
+from urdu_genre_app.core.safe_text import unicode_path
 from urdu_genre_app.library.result_codec import song_result_from_dict
+
+log = logging.getLogger(__name__)
 
 #: Bytes read at a time while hashing a file.
 HASH_CHUNK_BYTES = 1 << 20
@@ -83,11 +90,28 @@ def model_checksum(bundle: ModelBundle) -> str:
 
 
 def content_checksum(path: str | os.PathLike) -> str:
-    """SHA-256 of a file's bytes (64 hex digits)."""
-    digest = hashlib.sha256()
-    with open(path, "rb") as stream:
-        while chunk := stream.read(HASH_CHUNK_BYTES):
+    """SHA-256 of a regular file's bytes (64 hex digits).
+
+    The file is opened without blocking and must be a regular file, and at
+    most the size it had when opened is read: a FIFO (which would block the
+    open for ever) or a link to ``/dev/zero`` (which never ends) raises
+    instead of hanging the caller.
+
+    Raises
+    ------
+    OSError
+        The file cannot be read, or is not a regular file.
+    """
+    descriptor = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+    with os.fdopen(descriptor, "rb") as stream:
+        info = os.fstat(descriptor)
+        if not stat.S_ISREG(info.st_mode):
+            raise OSError(errno.EINVAL, "not a regular file", os.fspath(path))
+        digest = hashlib.sha256()
+        left = info.st_size
+        while left > 0 and (chunk := stream.read(min(HASH_CHUNK_BYTES, left))):
             digest.update(chunk)
+            left -= len(chunk)
     return digest.hexdigest()
 
 
@@ -110,8 +134,30 @@ class Fingerprint:
     content_sha256: str
 
 
+#: Seconds a cache operation waits for another process's write before going on without the cache.
+BUSY_TIMEOUT_SECONDS = 5.0
+#: Columns of each table, as :data:`_SCHEMA` makes them; any other layout is a foreign database.
+_COLUMNS = {
+    "fingerprints": ["path", "size", "mtime_ns", "content_sha256"],
+    "results": ["content_sha256", "model_sha256", "labels", "result"],
+}
+_UNREADABLE_ENTRY = (KeyError, TypeError, ValueError, AttributeError, IndexError, RecursionError)
+
+
+def _is_busy(error: sqlite3.Error) -> bool:
+    return isinstance(error, sqlite3.OperationalError) and ("locked" in str(error) or "busy" in str(error))
+
+
 class ResultsCache:
     """Verdicts stored on disk (see the module notes).
+
+    A cache that is damaged ("database disk image is malformed", not a
+    database at all) or another program's (foreign tables) is moved aside
+    (:func:`~urdu_genre_app.core.atomic.move_aside`) and rebuilt empty, on
+    opening or whenever a query finds the damage; while another process
+    holds the database locked for more than :data:`BUSY_TIMEOUT_SECONDS`,
+    lookups miss and verdicts are not stored, so the Library still works
+    (songs are classified again). :attr:`notice` says which, once.
 
     Parameters
     ----------
@@ -121,20 +167,101 @@ class ResultsCache:
     Raises
     ------
     LibraryError
-        The file exists but is not a results cache (or is damaged).
+        Its folder cannot be made.
     """
 
     def __init__(self, path: str | os.PathLike) -> None:
         self.path = Path(path)
-        self.path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as error:
+            raise LibraryError(f"{self.path.parent}: the results cache's folder cannot be made ({error})") from error
+        #: One sentence for the user, set when the cache was rebuilt or is in use elsewhere (shown once).
+        self.notice: str | None = None
         # One connection, shared by the threads of one process under a lock:
         # the GUI looks results up while a worker thread stores new ones.
         self._lock = threading.Lock()
+        self._db = self._open()
+
+    def _connect(self) -> sqlite3.Connection:
+        db = sqlite3.connect(self.path, timeout=BUSY_TIMEOUT_SECONDS, check_same_thread=False)
         try:
-            self._db = sqlite3.connect(self.path, check_same_thread=False)
-            self._db.executescript(_SCHEMA)
-        except sqlite3.DatabaseError as error:
-            raise LibraryError(f"{self.path}: the results cache cannot be used ({error})") from error
+            problem = self._problem(db)
+        except BaseException:
+            db.close()
+            raise
+        if problem is not None:
+            db.close()
+            raise sqlite3.DatabaseError(problem)
+        db.executescript(_SCHEMA)
+        return db
+
+    @staticmethod
+    def _problem(db: sqlite3.Connection) -> str | None:
+        """Why an open database is not a usable results cache, or None."""
+        check = db.execute("PRAGMA quick_check").fetchone()
+        if check is None or check[0] != "ok":
+            return f"it is damaged ({check[0] if check else 'no answer'})"
+        tables = {row[0] for row in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+        if tables - set(_COLUMNS):
+            return f"it holds another program's tables ({', '.join(sorted(tables - set(_COLUMNS)))})"
+        for table in tables:
+            columns = [row[1] for row in db.execute(f"PRAGMA table_info({table})")]
+            if columns != _COLUMNS[table]:
+                return f"its {table} table has other columns ({', '.join(columns)})"
+        return None
+
+    def _open(self) -> sqlite3.Connection:
+        try:
+            return self._connect()
+        except sqlite3.Error as error:
+            if _is_busy(error):
+                return self._in_memory(f"another program holds it locked ({error})")
+            return self._rebuild(error)
+
+    def _in_memory(self, why: str) -> sqlite3.Connection:
+        self._tell(f"{self.path}: the results cache cannot be used now: {why}; verdicts are not kept this time")
+        db = sqlite3.connect(":memory:", check_same_thread=False)
+        db.executescript(_SCHEMA)
+        return db
+
+    def _rebuild(self, error: Exception) -> sqlite3.Connection:
+        problem = str(error) if str(error).startswith(("it ", "its ")) else f"it is damaged ({error})"
+        for suffix in ("-wal", "-shm", "-journal"):  # a damaged database's side files belong to it
+            Path(f"{self.path}{suffix}").unlink(missing_ok=True)
+        move_aside(self.path, f"the results cache cannot be used: {problem}")
+        self._tell(f"{self.path}: the results cache could not be used ({problem}); it was set aside and "
+                   "rebuilt, so songs are classified again")
+        try:
+            return self._connect()
+        except sqlite3.Error as again:
+            return self._in_memory(str(again))
+
+    def _tell(self, message: str) -> None:
+        log.warning("%s", message)
+        if self.notice is None:
+            self.notice = message
+
+    def _run(self, sql: str, parameters: tuple = (), *, write: bool = False) -> list[tuple] | None:
+        """Run one statement under the lock; None when it could not run (see the class notes)."""
+        for attempt in range(2):
+            with self._lock:
+                try:
+                    if write:
+                        with self._db:
+                            self._db.execute(sql, parameters)
+                        return []
+                    return self._db.execute(sql, parameters).fetchall()
+                except sqlite3.Error as error:
+                    if _is_busy(error):
+                        self._tell(f"{self.path}: another program holds the results cache locked; "
+                                   "verdicts are classified again and not stored meanwhile")
+                        return None
+                    if attempt:
+                        raise LibraryError(f"{self.path}: the results cache cannot be used ({error})") from error
+                    self._db.close()
+                    self._db = self._rebuild(error)
+        return None
 
     def close(self) -> None:
         """Close the database."""
@@ -149,42 +276,35 @@ class ResultsCache:
         OSError
             The file cannot be read.
         """
-        key = os.fspath(path)
-        stat = os.stat(key)
-        with self._lock:
-            row = self._db.execute(
-                "SELECT size, mtime_ns, content_sha256 FROM fingerprints WHERE path = ?", (key,)
-            ).fetchone()
-        if row is not None and row[0] == stat.st_size and row[1] == stat.st_mtime_ns:
-            return Fingerprint(stat.st_size, stat.st_mtime_ns, row[2])
-        fingerprint = Fingerprint(stat.st_size, stat.st_mtime_ns, content_checksum(key))
-        with self._lock, self._db:
-            self._db.execute(
-                "INSERT OR REPLACE INTO fingerprints VALUES (?, ?, ?, ?)",
-                (key, fingerprint.size, fingerprint.mtime_ns, fingerprint.content_sha256),
-            )
+        key = unicode_path(path)  # SQLite text must be valid UTF-8; a non-UTF-8 name's bytes become \\xNN
+        info = os.stat(path)
+        rows = self._run("SELECT size, mtime_ns, content_sha256 FROM fingerprints WHERE path = ?", (key,))
+        row = rows[0] if rows else None
+        if row is not None and row[0] == info.st_size and row[1] == info.st_mtime_ns:
+            return Fingerprint(info.st_size, info.st_mtime_ns, row[2])
+        fingerprint = Fingerprint(info.st_size, info.st_mtime_ns, content_checksum(path))
+        self._run("INSERT OR REPLACE INTO fingerprints VALUES (?, ?, ?, ?)",
+                  (key, fingerprint.size, fingerprint.mtime_ns, fingerprint.content_sha256), write=True)
         return fingerprint
 
     def lookup(self, path: str | os.PathLike, model_sha256: str) -> SongResult | None:
         """The stored verdict for this file's current content and this model, or None.
 
         The result's ``path`` is set to ``path`` (the same song may have been
-        stored under another name).
+        stored under another name). An entry that cannot be read back (a
+        nested or foreign JSON row) is a miss: the song is classified again.
         """
         try:
             content = self.fingerprint(path).content_sha256
         except OSError:
             return None
-        with self._lock:
-            row = self._db.execute(
-                "SELECT labels, result FROM results WHERE content_sha256 = ? AND model_sha256 = ?",
-                (content, model_sha256),
-            ).fetchone()
-        if row is None:
+        rows = self._run("SELECT labels, result FROM results WHERE content_sha256 = ? AND model_sha256 = ?",
+                         (content, model_sha256))
+        if not rows:
             return None
         try:
-            result = song_result_from_dict(json.loads(row[1]), json.loads(row[0]))
-        except (KeyError, TypeError, ValueError):
+            result = song_result_from_dict(json.loads(rows[0][1]), json.loads(rows[0][0]))
+        except _UNREADABLE_ENTRY:
             return None  # an entry this version cannot read is simply classified again
         result.path = os.fspath(path)
         return result
@@ -193,11 +313,8 @@ class ResultsCache:
         """Remember ``result`` for this file's current content and this model."""
         content = self.fingerprint(path).content_sha256
         payload = json.dumps(result.to_dict(include_windows=True), ensure_ascii=False)
-        with self._lock, self._db:
-            self._db.execute(
-                "INSERT OR REPLACE INTO results VALUES (?, ?, ?, ?)",
-                (content, model_sha256, json.dumps(result.labels), payload),
-            )
+        self._run("INSERT OR REPLACE INTO results VALUES (?, ?, ?, ?)",
+                  (content, model_sha256, json.dumps(result.labels), payload), write=True)
 
     def carry_over(self, old_content_sha256: str, path: str | os.PathLike) -> None:
         """Give the file's new content every verdict its old content had.
@@ -208,9 +325,5 @@ class ResultsCache:
         new_content = self.fingerprint(path).content_sha256
         if new_content == old_content_sha256:
             return
-        with self._lock, self._db:
-            self._db.execute(
-                "INSERT OR REPLACE INTO results SELECT ?, model_sha256, labels, result FROM results "
-                "WHERE content_sha256 = ?",
-                (new_content, old_content_sha256),
-            )
+        self._run("INSERT OR REPLACE INTO results SELECT ?, model_sha256, labels, result FROM results "
+                  "WHERE content_sha256 = ?", (new_content, old_content_sha256), write=True)

@@ -14,8 +14,9 @@ import io
 import os
 from pathlib import Path
 
-from urdu_genre_app.core.atomic import atomic_write
+from urdu_genre_app.core.atomic import atomic_write, file_lock, move_aside
 from urdu_genre_app.core.errors import LibraryError
+from urdu_genre_app.core.safe_text import SpreadsheetSafeWriter, spreadsheet_unescape
 
 MANIFEST_HEADER = ("path", "genre")
 
@@ -42,7 +43,7 @@ class CorrectionsManifest:
 
     def _read(self) -> dict[str, str]:
         try:
-            with self.path.open(newline="", encoding="utf-8-sig") as handle:
+            with self.path.open(newline="", encoding="utf-8-sig", errors="surrogateescape") as handle:
                 rows = list(csv.reader(handle))
         except (OSError, UnicodeDecodeError, csv.Error) as error:
             raise LibraryError(f"{self.path}: the corrections manifest cannot be read ({error})") from error
@@ -53,7 +54,7 @@ class CorrectionsManifest:
                 continue
             if tuple(cell.lower() for cell in cells[:2]) == MANIFEST_HEADER:
                 continue
-            genres[cells[0]] = cells[1]
+            genres[spreadsheet_unescape(cells[0])] = spreadsheet_unescape(cells[1])
         return genres
 
     def __len__(self) -> int:
@@ -70,18 +71,33 @@ class CorrectionsManifest:
     def set_many(self, genre_by_path: dict[str, str | None]) -> None:
         """Confirm (or, with None, clear) the genre of several files; saved at once.
 
+        Another process (a second app window) may have confirmed genres since
+        this manifest was read: the file is re-read under a lock
+        (:func:`~urdu_genre_app.core.atomic.file_lock`), only these paths are
+        changed in it, and it is saved, so neither side loses the other's.
+
         Parameters
         ----------
         genre_by_path : dict
             Path to genre name, or to None to forget the correction.
+
+        Raises
+        ------
+        SaveError
+            The manifest cannot be written (the confirmations stay in memory).
         """
-        for path, genre in genre_by_path.items():
-            key = os.fspath(path)
-            if genre:
-                self._genres[key] = genre
-            else:
-                self._genres.pop(key, None)
-        self.save()
+        changes = {os.fspath(path): genre for path, genre in genre_by_path.items()}
+        with file_lock(self.path):
+            try:
+                self._genres = self._read() if self.path.exists() else {}
+            except LibraryError as error:  # damaged meanwhile: rebuilt from what this process knows
+                move_aside(self.path, str(error))
+            for key, genre in changes.items():
+                if genre:
+                    self._genres[key] = genre
+                else:
+                    self._genres.pop(key, None)
+            self.save()
 
     def set(self, path: str | os.PathLike, genre: str | None) -> None:
         """Confirm (or clear) one file's genre; saved at once."""
@@ -90,7 +106,8 @@ class CorrectionsManifest:
     def to_csv(self) -> str:
         """The manifest's text."""
         out = io.StringIO()
-        writer = csv.writer(out, lineterminator="\n")
+        # Paths keep their bytes (read back with surrogateescape); cells cannot run as formulas.
+        writer = SpreadsheetSafeWriter(out, unicode=False)
         writer.writerow(MANIFEST_HEADER)
         writer.writerows(self.items())
         return out.getvalue()
@@ -98,4 +115,4 @@ class CorrectionsManifest:
     def save(self) -> None:
         """Write the manifest atomically."""
         with atomic_write(self.path) as stream:
-            stream.write(self.to_csv().encode("utf-8"))
+            stream.write(self.to_csv().encode("utf-8", "surrogateescape"))  # a non-UTF-8 name keeps its bytes

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 import io
 import json
 import os
@@ -10,6 +9,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from urdu_genre_app.core.atomic import atomic_write
+from urdu_genre_app.core.safe_text import SpreadsheetSafeWriter, unicode_path
 
 if TYPE_CHECKING:
     from urdu_genre_app.library.library import LibraryEntry
@@ -28,7 +28,7 @@ def entry_to_record(entry: LibraryEntry) -> dict[str, Any]:
     """One table row as plain values."""
     result = entry.result
     return {
-        "path": entry.path,
+        "path": unicode_path(entry.path),
         "duration_seconds": round(entry.duration_seconds, 3) if entry.duration_seconds is not None else None,
         "status": entry.status,
         "verdict": entry.verdict,
@@ -54,7 +54,7 @@ def entries_to_json(entries: Sequence[LibraryEntry]) -> str:
 def entries_to_csv(entries: Sequence[LibraryEntry], labels: Sequence[str] = ()) -> str:
     """CSV text: :data:`EXPORT_COLUMNS`, then one probability column per label."""
     out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
+    writer = SpreadsheetSafeWriter(out)
     writer.writerow([*EXPORT_COLUMNS, *labels])
     for entry in entries:
         record = entry_to_record(entry)

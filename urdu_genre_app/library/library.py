@@ -33,7 +33,7 @@ from urdu_genre_app.library.batch import BatchProgress, BatchSummary, FileOutcom
 from urdu_genre_app.library.cache import ResultsCache, model_checksum
 from urdu_genre_app.library.corrections import CorrectionsManifest
 from urdu_genre_app.library.export import export_entries
-from urdu_genre_app.library.scan import scan_folder
+from urdu_genre_app.library.scan import SkippedPath, walk_audio
 from urdu_genre_app.library.tag_policy import TagPlan, plan_tags, tag_genre
 from urdu_genre_app.library.tags import TagJournal, TagReport, read_genre, undo_last_batch, write_genres
 
@@ -203,8 +203,15 @@ class Library:
         self.corrections = CorrectionsManifest(self.data_dir / "corrections.csv")
         self.journal = TagJournal(self.data_dir / "tag_journal.json")
         self.entries: dict[str, LibraryEntry] = {}
+        #: What the last :meth:`refresh` could not take (FIFOs, unreadable folders, ...), each with its reason.
+        self.skipped: list[SkippedPath] = []
         self.bundle = bundle
         self.model_sha256 = model_checksum(bundle)
+
+    @property
+    def notices(self) -> list[str]:
+        """Sentences to show the user once: a damaged cache or journal set aside and rebuilt, a locked cache."""
+        return [notice for notice in (self.cache.notice, self.journal.notice) if notice]
 
     @property
     def labels(self) -> list[str]:
@@ -234,7 +241,11 @@ class Library:
             Every audio file below the root, in path order.
         """
         entries = {}
-        for path in map(str, scan_folder(self.root)):
+        scan = walk_audio(self.root)
+        self.skipped = scan.skipped
+        for skipped in scan.skipped:
+            log.warning("library: skipped %s: %s", skipped.path, skipped.reason)
+        for path in map(str, scan.files):
             entry = LibraryEntry(path, confirmed=self.corrections.get(path))
             cached = self.cache.lookup(path, self.model_sha256)
             if cached is not None:

@@ -13,15 +13,23 @@ the audio frames as they are; an ID3 tag keeps its version (2.3 stays 2.3).
 
 How a file is changed (:func:`set_genres`):
 
-1. a file that is read-only (or in a read-only folder) is refused with
+1. a file that is read-only (or in a read-only folder, by its mode bits, so
+   also for root) is refused with
    :class:`~urdu_genre_app.core.errors.TagWriteError` naming it;
-2. the file is copied beside itself (a hidden ``.name.*.tagtmp``), and the
+2. the file is copied beside itself (a hidden ``.name.<pid>.*.tagtmp``), and the
    copy is tagged;
 3. the copy is read back: its genre must be the one written and every other
    tag must equal the original's, or the copy is deleted and the original
    kept;
 4. the copy is flushed to disk and renamed over the original (atomic), so a
-   crash at any moment leaves the original or the complete new file.
+   crash at any moment leaves the original or the complete new file; the
+   original's ``user.*`` extended attributes are given to the copy first. A
+   file with other hard links is instead rewritten in place, after a flushed
+   backup of its bytes beside it (``.name.*.tagbak``), so every link sees the
+   new tag;
+5. leftovers of a writer killed mid-way (its process id is in their names)
+   are cleaned up the next time the file is tagged: a copy is deleted, a
+   backup is copied back into the file (:func:`recover_interrupted_write`).
 
 Every batch of changes is first written to a :class:`TagJournal` (the genre
 each file had before), so :func:`undo_last_batch` can put it back.
@@ -29,6 +37,7 @@ each file had before), so :func:`undo_last_batch` can put it back.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import shutil
@@ -39,7 +48,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from urdu_genre_app.core.errors import TagWriteError
+from urdu_genre_app.core.errors import SaveError, TagWriteError
+from urdu_genre_app.library.scan import regular_file_problem
 from urdu_genre_app.library.tag_journal import TagChange, TagJournal
 
 log = logging.getLogger(__name__)
@@ -161,6 +171,9 @@ def _open(path: str):
     from mutagen.oggvorbis import OggVorbis
     from mutagen.wave import WAVE
 
+    problem = regular_file_problem(path)
+    if problem is not None:
+        raise TagWriteError(path, problem)
     try:
         audio = mutagen.File(path)
     except (mutagen.MutagenError, OSError) as error:
@@ -186,6 +199,9 @@ def read_genres(path: str | os.PathLike) -> list[str]:
         The format holds no genre tag this module knows, or the file cannot be read.
     """
     path = os.fspath(path)
+    problem = regular_file_problem(path)
+    if problem is not None:  # opening a FIFO or /dev/zero would block or never end
+        raise TagWriteError(path, problem)
     if path.lower().endswith(".mp3"):
         # Only the ID3 header is read: opening the file as MP3 would also scan
         # its frames for the stream's length (~10-20 ms a song; a re-opened
@@ -215,24 +231,85 @@ def read_genre(path: str | os.PathLike) -> str | None:
     return "; ".join(genres) if genres else None
 
 
+#: Suffix of the tagged copy written beside a file (``.<name>.<pid>.<random>.tagtmp``).
+COPY_SUFFIX = ".tagtmp"
+#: Suffix of the original's backup kept while a hard-linked file is rewritten in place.
+BACKUP_SUFFIX = ".tagbak"
+_ANY_WRITE = stat.S_IWUSR | stat.S_IWGRP | stat.S_IWOTH
+
+
 def _refuse_unwritable(path: str) -> None:
     try:
         mode = os.stat(path).st_mode
     except OSError as error:
         raise TagWriteError(path, f"cannot be opened ({error.strerror or error})") from error
-    # Checked by hand as well as with access(): a root process may write
-    # anything, but a file the user marked read-only must stay as it is.
-    if not (mode & (stat.S_IWUSR | stat.S_IWGRP | stat.S_IWOTH)) or not os.access(path, os.W_OK):
+    # The mode bits are checked, not only access(): a root process may write
+    # anything, but a file or folder the user marked read-only must stay as it is.
+    if not (mode & _ANY_WRITE) or not os.access(path, os.W_OK):
         raise TagWriteError(path, "is read-only, so its genre tag was not written")
     folder = os.path.dirname(os.path.abspath(path))
-    if not os.access(folder, os.W_OK):
+    try:
+        folder_mode = os.stat(folder).st_mode
+    except OSError as error:
+        raise TagWriteError(path, f"its folder cannot be opened ({error.strerror or error})") from error
+    if not (folder_mode & _ANY_WRITE) or not os.access(folder, os.W_OK):
         raise TagWriteError(path, f"its folder {folder} is read-only, so its genre tag was not written")
+
+
+def _copy_bytes_into(source: str, target: str) -> None:
+    """Overwrite ``target``'s bytes with ``source``'s in place (same inode: hard links and xattrs stay), flushed."""
+    with open(source, "rb") as reader, open(target, "r+b") as writer:
+        shutil.copyfileobj(reader, writer, 1 << 20)
+        writer.truncate()
+        writer.flush()
+        os.fsync(writer.fileno())
+
+
+def _copy_user_xattrs(source: str, target: str) -> None:
+    """Give ``target`` the ``user.*`` extended attributes of ``source`` (a rename would lose them)."""
+    if not hasattr(os, "listxattr"):
+        return
+    try:
+        names = os.listxattr(source)
+    except OSError:
+        return
+    for name in names:
+        if name.startswith("user."):
+            try:
+                os.setxattr(target, name, os.getxattr(source, name))
+            except OSError as error:
+                log.warning("%s: extended attribute %s could not be kept (%s)", target, name, error)
+
+
+def recover_interrupted_write(path: str | os.PathLike) -> None:
+    """Undo what a tag writer killed mid-way left beside ``path``.
+
+    A ``.tagtmp`` copy of a dead writer is deleted (the original was never
+    touched). A ``.tagbak`` backup means the writer died while rewriting a
+    hard-linked file in place: the backup holds the original's bytes, so it
+    is copied back into the file, then deleted.
+    """
+    from urdu_genre_app.core.atomic import remove_stale_temporaries, stale_temporaries
+
+    path = os.fspath(path)
+    for backup in stale_temporaries(path, BACKUP_SUFFIX):
+        try:
+            _copy_bytes_into(os.fspath(backup), path)
+            backup.unlink()
+            log.warning("%s: a tag write was interrupted; the file was restored from its backup", path)
+        except OSError as error:
+            log.warning("%s: a tag write was interrupted and its backup %s could not be restored (%s)",
+                        path, backup, error)
+    remove_stale_temporaries(path, COPY_SUFFIX)
 
 
 def set_genres(path: str | os.PathLike, genres: list[str]) -> None:
     """Replace a file's genre tag (an empty list removes it), crash-safely.
 
-    See the module notes for the steps.
+    See the module notes for the steps. A file with other hard links is
+    rewritten in place (after a backup beside it), so every link sees the new
+    tag; any other file is replaced by its tagged copy, which first gets the
+    original's ``user.*`` extended attributes.
 
     Parameters
     ----------
@@ -251,12 +328,16 @@ def set_genres(path: str | os.PathLike, genres: list[str]) -> None:
     # A symbolic link is followed: the song it points to is rewritten, the link stays a link.
     path = os.path.realpath(shown)
     _refuse_unwritable(path)
+    recover_interrupted_write(path)
     original, adapter = _open(path)
     import mutagen  # present: _open succeeded
     expected_others = adapter.others(original)
     folder, name = os.path.split(os.path.abspath(path))
-    handle, copy = tempfile.mkstemp(prefix=f".{name}.", suffix=".tagtmp", dir=folder)
+    # The writer's pid in the name lets the next run tell a dead writer's leftovers from a live one's.
+    prefix = f".{name}.{os.getpid()}."
+    handle, copy = tempfile.mkstemp(prefix=prefix, suffix=COPY_SUFFIX, dir=folder)
     os.close(handle)
+    backup = None
     try:
         shutil.copyfile(path, copy)
         shutil.copymode(path, copy)
@@ -277,14 +358,31 @@ def set_genres(path: str | os.PathLike, genres: list[str]) -> None:
             raise TagWriteError(path, "writing the genre would have changed other tags; the file was left as it was")
         with open(copy, "rb+") as stream:
             os.fsync(stream.fileno())
-        os.replace(copy, path)
+        if owner.st_nlink > 1:
+            # Renaming would leave the other links on the old bytes: write in place, with
+            # the original's bytes in a backup that recover_interrupted_write puts back
+            # should this process die half-way.
+            handle, backup = tempfile.mkstemp(prefix=prefix, suffix=BACKUP_SUFFIX, dir=folder)
+            os.close(handle)
+            shutil.copyfile(path, backup)
+            with open(backup, "rb+") as stream:
+                os.fsync(stream.fileno())
+            _copy_bytes_into(copy, path)
+        else:
+            _copy_user_xattrs(path, copy)
+            os.replace(copy, path)
     except mutagen.MutagenError as error:
         raise TagWriteError(path, f"its tags could not be written ({error}); the file was left as it was") from error
     except OSError as error:
+        if backup is not None:  # the in-place write failed part-way: put the original back
+            with contextlib.suppress(OSError):
+                _copy_bytes_into(backup, path)
         raise TagWriteError(path, f"its tags could not be written ({error.strerror or error}); "
                                   "the file was left as it was") from error
     finally:
         Path(copy).unlink(missing_ok=True)
+        if backup is not None:
+            Path(backup).unlink(missing_ok=True)
 
 
 @dataclass
@@ -300,11 +398,16 @@ class TagReport:
         (or, for an undo, their genre is already the earlier one).
     failures : list of TagWriteError
         Files that could not be changed, each naming the file and the reason.
+    journal_error : str or None
+        Set when the journal could not be written (full disk, read-only
+        folder): the batch stopped there, as a file whose old genre is on no
+        record must not be changed. One line, naming the journal.
     """
 
     changed: list[TagChange] = field(default_factory=list)
     kept: list[str] = field(default_factory=list)
     failures: list[TagWriteError] = field(default_factory=list)
+    journal_error: str | None = None
 
     def summary(self) -> str:
         """One sentence for a status bar or the CLI."""
@@ -313,6 +416,8 @@ class TagReport:
             parts.append(f"{len(self.kept)} kept as they were")
         if self.failures:
             parts.append(f"{len(self.failures)} could not be written")
+        if self.journal_error:
+            parts.append("stopped: the tag journal could not be written, so no further file was tagged")
         return ", ".join(parts)
 
 
@@ -354,7 +459,7 @@ def write_genres(
         for path, genre in genre_by_path.items():
             if is_cancelled is not None and is_cancelled():
                 break
-            path = os.fspath(path)
+            path = os.path.abspath(os.fspath(path))  # the journal is read from any folder later
             try:
                 previous = tuple(read_genres(path))
                 if keep_existing and previous:
@@ -365,7 +470,11 @@ def write_genres(
                     continue
                 change = TagChange(path, previous, (genre,))
                 if journal is not None:
-                    journal.add(change)
+                    try:
+                        journal.add(change)
+                    except SaveError as error:
+                        report.journal_error = str(error)
+                        break
                 try:
                     set_genres(path, [genre])
                 except TagWriteError:
@@ -424,6 +533,10 @@ def undo_last_batch(
                 on_file_done(change.path, None, failure.reason)
     if left:
         journal.begin_batch()
-        for change in reversed(left):
-            journal.add(change)
+        try:
+            for change in reversed(left):
+                journal.add(change)
+        except SaveError as error:
+            report.journal_error = str(error)
+        journal.end_batch()
     return report
