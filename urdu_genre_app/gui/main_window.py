@@ -129,11 +129,6 @@ class MainWindow(QMainWindow):
         """The bundle in use."""
         return self.model_bar.path
 
-    @property
-    def model_error(self) -> str | None:
-        """Why the last bundle could not be loaded (None: it could)."""
-        return self.model_bar.error
-
     # ------------------------------------------------------------------ actions
     def _create_actions(self) -> None:
         widget = self.classify_widget
