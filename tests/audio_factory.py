@@ -91,6 +91,26 @@ def write_audio(path: Path, signal: np.ndarray, sr: int = SR, *, channels: int =
 LAYOUT_NAMES = {1: "mono", 2: "stereo", 3: "2.1", 4: "quad", 5: "5.0", 6: "5.1", 7: "6.1", 8: "7.1"}
 
 
+def add_blank_video(container):
+    """Add a 64 x 48 mpeg4 video stream at 10 frames/s to a PyAV output ``container``; returns the stream."""
+    stream = container.add_stream("mpeg4", rate=10)
+    stream.width, stream.height, stream.pix_fmt = 64, 48, "yuv420p"
+    return stream
+
+
+def mux_blank_video(container, stream, frames: int = 5) -> None:
+    """Encode ``frames`` black frames into ``stream`` (from :func:`add_blank_video`) and flush it."""
+    import av
+
+    for i in range(frames):
+        image = av.VideoFrame.from_ndarray(np.zeros((48, 64, 3), dtype=np.uint8), format="rgb24")
+        image.pts = i
+        for packet in stream.encode(image):
+            container.mux(packet)
+    for packet in stream.encode(None):
+        container.mux(packet)
+
+
 def encode_with_pyav(path: Path, signal: np.ndarray, sr: int, *, channels: int = 1, video: bool = False) -> Path:
     """Encode with FFmpeg through PyAV: mp3, m4a (AAC), opus, webm, mp4 (optionally with a video track),
     nut (planar 16-bit PCM, any channel count).
@@ -118,8 +138,7 @@ def encode_with_pyav(path: Path, signal: np.ndarray, sr: int, *, channels: int =
     layout = LAYOUT_NAMES.get(channels, f"{channels} channels")
     with av.open(str(path), "w", format=container_format) as container:
         if video:
-            vstream = container.add_stream("mpeg4", rate=10)
-            vstream.width, vstream.height, vstream.pix_fmt = 64, 48, "yuv420p"
+            vstream = add_blank_video(container)
         stream = container.add_stream(codec, rate=rate)
         stream.layout = layout
         if codec == "libopus" and channels > 8:
@@ -137,13 +156,7 @@ def encode_with_pyav(path: Path, signal: np.ndarray, sr: int, *, channels: int =
         for packet in stream.encode(None):
             container.mux(packet)
         if video:
-            for i in range(5):
-                image = av.VideoFrame.from_ndarray(np.zeros((48, 64, 3), dtype=np.uint8), format="rgb24")
-                image.pts = i
-                for packet in vstream.encode(image):
-                    container.mux(packet)
-            for packet in vstream.encode(None):
-                container.mux(packet)
+            mux_blank_video(container, vstream)
     return path
 
 

@@ -16,6 +16,17 @@ def wait_until(app, condition: Callable[[], bool], seconds: float) -> None:
             raise SystemExit("timed out")
 
 
+def save_shot(app, widget, out: Path, name: str) -> Path:
+    """Let pending paints land, then write ``widget`` as the PNG ``out / name`` and print its path."""
+    for _ in range(20):
+        app.processEvents()
+    out.mkdir(parents=True, exist_ok=True)
+    path = out / name
+    widget.grab().save(str(path), "PNG")
+    print(path)
+    return path
+
+
 def classified_library(work: Path, folder: Path, *, seconds: float):
     """The real MainWindow with the bundled model, its Library tab showing ``folder`` classified.
 

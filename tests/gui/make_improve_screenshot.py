@@ -31,7 +31,7 @@ def main() -> int:
 
     from benchmarks.independent_songs import GENRES, generate
     from tests import audio_factory
-    from tests.gui.library_shot_support import classified_library, wait_until
+    from tests.gui.library_shot_support import classified_library, save_shot, wait_until
 
     work = Path(tempfile.mkdtemp(prefix="improve_shot_"))
     os.environ["XDG_DATA_HOME"] = str(work / "data")
@@ -58,12 +58,7 @@ def main() -> int:
     results = []
     dialog.finished_run.connect(results.append)
     wait(lambda: results)
-    for _ in range(20):
-        app.processEvents()
-    out = Path(args.out)
-    out.mkdir(parents=True, exist_ok=True)
-    dialog.grab().save(str(out / "improve.png"), "PNG")
-    print(out / "improve.png")
+    save_shot(app, dialog, Path(args.out), "improve.png")
     print(dialog.result.describe() if dialog.result else dialog.error)
     library.shutdown()
     window.close()

@@ -54,7 +54,7 @@ def main() -> int:
     args = parser.parse_args()
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
-    from tests.gui.library_shot_support import classified_library, wait_until
+    from tests.gui.library_shot_support import classified_library, save_shot, wait_until
     from urdu_genre_app.gui.library_model import ENTRY_ROLE
     from urdu_genre_app.library.tags import set_genres
 
@@ -82,12 +82,7 @@ def main() -> int:
     library.table.selectRow(2)
     library.table.resizeColumnsToContents()
     library.table.horizontalHeader().setStretchLastSection(True)
-    for _ in range(20):
-        app.processEvents()
-    out = Path(args.out)
-    out.mkdir(parents=True, exist_ok=True)
-    window.grab().save(str(out / "library.png"), "PNG")
-    print(out / "library.png")
+    save_shot(app, window, Path(args.out), "library.png")
     library.shutdown()
     window.close()
     return 0

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import threading
 
-import numpy as np
 import pytest
 from PySide6.QtCore import QSettings, QThread
 
@@ -116,26 +115,6 @@ def test_excepthook_logs_and_shows_one_dialog(qtbot, tmp_path):
     assert handler.dialog is None and handler.suppressed == 5  # quiet spell after a dialog
     text = log_path.read_text()
     assert "boom 0" in text and "Traceback" in text
-
-
-def test_display_spans_and_mfcc_pieces():
-    from urdu_genre_app.core.features import FeatureParams
-    from urdu_genre_app.core.results import WindowResult
-    from urdu_genre_app.components.chart_spans import display_spans, mfcc_pieces, span_at
-
-    params = FeatureParams()
-    windows = [WindowResult(i, s, s + 30.0, (0.5, 0.5)) for i, s in enumerate((0.0, 15.0, 20.0))]
-    spans = display_spans(windows)
-    assert spans == [(0.0, 15.0), (15.0, 20.0), (20.0, 50.0)]
-    assert span_at(spans, 16.0) == 1 and span_at(spans, 50.0) == 2 and span_at(spans, 51.0) is None
-    features = [np.full((params.frames_per_window, params.n_mfcc), i, np.float32) for i in range(3)]
-    pieces = mfcc_pieces(windows, features, params)
-    frame = params.hop_length / params.sample_rate
-    assert [p[0] for p in pieces] == [0.0, 15.0, 20.0]
-    assert pieces[0][1].shape[0] == int(np.ceil(15.0 / frame))
-    assert pieces[1][1].shape[0] == int(np.ceil(5.0 / frame))
-    assert pieces[2][1].shape[0] == params.frames_per_window
-    assert all((frames == i).all() for i, (_, frames) in enumerate(pieces))
 
 
 def test_emitting_from_python_keeps_true_alive():

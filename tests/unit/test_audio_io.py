@@ -103,15 +103,7 @@ def test_video_without_sound_is_refused(tmp_path):
 
     path = tmp_path / "silent_film.mp4"
     with av.open(str(path), "w") as container:
-        stream = container.add_stream("mpeg4", rate=10)
-        stream.width, stream.height, stream.pix_fmt = 64, 48, "yuv420p"
-        for i in range(5):
-            frame = av.VideoFrame.from_ndarray(np.zeros((48, 64, 3), dtype=np.uint8), format="rgb24")
-            frame.pts = i
-            for packet in stream.encode(frame):
-                container.mux(packet)
-        for packet in stream.encode(None):
-            container.mux(packet)
+        audio_factory.mux_blank_video(container, audio_factory.add_blank_video(container))
     with pytest.raises(AudioDecodeError, match="video with no sound"):
         load_audio(path)
 

@@ -10,6 +10,7 @@ from urdu_genre_app.components.chart_spans import (
     display_spans,
     feature_panel_text,
     feature_pieces,
+    mfcc_pieces,
     span_at,
     unscored_gaps,
 )
@@ -39,6 +40,9 @@ def test_overlapping_windows_tile_the_song():
     assert pieces[1][1].shape[0] == int(np.ceil(5.0 / frame))
     assert pieces[2][1].shape[0] == params.frames_per_window
     assert all((frames == i).all() for i, (_, frames) in enumerate(pieces))
+
+    # The panel's old name still works for callers written before log-mel bundles.
+    assert mfcc_pieces is feature_pieces
 
 
 def test_windows_set_apart_are_drawn_where_they_were_scored():

@@ -6,7 +6,17 @@ import numpy as np
 import pytest
 
 from training.realmusic import evaluate as realmusic_evaluate
-from training.realmusic.evaluate import CLASSES, SongData, judge, leave_artist_out, summarise, training_rows
+from training.realmusic.evaluate import (
+    CLASSES,
+    REAL_CUES,
+    VOCAL_TAGS,
+    Augment,
+    SongData,
+    judge,
+    leave_artist_out,
+    summarise,
+    training_rows,
+)
 from training.realmusic.family import GENRES, TagHead, fit_head, novelty_check
 
 
@@ -71,6 +81,63 @@ def test_training_rows_weigh_every_class_alike_and_real_songs_their_share():
     rock = CLASSES.index("Rock")
     real_rows = np.concatenate([np.full(len(s.windows), s.real) for s in songs if s.label == rock])
     np.testing.assert_allclose(w[y == rock][real_rows].sum() / totals[rock], 0.8)
+
+
+def test_augmentation_raises_only_a_synthetic_genres_cues_and_every_songs_voice_and_keeps_the_weights():
+    from training.realmusic.tags import TAG_NAMES
+
+    songs = _songs(np.random.default_rng(6))
+    plain_x, plain_y, plain_w = training_rows(songs, real_share=0.8)
+    x, y, w = training_rows(songs, real_share=0.8, augment=Augment(copies=2, cue_shift=4.0, vocal_shift=3.0))
+    assert len(y) == 3 * len(plain_y)
+    for label in set(plain_y.tolist()):  # each class (and song) still weighs what it did
+        np.testing.assert_allclose(w[y == label].sum() / w.sum(), plain_w[plain_y == label].sum() / plain_w.sum())
+    vocal = [TAG_NAMES.index(t) for t in VOCAL_TAGS]
+    for song in songs:
+        rows = x[np.isin(x[:, 0], song.windows[:, 0])]
+        raised = rows - np.tile(song.windows, (3, 1))
+        cues = [TAG_NAMES.index(t) for t in REAL_CUES.get(CLASSES[song.label], ())] if not song.real else []
+        untouched = np.setdiff1d(np.arange(100), cues + vocal)
+        assert np.all(raised >= -1e-9) and np.all(raised[:, untouched] == 0)
+        assert np.all(raised[:, vocal].max(axis=0) > 0)  # every class learns that a voice says nothing
+        assert not cues or np.all(raised[:, cues].max(axis=0) > 0)
+
+
+def test_excluded_songs_are_left_out_of_training():
+    songs = _songs(np.random.default_rng(7))
+    x, y, _ = training_rows(songs, exclude=frozenset({"o0", "o1"}))
+    left = {tuple(row) for s in songs if s.name in ("o0", "o1") for row in s.windows}
+    assert len(y) == sum(len(s.windows) for s in songs) - sum(len(s.windows) for s in songs if s.name in ("o0", "o1"))
+    assert not left & {tuple(row) for row in x}
+
+
+def test_with_the_cue_augmentation_a_qawwali_with_real_cues_is_not_taken_for_other_music():
+    """Synthetic qawwali lacks MTT "indian", other music has it: only the augmented head lets the cue through."""
+    from training.realmusic.tags import TAG_NAMES
+
+    rng = np.random.default_rng(8)
+    indian, tabla = TAG_NAMES.index("mtt:indian"), 0  # tabla: a stand-in dimension the synthetic songs get right
+    base = rng.normal(size=100)
+    songs = []
+    for i in range(12):
+        qawwali, other = base.copy(), base.copy()
+        qawwali[[indian, tabla]] = -3.0, 1.5  # the cue separates far more than the stand-in
+        other[[indian, tabla]] = 3.0, -1.5
+        songs.append(_song(f"q{i}", "Qawwali", f"synth/q{i}", "synth-numpy", rng, qawwali, 2))
+        songs.append(_song(f"o{i}", "other", f"composer{i}", "open-music", rng, other, 2))
+    real_like = base.copy()
+    real_like[[indian, tabla]] = 3.0, 1.5  # a real qawwali: the synthetic songs' tabla and the real cue
+    features = real_like[None, :] + rng.normal(size=(20, 100)) * 0.5
+    qawwali, other = CLASSES.index("Qawwali"), CLASSES.index("other")
+
+    x, y, w = training_rows(songs)
+    plain = fit_head(x, y, sample_weight=w)
+    x, y, w = training_rows(songs, augment=Augment(cue_shift=6.0))
+    augmented = fit_head(x, y, sample_weight=w)
+    p = augmented.probabilities(features)
+    assert np.median(p[:, qawwali]) > 0.5 > np.median(p[:, other])
+    # The plain head holds the real cue against the song: it leans further towards other music.
+    assert np.median(plain.probabilities(features)[:, other]) > np.median(p[:, other])
 
 
 def test_leave_artist_out_never_fits_on_the_held_out_artist(monkeypatch):
@@ -149,3 +216,25 @@ def test_the_family_is_registered_and_refuses_folder_training_in_one_line():
     assert family.window_policy(params).hop_seconds == 150.0
     with pytest.raises(TrainingConfigError, match=r"python -m training\.realmusic\.build"):
         family.train(None, None, None)  # without --init-from (tests/unit/test_realmusic_finetune.py has the fine-tune)
+
+
+def test_the_voices_check_raises_only_the_judged_songs(monkeypatch):
+    from training.realmusic import build
+
+    songs = _songs(np.random.default_rng(9))
+    real = [s for s in songs if s.real]
+    trained = []
+    original = build.fit_head
+
+    def spy(x, y, **kwargs):
+        trained.append(x.copy())
+        return original(x, y, **kwargs)
+
+    monkeypatch.setattr(build, "fit_head", spy)
+    flagged, total = build.voices_check(songs, c=0.1, real_share=0.8, threshold=0.5, rise=0.0)
+    plain = summarise(leave_artist_out(real, [s for s in songs if not s.real], c=0.1, real_share=0.8, threshold=0.5))
+    assert (flagged, total) == (plain["other"].flagged, plain["other"].songs)
+    trained.clear()
+    build.voices_check(songs, c=0.1, real_share=0.8, threshold=0.5, rise=50.0)
+    every_row = np.concatenate([s.windows for s in songs])
+    assert all(np.isin(x, every_row).all() for x in trained)  # the head never saw a raised window

@@ -126,15 +126,21 @@ def _destination(kind: str, folder: Path) -> Path:
     return folder / {"bundle": "model.ugm", "cache": "ab" + "0" * 62 + ".npz", "export": "results.json"}[kind]
 
 
+def _saved_once(kind: str, tmp_path: Path, source: Path) -> tuple[Path, Path]:
+    """A folder of its own holding one whole file (version 0) of ``kind``: ``(folder, path)``."""
+    folder = tmp_path / kind
+    folder.mkdir()
+    path = _destination(kind, folder)
+    _write_once(kind, path, source, 0)
+    return folder, path
+
+
 WRITERS = ["bundle", "cache", "export"]
 
 
 @pytest.mark.parametrize("kind", WRITERS)
 def test_sigkill_mid_write_leaves_a_whole_loadable_file(kind, tmp_path, tiny_bundle_path):
-    folder = tmp_path / kind
-    folder.mkdir()
-    path = _destination(kind, folder)
-    _write_once(kind, path, tiny_bundle_path, 0)
+    folder, path = _saved_once(kind, tmp_path, tiny_bundle_path)
     rng = np.random.default_rng(11)
     last = _read_version(kind, path)
     for kill in range(KILLS_PER_WRITER):
@@ -155,10 +161,7 @@ def test_sigkill_mid_write_leaves_a_whole_loadable_file(kind, tmp_path, tiny_bun
 
 @pytest.mark.parametrize("kind", WRITERS)
 def test_disk_full_is_a_clear_message_and_keeps_the_old_file(kind, tmp_path, tiny_bundle_path):
-    folder = tmp_path / kind
-    folder.mkdir()
-    path = _destination(kind, folder)
-    _write_once(kind, path, tiny_bundle_path, 0)
+    folder, path = _saved_once(kind, tmp_path, tiny_bundle_path)
     before = path.read_bytes()
     child = _child(kind, path, tiny_bundle_path, "enospc")
     out, err = child.communicate(timeout=120)

@@ -305,6 +305,18 @@ def apply_sos(x: np.ndarray, sos: np.ndarray) -> np.ndarray:
         np.float32, copy=False)
 
 
+def apply_sos_lowpass(x: np.ndarray, sos: np.ndarray, cutoff: float, sr: int) -> np.ndarray:
+    """Run ``x`` through ``sos`` (shape (k, 6)) and a 2nd-order low-pass at ``cutoff`` Hz, in one pass.
+
+    The low-pass is left out when ``cutoff`` is at or above 0.46 ``sr`` (no
+    audible effect below Nyquist), as in :func:`lowpass`.
+    """
+    chain = [sos]
+    if cutoff < 0.46 * sr:
+        chain.append(butter_sos("lowpass", cutoff, sr))
+    return apply_sos(x, np.concatenate(chain))
+
+
 def smooth(x: np.ndarray, tau: float, sr: int) -> np.ndarray:
     """One-pole smoothing with time constant ``tau`` seconds (float64 in, float64 out)."""
     a = np.exp(-1.0 / max(tau * sr, 1.0))

@@ -2,17 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Callable
-
 import numpy as np
 
 from training.synth import production
 from training.synth.genres import ghazal, hiphop, qawwali, rock
+from training.synth.genres.common import Arranger
 
 #: The four genres, in the order the app uses.
 GENRES = ("Ghazal", "Qawwali", "Hip-hop", "Rock")
 
-_ARRANGERS: dict[str, Callable[[np.random.Generator, int, int], np.ndarray]] = {
+_ARRANGERS: dict[str, Arranger] = {
     "Ghazal": ghazal.arrange,
     "Qawwali": qawwali.arrange,
     "Hip-hop": hiphop.arrange,

@@ -121,6 +121,16 @@ def pitch_weights(pitches: np.ndarray, tonic_midi: int, mode: Mode) -> np.ndarra
     return np.array([mode.emphasis.get(int(r), 1.0) for r in rel], dtype=np.float64)
 
 
+def pitch_set(tonic_midi: int, mode: Mode, low: int, high: int) -> tuple[np.ndarray, np.ndarray]:
+    """Mode pitches between ``low`` and ``high`` MIDI and their weights, both shape (k,).
+
+    The pair :func:`pitches_in_range` and :func:`pitch_weights` give for one
+    tonic, which is what a melody composer takes.
+    """
+    pitches = pitches_in_range(tonic_midi, mode, low, high)
+    return pitches, pitch_weights(pitches, tonic_midi, mode)
+
+
 _CONTOURS = ("arch", "descending", "ascending", "wave", "flat", "valley")
 
 

@@ -144,10 +144,7 @@ class Harmonium:
             dsp.add_at(out, int(nt.start * sr), sig, nt.vel)
         wob = 1.0 + self.bellows_depth * dsp.control_noise(rng, n, sr, self.bellows_rate)
         out *= wob
-        chain = [dsp.peaking_sos(self.nasal_hz, self.nasal_db, 1.2, sr)]
-        if self.cutoff < 0.46 * sr:
-            chain.append(dsp.butter_sos("lowpass", self.cutoff, sr))
-        return dsp.apply_sos(out, np.concatenate(chain))
+        return dsp.apply_sos_lowpass(out, dsp.peaking_sos(self.nasal_hz, self.nasal_db, 1.2, sr), self.cutoff, sr)
 
 
 # --------------------------------------------------------------------------
@@ -233,10 +230,7 @@ class LegatoInstrument:
             if self.noise > 0:
                 sig = sig + self.noise * dsp.bandpass(dsp.white(rng, m), *self.noise_band, sr)
             dsp.add_at(out, c.start, sig * c.amp)
-        chain = [self.body]
-        if self.cutoff < 0.46 * sr:
-            chain.append(dsp.butter_sos("lowpass", self.cutoff, sr))
-        return dsp.apply_sos(out, np.concatenate(chain))
+        return dsp.apply_sos_lowpass(out, self.body, self.cutoff, sr)
 
 
 # --------------------------------------------------------------------------

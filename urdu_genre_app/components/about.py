@@ -16,8 +16,8 @@ from pathlib import Path
 
 log = logging.getLogger(__name__)
 
-#: The app's distribution name (its version and licence come from its metadata).
-APP_DISTRIBUTION = "urdu-genre-app"
+#: The app's distribution (its version and licence come from its metadata; importlib normalises the name).
+APP_DISTRIBUTION = "urdu_genre_app"
 #: The libraries the app runs on, as installed (training's are listed when present).
 RUNTIME_DISTRIBUTIONS = ("numpy", "av", "soxr", "soundfile", "sounddevice", "ai-edge-litert",
                          "PySide6-Essentials", "matplotlib", "platformdirs", "mutagen")
@@ -90,7 +90,8 @@ def licences() -> list[Licence]:
             meta = metadata.metadata(name)
         except metadata.PackageNotFoundError:
             continue
-        found.append(Licence(name, str(meta.get("Version", "")), _licence_of(meta), LICENCE_NOTES.get(name, "")))
+        shown = str(meta.get("Name") or name) if name == APP_DISTRIBUTION else name  # the app: its own spelling
+        found.append(Licence(shown, str(meta.get("Version", "")), _licence_of(meta), LICENCE_NOTES.get(name, "")))
     weights = musicnn_licence_path()
     if weights.exists():
         found.append(Licence("musicnn weights (MTG, Pons and Serra 2019)", "0.1.0", "ISC",

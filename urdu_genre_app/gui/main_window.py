@@ -64,8 +64,7 @@ class MainWindow(QMainWindow):
                  parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.settings = settings or S.Settings()
-        self._started = False
-        self._closing_now = False
+        self._started = self._closing_now = False
         self._help = None
         self.setWindowTitle(APP_TITLE)
         self.setAcceptDrops(True)

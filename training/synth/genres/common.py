@@ -1,4 +1,4 @@
-"""Helpers shared by the genre arrangers: the mixer and the line "composers".
+"""Helpers shared by the genre arrangers: their contract, the mixer and the line "composers".
 
 The composers turn a tempo map, a pitch set and a style into
 :class:`~training.synth.notes.Note` lists: sung phrases (melisma, meend,
@@ -8,17 +8,97 @@ accompaniment (an instrument shadowing the singer) and fills.
 
 from __future__ import annotations
 
+from typing import Protocol
+
 import numpy as np
 
 from training.synth import dsp, theory
 from training.synth.notes import Note
-from training.synth.timeline import TempoMap
+from training.synth.percussion import Event
+from training.synth.rhythm import Taal, taal_events
+from training.synth.timeline import Section, TempoMap
 
 #: Relative frequency of vowels (index order of ``voice.VOWELS``).
 VOWEL_P = np.array([0.32, 0.13, 0.15, 0.12, 0.1, 0.1, 0.05, 0.03])
 #: Consonant odds for sung syllables and rapped syllables (``voice.CONSONANTS`` order).
 CONS_P_SUNG = np.array([0.3, 0.08, 0.05, 0.14, 0.08, 0.03, 0.18, 0.14])
 CONS_P_RAP = np.array([0.08, 0.14, 0.09, 0.3, 0.08, 0.08, 0.13, 0.1])
+
+
+class Arranger(Protocol):
+    """What every genre module's ``arrange`` is: one song's dry mix from its random stream."""
+
+    def __call__(self, rng: np.random.Generator, sr: int, n: int) -> np.ndarray:
+        """Compose and render one song.
+
+        Parameters
+        ----------
+        rng : numpy.random.Generator
+            The song's musical random stream.
+        sr : int
+            Sample rate in Hz.
+        n : int
+            Length in samples.
+
+        Returns
+        -------
+        ndarray, shape (n,), float32
+            The dry mix (before the recording chain).
+        """
+        ...
+
+
+def pick_weighted(rng: np.random.Generator, table: tuple[tuple[str, float], ...]) -> str:
+    """One name from ``(name, weight)`` rows, drawn with the weights normalised to odds."""
+    names = [t[0] for t in table]
+    p = np.array([t[1] for t in table])
+    return str(rng.choice(names, p=p / p.sum()))
+
+
+def quiet_intro(out: np.ndarray, k: int, gain_db: float, ramp: int) -> None:
+    """Turn the first ``k`` samples of ``out`` down by ``gain_db``, rising to full level over the last ``ramp``.
+
+    The mellow, near-silent openings of ghazals and qawwalis (DESIGN.md
+    "Augmentation"); ``out`` (shape (n,), float32) is changed in place.
+    """
+    gain = float(dsp.db_to_gain(gain_db))
+    ramp_env = np.full(k, gain, np.float32)
+    r = min(k, ramp)
+    ramp_env[k - r:] = np.linspace(gain, 1.0, r, dtype=np.float32)
+    out[:k] *= ramp_env
+
+
+def theka_over(rng: np.random.Generator, tm: TempoMap, sections: list[Section], taal: Taal, *, vel: float,
+               swell: float, variation: float | tuple[float, float], fill_prob: float,
+               alt: dict[str, tuple[str, ...]] | None = None) -> list[Event]:
+    """A drum's theka through every section, louder as the section's energy rises.
+
+    Parameters
+    ----------
+    rng : numpy.random.Generator
+    tm : TempoMap
+    sections : list of Section
+    taal : Taal
+    vel, swell : float
+        Stroke loudness is ``vel + swell * section.energy``.
+    variation : float or (float, float)
+        Share of varied strokes (see :func:`~training.synth.rhythm.taal_events`), or a range to draw it
+        from afresh for each section.
+    fill_prob : float
+        Odds of a fill at the end of a cycle.
+    alt : dict, optional
+        Stroke substitutions (see :func:`~training.synth.rhythm.taal_events`).
+
+    Returns
+    -------
+    list of Event
+    """
+    ev: list[Event] = []
+    for sec in sections:
+        var = rng.uniform(*variation) if isinstance(variation, tuple) else variation
+        ev += taal_events(tm, sec.start_beat, sec.n_beats, taal, rng, vel=vel + swell * sec.energy, variation=var,
+                          fill_prob=fill_prob, alt=alt)
+    return ev
 
 
 class Mixer:

@@ -14,10 +14,11 @@ from __future__ import annotations
 import numpy as np
 
 from training.synth import dsp, theory
-from training.synth.genres.common import Mixer, fill_line, gaps, grid_line, shadow, sung_phrase
+from training.synth.genres.common import (Mixer, fill_line, gaps, grid_line, pick_weighted, quiet_intro, shadow,
+                                          sung_phrase, theka_over)
 from training.synth.notes import Note
 from training.synth.percussion import make_tabla
-from training.synth.rhythm import TAALS, taal_events
+from training.synth.rhythm import TAALS
 from training.synth.timeline import TempoMap, plan_sections, tempo_curve
 from training.synth.tonal import Bass, Harmonium, Keys, LegatoInstrument, Plucked
 from training.synth.voice import Singer, render_voice
@@ -27,29 +28,8 @@ _RAGAS = ("Yaman", "Bhairavi", "Kafi", "Darbari", "Bhairav", "Khamaj", "Pahadi",
 _TAALS = (("dadra", 0.38), ("keherwa", 0.27), ("keherwa2", 0.12), ("rupak", 0.15), ("deepchandi", 0.08))
 
 
-def _pick(rng: np.random.Generator, table: tuple[tuple[str, float], ...]) -> str:
-    names = [t[0] for t in table]
-    p = np.array([t[1] for t in table])
-    return str(rng.choice(names, p=p / p.sum()))
-
-
 def arrange(rng: np.random.Generator, sr: int, n: int) -> np.ndarray:
-    """Compose and render one ghazal.
-
-    Parameters
-    ----------
-    rng : numpy.random.Generator
-        The song's musical random stream.
-    sr : int
-        Sample rate in Hz.
-    n : int
-        Length in samples.
-
-    Returns
-    -------
-    ndarray, shape (n,), float32
-        The dry mix (before the recording chain).
-    """
+    """Compose and render one ghazal (the :class:`~training.synth.genres.common.Arranger` contract)."""
     dur = n / sr
     mixer = Mixer(n, rng, sr)
     singer = Singer.random(rng, female=bool(rng.random() < 0.35))
@@ -58,12 +38,9 @@ def arrange(rng: np.random.Generator, sr: int, n: int) -> np.ndarray:
         mode = theory.SCALES[str(rng.choice(["minor", "major", "harmonic minor", "dorian"]))]
     else:
         mode = theory.RAGAS[str(rng.choice(_RAGAS))]
-    low_p = theory.pitches_in_range(tonic, mode, tonic - 5, tonic + 9)
-    high_p = theory.pitches_in_range(tonic, mode, tonic, tonic + 15)
-    low_w = theory.pitch_weights(low_p, tonic, mode)
-    high_w = theory.pitch_weights(high_p, tonic, mode)
-    inst_p = theory.pitches_in_range(tonic, mode, tonic + 5, tonic + 26)
-    inst_w = theory.pitch_weights(inst_p, tonic, mode)
+    low_p, low_w = theory.pitch_set(tonic, mode, tonic - 5, tonic + 9)
+    high_p, high_w = theory.pitch_set(tonic, mode, tonic, tonic + 15)
+    inst_p, inst_w = theory.pitch_set(tonic, mode, tonic + 5, tonic + 26)
 
     rubato = rng.random() < 0.08
     has = {
@@ -86,7 +63,7 @@ def arrange(rng: np.random.Generator, sr: int, n: int) -> np.ndarray:
 
     # ---- time plan -------------------------------------------------------
     intro_s = float(min(rng.uniform(8, 42), 0.45 * dur))
-    taal = TAALS[_pick(rng, _TAALS)]
+    taal = TAALS[pick_weighted(rng, _TAALS)]
     bpm = rng.uniform(48, 72) if taal.matras_per_beat == 3 else rng.uniform(60, 92)
     if taal.name in ("rupak", "deepchandi"):
         bpm = rng.uniform(70, 105)
@@ -164,10 +141,7 @@ def arrange(rng: np.random.Generator, sr: int, n: int) -> np.ndarray:
         mixer.add("harmonium", harm.render(hnotes, n, sr, rng), rng.uniform(-10, -3))
     if has["tabla"]:
         tabla = make_tabla(rng, float(dsp.midi_to_hz(tonic)), sr)
-        ev = []
-        for sec in sections:
-            ev += taal_events(tm, sec.start_beat, sec.n_beats, taal, rng, vel=0.55 + 0.4 * sec.energy,
-                              variation=rng.uniform(0.1, 0.35), fill_prob=0.15)
+        ev = theka_over(rng, tm, sections, taal, vel=0.55, swell=0.4, variation=(0.1, 0.35), fill_prob=0.15)
         mixer.add("tabla", tabla.render(ev, n, sr, rng), rng.uniform(-14, -5))
     for name in ("sarangi", "violin", "bansuri"):
         if has[name]:
@@ -229,9 +203,5 @@ def arrange(rng: np.random.Generator, sr: int, n: int) -> np.ndarray:
     # Mellow, near-silent intros.
     k = int(intro_s * sr)
     if k > 0:
-        gain = float(dsp.db_to_gain(rng.uniform(-18, -4) if intro_kind != "silence" else -40))
-        ramp = np.full(k, gain, np.float32)
-        r = min(k, int(2 * sr))
-        ramp[k - r:] = np.linspace(gain, 1.0, r, dtype=np.float32)
-        out[:k] *= ramp
+        quiet_intro(out, k, rng.uniform(-18, -4) if intro_kind != "silence" else -40, int(2 * sr))
     return out

@@ -14,7 +14,7 @@ from __future__ import annotations
 import numpy as np
 
 from training.synth import dsp, effects, theory
-from training.synth.genres.common import Mixer, grid_line, rap_bars, sung_phrase
+from training.synth.genres.common import Mixer, grid_line, pick_weighted, rap_bars, sung_phrase
 from training.synth.notes import Note
 from training.synth.percussion import make_kit, make_tabla
 from training.synth.rhythm import BOOMBAP_KICKS, TAALS, TRAP_KICKS, grid_events, taal_events
@@ -32,30 +32,13 @@ def _steps_to_events(pattern: str, vel: float = 1.0) -> list[tuple[int, float]]:
 
 
 def arrange(rng: np.random.Generator, sr: int, n: int) -> np.ndarray:
-    """Compose and render one hip-hop track.
-
-    Parameters
-    ----------
-    rng : numpy.random.Generator
-        The song's musical random stream.
-    sr : int
-        Sample rate in Hz.
-    n : int
-        Length in samples.
-
-    Returns
-    -------
-    ndarray, shape (n,), float32
-        The dry mix.
-    """
+    """Compose and render one hip-hop track (the :class:`~training.synth.genres.common.Arranger` contract)."""
     dur = n / sr
     mixer = Mixer(n, rng, sr)
     trap = rng.random() < 0.45
     bpm = rng.uniform(125, 155) if trap else (rng.uniform(78, 100) if rng.random() < 0.9 else rng.uniform(68, 78))
     swing = 0.5 if trap else rng.uniform(0.5, 0.64)
-    names = [m[0] for m in _MODES]
-    p = np.array([m[1] for m in _MODES])
-    mname = str(rng.choice(names, p=p / p.sum()))
+    mname = pick_weighted(rng, _MODES)
     mode = theory.SCALES.get(mname) or theory.RAGAS[mname]
     tonic = int(rng.integers(33, 45))
     start_s = min(rng.uniform(0.0, 0.6) if rng.random() < 0.8 else rng.uniform(1.0, 4.0), 0.1 * dur)

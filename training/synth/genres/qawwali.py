@@ -14,10 +14,11 @@ from __future__ import annotations
 import numpy as np
 
 from training.synth import dsp, theory
-from training.synth.genres.common import Mixer, fill_line, grid_line, shadow, sung_phrase
+from training.synth.genres.common import (Mixer, fill_line, grid_line, quiet_intro, shadow, sung_phrase,
+                                          theka_over)
 from training.synth.notes import Note
 from training.synth.percussion import make_claps, make_dholak, make_kit, make_tabla
-from training.synth.rhythm import CLAP_PATTERNS, DHOLAK_CHALANS, ROCK_KICKS, TAALS, Taal, grid_events, taal_events
+from training.synth.rhythm import CLAP_PATTERNS, DHOLAK_CHALANS, ROCK_KICKS, TAALS, Taal, grid_events
 from training.synth.timeline import TempoMap, plan_sections, tempo_curve
 from training.synth.tonal import Bass, Harmonium, LegatoInstrument, Plucked
 from training.synth.voice import Singer, render_chorus, render_voice
@@ -27,34 +28,16 @@ _RAGAS = ("Bhairavi", "Kafi", "Yaman", "Khamaj", "Bhimpalasi", "Pilu", "Desh", "
 
 
 def arrange(rng: np.random.Generator, sr: int, n: int) -> np.ndarray:
-    """Compose and render one qawwali.
-
-    Parameters
-    ----------
-    rng : numpy.random.Generator
-        The song's musical random stream.
-    sr : int
-        Sample rate in Hz.
-    n : int
-        Length in samples.
-
-    Returns
-    -------
-    ndarray, shape (n,), float32
-        The dry mix.
-    """
+    """Compose and render one qawwali (the :class:`~training.synth.genres.common.Arranger` contract)."""
     dur = n / sr
     mixer = Mixer(n, rng, sr)
     lead = Singer.random(rng, female=bool(rng.random() < 0.1))
     lead.grit = max(lead.grit, rng.uniform(0.1, 0.8))
     tonic = lead.low + int(rng.integers(4, 8))
     mode = theory.RAGAS[str(rng.choice(_RAGAS))]
-    low_p = theory.pitches_in_range(tonic, mode, tonic - 3, tonic + 10)
-    high_p = theory.pitches_in_range(tonic, mode, tonic + 2, tonic + 16)
-    low_w = theory.pitch_weights(low_p, tonic, mode)
-    high_w = theory.pitch_weights(high_p, tonic, mode)
-    harm_p = theory.pitches_in_range(tonic, mode, tonic, tonic + 19)
-    harm_w = theory.pitch_weights(harm_p, tonic, mode)
+    low_p, low_w = theory.pitch_set(tonic, mode, tonic - 3, tonic + 10)
+    high_p, high_w = theory.pitch_set(tonic, mode, tonic + 2, tonic + 16)
+    harm_p, harm_w = theory.pitch_set(tonic, mode, tonic, tonic + 19)
 
     has = {
         "dholak": rng.random() < 0.7,
@@ -171,21 +154,15 @@ def arrange(rng: np.random.Generator, sr: int, n: int) -> np.ndarray:
     mixer.add("claps", claps.render(cev, n, sr, rng), rng.uniform(-9, -2))
     if has["tabla"]:
         tabla = make_tabla(rng, float(dsp.midi_to_hz(tonic)), sr)
-        ev = []
-        for sec in rhythm_secs:
-            ev += taal_events(tm, sec.start_beat, sec.n_beats, taal, rng, vel=0.7 + 0.3 * sec.energy,
-                              variation=rng.uniform(0.2, 0.45), fill_prob=0.3)
+        ev = theka_over(rng, tm, rhythm_secs, taal, vel=0.7, swell=0.3, variation=(0.2, 0.45), fill_prob=0.3)
         mixer.add("tabla", tabla.render(ev, n, sr, rng), rng.uniform(-10, -3))
     if has["dholak"]:
         dholak = make_dholak(rng, sr)
         chalan = DHOLAK_CHALANS[int(rng.integers(0, len(DHOLAK_CHALANS)))]
         mpb = taal.matras_per_beat if taal.matras_per_beat != 4 else 2
         dtaal = Taal("dholak", chalan if mpb == 2 else ("dha", "-", "ta", "ge", "ta", "-"), mpb)
-        ev = []
-        for sec in rhythm_secs:
-            ev += taal_events(tm, sec.start_beat, sec.n_beats, dtaal, rng, vel=0.7 + 0.3 * sec.energy,
-                              variation=0.25, fill_prob=0.25,
-                              alt={"dha": ("dha", "ge"), "ta": ("ta", "ti", "na"), "ge": ("ge", "ka", "dha")})
+        ev = theka_over(rng, tm, rhythm_secs, dtaal, vel=0.7, swell=0.3, variation=0.25, fill_prob=0.25,
+                        alt={"dha": ("dha", "ge"), "ta": ("ta", "ti", "na"), "ge": ("ge", "ka", "dha")})
         mixer.add("dholak", dholak.render(ev, n, sr, rng), rng.uniform(-8, -2))
     if has["sarangi"]:
         sar = LegatoInstrument.random(rng, "sarangi", sr)
@@ -216,9 +193,5 @@ def arrange(rng: np.random.Generator, sr: int, n: int) -> np.ndarray:
     out = mixer.mix
     k = int(intro_s * sr)
     if k > 0:
-        gain = float(dsp.db_to_gain(rng.uniform(-14, -3)))
-        ramp = np.full(k, gain, np.float32)
-        r = min(k, int(1.5 * sr))
-        ramp[k - r:] = np.linspace(gain, 1.0, r, dtype=np.float32)
-        out[:k] *= ramp
+        quiet_intro(out, k, rng.uniform(-14, -3), int(1.5 * sr))
     return out

@@ -15,7 +15,7 @@ from __future__ import annotations
 import numpy as np
 
 from training.synth import dsp, theory
-from training.synth.genres.common import Mixer, grid_line, sung_phrase
+from training.synth.genres.common import Mixer, grid_line, pick_weighted, sung_phrase
 from training.synth.notes import Note
 from training.synth.percussion import make_kit, make_tabla
 from training.synth.rhythm import ROCK_HATS, ROCK_KICKS, TAALS, grid_events, taal_events
@@ -29,31 +29,14 @@ _MODES = (("minor", 0.26), ("minor pentatonic", 0.12), ("major", 0.2), ("mixolyd
 
 
 def arrange(rng: np.random.Generator, sr: int, n: int) -> np.ndarray:
-    """Compose and render one rock song.
-
-    Parameters
-    ----------
-    rng : numpy.random.Generator
-        The song's musical random stream.
-    sr : int
-        Sample rate in Hz.
-    n : int
-        Length in samples.
-
-    Returns
-    -------
-    ndarray, shape (n,), float32
-        The dry mix.
-    """
+    """Compose and render one rock song (the :class:`~training.synth.genres.common.Arranger` contract)."""
     dur = n / sr
     mixer = Mixer(n, rng, sr)
     u = rng.random()
     bpm = rng.uniform(110, 170) if u < 0.85 else (rng.uniform(92, 110) if u < 0.93 else rng.uniform(170, 190))
     shuffle = rng.random() < 0.1
     swing = rng.uniform(0.6, 0.67) if shuffle else 0.5
-    names = [m[0] for m in _MODES]
-    p = np.array([m[1] for m in _MODES])
-    mname = str(rng.choice(names, p=p / p.sum()))
+    mname = pick_weighted(rng, _MODES)
     mode = theory.SCALES.get(mname) or theory.RAGAS[mname]
     sufi = mname in theory.RAGAS or rng.random() < 0.05
     tonic = int(rng.integers(28, 40))  # E1..D#2 for the bass; guitars sit an octave up
