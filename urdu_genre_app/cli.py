@@ -93,7 +93,10 @@ def run_classify(args: argparse.Namespace) -> int:
     from urdu_genre_app.core.classifier import Classifier
     from urdu_genre_app.core.errors import UrduGenreError
     from urdu_genre_app.core.results import results_to_csv
+    from urdu_genre_app.scale import command as archive
 
+    if archive.wanted(args):  # --parquet OUT [--ray [ADDRESS]] [--workers N]: one row per song, docs/SCALE.md
+        return archive.run_parquet(args)
     try:
         # Classifying needs only the LiteRT model, not the Keras half of the file.
         bundle = load_bundle(resolve_model_path(args.model), with_keras=False)
@@ -194,6 +197,9 @@ def build_parser(*, with_train_arguments: bool = True) -> argparse.ArgumentParse
                           help="write each verdict into the file's genre tag (off by default; journaled)")
     classify.add_argument("--keep-existing", action="store_true",
                           help="with --write-tags: leave files that already have a genre tag as they are")
+    from urdu_genre_app.scale.command import add_arguments as add_archive_arguments
+
+    add_archive_arguments(classify)
     classify.set_defaults(format="text", handler=run_classify)
 
     train = sub.add_parser("train", help="train a model on a folder of labeled songs")
