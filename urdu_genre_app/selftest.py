@@ -102,45 +102,13 @@ def check_sample() -> str:
 
 
 def check_window() -> str:
-    """Open the main window offscreen, wait for its model and charts, close it."""
-    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-    from PySide6.QtCore import QCoreApplication, QSettings
+    """Open the main window offscreen, wait for its model and charts, close it (Qt lives in gui/)."""
+    from urdu_genre_app.gui.selftest_window import WindowCheckError, open_and_close_window
 
-    from urdu_genre_app.gui.app import create_application
-    from urdu_genre_app.gui.main_window import MainWindow
-    from urdu_genre_app.gui.settings import Settings
-    from urdu_genre_app.resources import bundled_model_path
-
-    app = create_application([sys.argv[0] if sys.argv else "urdu-genre"])
-    platform = app.platformName()
-    started = time.perf_counter()
-    with tempfile.TemporaryDirectory(prefix="urdu-genre-selftest-") as folder:
-        # Settings of its own: the self-test never changes what the user's app remembers.
-        settings = Settings(QSettings(str(Path(folder) / "settings.ini"), QSettings.Format.IniFormat))
-        window = MainWindow(settings=settings, model_path=str(bundled_model_path()))
-        window.show()
-        window.start([])
-        deadline = started + WINDOW_TIMEOUT_SECONDS
-        widget = window.classify_widget
-        while time.perf_counter() < deadline and (
-            window.model_loading or window.classifier is None or widget.charts.segment_chart is None
-        ):
-            if window.model_error:
-                break
-            QCoreApplication.processEvents()
-            time.sleep(0.01)
-        loaded, charts = window.classifier is not None, widget.charts.segment_chart is not None
-        error = window.model_error
-        window.close_now()
-        QCoreApplication.processEvents()
-        window.deleteLater()
-        QCoreApplication.processEvents()
-    if error:
-        raise CheckFailed(f"the window could not load the model: {error}")
-    if not (loaded and charts):
-        missing = " and ".join(what for what, ok in (("the model", loaded), ("the charts", charts)) if not ok)
-        raise CheckFailed(f"the window did not show {missing} within {WINDOW_TIMEOUT_SECONDS:.0f} s")
-    return f"opened and closed on the {platform!r} platform with model and charts ({time.perf_counter() - started:.1f} s)"
+    try:
+        return open_and_close_window(WINDOW_TIMEOUT_SECONDS)
+    except WindowCheckError as failure:
+        raise CheckFailed(str(failure)) from failure
 
 
 def check_audio() -> str:

@@ -8,7 +8,6 @@ import numpy as np
 import pytest
 from PySide6.QtCore import QSettings, QThread
 
-from tests import audio_factory
 from urdu_genre_app.gui import settings as S
 
 pytestmark = pytest.mark.gui
@@ -119,36 +118,6 @@ def test_excepthook_logs_and_shows_one_dialog(qtbot, tmp_path):
     assert "boom 0" in text and "Traceback" in text
 
 
-def test_ring_buffer_wraps_and_counts_overruns():
-    from urdu_genre_app.gui.audio import RingBuffer
-
-    ring = RingBuffer(1.0, 10)  # 10 samples
-    ring.write(np.arange(6))
-    assert ring.read_all().tolist() == list(range(6))
-    ring.write(np.arange(8))  # wraps around the end
-    assert ring.read_all().tolist() == list(range(8))
-    ring.write(np.arange(7))
-    ring.write(np.arange(7, 14))  # 14 > 10: the oldest 4 are dropped
-    assert ring.read_all().tolist() == list(range(4, 14))
-    assert ring.overruns == 1
-    assert ring.read_all().size == 0
-
-
-def test_ring_buffer_says_how_much_was_lost_before_what_it_returns():
-    from urdu_genre_app.gui.audio import RingBuffer
-
-    ring = RingBuffer(1.0, 10)
-    ring.write(np.arange(8))
-    ring.write(np.arange(8, 13))  # 3 oldest dropped
-    ring.write(np.arange(13, 15))  # 2 more: one stretch, right before what is left
-    lost, samples = ring.read_with_gap()
-    assert lost == 5 and samples.tolist() == list(range(5, 15))
-    ring.write(np.arange(25))  # more than fits in one write: all 0 buffered + 15 of these
-    lost, samples = ring.read_with_gap()
-    assert lost == 15 and samples.tolist() == list(range(15, 25))
-    assert ring.read_with_gap()[0] == 0 and ring.lost_samples == 20 and ring.overruns == 3
-
-
 def test_display_spans_and_mfcc_pieces():
     from urdu_genre_app.core.features import FeatureParams
     from urdu_genre_app.core.results import WindowResult
@@ -167,38 +136,6 @@ def test_display_spans_and_mfcc_pieces():
     assert pieces[1][1].shape[0] == int(np.ceil(5.0 / frame))
     assert pieces[2][1].shape[0] == params.frames_per_window
     assert all((frames == i).all() for i, (_, frames) in enumerate(pieces))
-
-
-def test_live_windows_match_classifying_the_whole_recording(tiny_bundle_path, monkeypatch):
-    from urdu_genre_app.core.bundle import load_bundle
-    from urdu_genre_app.core.classifier import Classifier
-    from urdu_genre_app.gui import live as live_module
-    from urdu_genre_app.gui.live import LiveSession, run_live_job
-
-    monkeypatch.setattr(live_module, "FIRST_VERDICT_SECONDS", 1.0)  # the test model's windows are 3 s
-
-    classifier = Classifier(load_bundle(tiny_bundle_path))
-    signal = np.concatenate([audio_factory.make_sound(k, 3.2, seed=i) for i, k in enumerate(("Noise", "Tone", "Sweep"))])
-    live = LiveSession(classifier)
-    kinds = []
-    for start in range(0, signal.size, 4410):  # 0.2 s at a time, one job at most per step
-        live.append(signal[start : start + 4410])
-        job = live.next_job()
-        if job is not None:
-            kinds.append(job.kind)
-            live.accept(run_live_job(classifier, job))
-    assert kinds[0] == "provisional" and "windows" in kinds
-    job = live.next_job(finished=True)  # the recording ends: the end-aligned last window is due
-    assert job is not None and job.kind == "windows"
-    live.accept(run_live_job(classifier, job))
-    assert live.next_job(finished=True) is None
-    whole = classifier.classify_signal(signal)
-    grid = whole.windows
-    assert [w.start_seconds for w in live.windows] == [w.start_seconds for w in grid]  # the file's grid, end included
-    for ours, theirs in zip(live.windows, grid, strict=True):
-        assert (ours.index, ours.start_seconds) == (theirs.index, theirs.start_seconds)
-        assert ours.probabilities == pytest.approx(theirs.probabilities, abs=1e-5)
-    assert live.song_result().labels == classifier.labels
 
 
 def test_emitting_from_python_keeps_true_alive():

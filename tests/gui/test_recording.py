@@ -37,7 +37,7 @@ def _spy_headings(monkeypatch, widget):
 
 def test_recording_a_known_file_gives_its_verdict(make_window, tiny_bundle_path, known_file, qtbot, fake_audio,
                                                   monkeypatch):
-    import urdu_genre_app.gui.live as live
+    import urdu_genre_app.components.live_session as live
 
     monkeypatch.setattr(live, "FIRST_VERDICT_SECONDS", 1.0)
     source, rate = soundfile.read(known_file, dtype="float32")
@@ -103,7 +103,7 @@ def test_recording_from_pulseaudio_monitor(make_window, tiny_bundle_path, tmp_pa
     """A real input: paplay plays the file into a null sink whose monitor is recorded."""
     if pulse_audio is None or shutil.which("paplay") is None:
         pytest.skip("PulseAudio is not available here; the fake-stream test covers recording")
-    import urdu_genre_app.gui.live as live
+    import urdu_genre_app.components.live_session as live
 
     monkeypatch.setattr(live, "FIRST_VERDICT_SECONDS", 1.0)
     known = audio_factory.write_audio(tmp_path / "sweep.wav", audio_factory.make_sound("Sweep", 6.0, seed=31))

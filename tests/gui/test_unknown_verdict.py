@@ -8,7 +8,7 @@ from matplotlib.colors import to_hex
 
 from tests import audio_factory
 from urdu_genre_app.core.results import UNKNOWN_TEXT
-from urdu_genre_app.gui.palette import GENRE_COLOURS, UNKNOWN_COLOUR, UNKNOWN_GREYS
+from urdu_genre_app.components.palette import GENRE_COLOURS, UNKNOWN_COLOUR, UNKNOWN_GREYS
 
 pytestmark = pytest.mark.gui
 

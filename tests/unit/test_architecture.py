@@ -1,7 +1,7 @@
 """Rules from STYLE.md that import-linter does not state, checked on the source itself.
 
-The layering (cli and gui above training above core; core, components and
-training Qt-free; core without TensorFlow) is import-linter's contracts in
+The layering (cli and gui above components above training above core; Qt and
+matplotlib only in gui/; core without TensorFlow) is import-linter's contracts in
 pyproject.toml, run by ``lint-imports`` (scripts/run-tests.sh runs it first).
 """
 

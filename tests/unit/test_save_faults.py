@@ -2,7 +2,7 @@
 
 Each case runs the real writer in a child process: a model bundle
 (``save_bundle``), a feature-cache entry (``training.extract``) and a results
-export (``gui.files.write_atomic``, what File > Export uses). The child writes
+export (``core.atomic.write_atomic``, what File > Export uses). The child writes
 new versions over one file as fast as it can; it is killed with SIGKILL at
 random moments, many times; after each kill the file must load and be one
 complete version. A child whose every write hits ENOSPC part-way must fail
@@ -52,7 +52,7 @@ CHILD = textwrap.dedent(
                 "features": features + version, "window": np.arange(5), "copy": np.zeros(5, np.int64),
                 "start_seconds": np.full(5, float(version))})
     else:
-        from urdu_genre_app.gui.files import write_atomic
+        from urdu_genre_app.core.atomic import write_atomic
         rows = [{"window": i, "probabilities": [0.25] * 4} for i in range(3000)]
         def writer(version):
             write_atomic(path, json.dumps({"version": version, "windows": rows}))

@@ -32,7 +32,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-from urdu_genre_app.core.atomic import atomic_write
+from urdu_genre_app.core.atomic import atomic_write, unused_path
 
 log = logging.getLogger(__name__)
 
@@ -269,3 +269,21 @@ def with_gaps(result, gaps: list[Gap]):
         result.gaps = [(gap.at_seconds, gap.lost_seconds) for gap in gaps]
         result.warnings.append(gaps_warning(gaps))
     return result
+
+
+def new_recording_path(folder: Path) -> Path:
+    """A fresh, time-stamped WAV path in ``folder`` (the app passes :func:`urdu_genre_app.paths.recordings_dir`)."""
+    stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
+    return unused_path(Path(folder) / f"recording-{stamp}.wav")
+
+
+def save_recording_as(source: str | os.PathLike, destination: str | os.PathLike) -> Path:
+    """Copy a finished WAV recording to ``destination`` (WAV, or FLAC by suffix), atomically."""
+    import soundfile
+
+    destination = Path(destination)
+    audio_format = "FLAC" if destination.suffix.lower() == ".flac" else "WAV"
+    data, rate = soundfile.read(source, dtype="int16", always_2d=True)
+    with atomic_write(destination) as stream:
+        soundfile.write(stream, data, rate, format=audio_format, subtype="PCM_16")
+    return destination

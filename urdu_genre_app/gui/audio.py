@@ -26,6 +26,7 @@ from PySide6.QtCore import QObject, QTimer, Signal, Slot
 
 from urdu_genre_app.core.errors import UrduGenreError
 from urdu_genre_app.core.recording import COMPLETE, Gap, RecordingJournal, gaps_summary
+from urdu_genre_app.core.ring_buffer import RingBuffer
 from urdu_genre_app.gui.workers import run_task, serial_pool
 
 log = logging.getLogger(__name__)
@@ -128,81 +129,6 @@ def list_input_devices() -> list[InputDevice]:
     ]
     found.sort(key=lambda d: not d.is_default)
     return found
-
-
-class RingBuffer:
-    """Fixed-size FIFO of mono float32 samples: one writer (the audio callback), one reader.
-
-    Parameters
-    ----------
-    seconds : float
-        Capacity in seconds.
-    sample_rate : float
-        Rate of the samples in Hz.
-    """
-
-    def __init__(self, seconds: float, sample_rate: float) -> None:
-        self._data = np.zeros(max(1, int(seconds * sample_rate)), dtype=np.float32)
-        self._lock = threading.Lock()
-        self._write = 0
-        self._count = 0
-        self._lost_unread = 0  # samples dropped just before the oldest one buffered
-        self.overruns = 0
-        self.lost_samples = 0
-
-    def write(self, samples: np.ndarray) -> None:
-        """Append samples, dropping the oldest when full (counted in ``overruns`` and ``lost_samples``)."""
-        samples = np.asarray(samples, dtype=np.float32).reshape(-1)
-        size = self._data.size
-        with self._lock:
-            if samples.size > size:  # what is buffered goes too, and the start of these
-                dropped = self._count + samples.size - size
-                self.overruns += 1
-                self._lost_unread += dropped
-                self.lost_samples += dropped
-                self._count = 0
-                samples = samples[-size:]
-            end = self._write + samples.size
-            if end <= size:
-                self._data[self._write : end] = samples
-            else:
-                first = size - self._write
-                self._data[self._write :] = samples[:first]
-                self._data[: end - size] = samples[first:]
-            self._write = end % size
-            self._count += samples.size
-            if self._count > size:
-                self.overruns += 1
-                self._lost_unread += self._count - size
-                self.lost_samples += self._count - size
-                self._count = size
-
-    def read_all(self) -> np.ndarray:
-        """Remove and return everything buffered, oldest first, shape (n,)."""
-        return self.read_with_gap()[1]
-
-    def read_with_gap(self) -> tuple[int, np.ndarray]:
-        """Remove and return everything buffered, and how many samples were dropped just before it.
-
-        The ring drops its oldest samples, so between two reads the audio lost
-        is one stretch, right before what this read returns.
-
-        Returns
-        -------
-        lost : int
-            Samples dropped between the previous read and ``samples``.
-        samples : numpy.ndarray, shape (n,), float32
-        """
-        with self._lock:
-            lost, self._lost_unread = self._lost_unread, 0
-            count, size = self._count, self._data.size
-            start = (self._write - count) % size
-            if start + count <= size:
-                out = self._data[start : start + count].copy()
-            else:
-                out = np.concatenate((self._data[start:], self._data[: count - (size - start)]))
-            self._count = 0
-        return lost, out
 
 
 class Player(QObject):

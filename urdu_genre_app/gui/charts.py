@@ -27,7 +27,7 @@ from PySide6.QtWidgets import QSizePolicy, QVBoxLayout, QWidget
 
 from urdu_genre_app.core.features import FeatureParams
 from urdu_genre_app.core.results import WindowResult
-from urdu_genre_app.gui.palette import SILENCE_COLOUR, UNKNOWN_COLOUR, genre_colour, unknown_colour
+from urdu_genre_app.components.palette import SILENCE_COLOUR, UNKNOWN_COLOUR, genre_colour, unknown_colour
 
 log = logging.getLogger(__name__)
 

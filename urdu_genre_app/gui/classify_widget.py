@@ -89,7 +89,7 @@ def _write_export(path: str, kind: str, payload: Any) -> str:
     import json
 
     from urdu_genre_app.core.results import results_to_csv
-    from urdu_genre_app.gui.files import write_atomic
+    from urdu_genre_app.core.atomic import write_atomic
 
     if kind == "csv":
         data = results_to_csv([payload])

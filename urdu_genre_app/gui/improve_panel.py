@@ -33,7 +33,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from urdu_genre_app.gui.files import unused_path
+from urdu_genre_app.core.atomic import unused_path
 from urdu_genre_app.gui.workers import CancelToken, run_task, serial_pool
 
 log = logging.getLogger(__name__)

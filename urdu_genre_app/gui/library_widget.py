@@ -34,7 +34,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from urdu_genre_app.gui.library_jobs import (
+from urdu_genre_app.components.library_jobs import (
     classify_job,
     export_job,
     open_job,

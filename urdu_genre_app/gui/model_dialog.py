@@ -8,7 +8,7 @@ import json
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QDialog, QDialogButtonBox, QLabel, QPlainTextEdit, QVBoxLayout, QWidget
 
-from urdu_genre_app.gui.palette import SYNTHETIC_WARNING_COLOUR
+from urdu_genre_app.components.palette import SYNTHETIC_WARNING_COLOUR
 
 
 def novelty_check_text(bundle) -> str:

@@ -14,7 +14,7 @@ from PySide6.QtCore import QSignalBlocker, Qt, QTimer, Slot
 from PySide6.QtWidgets import QGroupBox, QHBoxLayout, QLabel, QPushButton, QSlider, QStyle, QToolButton, QWidget
 
 from urdu_genre_app.components.classify_state import AudioChanged, ClassifyState, PositionChanged, RecordingChanged
-from urdu_genre_app.gui.formatting import clock
+from urdu_genre_app.components.formatting import clock
 
 if TYPE_CHECKING:
     from urdu_genre_app.gui.audio import Player

@@ -1,7 +1,7 @@
 """The Record bar: choose an input, record into a growing file, classify live, save the recording.
 
 While recording, each newly recorded stretch goes to a
-:class:`~urdu_genre_app.gui.live.LiveSession`, which says what to score next;
+:class:`~urdu_genre_app.components.live_session.LiveSession`, which says what to score next;
 one live job runs at a time on the analysis pool and its verdict is shown
 through the :class:`ClassifyState`. When recording stops, the whole
 recording is handed to the caller (``classify_recording``) for the final
@@ -20,7 +20,7 @@ from PySide6.QtWidgets import QComboBox, QFileDialog, QGroupBox, QHBoxLayout, QL
 
 from urdu_genre_app.components.classify_state import RECORDING, ClassifyState, ModelChanged, RecordingChanged
 from urdu_genre_app.gui import settings as S
-from urdu_genre_app.gui.formatting import clock, segments
+from urdu_genre_app.components.formatting import clock, segments
 from urdu_genre_app.gui.widgets import LevelMeterWidget
 from urdu_genre_app.gui.workers import Task, run_task
 
@@ -28,7 +28,7 @@ if TYPE_CHECKING:
     import numpy as np
 
     from urdu_genre_app.gui.audio import InputDevice, Recorder
-    from urdu_genre_app.gui.live import LiveOutcome, LiveSession
+    from urdu_genre_app.components.live_session import LiveOutcome, LiveSession
 
 log = logging.getLogger(__name__)
 
@@ -202,7 +202,8 @@ class RecordBar(QGroupBox):
     def start_recording(self) -> None:
         """Record from the chosen device into a new file, classifying as it goes."""
         from urdu_genre_app.gui.audio import AudioDeviceError
-        from urdu_genre_app.gui.files import new_recording_path
+        from urdu_genre_app.core.recording import new_recording_path
+        from urdu_genre_app.paths import recordings_dir
 
         classifier = self.state.classifier
         if classifier is None:
@@ -217,13 +218,13 @@ class RecordBar(QGroupBox):
             return
         self._begin(RECORDING)
         try:
-            path = new_recording_path()
+            path = new_recording_path(recordings_dir())
             self.recorder.start(device, path, self.state.sample_rate)
         except (AudioDeviceError, OSError) as error:
             self.state.notify("error", str(error))
             self.state.wait("Verdict", "Recording failed")
             return
-        from urdu_genre_app.gui.live import FIRST_VERDICT_SECONDS, LiveSession
+        from urdu_genre_app.components.live_session import FIRST_VERDICT_SECONDS, LiveSession
 
         self.recording_path = str(path)
         self.live = LiveSession(classifier)
@@ -269,7 +270,7 @@ class RecordBar(QGroupBox):
         job = self.live.next_job()
         if job is None:
             return
-        from urdu_genre_app.gui.live import run_live_job
+        from urdu_genre_app.components.live_session import run_live_job
 
         self._live_task = run_task(run_live_job, self._on_live_job_done, pool=self._analysis_pool,
                                    classifier=classifier, job=job)
@@ -334,7 +335,7 @@ class RecordBar(QGroupBox):
 
     def save_recording(self, path: str) -> None:
         """Copy the recording to ``path`` (off the GUI thread)."""
-        from urdu_genre_app.gui.files import save_recording_as
+        from urdu_genre_app.core.recording import save_recording_as
 
         self.folder_used.emit(str(Path(path).parent))
         self._write_file("Recording", save_recording_as, source=self.recording_path, destination=path)

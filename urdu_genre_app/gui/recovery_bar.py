@@ -21,7 +21,7 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QFileDialog, QHBoxLayout, QLabel, QMessageBox, QPushButton, QWidget
 
 from urdu_genre_app.core.recording import RECOVERED, RecordingJournal
-from urdu_genre_app.gui.formatting import clock
+from urdu_genre_app.components.formatting import clock
 from urdu_genre_app.gui.workers import run_task
 
 log = logging.getLogger(__name__)
@@ -160,7 +160,7 @@ class RecoveryBar(QWidget):
 
     def save_to(self, path: str) -> None:
         """Copy the recording to ``path`` (WAV or FLAC by suffix); it is not offered again."""
-        from urdu_genre_app.gui.files import save_recording_as
+        from urdu_genre_app.core.recording import save_recording_as
 
         journal = self._done("save")
         if journal is not None:

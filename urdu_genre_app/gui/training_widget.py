@@ -45,7 +45,7 @@ from PySide6.QtWidgets import (
 from urdu_genre_app.core.clock import clock
 from urdu_genre_app.gui import settings as S
 from urdu_genre_app.gui.epoch_chart import EpochChartWidget
-from urdu_genre_app.gui.files import unused_path
+from urdu_genre_app.core.atomic import unused_path
 from urdu_genre_app.gui.skipped_files_view import SkippedFilesView, skipped_count_text
 from urdu_genre_app.gui.widgets import BannerWidget
 from urdu_genre_app.gui.workers import CancelToken, run_task, serial_pool

@@ -15,7 +15,7 @@ from urdu_genre_app.components.classify_state import (
     Waiting,
     WindowScored,
 )
-from urdu_genre_app.gui.formatting import clock, segments
+from urdu_genre_app.components.formatting import clock, segments
 from urdu_genre_app.gui.widgets import VerdictWidget
 
 

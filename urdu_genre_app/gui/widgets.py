@@ -8,7 +8,7 @@ from PySide6.QtCore import QRectF, QSize, Qt, Signal
 from PySide6.QtGui import QColor, QFont, QPainter
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QMessageBox, QSizePolicy, QToolButton, QVBoxLayout, QWidget
 
-from urdu_genre_app.gui.palette import genre_colour, unknown_colour
+from urdu_genre_app.components.palette import genre_colour, unknown_colour
 
 _BANNER_STYLES = {
     "error": ("#fdecea", "#a4262c", "#611a15"),

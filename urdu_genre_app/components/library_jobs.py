@@ -1,13 +1,14 @@
 """The Library tab's jobs: each runs on a worker thread through ``run_task`` and reports back.
 
-``report`` (given by :func:`~urdu_genre_app.gui.workers.run_task`) carries
-``("entry", LibraryEntry)`` and ``("progress", BatchProgress)`` events to the
-GUI thread.
+They are plain functions (Qt-free): ``report`` (given by
+:func:`~urdu_genre_app.gui.workers.run_task`) carries ``("entry", LibraryEntry)``
+and ``("progress", BatchProgress)`` events to the GUI thread, and ``token``
+(the task's cancel token) answers "cancelled?" when called.
 """
 
 from __future__ import annotations
 
-from urdu_genre_app.gui.workers import CancelToken
+from collections.abc import Callable
 
 
 def open_job(root: str, bundle, data_dir: str | None):
@@ -25,7 +26,7 @@ def set_model_job(library, bundle):
     return library
 
 
-def classify_job(library, token: CancelToken, workers: int | None, report):
+def classify_job(library, token: Callable[[], bool], workers: int | None, report):
     """Classify the pending songs on ``workers`` processes until done or cancelled."""
     return library.classify_pending(
         workers=workers,
