@@ -213,3 +213,16 @@ def test_without_the_extra_the_app_classifies_and_ray_says_how_to_install(bundle
         assert refused.returncode == cli.EXIT_USAGE
         assert refused.stderr.strip().count("\n") == 0
         assert "pip install 'urdu-genre-app[scale]'" in refused.stderr
+
+
+def test_benchmark_start_up_is_the_intercept_of_the_steady_rate():
+    from tests.benchmark_modules import load_benchmark
+
+    bench = load_benchmark("bench_scale")
+    # Two workers, the first rows after 10 s of start-up, then one song a second: 10 s fixed, 1 song/s.
+    arrivals = [10.0 + i for i in range(20)]
+    steady, fixed = bench.fixed_cost(30.0, arrivals, workers=2)
+    assert steady == pytest.approx(1.0) and fixed == pytest.approx(10.0)
+    assert bench.is_worker("ray", "ray::MapWorker(MapBatches(SongClassifier))")
+    assert not bench.is_worker("ray", "ray::IDLE") and not bench.is_worker("pool", "/usr/bin/raylet")
+    assert all(60 <= bench.song_seconds(i) <= 300 for i in range(50))
