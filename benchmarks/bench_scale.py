@@ -15,17 +15,19 @@ Run:  .venv/bin/python benchmarks/bench_scale.py [--songs 200] [--paper-songs 3]
    and warm in one process (TensorFlow and the model loaded once).
 
 For each: songs per hour per core (songs / wall hours / cores used), the
-fixed start-up cost, and peak memory per worker (each worker process's
-``VmHWM``, polled from /proc: Ray's actors, the pool's processes; the
-paper's way is one process). The fixed start-up cost of Ray and the pool is
+CPU seconds a song costs (user + system of every process of the run, from
+/proc; on a shared machine this, unlike wall time, does not grow with the
+other users' load, so the projection uses it), the fixed start-up cost, and
+peak memory per worker (each worker process's ``VmHWM``, polled from /proc:
+Ray's actors, the pool's processes; the paper's way is one process). The fixed start-up cost of Ray and the pool is
 the intercept of a straight line through the run: ``wall - songs /
 steady rate``, the steady rate taken between the first and the last rows
 after every worker had finished its first song; of the paper's way, its
 whole-process time per song less its warm per-song time.
 
 Then a *projection* (arithmetic on the figures above, not a measurement) of
-wall hours for 10^6 songs of the same length mix on 100, 1,000 and 10,000
-cores, assuming throughput scales with cores (Ray's actor pool scales out
+core-hours and wall hours for 10^6 songs of the same length mix on 100,
+1,000 and 10,000 cores, assuming throughput scales with cores (Ray's actor pool scales out
 across machines; the process pool and the paper's script do not, so theirs
 are what as many independent machines would give).
 
@@ -150,29 +152,42 @@ def _tree(pid: int) -> list[int]:
     return found
 
 
-def run_measured(command: list[str]) -> tuple[float, dict[int, tuple[str, float]], str]:
-    """Wall seconds, ``{pid: (command line, peak MB)}`` over the process tree, and stdout."""
+def run_measured(command: list[str]) -> dict:
+    """Run ``command``, polling its process tree in /proc.
+
+    Returns
+    -------
+    dict
+        ``wall`` seconds, ``peaks`` ``{pid: (command line, peak MB)}`` (each
+        process's VmHWM), ``cpu`` seconds (user + system) summed over the tree
+        (each process as last seen), and ``out`` (stdout).
+    """
     start = time.perf_counter()
     process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     peaks: dict[int, tuple[str, float]] = {}
+    cpu: dict[int, float] = {}
+    ticks = os.sysconf("SC_CLK_TCK")
     while process.poll() is None:
         for pid in _tree(process.pid):
             try:
                 with open(f"/proc/{pid}/cmdline", "rb") as handle:
                     cmdline = handle.read().replace(b"\0", b" ").decode(errors="replace").strip()
+                with open(f"/proc/{pid}/stat") as handle:
+                    fields = handle.read().rsplit(")", 1)[1].split()
+                cpu[pid] = max(cpu.get(pid, 0.0), (int(fields[11]) + int(fields[12])) / ticks)  # utime, stime
                 with open(f"/proc/{pid}/status") as handle:
                     for line in handle:
                         if line.startswith("VmHWM:"):
                             peak = int(line.split()[1]) / 1024
                             peaks[pid] = (cmdline or peaks.get(pid, ("", 0))[0], max(peak, peaks.get(pid, ("", 0))[1]))
-            except OSError:
+            except (OSError, IndexError, ValueError):
                 pass
         time.sleep(0.1)
     elapsed = time.perf_counter() - start
     out, err = process.communicate()
     if process.returncode != 0:
         raise SystemExit(f"command failed: {' '.join(command[:3])} ...\n{err[-3000:]}")
-    return elapsed, peaks, out
+    return {"wall": elapsed, "peaks": peaks, "cpu": sum(cpu.values()), "out": out}
 
 
 def fixed_cost(wall: float, arrivals: list[float], workers: int) -> tuple[float, float]:
@@ -200,6 +215,8 @@ def main() -> int:
     parser.add_argument("--engines", default="ray,pool", help="which of ray,pool to run")
     args = parser.parse_args()
     cores = len(os.sched_getaffinity(0))
+    # Ray gives its node 30 s to register by default; on a shared, loaded machine that was seen to time out.
+    os.environ.setdefault("RAY_raylet_start_wait_time_s", "180")
     load_before = os.getloadavg()
     songs = make_songs(WORK / "scale", args.songs, args.distinct)
     distinct = max(1, min(args.distinct, args.songs))
@@ -218,21 +235,23 @@ def main() -> int:
         song.read_bytes()
     for engine in [e for e in args.engines.split(",") if e]:
         with tempfile.TemporaryDirectory(prefix="bench_scale_") as out:
-            wall, peaks, stdout = run_measured([python, str(script), str(songs[0].parent), str(bundle_path),
-                                                str(Path(out) / "catalogue"), engine, str(args.workers)])
-        run = json.loads(stdout.strip().splitlines()[-1])
+            measured = run_measured([python, str(script), str(songs[0].parent), str(bundle_path),
+                                     str(Path(out) / "catalogue"), engine, str(args.workers)])
+        run = json.loads(measured["out"].strip().splitlines()[-1])
         if run["written"] != len(songs) or run["failed"]:
             raise SystemExit(f"{engine}: unexpected outcome {run['written']} rows, {run['failed']} failed")
+        wall = measured["wall"]
         steady, fixed = fixed_cost(wall, run["arrivals"], run["workers"])
-        worker_peaks = [mb for cmd, mb in peaks.values() if is_worker(engine, cmd)]
+        worker_peaks = [mb for cmd, mb in measured["peaks"].values() if is_worker(engine, cmd)]
         results[engine] = {
-            "wall": wall, "steady": steady, "fixed": fixed, "workers": run["workers"],
-            "per_hour_core": len(songs) / (wall / 3600) / run["workers"],
-            "steady_per_hour_core": steady * 3600 / run["workers"],
+            "fixed": fixed, "per_hour_core": len(songs) / (wall / 3600) / run["workers"],
+            "cpu_per_song": measured["cpu"] / len(songs),
             "worker_peak": max(worker_peaks) if worker_peaks else float("nan"),
-            "tree_peak": sum(mb for _cmd, mb in peaks.values()),
+            "tree_peak": sum(mb for _cmd, mb in measured["peaks"].values()),
         }
-        print(f"{engine}: {len(songs)} songs in {wall:.1f} s by {run['workers']} workers", flush=True)
+        print(f"{engine}: {len(songs)} songs in {wall:.1f} s by {run['workers']} workers "
+              f"(start-up before the first song {run['startup_s']:.1f} s; {measured['cpu']:.0f} CPU s in all)",
+              flush=True)
 
     from urdu_genre_app.core.bundle import load_bundle
 
@@ -242,38 +261,40 @@ def main() -> int:
     np.save(stats_path, np.stack([bundle.feature_mean, bundle.feature_std]))
     paper = [python, "-c", PAPER_WAY, str(songs[0]), str(keras_path), str(stats_path)]
     run_measured(paper)  # warm-up, untimed (disk cache, numba's on-disk cache)
-    paper_runs = [run_measured([*paper[:3], str(songs[i + 1]), *paper[4:]])
-                  for i in range(args.paper_songs)]
-    paper_song = statistics.median(wall for wall, _peaks, _out in paper_runs)
-    paper_peak = max(mb for _wall, peaks, _out in paper_runs for _cmd, mb in peaks.values())
+    paper_runs = [run_measured([*paper[:3], str(songs[i + 1]), *paper[4:]]) for i in range(args.paper_songs)]
+    paper_song = statistics.median(run["wall"] for run in paper_runs)
+    paper_peak = max(mb for run in paper_runs for _cmd, mb in run["peaks"].values())
     warm = json.loads(run_measured([python, "-c", PAPER_WARM, str(keras_path), str(stats_path),
-                                    *map(str, songs[1 : 2 + args.paper_songs])])[2])
+                                    *map(str, songs[1 : 2 + args.paper_songs])])["out"])
     paper_warm = statistics.median(warm[1:])  # the first pays numba's and Keras' first calls
     # The paper's script runs one song at a time, and TensorFlow and librosa use every core while it does.
     results["paper"] = {
-        "wall": paper_song * len(songs), "steady": 1 / paper_warm, "fixed": paper_song - paper_warm, "workers": cores,
-        "per_hour_core": 3600 / paper_song / cores, "steady_per_hour_core": 3600 / paper_warm / cores,
+        "fixed": paper_song - paper_warm, "per_hour_core": 3600 / paper_song / cores,
+        "cpu_per_song": statistics.median(run["cpu"] for run in paper_runs),
         "worker_peak": paper_peak, "tree_peak": paper_peak,
     }
     load_after = os.getloadavg()
 
     print()
     print(f"load average after: {load_after[0]:.2f} {load_after[1]:.2f} {load_after[2]:.2f}")
-    print(f"{'way':<34}{'songs/h/core':>13}{'steady':>9}{'start-up':>10}{'peak/worker':>13}{'all procs':>11}")
+    print(f"{'way':<36}{'songs/h/core':>13}{'CPU s/song':>11}{'songs/CPU-h':>12}{'start-up':>10}"
+          f"{'peak/worker':>13}{'all procs':>11}")
     names = {"ray": "Ray Data, actor pool", "pool": "process pool (library)",
-             "paper": f"paper's way ({args.paper_songs} songs, extrapolated)"}
+             "paper": f"paper's way ({args.paper_songs} songs, 1 process each)"}
     for engine, r in results.items():
-        print(f"{names[engine]:<34}{r['per_hour_core']:>13.0f}{r['steady_per_hour_core']:>9.0f}"
-              f"{r['fixed']:>9.1f}s{r['worker_peak']:>11.0f}MB{r['tree_peak']:>9.0f}MB")
-    print("(songs/h/core: whole run including start-up; steady: after start-up; all procs: the sum of every "
-          "process's peak, Ray's own services included)")
+        print(f"{names[engine]:<36}{r['per_hour_core']:>13.0f}{r['cpu_per_song']:>11.2f}"
+              f"{3600 / r['cpu_per_song']:>12.0f}{r['fixed']:>9.1f}s{r['worker_peak']:>11.0f}MB{r['tree_peak']:>9.0f}MB")
+    print("(songs/h/core: songs / wall hours / cores, start-up included: slower on a loaded machine; CPU s/song: "
+          "user + system seconds of every process of the run, start-up and Ray's own services included, "
+          "per song; songs/CPU-h: what one core given wholly to it does; start-up: wall, see the docstring; "
+          "all procs: the sum of every process's peak memory)")
     print()
-    print(f"PROJECTION, not measured: {PROJECTED_SONGS:,} songs of this length mix, at the steady rate per core "
-          "above, plus the start-up once:")
+    print(f"PROJECTION, not measured: {PROJECTED_SONGS:,} songs of this length mix, at the songs per CPU-hour "
+          "above, cores busy throughout, plus the start-up once:")
     for engine, r in results.items():
-        cells = ", ".join(f"{PROJECTED_SONGS / (r['steady_per_hour_core'] * n) + r['fixed'] / 3600:.1f} h on {n:,} cores"
-                          for n in PROJECTED_CORES)
-        print(f"  {names[engine]}: {PROJECTED_SONGS / r['steady_per_hour_core']:,.0f} core-hours; {cells}")
+        core_hours = PROJECTED_SONGS * r["cpu_per_song"] / 3600
+        cells = ", ".join(f"{core_hours / n + r['fixed'] / 3600:.1f} h on {n:,} cores" for n in PROJECTED_CORES)
+        print(f"  {names[engine]}: {core_hours:,.0f} core-hours; {cells}")
     return 0
 
 

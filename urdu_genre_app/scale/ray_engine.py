@@ -128,8 +128,9 @@ def connect(address: str, workers: int | None) -> bool:
             ray.init(address="local", num_cpus=workers, **options)
         else:
             ray.init(address=address, **options)
-    except (ConnectionError, RuntimeError, ValueError) as error:
-        raise ScaleError(f"cannot reach a Ray cluster at {address} ({error})") from None
+    except Exception as error:  # noqa: BLE001 - Ray raises bare Exception too (a node that timed out starting)
+        where = "start Ray on this machine" if address == "local" else f"reach a Ray cluster at {address}"
+        raise ScaleError(f"cannot {where} ({error})") from None
     return True
 
 
