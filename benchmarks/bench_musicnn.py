@@ -61,17 +61,16 @@ def untrained_musicnn_bundle() -> Path:
 
 def per_window_seconds(bundle_path: Path, windows: int) -> tuple[float, float]:
     """Median seconds of the feature and of one LiteRT call for a 30 s window of music."""
-    from urdu_genre_app.core.bundle import load_bundle
     from urdu_genre_app.core.features import window_features
+    from urdu_genre_app.core.inference import open_bundle
 
-    bundle = load_bundle(bundle_path, with_keras=False)
+    bundle, model = open_bundle(bundle_path)
     params = bundle.feature_params
     import soxr
 
     song = soxr.resample(music_like(40.0), 22_050, params.sample_rate) if params.sample_rate != 22_050 else music_like(40.0)
     window = song[: params.window_samples].astype(np.float32)
     feature_times, model_times = [], []
-    model = bundle.verified_model
     features = bundle.normalise(window_features(window, params))
     model.predict(features[None])  # warm-up
     for _ in range(windows):

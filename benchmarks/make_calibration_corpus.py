@@ -10,7 +10,7 @@ making the other 448. This writes
   the first ``--validation-songs`` per genre), and
 * ``OUT/train/<Genre>/...``: the first ``--train-songs`` training songs per genre,
 
-for ``python -m training.calibrate`` to fit the "not a genre this model knows"
+for ``urdu-genre calibrate`` to fit the "not a genre this model knows"
 check on (class statistics from training songs, threshold and temperature from
 validation songs the model never trained on)::
 

@@ -130,11 +130,6 @@ class WaveAugmentConfig:
         if not 0 < self.tempo_range[0] <= self.tempo_range[1]:
             raise TrainingConfigError(f"tempo_range={self.tempo_range} must be positive and ordered")
 
-    @property
-    def max_tempo(self) -> float:
-        """Largest speed factor: how much audio past a window a copy may read."""
-        return max(1.0, self.tempo_range[1]) if self.tempo_probability > 0 else 1.0
-
     def to_dict(self) -> dict[str, Any]:
         """Plain-JSON form (for cache keys and provenance)."""
         return {k: list(v) if isinstance(v, tuple) else v for k, v in asdict(self).items()}

@@ -18,22 +18,20 @@ module fits them on a trained Keras model:
   windows (songs the model never trained on);
 * the temperature minimising the validation windows' negative log-likelihood.
 
-It also re-exports a bundle with the check (``python -m training.calibrate``):
-the bundle's Keras model and weights stay; its LiteRT half is converted again
-with a second output, the penultimate features::
+``urdu-genre calibrate`` (:func:`training.cli.run_calibrate`) re-exports a
+bundle with the check: the bundle's Keras model and weights stay; its LiteRT
+half is converted again with a second output, the penultimate features
+(:func:`training.export.feature_model`)::
 
-    python -m training.calibrate resources/models/bn_cnn_synthetic.ugm \\
+    urdu-genre calibrate resources/models/bn_cnn_synthetic.ugm \\
         --train corpus/calibration/train --validation corpus/calibration/validation \\
         --out resources/models/bn_cnn_synthetic.ugm
 """
 
 from __future__ import annotations
 
-import argparse
 import dataclasses
 import logging
-import sys
-import time
 from pathlib import Path
 from typing import Any
 
@@ -89,25 +87,6 @@ def ledoit_wolf_shrinkage(centred: np.ndarray) -> float:
 TEMPERATURE_RANGE = (0.05, 20.0)
 #: Windows per Keras predict call.
 PREDICT_BATCH = 64
-
-
-def feature_model(model):
-    """A Keras model with two outputs: the original probabilities and the penultimate features.
-
-    Parameters
-    ----------
-    model : keras.Model
-        Trained; its last layer maps the penultimate features to the genre probabilities.
-
-    Returns
-    -------
-    keras.Model
-        Same input and weights; outputs ``{"genre": probabilities, "features": h}``.
-    """
-    import keras
-
-    penultimate = model.layers[-1].input
-    return keras.Model(model.inputs, {PROBABILITY_OUTPUT: model.outputs[0], FEATURE_OUTPUT: penultimate})
 
 
 def logit_head(model) -> tuple[np.ndarray | None, np.ndarray | None]:
@@ -167,17 +146,33 @@ def fit_temperature(logits: np.ndarray, labels: np.ndarray) -> float:
     return float(fine[int(np.argmin([nll(t) for t in fine]))])
 
 
-def _labels_of_every_class(labels: np.ndarray, n_classes: int) -> np.ndarray:
-    """``labels`` as int64, checked to hold every class (``ValueError`` naming the missing ones)."""
+def _labels_of_every_class(labels: np.ndarray, n_classes: int, *, allow_missing: bool = False
+                           ) -> tuple[np.ndarray, np.ndarray]:
+    """``labels`` as int64 and the classes present, checked to hold every class (``ValueError`` naming the
+    missing ones) unless ``allow_missing`` (then at least one)."""
     y = np.asarray(labels, dtype=np.int64)
-    missing = [c for c in range(n_classes) if not np.any(y == c)]
-    if missing:
+    present = np.array([c for c in range(n_classes) if np.any(y == c)], dtype=np.int64)
+    missing = sorted(set(range(n_classes)) - set(present.tolist()))
+    if missing and (not allow_missing or present.size == 0):
         raise ValueError(f"classes {missing} have no training windows to fit the novelty check on")
-    return y
+    return y, present
+
+
+def _class_means(x: np.ndarray, y: np.ndarray, present: np.ndarray, n_classes: int) -> np.ndarray:
+    """Mean of each class's rows; a class without rows takes a present class's mean.
+
+    Distances go to the *nearest* mean, so a copy changes none of them: the
+    check then knows that genre only as far as it resembles the others (a
+    fine-tune on songs of some of its genres).
+    """
+    means = np.stack([x[y == c].mean(axis=0) if c in present else x[y == present[0]].mean(axis=0)
+                      for c in range(n_classes)])
+    return means
 
 
 def fit_gaussian_classes(train_points: np.ndarray, train_labels: np.ndarray, validation_points: np.ndarray, *,
-                         n_classes: int, shrinkage: float | None = COVARIANCE_SHRINKAGE) -> GaussianClasses:
+                         n_classes: int, shrinkage: float | None = COVARIANCE_SHRINKAGE,
+                         allow_missing: bool = False) -> GaussianClasses:
     """Class means and a shared, shrunk covariance of training points; scale from validation points.
 
     Parameters
@@ -188,17 +183,19 @@ def fit_gaussian_classes(train_points: np.ndarray, train_labels: np.ndarray, val
     n_classes : int
     shrinkage : float or None
         Weight of the identity target, in [0, 1); None: :func:`ledoit_wolf_shrinkage`.
+    allow_missing : bool
+        Accept classes without training points (a fine-tune on some genres): :func:`_class_means`.
 
     Raises
     ------
     ValueError
-        A class has no training point.
+        A class has no training point (and ``allow_missing`` is off, or no class has any).
     """
     x = np.asarray(train_points, dtype=np.float64)
-    y = _labels_of_every_class(train_labels, n_classes)
-    means = np.stack([x[y == c].mean(axis=0) for c in range(n_classes)])
+    y, present = _labels_of_every_class(train_labels, n_classes, allow_missing=allow_missing)
+    means = _class_means(x, y, present, n_classes)
     centred = x - means[y]
-    covariance = centred.T @ centred / max(1, x.shape[0] - n_classes)
+    covariance = centred.T @ centred / max(1, x.shape[0] - present.size)
     d = covariance.shape[0]
     scale = max(float(np.trace(covariance)) / d, 1e-12)
     if shrinkage is None:
@@ -213,7 +210,7 @@ def fit_gaussian_classes(train_points: np.ndarray, train_labels: np.ndarray, val
 
 
 def fit_structure_shortfall(train_windows: np.ndarray, train_labels: np.ndarray, validation_windows: np.ndarray,
-                            *, n_classes: int, lag_frames: int) -> StructureShortfall:
+                            *, n_classes: int, lag_frames: int, allow_missing: bool = False) -> StructureShortfall:
     """The one-sided temporal-structure check of training windows, scaled on validation windows.
 
     Parameters
@@ -231,8 +228,8 @@ def fit_structure_shortfall(train_windows: np.ndarray, train_labels: np.ndarray,
         A class has no training window.
     """
     structure = temporal_structure(train_windows, lag_frames)
-    labels = _labels_of_every_class(train_labels, n_classes)
-    means = np.array([structure[labels == c].mean() for c in range(n_classes)])
+    labels, present = _labels_of_every_class(train_labels, n_classes, allow_missing=allow_missing)
+    means = _class_means(structure[:, None], labels, present, n_classes)[:, 0]
     spread = float(np.sqrt(np.mean((structure - means[labels]) ** 2)))
     space = StructureShortfall(lag_frames=int(lag_frames), lowest_mean=float(means.min()),
                                spread=max(spread, 1e-6))
@@ -256,6 +253,7 @@ def fit_novelty(
     flag_fraction: float = DEFAULT_FLAG_FRACTION,
     shrinkage: float | None = COVARIANCE_SHRINKAGE,
     structure_lag_frames: int | None = None,
+    allow_missing: bool = False,
 ) -> NoveltyCalibration:
     """Fit the novelty check and the temperature (see the module docstring).
 
@@ -280,6 +278,9 @@ def fit_novelty(
     structure_lag_frames : int, optional
         With the windows, also fit the temporal-structure check at this lag
         (:func:`~urdu_genre_app.core.novelty.structure_lag_frames`).
+    allow_missing : bool
+        Accept classes without training windows (a fine-tune on songs of some of its genres); they are
+        listed in ``fitted_on["classes_without_windows"]``.
 
     Returns
     -------
@@ -293,16 +294,18 @@ def fit_novelty(
     if len(validation_features) == 0:
         raise ValueError("no validation windows to calibrate the novelty threshold and temperature on")
     model_space = fit_gaussian_classes(train_features, train_labels, validation_features, n_classes=n_classes,
-                                       shrinkage=shrinkage)
+                                       shrinkage=shrinkage, allow_missing=allow_missing)
     input_space = None
     if train_windows is not None and validation_windows is not None:
         input_space = fit_gaussian_classes(window_summary(train_windows), train_labels,
                                            window_summary(validation_windows), n_classes=n_classes,
-                                           shrinkage=shrinkage)
+                                           shrinkage=shrinkage, allow_missing=allow_missing)
     structure_space = None
     if train_windows is not None and validation_windows is not None and structure_lag_frames is not None:
         structure_space = fit_structure_shortfall(train_windows, train_labels, validation_windows,
-                                                  n_classes=n_classes, lag_frames=structure_lag_frames)
+                                                  n_classes=n_classes, lag_frames=structure_lag_frames,
+                                                  allow_missing=allow_missing)
+    missing = sorted(set(range(n_classes)) - set(np.unique(np.asarray(train_labels)).tolist()))
     provisional = NoveltyCalibration(model_space=model_space, input_space=input_space,
                                      structure_space=structure_space, threshold=1.0, flag_fraction=flag_fraction,
                                      logit_weights=logit_weights, logit_bias=logit_bias)
@@ -320,6 +323,7 @@ def fit_novelty(
                           "input_space": None if input_space is None else input_space.shrinkage},
             "structure_space": structure_space is not None,
             "target_flag_fraction": flag_fraction,
+            **({"classes_without_windows": [int(c) for c in missing]} if missing else {}),
         },
     )
 
@@ -343,9 +347,20 @@ def calibration_report(calibration: NoveltyCalibration, validation_features: np.
     }
 
 
+def describe_novelty_report(report: dict[str, Any]) -> str:
+    """One log line for :func:`calibration_report`'s figures (or ``{"unavailable": reason}``), in words."""
+    if "unavailable" in report:
+        return f"novelty check: not fitted ({report['unavailable']}); this model cannot say 'not a genre'"
+    return (f"novelty check fitted: it flags {report['validation_windows_flagged_unknown']:.0%} of "
+            f"{report['validation_windows']} validation windows as unlike any genre; temperature "
+            f"{report['temperature']:.2f} (validation loss {report['validation_nll_before']:.3f} -> "
+            f"{report['validation_nll_after']:.3f})")
+
+
 def calibrate_keras_model(model, x_train, y_train, x_validation, y_validation, *, n_classes: int,
                           flag_fraction: float = DEFAULT_FLAG_FRACTION,
-                          structure_lag_frames: int | None = None) -> NoveltyCalibration:
+                          structure_lag_frames: int | None = None, allow_missing: bool = False
+                          ) -> NoveltyCalibration:
     """Fit the check of a trained Keras model on normalised windows (the pipeline's hook).
 
     Parameters
@@ -358,6 +373,8 @@ def calibrate_keras_model(model, x_train, y_train, x_validation, y_validation, *
     flag_fraction : float
     structure_lag_frames : int, optional
         Also fit the temporal-structure check at this lag (see :func:`fit_novelty`).
+    allow_missing : bool
+        Accept classes without training windows (see :func:`fit_novelty`).
 
     Returns
     -------
@@ -368,113 +385,81 @@ def calibrate_keras_model(model, x_train, y_train, x_validation, y_validation, *
         penultimate_features(model, x_train), y_train, penultimate_features(model, x_validation), y_validation,
         n_classes=n_classes, train_windows=x_train, validation_windows=x_validation, logit_weights=weights,
         logit_bias=bias, flag_fraction=flag_fraction, structure_lag_frames=structure_lag_frames,
+        allow_missing=allow_missing,
     )
 
 
-def calibrate_split(model, windows, split, *, params=None, flag_fraction: float = DEFAULT_FLAG_FRACTION
-                    ) -> tuple[NoveltyCalibration | None, dict[str, Any]]:
-    """Fit the check of a model trained by :func:`training.pipeline.run_training` on its own split.
+def calibrate_windows(model, x_train, y_train, x_validation, y_validation, *, n_classes: int, params=None,
+                      flag_fraction: float = DEFAULT_FLAG_FRACTION
+                      ) -> tuple[NoveltyCalibration | None, dict[str, Any]]:
+    """Fit the check of a trained Keras model, or say why it cannot be (the families' default).
 
     Parameters
     ----------
     model : keras.Model
-    windows : training.extract.WindowSet
-        Features already standardised (as the pipeline leaves them).
-    split : training.split.Split
+    x_train, x_validation : numpy.ndarray, shape (n, frames, n_features), float32
+        Standardised clean training windows, and validation windows.
+    y_train, y_validation : numpy.ndarray, shape (n,), int
+    n_classes : int
     params : FeatureParams, optional
         The windows' feature parameters; with them the temporal-structure check is fitted too.
+    flag_fraction : float
+
+    A genre without training windows (a fine-tune on songs of some genres) is
+    known to the check only as far as it resembles the others
+    (:func:`_class_means`); the report lists it.
 
     Returns
     -------
     calibration : NoveltyCalibration or None
-        None when the model or the split cannot be calibrated (the bundle is then written without
+        None when the model or the windows cannot be calibrated (the bundle is then written without
         the check, which then says it is unavailable).
     report : dict
         :func:`calibration_report`'s figures, or ``{"unavailable": reason}``.
     """
-    train = split.train[windows.copy[split.train] == 0]
-    validation = split.validation
     try:
         calibration = calibrate_keras_model(
-            model, windows.features[train], windows.label[train], windows.features[validation],
-            windows.label[validation], n_classes=len(windows.labels), flag_fraction=flag_fraction,
+            model, x_train, y_train, x_validation, y_validation, n_classes=n_classes, flag_fraction=flag_fraction,
             structure_lag_frames=None if params is None else structure_lag_frames(params.sample_rate,
                                                                                   params.hop_length),
+            allow_missing=True,
         )
     except ValueError as error:
         log.warning("no novelty check for this model: %s", error)
         return None, {"unavailable": str(error)}
-    features = penultimate_features(model, windows.features[validation])
-    return calibration, calibration_report(calibration, features, windows.label[validation],
-                                           windows.features[validation])
+    features = penultimate_features(model, x_validation)
+    report = calibration_report(calibration, features, y_validation, x_validation)
+    if calibration.fitted_on.get("classes_without_windows"):
+        report["classes_without_windows"] = calibration.fitted_on["classes_without_windows"]
+    return calibration, report
 
 
-def _windows_of(folder: Path, bundle, seed: int, workers: int | None, windows_per_song: int):
+def windows_of(folder: Path, bundle, seed: int, workers: int | None, windows_per_song: int):
+    """Clean windows of a labelled folder, standardised as ``bundle`` standardises them (``urdu-genre calibrate``).
+
+    Returns
+    -------
+    x : numpy.ndarray, shape (n, frames, n_features), float32
+    y : numpy.ndarray, shape (n,), int
+        Label indices in the bundle's order.
+    songs : int
+
+    Raises
+    ------
+    DatasetError
+        A genre of the folder is not one of the bundle's.
+    """
     from training.dataset import scan_dataset
+    from training.errors import DatasetError
     from training.extract import ExtractionConfig, extract_windows
 
     scan = scan_dataset(folder)
     unknown = sorted(set(scan.labels) - set(bundle.labels))
     if unknown:
-        raise SystemExit(f"{folder}: genres {unknown} are not among the model's labels {bundle.labels}")
+        raise DatasetError(f"{folder}: genres {unknown} are not among the model's labels {bundle.labels}")
     windows = extract_windows(
         scan.songs, labels=list(bundle.labels), params=bundle.feature_params,
         config=ExtractionConfig(seed=seed, windows_per_song=windows_per_song), workers=workers, cache_dir=None,
     )
     clean = windows.copy == 0
     return bundle.normalise(windows.features[clean]).astype(np.float32), windows.label[clean], len(windows.songs)
-
-
-def main(argv: list[str] | None = None) -> int:
-    """``python -m training.calibrate BUNDLE --train DIR --validation DIR --out OUT``."""
-    parser = argparse.ArgumentParser(description="Fit a bundle's novelty check and temperature; re-export it.")
-    parser.add_argument("bundle")
-    parser.add_argument("--train", required=True, help="labelled folder of songs the model trained on")
-    parser.add_argument("--validation", required=True, help="labelled folder of held-out (validation) songs")
-    parser.add_argument("--out", required=True)
-    parser.add_argument("--seed", type=int, default=2026, help="window choice (default 2026)")
-    parser.add_argument("--flag-fraction", type=float, default=DEFAULT_FLAG_FRACTION)
-    parser.add_argument("--workers", type=int, default=None)
-    parser.add_argument("--train-windows-per-song", type=int, default=5,
-                        help="random windows per training song (default 5, as training takes)")
-    parser.add_argument("--validation-windows-per-song", type=int, default=5,
-                        help="random windows per validation song (default 5, as training takes)")
-    args = parser.parse_args(argv)
-    logging.basicConfig(level=logging.INFO, format="%(message)s")
-
-    from training.export import export_bundle, keras_model_from_bundle
-    from urdu_genre_app.core.bundle import load_bundle
-
-    started = time.perf_counter()
-    bundle = load_bundle(args.bundle)
-    model = keras_model_from_bundle(bundle)
-    x_train, y_train, train_songs = _windows_of(Path(args.train), bundle, args.seed, args.workers,
-                                                args.train_windows_per_song)
-    x_validation, y_validation, validation_songs = _windows_of(Path(args.validation), bundle, args.seed + 1,
-                                                               args.workers, args.validation_windows_per_song)
-    params = bundle.feature_params
-    calibration = calibrate_keras_model(model, x_train, y_train, x_validation, y_validation,
-                                        n_classes=len(bundle.labels), flag_fraction=args.flag_fraction,
-                                        structure_lag_frames=structure_lag_frames(params.sample_rate,
-                                                                                  params.hop_length))
-    h_validation = penultimate_features(model, x_validation)
-    report = calibration_report(calibration, h_validation, y_validation, x_validation)
-    report.update({"train_songs": train_songs, "validation_songs": validation_songs})
-    provenance = dict(bundle.provenance)
-    provenance["calibration"] = {"command": "python -m training.calibrate " + " ".join(sys.argv[1:] if argv is None
-                                                                                         else argv),
-                                 "train": str(args.train), "validation": str(args.validation)}
-    metrics = dict(bundle.metrics)
-    metrics["novelty"] = report
-    export_bundle(
-        model, args.out, labels=list(bundle.labels), feature_params=bundle.feature_params,
-        feature_mean=bundle.feature_mean, feature_std=bundle.feature_std, window_policy=bundle.window_policy,
-        architecture=bundle.architecture, provenance=provenance, metrics=metrics, novelty=calibration,
-        keras_model_bytes=bundle.keras_model,
-    )
-    print(f"wrote {args.out}: {report} ({time.perf_counter() - started:.0f} s)")
-    return 0
-
-
-if __name__ == "__main__":
-    raise SystemExit(main())

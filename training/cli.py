@@ -5,6 +5,7 @@ Usage::
     urdu-genre train DATASET --out BUNDLE.ugm [--model bn_cnn|gap_cnn|vgg16|logreg|xgboost|musicnn|all]
         [--epochs N] [--windows-per-song N] [--seed S] [--split song|window-paper-leaky]
         [--workers N] [--cache DIR | --no-cache] [--compare] [--augment-copies K] [--spec-augment]
+        [--small-folder SONGS]
         [--paper-recipe] [--init-from BUNDLE.ugm [--freeze none|conv|backbone]] ...
 
 ``DATASET`` is a folder with one sub-folder per genre, or a ``.csv`` manifest
@@ -86,9 +87,10 @@ def configure_train_parser(parser: argparse.ArgumentParser) -> None:
     :class:`~urdu_genre_app.core.features.FeatureParams`), never restated here.
     """
     from training.extract import ExtractionConfig
+    from training.families import DEFAULT_FAMILY, REGISTRY
+    from training.finetune import DEFAULT_FREEZE, FREEZE_CHOICES
     from training.fit import FitConfig
-    from training.models import DEFAULT_MODEL, MODEL_NAMES
-    from training.split import SPLIT_MODES, SPLIT_SONG
+    from training.split import SMALL_FOLDER_SONGS, SPLIT_MODES, SPLIT_SONG
     from urdu_genre_app.core.features import FeatureParams
 
     fit, extraction, features = FitConfig(), ExtractionConfig(), FeatureParams()
@@ -96,8 +98,8 @@ def configure_train_parser(parser: argparse.ArgumentParser) -> None:
     parser.description = "Train a genre model on labeled songs and write a model bundle (.ugm)."
     parser.add_argument("dataset", metavar="DATASET", help="folder with one sub-folder per genre, or a .csv manifest")
     parser.add_argument("--out", metavar="BUNDLE", help="model bundle to write (.ugm); without it, evaluate only")
-    parser.add_argument("--model", choices=(*MODEL_NAMES, ALL_MODELS), default=DEFAULT_MODEL,
-                        help=f"model family (default {DEFAULT_MODEL}; '{ALL_MODELS}' trains the paper's Table III)")
+    parser.add_argument("--model", choices=(*REGISTRY.names(), ALL_MODELS), default=DEFAULT_FAMILY,
+                        help=f"model family (default {DEFAULT_FAMILY}; '{ALL_MODELS}' trains every family)")
     parser.add_argument("--compare", action="store_true",
                         help="train every model family on the same split and print a Table III comparison")
     parser.add_argument("--epochs", type=_positive_int, default=fit.epochs, help=f"most epochs (default {fit.epochs})")
@@ -106,6 +108,10 @@ def configure_train_parser(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--seed", type=int, default=0, help="seed of windows, split, augmentation and weights")
     parser.add_argument("--split", choices=SPLIT_MODES, default=SPLIT_SONG,
                         help=f"{SPLIT_SONG} (default) or the paper's leaky window split")
+    parser.add_argument("--small-folder", type=_non_negative_int, default=SMALL_FOLDER_SONGS, metavar="SONGS",
+                        help=f"with a song split, a folder with fewer songs than this in a genre trains on every "
+                             f"song and estimates its accuracy by k-fold cross-validation by song (default "
+                             f"{SMALL_FOLDER_SONGS}; 0: always hold songs out, 60/20/20)")
     parser.add_argument("--workers", type=_positive_int, default=None, help="extraction processes (default: CPU cores)")
     cache = parser.add_mutually_exclusive_group()
     cache.add_argument("--cache", metavar="DIR", help="feature cache folder (default: the user cache folder)")
@@ -136,8 +142,8 @@ def configure_train_parser(parser: argparse.ArgumentParser) -> None:
     warm.add_argument("--init-from", metavar="BUNDLE",
                       help="fine-tune this bundle's model (its genres, features and normalisation) instead of "
                            "training a new one; genres it lacks get a new output layer")
-    warm.add_argument("--freeze", choices=("none", "conv", "backbone"), default="conv",
-                      help="with --init-from: what stays fixed (default conv: the convolutions)")
+    warm.add_argument("--freeze", choices=FREEZE_CHOICES, default=DEFAULT_FREEZE,
+                      help=f"with --init-from: what stays fixed (default {DEFAULT_FREEZE}; see training.finetune)")
     family = parser.add_argument_group("musicnn")
     family.add_argument("--musicnn-patches", type=_positive_int, default=None, metavar="N",
                         help="3 s patches a musicnn window pools, evenly spread (default: the family's; fewer is "
@@ -217,6 +223,7 @@ class TerminalObserver(NullObserver):
 
 def command_line(args: argparse.Namespace) -> str:
     """The effective ``urdu-genre train`` command of ``args`` (stored as provenance)."""
+    from training.split import SMALL_FOLDER_SONGS
     from urdu_genre_app.core.features import FeatureParams
 
     parts = ["urdu-genre", "train", args.dataset]
@@ -225,6 +232,8 @@ def command_line(args: argparse.Namespace) -> str:
     parts += ["--model", args.model, "--epochs", str(args.epochs), "--windows-per-song", str(args.windows_per_song),
               "--seed", str(args.seed), "--split", args.split, "--batch-size", str(args.batch_size),
               "--patience", str(args.patience)]
+    if args.small_folder != SMALL_FOLDER_SONGS:
+        parts += ["--small-folder", str(args.small_folder)]
     if args.compare:
         parts.append("--compare")
     if args.learning_rate is not None:
@@ -258,13 +267,14 @@ def config_from_args(args: argparse.Namespace):
     """Build a :class:`training.pipeline.TrainingConfig` from parsed arguments."""
     from training.augment import SpecAugmentConfig, WaveAugmentConfig
     from training.extract import DEFAULT_INTRO_SKIP_SECONDS, ExtractionConfig
+    from training.families import REGISTRY
+    from training.finetune import DEFAULT_FREEZE
     from training.fit import DEFAULT_LEARNING_RATE, FitConfig
-    from training.models import MODEL_NAMES
     from training.pipeline import TrainingConfig
     from urdu_genre_app.core.features import FeatureParams
     from urdu_genre_app.paths import feature_cache_dir
 
-    models = MODEL_NAMES if args.compare or args.model == ALL_MODELS else (args.model,)
+    models = REGISTRY.names() if args.compare or args.model == ALL_MODELS else (args.model,)
     skips = dict(DEFAULT_INTRO_SKIP_SECONDS)
     for genre, seconds in args.intro_skip or []:
         skips[genre] = seconds
@@ -305,9 +315,10 @@ def config_from_args(args: argparse.Namespace):
         name=args.name,
         command=command_line(args),
         init_from=getattr(args, "init_from", None),
-        freeze=getattr(args, "freeze", "conv"),
+        freeze=getattr(args, "freeze", DEFAULT_FREEZE),
         musicnn_patches=getattr(args, "musicnn_patches", None),
         musicnn_unfreeze_last_block=getattr(args, "musicnn_unfreeze_last_block", False),
+        small_folder_songs=args.small_folder,
     )
 
 
@@ -330,8 +341,12 @@ def run_train(args: argparse.Namespace) -> int:
     except (TrainingConfigError, FeatureParameterError) as error:
         _error(str(error))
         return EXIT_USAGE
-    if args.out and any(m == "xgboost" for m in config.models) and len(config.models) > 1:
-        observer.note("note: xgboost is evaluated only; it cannot be written as a bundle")
+    if args.out and len(config.models) > 1:
+        from training.families import REGISTRY
+
+        for name in config.models:
+            if not REGISTRY.get(name).exportable:
+                observer.note(f"note: {name} is evaluated only; it cannot be written as a bundle")
 
     def on_interrupt(signum, frame) -> None:
         if observer.cancel_requested:
@@ -376,9 +391,85 @@ def run_train(args: argparse.Namespace) -> int:
         print(f"skipped {failed.path}: {failed.reason}")
     print()
     print(report.comparison_text())
+    if report.cross_validation is not None:
+        estimate = report.cross_validation
+        low, high = estimate.interval
+        print()
+        print(f"estimated accuracy: {estimate.accuracy:.0%} ({estimate.correct} of {estimate.songs} songs, "
+              f"{estimate.method}); 95 % sure it is between {low:.0%} and {high:.0%}. Every song trained the "
+              "model written.")
     if report.bundle is not None:
         print()
         print(f"wrote {report.bundle.path}: {report.bundle.describe()}")
         if report.cancelled:
             print("note: training was cancelled; the bundle holds the best model reached so far")
+    return EXIT_OK
+
+
+def configure_calibrate_parser(parser: argparse.ArgumentParser) -> None:
+    """Add ``calibrate``'s arguments to ``parser`` and make :func:`run_calibrate` its handler."""
+    from urdu_genre_app.core.novelty import DEFAULT_FLAG_FRACTION
+
+    parser.description = ("Fit a bundle's \"not a genre this model knows\" check and probability temperature on "
+                          "labelled songs, and write the bundle again with it (training.calibrate).")
+    parser.add_argument("bundle", metavar="BUNDLE", help="the model bundle (.ugm) to calibrate")
+    parser.add_argument("--train", required=True, metavar="DIR", help="labelled folder of songs the model trained on")
+    parser.add_argument("--validation", required=True, metavar="DIR",
+                        help="labelled folder of held-out (validation) songs")
+    parser.add_argument("--out", required=True, metavar="BUNDLE", help="bundle to write (may be BUNDLE itself)")
+    parser.add_argument("--seed", type=int, default=2026, help="window choice (default 2026)")
+    parser.add_argument("--flag-fraction", type=_positive_float, default=DEFAULT_FLAG_FRACTION,
+                        help=f"fraction of validation windows the check flags (default {DEFAULT_FLAG_FRACTION:g})")
+    parser.add_argument("--workers", type=_positive_int, default=None, help="extraction processes (default: CPU cores)")
+    parser.add_argument("--train-windows-per-song", type=_positive_int, default=5,
+                        help="random windows per training song (default 5, as training takes)")
+    parser.add_argument("--validation-windows-per-song", type=_positive_int, default=5,
+                        help="random windows per validation song (default 5, as training takes)")
+    parser.set_defaults(handler=run_calibrate)
+
+
+def run_calibrate(args: argparse.Namespace) -> int:
+    """``urdu-genre calibrate``: fit a bundle's novelty check and temperature, re-export it (its Keras half kept)."""
+    import time
+
+    from training.calibrate import calibrate_keras_model, calibration_report, penultimate_features, windows_of
+    from training.errors import DatasetError
+    from training.export import export_bundle, keras_model_from_bundle
+    from urdu_genre_app.core.bundle import load_bundle
+    from urdu_genre_app.core.errors import UrduGenreError
+    from urdu_genre_app.core.novelty import structure_lag_frames
+
+    started = time.perf_counter()
+    try:
+        bundle = load_bundle(args.bundle)
+        model = keras_model_from_bundle(bundle)
+        x_train, y_train, train_songs = windows_of(Path(args.train), bundle, args.seed, args.workers,
+                                                   args.train_windows_per_song)
+        x_validation, y_validation, validation_songs = windows_of(Path(args.validation), bundle, args.seed + 1,
+                                                                  args.workers, args.validation_windows_per_song)
+    except DatasetError as error:
+        _error(str(error))
+        return EXIT_USAGE
+    except UrduGenreError as error:
+        _error(str(error))
+        return EXIT_FAILED
+    params = bundle.feature_params
+    calibration = calibrate_keras_model(model, x_train, y_train, x_validation, y_validation,
+                                        n_classes=len(bundle.labels), flag_fraction=args.flag_fraction,
+                                        structure_lag_frames=structure_lag_frames(params.sample_rate,
+                                                                                  params.hop_length))
+    report = calibration_report(calibration, penultimate_features(model, x_validation), y_validation, x_validation)
+    report.update({"train_songs": train_songs, "validation_songs": validation_songs})
+    command = ["urdu-genre", "calibrate", args.bundle, "--train", args.train, "--validation", args.validation,
+               "--out", args.out, "--seed", str(args.seed), "--flag-fraction", repr(args.flag_fraction)]
+    provenance = dict(bundle.provenance)
+    provenance["calibration"] = {"command": shlex.join(command), "train": str(args.train),
+                                 "validation": str(args.validation)}
+    export_bundle(
+        model, args.out, labels=list(bundle.labels), feature_params=bundle.feature_params,
+        feature_mean=bundle.feature_mean, feature_std=bundle.feature_std, window_policy=bundle.window_policy,
+        architecture=bundle.architecture, architecture_options=bundle.architecture_options, provenance=provenance,
+        metrics={**bundle.metrics, "novelty": report}, novelty=calibration, keras_model_bytes=bundle.keras_model,
+    )
+    print(f"wrote {args.out}: {report} ({time.perf_counter() - started:.0f} s)")
     return EXIT_OK

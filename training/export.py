@@ -12,9 +12,29 @@ import numpy as np
 from urdu_genre_app.core.bundle import KERAS_NAME, ModelBundle, save_bundle
 from urdu_genre_app.core.errors import ModelBundleError
 from urdu_genre_app.core.features import FeatureParams
-from urdu_genre_app.core.novelty import NoveltyCalibration
+from urdu_genre_app.core.novelty import FEATURE_OUTPUT, PROBABILITY_OUTPUT, NoveltyCalibration
 from urdu_genre_app.core.windows import WindowPolicy
-from training.calibrate import feature_model
+
+
+def feature_model(model):
+    """A Keras model with two outputs: the original probabilities and the penultimate features.
+
+    What a bundle with a novelty check converts to LiteRT (the check reads the features).
+
+    Parameters
+    ----------
+    model : keras.Model
+        Trained; its last layer maps the penultimate features to the genre probabilities.
+
+    Returns
+    -------
+    keras.Model
+        Same input and weights; outputs ``{"genre": probabilities, "features": h}``.
+    """
+    import keras
+
+    penultimate = model.layers[-1].input
+    return keras.Model(model.inputs, {PROBABILITY_OUTPUT: model.outputs[0], FEATURE_OUTPUT: penultimate})
 
 
 def keras_to_tflite(model) -> bytes:
@@ -48,23 +68,6 @@ def keras_to_bytes(model) -> bytes:
         path = Path(folder) / KERAS_NAME
         clone.save(path)
         return path.read_bytes()
-
-
-def model_architecture_options(model) -> dict[str, Any]:
-    """Family settings a Keras model's own graph fixes, as ``bundle.json`` records them.
-
-    A musicnn window model (it has a ``musicnn_head`` layer) pools as many
-    patches per window as its head takes (:mod:`training.musicnn.genre_model`);
-    other families have none.
-    """
-    from training.musicnn.genre_model import HEAD_NAME, PATCHES_OPTION, head_patches
-
-    try:
-        head = model.get_layer(HEAD_NAME)
-    except (ValueError, AttributeError):  # not a musicnn model (or not Keras: no layers)
-        return {}
-
-    return {PATCHES_OPTION: head_patches(head)}
 
 
 def export_bundle(
@@ -102,14 +105,14 @@ def export_bundle(
     architecture : str
         Model family name.
     architecture_options : dict, optional
-        Family settings the model applies, recorded in ``bundle.json``; those read off the
-        model itself (:func:`model_architecture_options`: musicnn's patches per window) are
-        added, so every re-export (calibration, "Improve") records them too.
+        Family settings the model applies and what the classifier should know of it, recorded in
+        ``bundle.json`` (:meth:`training.families.ModelFamily.runtime_options`; a re-export passes
+        the bundle's own).
     provenance, metrics : dict, optional
         Stored as given (must be JSON-serialisable).
     novelty : NoveltyCalibration, optional
         The fitted "not a genre this model knows" check (:mod:`training.calibrate`). With it, the
-        LiteRT model also outputs the penultimate features the check needs.
+        LiteRT model also outputs the penultimate features the check needs (:func:`feature_model`).
     keras_model_bytes : bytes, optional
         The ``.keras`` archive to store as is (re-exporting a bundle keeps its Keras half byte for byte).
 
@@ -127,7 +130,7 @@ def export_bundle(
         tflite_model=keras_to_tflite(feature_model(model) if novelty is not None else model),
         keras_model=keras_model_bytes if keras_model_bytes is not None else keras_to_bytes(model),
         architecture=architecture,
-        architecture_options={**model_architecture_options(model), **(architecture_options or {})},
+        architecture_options=dict(architecture_options or {}),
         provenance=dict(provenance or {}),
         metrics=dict(metrics or {}),
         novelty=novelty,

@@ -26,12 +26,11 @@ What is trained (:data:`FREEZE_CHOICES`):
 ``"backbone"``
     convolutions and BatchNorm are frozen, only the dense layers train.
 
-A ``musicnn`` bundle is fine-tuned differently (:func:`warm_start_musicnn_head`,
-:func:`finetune_musicnn_head`): its backbone is always frozen (it is the
-network trained on real music, and running it over every window every epoch
-would cost seconds a window), so the windows' patch embeddings are computed
-once and only its head is fitted on them, on random patch subsets as
-training does; the head is then joined to the backbone again for export.
+A family may fine-tune its way (:meth:`training.families.ModelFamily.train`
+with a warm start, :meth:`~training.families.ModelFamily.finetuner`): a
+``musicnn`` bundle keeps its backbone frozen whatever ``freeze`` says and
+only its head is fitted on the windows' patch embeddings, computed once
+(:mod:`training.musicnn.family`).
 
 The recipe for tiny sets (:data:`TINY_SET_FIT`, measured by
 ``benchmarks/bench_finetune.py``; docs/TRAINING.md has the table) is what
@@ -55,16 +54,17 @@ from training.dataset import DatasetScan
 from training.errors import TrainingConfigError
 from training.extract import genre_key
 from training.fit import FitConfig
+from training.models import OUTPUT_LAYER_NAME
 from training.observer import report_log
 
 log = logging.getLogger(__name__)
 
+#: The freeze choices (see the module docstring).
+FREEZE_NONE, FREEZE_CONV, FREEZE_BACKBONE = "none", "conv", "backbone"
 #: What a fine-tune may train (see the module docstring).
-FREEZE_CHOICES = ("none", "conv", "backbone")
-#: Default freeze for fine-tuning.
-DEFAULT_FREEZE = "conv"
-#: Name of the softmax output layer the model builders give every model.
-HEAD_LAYER_NAME = "genre"
+FREEZE_CHOICES = (FREEZE_NONE, FREEZE_CONV, FREEZE_BACKBONE)
+#: Default freeze for fine-tuning (the CLI, the pipeline and "Improve" read it).
+DEFAULT_FREEZE = FREEZE_CONV
 #: Standard deviation of the new genres' initial head weights.
 NEW_HEAD_INIT_STD = 0.01
 
@@ -116,7 +116,7 @@ def load_warm_start_bundle(path: str | Path) -> ModelBundle:
     ModelBundleError
         Not a valid bundle, or it stores no Keras model.
     """
-    bundle = load_bundle(path, verify_model=False, with_keras=True)
+    bundle = load_bundle(path, with_keras=True)
     if bundle.keras_model is None:
         raise ModelBundleError(Path(path), "stores no Keras model, so it cannot be fine-tuned")
     return bundle
@@ -177,11 +177,12 @@ def warm_start_scan(scan: DatasetScan, bundle: ModelBundle) -> tuple[DatasetScan
     return relabelled, WarmStart(bundle=bundle, labels=labels, new_labels=new, renamed=renamed)
 
 
-def _replace_head(model, old_labels: list[str], labels: list[str], *, seed: int):
+def replace_head(model, old_labels: list[str], labels: list[str], *, seed: int):
     """``model`` with its softmax head widened to ``labels`` (old rows copied, new rows small random)."""
     import keras
 
-    head = model.get_layer(HEAD_LAYER_NAME) if any(l.name == HEAD_LAYER_NAME for l in model.layers) else model.layers[-1]
+    named = [layer for layer in model.layers if layer.name == OUTPUT_LAYER_NAME]
+    head = named[0] if named else model.layers[-1]
     if not isinstance(head, keras.layers.Dense) or head is not model.layers[-1]:
         raise TrainingConfigError(
             f"the {model.name} model does not end in a dense softmax layer, so it cannot learn new genres "
@@ -194,9 +195,9 @@ def _replace_head(model, old_labels: list[str], labels: list[str], *, seed: int)
     new_kernel[:, : len(old_labels)] = kernel
     new_bias[: len(old_labels)] = bias
     features = model.layers[-2].output
-    outputs = keras.layers.Dense(len(labels), activation="softmax", name=HEAD_LAYER_NAME)(features)
+    outputs = keras.layers.Dense(len(labels), activation="softmax", name=OUTPUT_LAYER_NAME)(features)
     widened = keras.Model(model.inputs, outputs, name=model.name)
-    widened.get_layer(HEAD_LAYER_NAME).set_weights([new_kernel, new_bias])
+    widened.get_layer(OUTPUT_LAYER_NAME).set_weights([new_kernel, new_bias])
     return widened
 
 
@@ -213,9 +214,9 @@ def apply_freeze(model, freeze: str) -> int:
     if freeze not in FREEZE_CHOICES:
         raise TrainingConfigError(f"unknown freeze {freeze!r}; choose one of {', '.join(FREEZE_CHOICES)}")
     frozen_types: tuple[type, ...] = ()
-    if freeze == "conv":
+    if freeze == FREEZE_CONV:
         frozen_types = (keras.layers.Conv2D,)
-    elif freeze == "backbone":
+    elif freeze == FREEZE_BACKBONE:
         frozen_types = (keras.layers.Conv2D, keras.layers.BatchNormalization)
     count = 0
     for layer in model.layers:
@@ -253,7 +254,7 @@ def warm_start_model(warm: WarmStart, *, freeze: str = DEFAULT_FREEZE, seed: int
 
     model = keras_model_from_bundle(warm.bundle)
     if warm.has_new_head:
-        model = _replace_head(model, warm.bundle.labels, warm.labels, seed=seed)
+        model = replace_head(model, warm.bundle.labels, warm.labels, seed=seed)
     apply_freeze(model, freeze)
     return model
 
@@ -278,7 +279,7 @@ def bundle_provenance(warm: WarmStart, freeze: str) -> dict[str, Any]:
 SELF_VALIDATION_WINDOWS = 64
 
 
-def _self_validation_rows(train_rows: np.ndarray, clean: np.ndarray | None, n: int, seed: int) -> np.ndarray:
+def self_validation_rows(train_rows: np.ndarray, clean: np.ndarray | None, n: int, seed: int) -> np.ndarray:
     """Up to :data:`SELF_VALIDATION_WINDOWS` clean training windows standing in for a validation set."""
     is_clean = np.ones(n, dtype=bool) if clean is None else np.asarray(clean, dtype=bool)
     candidates = train_rows[is_clean[train_rows]]
@@ -329,85 +330,11 @@ def finetune_windows(
 
     train_rows = np.asarray(train_rows, dtype=np.int64)
     if validation_rows is None or len(validation_rows) == 0:
-        validation_rows = _self_validation_rows(train_rows, clean, len(features), fit.seed)
+        validation_rows = self_validation_rows(train_rows, clean, len(features), fit.seed)
     return fit_keras_model(
         model, x_train=features[train_rows], y_train=labels[train_rows], x_validation=features[validation_rows],
         y_validation=labels[validation_rows], config=fit, observer=observer,
     )
-
-
-def is_head_only(bundle: ModelBundle) -> bool:
-    """True for bundles fine-tuned head-only on cached embeddings (``musicnn``: see the module notes)."""
-    return bundle.architecture == "musicnn"
-
-
-def warm_start_musicnn_head(warm: WarmStart, *, seed: int = 0):
-    """A musicnn bundle's trained head, ready to fine-tune (widened for new genres).
-
-    Returns
-    -------
-    keras.Model
-        Input ``(patches, 200, 1)`` patch embeddings, softmax over ``warm.labels``.
-
-    Raises
-    ------
-    ModelBundleError
-        The Keras model cannot be loaded safely, or has no musicnn head.
-    """
-    from training.export import keras_model_from_bundle
-    from training.musicnn.genre_model import HEAD_NAME
-
-    model = keras_model_from_bundle(warm.bundle)
-    try:
-        head = model.get_layer(HEAD_NAME)
-    except ValueError as error:
-        raise ModelBundleError(warm.bundle.path, f"its musicnn model has no {HEAD_NAME!r} head") from error
-    if warm.has_new_head:
-        head = _replace_head(head, warm.bundle.labels, warm.labels, seed=seed)
-    for layer in head.layers:
-        layer.trainable = True
-    return head
-
-
-def finetune_musicnn_head(
-    head,
-    every_slot: np.ndarray,
-    labels: np.ndarray,
-    *,
-    train_rows: np.ndarray,
-    clean: np.ndarray | None = None,
-    fit: FitConfig = TINY_SET_FIT,
-    observer=None,
-):
-    """Fit a musicnn head on windows' patch embeddings, as :func:`finetune_windows` fits a window model.
-
-    The recipe is training's (:func:`training.musicnn.genre_model.fit_head`);
-    up to :data:`SELF_VALIDATION_WINDOWS` clean training windows stand in for
-    the validation set, as in :func:`finetune_windows`.
-
-    Parameters
-    ----------
-    head : keras.Model
-        From :func:`warm_start_musicnn_head`.
-    every_slot : numpy.ndarray, shape (n, slots, 200), float32
-        :func:`~training.musicnn.genre_model.window_embeddings` of every slot (``patches=None``).
-    labels : numpy.ndarray, shape (n,), int
-    train_rows : numpy.ndarray, int
-    clean : numpy.ndarray, shape (n,), bool, optional
-        Which windows are not augmented copies (the self-validation set is drawn from them).
-    fit : FitConfig
-    observer : TrainingObserver, optional
-
-    Returns
-    -------
-    FitResult
-    """
-    from training.musicnn.genre_model import fit_head
-
-    train_rows = np.asarray(train_rows, dtype=np.int64)
-    validation_rows = _self_validation_rows(train_rows, clean, len(every_slot), fit.seed)
-    return fit_head(head, every_slot, labels, train_rows=train_rows, validation_rows=validation_rows, fit=fit,
-                    observer=observer)
 
 
 def begin_pipeline_warm_start(config, scan: DatasetScan, observer) -> tuple[Any, DatasetScan, WarmStart]:

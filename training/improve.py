@@ -49,27 +49,23 @@ from typing import Any
 import numpy as np
 
 from urdu_genre_app import __version__
-from urdu_genre_app.core.bundle import ModelBundle
+from urdu_genre_app.core.bundle import MEASURED_ACCURACY, ModelBundle
 from urdu_genre_app.core.errors import CancelledError
 from training.dataset import DatasetScan, scan_dataset, scan_pairs
 from training.errors import DatasetError
-from training.evaluate import song_votes
+from training.evaluate import measured_accuracy, song_votes
 from training.extract import ExtractionConfig, extract_windows
+from training.families import REGISTRY
 from training.finetune import (
-    DEFAULT_FREEZE, TINY_SET_FIT, WarmStart, bundle_provenance, finetune_musicnn_head, finetune_windows,
-    is_head_only, load_warm_start_bundle, warm_start_model, warm_start_musicnn_head, warm_start_scan,
+    DEFAULT_FREEZE, TINY_SET_FIT, WarmStart, bundle_provenance, finetune_windows, load_warm_start_bundle,
+    warm_start_model, warm_start_scan,
 )
 from training.fit import FitConfig
+from training.split import assign_folds, choose_folds
 from training.observer import NullObserver, TrainingObserver, report_log, report_stage
 
 log = logging.getLogger(__name__)
 
-#: Most folds of the cross-validation (each costs one fine-tune).
-MAX_FOLDS = 5
-#: With at least this many confirmed songs a single stratified hold-out (1 fold, 20 %) replaces k-fold.
-HOLDOUT_SONGS = 60
-#: Fraction of each genre's songs held out when :data:`HOLDOUT_SONGS` is reached.
-HOLDOUT_FRACTION = 0.2
 #: Random windows drawn from each confirmed song (training and scoring).
 DEFAULT_WINDOWS_PER_SONG = 5
 
@@ -136,6 +132,9 @@ class ImproveResult:
         ``"path: reason"`` of each confirmed song that could not be used.
     seconds : float
         Wall time of the whole call.
+    novelty : (NoveltyCalibration or None, dict)
+        The new model's refitted not-a-genre check and its report (``{"unavailable": reason}``
+        for a family without one).
     """
 
     before_accuracy: float
@@ -149,6 +148,18 @@ class ImproveResult:
     bundle: ModelBundle
     skipped: list[str] = field(default_factory=list)
     seconds: float = 0.0
+    novelty: tuple[Any, dict[str, Any]] = (None, {})
+
+    @property
+    def has_novelty_check(self) -> bool:
+        """True when the new model carries a refitted not-a-genre check."""
+        return self.novelty[0] is not None
+
+    def method(self) -> str:
+        """How :attr:`after_accuracy` was measured, in words (stored with it in the bundle)."""
+        if self.n_folds > 1:
+            return f"{self.n_folds}-fold cross-validation of the fine-tune"
+        return "a hold-out of the fine-tune's confirmed songs"
 
     @property
     def held_out_songs(self) -> int:
@@ -163,6 +174,11 @@ class ImproveResult:
                 f"({how}): before {self.before_accuracy:.0%}, after {self.after_accuracy:.0%}.")
         if self.new_genres:
             text += f" New genres {', '.join(self.new_genres)} were learned by a new output layer."
+        report = self.novelty[1]
+        if self.has_novelty_check:
+            text += " The not-a-genre check was refitted to the new model."
+        elif report.get("unavailable"):
+            text += f" The new model has no not-a-genre check ({report['unavailable']})."
         return text
 
     def to_metrics(self) -> dict[str, Any]:
@@ -176,63 +192,13 @@ class ImproveResult:
         }
 
 
-def choose_folds(song_labels: np.ndarray, requested: int | None = None) -> int:
-    """How many folds to cross-validate with.
-
-    Parameters
-    ----------
-    song_labels : numpy.ndarray, shape (n_songs,), int
-        Label index of every confirmed song.
-    requested : int, optional
-        An explicit choice (>= 1); 1 is a single hold-out.
-
-    Returns
-    -------
-    int
-        ``requested`` if given; otherwise 1 (hold-out) from
-        :data:`HOLDOUT_SONGS` songs on, else the number of songs in the
-        smallest genre, between 2 and :data:`MAX_FOLDS`.
-    """
-    if requested is not None:
-        if requested < 1:
-            raise ValueError(f"folds={requested} must be at least 1")
-        return int(requested)
-    if song_labels.size >= HOLDOUT_SONGS:
-        return 1
-    counts = np.bincount(song_labels)
-    smallest = int(counts[counts > 0].min())
-    return int(min(MAX_FOLDS, max(2, smallest)))
-
-
-def assign_folds(song_labels: np.ndarray, n_folds: int, *, seed: int = 0) -> np.ndarray:
-    """Fold of every song, stratified by genre (fold ids from 0; -1 = never held out).
-
-    With ``n_folds == 1`` about :data:`HOLDOUT_FRACTION` of each genre (at
-    least one song, when the genre has two) is held out as fold 0, the rest is
-    -1. Otherwise each genre's songs are shuffled and dealt round-robin.
-    """
-    rng = np.random.default_rng(seed)
-    folds = np.full(song_labels.size, -1, dtype=np.int64)
-    offset = 0
-    for label in np.unique(song_labels):
-        members = rng.permutation(np.flatnonzero(song_labels == label))
-        if n_folds == 1:
-            take = int(round(members.size * HOLDOUT_FRACTION)) if members.size >= 2 else 0
-            folds[members[: max(1 if members.size >= 2 else 0, take)]] = 0
-        else:
-            # Continue dealing where the previous genre stopped, so small genres do not all land in fold 0.
-            folds[members] = (np.arange(members.size) + offset) % n_folds
-            offset += members.size
-    return folds
-
-
 def _scan(songs, on_progress) -> DatasetScan:
     if isinstance(songs, (str, os.PathLike)):
         return scan_dataset(songs, on_progress=on_progress)
     return scan_pairs(list(songs), source="<confirmed songs>", on_progress=on_progress)
 
 
-def _song_predictions(model, features: np.ndarray, rows: np.ndarray, song: np.ndarray) -> dict[int, int]:
+def song_predictions(model, features: np.ndarray, rows: np.ndarray, song: np.ndarray) -> dict[int, int]:
     """Predicted label (mean vote) of every song whose windows are ``rows``."""
     if rows.size == 0:
         return {}
@@ -265,73 +231,47 @@ class _Relay:
         report_log(self, message)
 
 
-class _WindowModelTuner:
-    """Fine-tunes a whole window model (BN-CNN and the other MFCC families) on the windows themselves."""
+class WindowModelTuner:
+    """Fine-tunes a whole window model (BN-CNN and the other MFCC families) on the windows themselves.
 
+    The default :meth:`training.families.ModelFamily.finetuner`; a family that
+    fine-tunes otherwise (musicnn's head on cached embeddings) gives an object
+    with the same methods.
+    """
+
+    #: What the fine-tune keeps fixed whatever the user chose (None: the user's choice holds).
     freeze_note = None
 
-    def __init__(self, warm: WarmStart, windows, relay: "_Relay", freeze: str) -> None:
-        self.warm, self.windows, self.relay, self.freeze = warm, windows, relay, freeze
+    def __init__(self, family, warm: WarmStart, windows, relay: "_Relay", freeze: str) -> None:
+        self.family, self.warm, self.windows, self.relay, self.freeze = family, warm, windows, relay, freeze
 
     def before_model(self, current: ModelBundle):
+        """The current bundle's model, as :meth:`song_predictions` scores it."""
         from training.export import keras_model_from_bundle
 
         return keras_model_from_bundle(current)
 
     def fresh(self, seed: int):
+        """A new warm-started model to fine-tune."""
         return warm_start_model(self.warm, freeze=self.freeze, seed=seed)
 
     def fit(self, model, train_rows: np.ndarray, clean: np.ndarray, fit: FitConfig):
-        return _fit(self.relay, finetune_windows, model, self.windows.features, self.windows.label,
-                    train_rows=train_rows, clean=clean, fit=fit)
+        """Fine-tune ``model`` on the windows ``train_rows``."""
+        return run_fit(self.relay, finetune_windows, model, self.windows.features, self.windows.label,
+                       train_rows=train_rows, clean=clean, fit=fit)
 
     def song_predictions(self, model, rows: np.ndarray) -> dict[int, int]:
-        return _song_predictions(model, self.windows.features, rows, self.windows.song)
+        """Predicted label of every song whose windows are ``rows``."""
+        return song_predictions(model, self.windows.features, rows, self.windows.song)
 
     def window_model(self, model):
+        """The model the bundle stores."""
         return model
 
-
-class _MusicnnHeadTuner(_WindowModelTuner):
-    """Fine-tunes a musicnn bundle's head on its windows' patch embeddings, computed once (see the module notes)."""
-
-    freeze_note = "backbone"
-
-    def __init__(self, warm: WarmStart, windows, relay: "_Relay", freeze: str) -> None:
-        from training.musicnn.genre_model import _embedding_model, window_embeddings
-
-        super().__init__(warm, windows, relay, "backbone")
-        self.embedding = _embedding_model()
-        relay.log(f"musicnn: embedding the patches of {len(windows)} windows with the frozen backbone (once)")
-        self.every_slot = window_embeddings(windows.features, patches=None, embedding=self.embedding,
-                                            on_progress=_progress(relay, "embed"))
-
-    def _fixed_slots(self, head) -> np.ndarray:
-        from training.musicnn.genre_model import head_patches, slot_embeddings
-
-        return slot_embeddings(self.every_slot, head_patches(head))
-
-    def before_model(self, current: ModelBundle):
-        from training.export import keras_model_from_bundle
-        from training.musicnn.genre_model import HEAD_NAME
-
-        return keras_model_from_bundle(current).get_layer(HEAD_NAME)
-
-    def fresh(self, seed: int):
-        return warm_start_musicnn_head(self.warm, seed=seed)
-
-    def fit(self, model, train_rows: np.ndarray, clean: np.ndarray, fit: FitConfig):
-        return _fit(self.relay, finetune_musicnn_head, model, self.every_slot, self.windows.label,
-                    train_rows=train_rows, clean=clean, fit=fit)
-
-    def song_predictions(self, model, rows: np.ndarray) -> dict[int, int]:
-        return _song_predictions(model, self._fixed_slots(model), rows, self.windows.song)
-
-    def window_model(self, model):
-        from training.musicnn.genre_model import assemble_genre_model
-
-        return assemble_genre_model(model, frames=self.warm.bundle.feature_params.frames_per_window,
-                                    embedding=self.embedding)
+    def novelty_check(self, model, train, validation, *, fitted_on: str):
+        """The family's not-a-genre check of the final model (``train``, ``validation``: (windows, labels))."""
+        return self.family.novelty_check(model, params=self.warm.bundle.feature_params, train=train,
+                                         validation=validation, n_classes=len(self.warm.labels), fitted_on=fitted_on)
 
 
 def improve_model(
@@ -398,17 +338,18 @@ def improve_model(
     current = bundle if isinstance(bundle, ModelBundle) else load_warm_start_bundle(bundle)
     if current.keras_model is None:
         current = load_warm_start_bundle(current.path)  # loaded without its Keras half: read it again
-    scan = _scan(songs, on_progress=_progress(relay, "scan"))
+    scan = _scan(songs, on_progress=progress_hook(relay, "scan"))
     if not scan.songs:
         raise DatasetError("none of the confirmed songs can be read: " +
                            "; ".join(f"{s.path}: {s.reason}" for s in scan.skipped[:3]))
     scan, warm = warm_start_scan(scan, current)
     relay.log(warm.describe())
+    cache = feature_cache_dir() if cache_dir is None else cache_dir
     windows = extract_windows(
         scan.songs, labels=warm.labels, params=current.feature_params,
         config=ExtractionConfig(windows_per_song=windows_per_song, seed=seed), workers=workers,
-        cache_dir=feature_cache_dir() if cache_dir is None else cache_dir,
-        on_progress=_progress(relay, "extract"), is_cancelled=relay.is_cancelled,
+        cache_dir=cache,
+        on_progress=progress_hook(relay, "extract"), is_cancelled=relay.is_cancelled,
     )
     if not windows.songs:
         raise DatasetError("none of the confirmed songs could be decoded")
@@ -424,7 +365,8 @@ def improve_model(
         )
     fold_of_window = fold_of[windows.song]
     clean = windows.copy == 0
-    tuner = (_MusicnnHeadTuner if is_head_only(current) else _WindowModelTuner)(warm, windows, relay, freeze)
+    family = REGISTRY.for_bundle(current)
+    tuner = family.finetuner(warm, windows, relay, freeze) or WindowModelTuner(family, warm, windows, relay, freeze)
     freeze = tuner.freeze_note or freeze
     before_model = tuner.before_model(current)
     known = len(current.labels)
@@ -465,12 +407,23 @@ def improve_model(
         skipped=[f"{s.path}: {s.reason}" for s in [*scan.skipped, *windows.stats.failed]],
     )
     relay.stage("export", 0, 1)
+    window_model = tuner.window_model(model)
+    result.novelty = _refit_novelty(
+        tuner, window_model, windows, clean, scan, warm, current, relay=relay, seed=seed,
+        windows_per_song=windows_per_song, workers=workers, cache_dir=cache,
+    )
+    novelty, novelty_report = result.novelty
+    relay.log(f"not-a-genre check: {novelty_report}")
+    after_correct = sum(f.after_correct for f in fold_scores)
     result.bundle = export_bundle(
-        tuner.window_model(model), out, labels=warm.labels, feature_params=current.feature_params,
+        window_model, out, labels=warm.labels, feature_params=current.feature_params,
         feature_mean=current.feature_mean, feature_std=current.feature_std, window_policy=current.window_policy,
-        architecture=current.architecture,
+        architecture=current.architecture, architecture_options=tuner.family.runtime_options(window_model),
         provenance=_provenance(current, warm, scan, freeze, fit, seed, windows_per_song, final_fit),
-        metrics={"improvement": result.to_metrics()},
+        metrics={"improvement": result.to_metrics(),
+                 MEASURED_ACCURACY: measured_accuracy(after_correct, held_total, result.method()),
+                 "novelty": novelty_report},
+        novelty=novelty,
     )
     relay.stage("export", 1, 1)
     result.seconds = time.perf_counter() - began
@@ -478,7 +431,40 @@ def improve_model(
     return result
 
 
-def _progress(relay: _Relay, stage: str):
+def _refit_novelty(tuner, model, windows, clean: np.ndarray, scan: DatasetScan, warm: WarmStart,
+                   current: ModelBundle, *, relay: "_Relay", seed: int, windows_per_song: int, workers,
+                   cache_dir) -> tuple[Any, dict[str, Any]]:
+    """The fine-tuned model's own not-a-genre check (its family's :meth:`~training.families.ModelFamily.novelty_check`).
+
+    Every confirmed song trained the final model, so no song is left to hold
+    out: its class means and covariance come from the clean windows it was
+    fine-tuned on, and its threshold, scale and temperature from other random
+    windows of the same songs (a second draw, ``seed + 1``), which the report
+    says. Returns ``(None, {"unavailable": reason})`` for a family without the check.
+    """
+    if tuner.family.novelty_unavailable:
+        return None, {"unavailable": tuner.family.novelty_unavailable}
+    relay.log("refitting the not-a-genre check to the fine-tuned model")
+
+    def cancel_only(_done: int, _total: int) -> None:
+        _raise_if_cancelled(relay)
+
+    other = extract_windows(
+        scan.songs, labels=warm.labels, params=current.feature_params,
+        config=ExtractionConfig(windows_per_song=windows_per_song, seed=seed + 1), workers=workers,
+        cache_dir=cache_dir, on_progress=cancel_only, is_cancelled=relay.is_cancelled,
+    )
+    other.features -= current.feature_mean
+    other.features /= current.feature_std
+    other_clean = other.copy == 0
+    return tuner.novelty_check(
+        model, (windows.features[clean], windows.label[clean]), (other.features[other_clean], other.label[other_clean]),
+        fitted_on=f"other windows of the {len(windows.songs)} confirmed songs it was fine-tuned on (none held out)",
+    )
+
+
+def progress_hook(relay: _Relay, stage: str):
+    """``on_progress(done, total)`` that reports ``stage`` and raises when the run was cancelled."""
     def on_progress(done: int, total: int) -> None:
         relay.stage(stage, done, total)
         _raise_if_cancelled(relay)
@@ -486,7 +472,7 @@ def _progress(relay: _Relay, stage: str):
     return on_progress
 
 
-def _fit(relay: _Relay, finetune, model, inputs, labels, **kwargs):
+def run_fit(relay: _Relay, finetune, model, inputs, labels, **kwargs):
     """One fine-tune; a cancel (even one that kept a part-trained model) aborts the whole improvement."""
     try:
         result = finetune(model, inputs, labels, observer=relay, **kwargs)

@@ -8,10 +8,10 @@
   Keras model so it exports to a bundle.
 * :class:`XGBoostWindowClassifier` -- XGBoost on pooled statistics; evaluated
   only, never exported (a bundle holds a LiteRT model).
-* ``musicnn`` (not in the paper) -- transfer from the MSD musicnn, a tagger
-  trained on real songs (:mod:`training.musicnn`): its own log-mel features
-  (:func:`feature_params_for`), frozen embeddings per 3 s patch pooled over the
-  window, a small trained head.
+
+These are networks only: the model *families* that build, train, score and
+export them are :mod:`training.paper.family`, in the registry of
+:mod:`training.families` (with musicnn transfer, :mod:`training.musicnn.family`).
 
 TensorFlow/Keras and XGBoost are imported inside the functions, so importing
 this module is cheap.
@@ -19,10 +19,10 @@ this module is cheap.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 #: Parameters of the paper's BN-CNN for 4 classes and a 1292 x 32 x 1 input.
 PAPER_BN_CNN_PARAMETERS = 1_013_252
+#: Name of every model's softmax output layer (fine-tuning finds the head by it: :mod:`training.finetune`).
+OUTPUT_LAYER_NAME = "genre"
 
 
 def build_bn_cnn(
@@ -60,101 +60,13 @@ def build_bn_cnn(
         x = layers.BatchNormalization(momentum=bn_momentum)(x)
     x = layers.Flatten()(x)
     x = layers.Dense(64, activation="relu")(x)
-    outputs = layers.Dense(num_classes, activation="softmax", name="genre")(x)
+    outputs = layers.Dense(num_classes, activation="softmax", name=OUTPUT_LAYER_NAME)(x)
     return keras.Model(inputs, outputs, name="bn_cnn")
 
 
 # --------------------------------------------------------------------------
 # The rest of the paper's Table III
 # --------------------------------------------------------------------------
-@dataclass(frozen=True)
-class ModelFamily:
-    """One model family of the paper's Table III, as the CLI, the Training tab and reports name it.
-
-    Attributes
-    ----------
-    name : str
-        What ``urdu-genre train --model`` and bundles call it.
-    title : str
-        Table III's name, shown to users.
-    paper_accuracy : float or None
-        Table III's accuracy (the paper's leaky window split), for reports; None for a family not in the paper.
-    keras : bool
-        Built with Keras: trained by :mod:`training.fit` and exportable as a bundle.
-    in_app : bool
-        Offered by the Training tab (trains on a CPU in minutes).
-    note : str
-        Words the Training tab adds after the title.
-    """
-
-    name: str
-    title: str
-    paper_accuracy: float | None
-    keras: bool = True
-    in_app: bool = False
-    note: str = ""
-
-    @property
-    def label(self) -> str:
-        """The title with its note, as a menu shows it: ``"BN-CNN (the paper's best)"``."""
-        return f"{self.title} ({self.note})" if self.note else self.title
-
-
-#: Every family, in Table III order.
-MODEL_FAMILIES = (
-    ModelFamily("bn_cnn", "BN-CNN", 0.926, in_app=True, note="the paper's best"),
-    ModelFamily("gap_cnn", "GAP-CNN", 0.831, in_app=True),
-    ModelFamily("vgg16", "VGG-16 transfer", 0.831),
-    ModelFamily("logreg", "Logistic regression", 0.827, in_app=True),
-    ModelFamily("xgboost", "XGBoost", 0.818, keras=False),
-    ModelFamily("musicnn", "musicnn transfer (MSD)", None, in_app=True,
-                note="a network trained on real music, with a new head for your genres"),
-)
-#: Model families ``urdu-genre train --model`` accepts, in Table III order.
-MODEL_NAMES = tuple(family.name for family in MODEL_FAMILIES)
-#: Families built with Keras: trained by :mod:`training.fit`, exportable as bundles.
-KERAS_MODEL_NAMES = tuple(family.name for family in MODEL_FAMILIES if family.keras)
-#: The family trained when none is named.
-DEFAULT_MODEL = "bn_cnn"
-
-
-def model_family(name: str) -> ModelFamily:
-    """The family called ``name``.
-
-    Raises
-    ------
-    TrainingConfigError
-        No family has that name.
-    """
-    for family in MODEL_FAMILIES:
-        if family.name == name:
-            return family
-    from training.errors import TrainingConfigError
-
-    raise TrainingConfigError(f"unknown model {name!r}; choose from {', '.join(MODEL_NAMES)}")
-
-
-def feature_params_for(name: str, params):
-    """The features family ``name`` is trained on: ``params`` itself, except musicnn's own log-mel.
-
-    Parameters
-    ----------
-    name : str
-        One of :data:`MODEL_NAMES`.
-    params : FeatureParams
-        The run's feature parameters (their ``window_seconds`` is kept).
-
-    Returns
-    -------
-    FeatureParams
-    """
-    if name == "musicnn":
-        from training.musicnn.genre_model import musicnn_feature_params
-
-        return musicnn_feature_params(params.window_seconds)
-    return params
-
-
 def build_gap_cnn(
     input_shape: tuple[int, int, int] = (1292, 32, 1), num_classes: int = 4, *, bn_momentum: float = 0.99
 ):
@@ -196,7 +108,7 @@ def build_gap_cnn(
     x = layers.MaxPooling2D(pool_size=2, strides=1, padding="same")(x)
     x = layers.BatchNormalization(momentum=bn_momentum)(x)
     x = layers.GlobalAveragePooling2D()(x)
-    outputs = layers.Activation("softmax", name="genre")(x)
+    outputs = layers.Activation("softmax", name=OUTPUT_LAYER_NAME)(x)
     return keras.Model(inputs, outputs, name="gap_cnn")
 
 
@@ -262,7 +174,7 @@ def build_vgg16(
     x = base(rgb)
     x = layers.Dense(dense_units, activation="relu")(x)
     x = layers.Dropout(0.3)(x)
-    outputs = layers.Dense(num_classes, activation="softmax", name="genre")(x)
+    outputs = layers.Dense(num_classes, activation="softmax", name=OUTPUT_LAYER_NAME)(x)
     return keras.Model(inputs, outputs, name="vgg16_transfer")
 
 
@@ -295,34 +207,8 @@ def build_logreg(input_shape: tuple[int, int, int] = (1292, 32, 1), num_classes:
         [layers.GlobalAveragePooling1D()(frames), layers.GlobalAveragePooling1D()(squares),
          layers.GlobalMaxPooling1D()(frames)]
     )
-    outputs = layers.Dense(num_classes, activation="softmax", name="genre")(pooled)
+    outputs = layers.Dense(num_classes, activation="softmax", name=OUTPUT_LAYER_NAME)(pooled)
     return keras.Model(inputs, outputs, name="logreg")
-
-
-def build_keras_model(
-    name: str,
-    input_shape: tuple[int, int, int],
-    num_classes: int,
-    *,
-    bn_momentum: float = 0.99,
-    vgg_weights: str | None = None,
-):
-    """Build one of :data:`KERAS_MODEL_NAMES` by name (uncompiled)."""
-    if name == "bn_cnn":
-        return build_bn_cnn(input_shape, num_classes, bn_momentum=bn_momentum)
-    if name == "gap_cnn":
-        return build_gap_cnn(input_shape, num_classes, bn_momentum=bn_momentum)
-    if name == "vgg16":
-        return build_vgg16(input_shape, num_classes, weights=vgg_weights)
-    if name == "logreg":
-        return build_logreg(input_shape, num_classes)
-    if name == "musicnn":
-        from training.musicnn.genre_model import build_musicnn_classifier
-
-        return build_musicnn_classifier(input_shape, num_classes)
-    from training.errors import TrainingConfigError
-
-    raise TrainingConfigError(f"unknown Keras model {name!r}; choose one of {', '.join(KERAS_MODEL_NAMES)}")
 
 
 def pooled_statistics(features):

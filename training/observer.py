@@ -14,6 +14,8 @@ calls, from the thread it runs on:
     ``learning_rate``, ``seconds`` (since fitting began) and
     ``windows_per_second`` (training throughput of that epoch), all floats;
   - :class:`LogLine` -- one line of text worth showing the user;
+  - :class:`AccuracyEstimate` -- a small folder's cross-validated song
+    accuracy and its 95 % interval, once per family trained that way;
 
 * ``observer.is_cancelled()`` -- polled between songs and between batches.
   When it turns True during fitting, the run stops after the current batch,
@@ -108,8 +110,37 @@ class LogLine:
     message: str
 
 
+@dataclass(frozen=True)
+class AccuracyEstimate:
+    """How well a model trained on every song of a small folder should do, and how sure that is.
+
+    Attributes
+    ----------
+    model : str
+        The family (``"bn_cnn"``, ...).
+    folds : int
+        Cross-validation folds by song.
+    songs, correct : int
+        Songs scored, each by a fold model that never trained on it, and songs right.
+    low, high : float
+        95 % Wilson interval of the song accuracy, in [0, 1].
+    """
+
+    model: str
+    folds: int
+    songs: int
+    correct: int
+    low: float
+    high: float
+
+    @property
+    def accuracy(self) -> float:
+        """Song accuracy in [0, 1]."""
+        return self.correct / self.songs if self.songs else 0.0
+
+
 #: Everything a run reports through :meth:`TrainingObserver.on_event`.
-TrainingEvent = Union[StageProgress, EpochEnded, LogLine]
+TrainingEvent = Union[StageProgress, EpochEnded, LogLine, AccuracyEstimate]
 
 
 @runtime_checkable
@@ -131,7 +162,7 @@ class NullObserver:
 
     It is also the base class to subclass: :meth:`on_event` hands each event
     to the hook of its type (:meth:`on_stage`, :meth:`on_epoch`,
-    :meth:`on_log`), so a subclass overrides only the hooks it needs.
+    :meth:`on_log`, :meth:`on_estimate`), so a subclass overrides only the hooks it needs.
     """
 
     def on_event(self, event: TrainingEvent) -> None:
@@ -142,6 +173,8 @@ class NullObserver:
             self.on_epoch(event)
         elif isinstance(event, LogLine):
             self.on_log(event)
+        elif isinstance(event, AccuracyEstimate):
+            self.on_estimate(event)
 
     def on_stage(self, progress: StageProgress) -> None:
         """Ignore stage progress."""
@@ -152,6 +185,9 @@ class NullObserver:
     def on_log(self, line: LogLine) -> None:
         """Send the line to the module logger."""
         log.info("%s", line.message)
+
+    def on_estimate(self, estimate: AccuracyEstimate) -> None:
+        """Ignore accuracy estimates (a log line says the same)."""
 
     def is_cancelled(self) -> bool:
         """Never cancelled."""

@@ -26,13 +26,28 @@ Rules worth knowing:
 * Features are standardised per MFCC coefficient with the mean and standard
   deviation of the clean *training* windows; both go into the bundle, and the
   classifier applies them (``ModelBundle.normalise``).
-* A family may need its own features (``training.models.feature_params_for``:
-  musicnn's 16 kHz log-mel, left unstandardised since its backbone normalises
-  its own input); each kind is extracted and split once per run, by the same
-  seed, so every family sees the same songs on each side.
+* What differs between model families (features, training, scoring, window
+  policy, novelty check) is asked of the family (:mod:`training.families`),
+  never decided here by its name. A family may need its own features
+  (musicnn's 16 kHz log-mel, left unstandardised since its backbone
+  normalises its own input); each kind is extracted and split once per run,
+  by the same seed, so every family sees the same songs on each side.
 * Every model is trained and scored on the same split; with several models
-  the exported one is the Keras model with the best *validation* song
+  the exported one is the exportable model with the best *validation* song
   accuracy (the test set never picks a model). XGBoost is evaluated only.
+* A **small folder** (its smallest genre under :data:`SMALL_FOLDER_SONGS`
+  songs, a song split asked for) spares no songs for validation and test:
+  every song trains the final model, and its accuracy is estimated by
+  k-fold cross-validation by song first (:func:`training.split.choose_folds`:
+  as many folds as the smallest genre has songs, at most 5; each fold's model
+  trains on the other folds' songs and scores its own, so every song is
+  scored once by a model that never heard it). The pooled out-of-fold scores
+  are the report's test figures, with a 95 % Wilson interval on the song
+  accuracy (:class:`CrossValidation`, also sent as an
+  :class:`~training.observer.AccuracyEstimate` event and stored in the
+  bundle's ``measured_accuracy``). Up to 64 clean training windows stand in
+  for validation while fitting (as in fine-tuning); the standardisation is
+  measured on every song's clean windows.
 * One ``seed`` drives window choice, augmentation, the split and the weights.
 """
 
@@ -50,30 +65,29 @@ from typing import Any
 import numpy as np
 
 from urdu_genre_app import __version__
-from urdu_genre_app.core.bundle import ModelBundle
+from urdu_genre_app.core.bundle import MEASURED_ACCURACY, ModelBundle
 from urdu_genre_app.core.errors import CancelledError
-from urdu_genre_app.core.features import FEATURE_LOG_MEL, FeatureParams
+from urdu_genre_app.core.features import FeatureParams
 from urdu_genre_app.core.windows import WindowPolicy
 from urdu_genre_app.paths import feature_cache_dir
 from training.dataset import DatasetScan, scan_dataset
-from training.errors import ExportNotSupportedError, TrainingConfigError
-from training.evaluate import Evaluation, evaluate_probabilities, format_comparison
-from training.extract import ExtractionConfig, ExtractionStats, WindowSet, extract_windows
-from training.fit import FitConfig, FitResult, fit_keras_model
-from training.models import DEFAULT_MODEL, KERAS_MODEL_NAMES, MODEL_NAMES, feature_params_for, model_family
-from training.observer import NullObserver, TrainingObserver, report_log, report_stage
-from training.split import DEFAULT_FRACTIONS, SPLIT_MODES, SPLIT_SONG, Split, split_windows
+from training.errors import DatasetError, ExportNotSupportedError, TrainingConfigError
+from training.evaluate import Evaluation, evaluate_probabilities, format_comparison, measured_accuracy, wilson_interval
+from training.extract import ExtractionConfig, ExtractionStats, extract_windows
+from training.families import DEFAULT_FAMILY, REGISTRY, ModelFamily, PreparedFeatures
+from training.finetune import DEFAULT_FREEZE, self_validation_rows
+from training.fit import FitConfig, FitResult
+from training.observer import AccuracyEstimate, EpochEnded, NullObserver, TrainingObserver, report_log, report_stage
+from training.split import (
+    DEFAULT_FRACTIONS, MAX_FOLDS, SMALL_FOLDER_SONGS, SPLIT_MODES, SPLIT_SONG, Split, assign_folds, split_windows,
+)
 
 log = logging.getLogger(__name__)
 
 #: Smallest standard deviation used when standardising a coefficient.
 MIN_FEATURE_STD = 1e-3
-#: Windows per Keras predict call during evaluation.
-PREDICT_BATCH = 64
-#: Epochs of the whole musicnn window model with its last block trainable (``--musicnn-unfreeze-last-block``).
-MUSICNN_UNFREEZE_EPOCHS = 3
-#: Their learning rate, as a fraction of the head's.
-MUSICNN_UNFREEZE_LR_FACTOR = 0.1
+#: ``Split.mode`` of a small folder's split: every song trains, no song is held out.
+SPLIT_ALL_SONGS = "all songs (k-fold estimate)"
 
 
 @dataclass
@@ -87,7 +101,7 @@ class TrainingConfig:
     out : str or pathlib.Path or None
         Where to write the bundle (``.ugm``); None evaluates without exporting.
     models : tuple of str
-        Families to train, from :data:`training.models.MODEL_NAMES`.
+        Families to train, by name (:data:`training.families.REGISTRY`).
     feature_params : FeatureParams
         MFCC parameters (the paper's by default; window length included).
     extraction : ExtractionConfig
@@ -126,13 +140,16 @@ class TrainingConfig:
     musicnn_unfreeze_last_block : bool
         After fitting musicnn's head on the frozen embeddings, fine-tune the
         whole window model with the backbone's last block trainable
-        (:data:`MUSICNN_UNFREEZE_EPOCHS` epochs at :data:`MUSICNN_UNFREEZE_LR_FACTOR`
-        times the learning rate).
+        (:mod:`training.musicnn.family`).
+    small_folder_songs : int
+        With a song split, a folder whose smallest genre has fewer songs is
+        trained on every song and cross-validated (:data:`SMALL_FOLDER_SONGS`;
+        0 never, a large number always).
     """
 
     dataset: str | os.PathLike
     out: str | os.PathLike | None = None
-    models: tuple[str, ...] = (DEFAULT_MODEL,)
+    models: tuple[str, ...] = (DEFAULT_FAMILY,)
     feature_params: FeatureParams = field(default_factory=FeatureParams)
     extraction: ExtractionConfig = field(default_factory=ExtractionConfig)
     fit: FitConfig = field(default_factory=FitConfig)
@@ -148,9 +165,10 @@ class TrainingConfig:
     description: str = ""
     command: str = ""
     init_from: str | os.PathLike | None = None
-    freeze: str = "conv"
+    freeze: str = DEFAULT_FREEZE
     musicnn_patches: int | None = None
     musicnn_unfreeze_last_block: bool = False
+    small_folder_songs: int = SMALL_FOLDER_SONGS
 
     def validate(self) -> None:
         """Refuse options that cannot work, before any work is done.
@@ -162,25 +180,66 @@ class TrainingConfig:
         ExportNotSupportedError
             ``out`` is set but no chosen model can be exported.
         """
-        unknown = [m for m in self.models if m not in MODEL_NAMES]
+        unknown = [m for m in self.models if m not in REGISTRY]
         if unknown or not self.models:
             raise TrainingConfigError(
-                f"unknown model {', '.join(unknown) or '(none)'}; choose from {', '.join(MODEL_NAMES)} or all"
+                f"unknown model {', '.join(unknown) or '(none)'}; choose from {', '.join(REGISTRY.names())} or all"
             )
-        if self.musicnn_patches is not None and self.musicnn_patches < 1:
-            raise TrainingConfigError(f"a musicnn window pools at least one patch, not {self.musicnn_patches}")
+        for name in self.models:
+            REGISTRY.get(name).validate(self)
         if self.split not in SPLIT_MODES:
             raise TrainingConfigError(f"unknown split {self.split!r}; choose one of {', '.join(SPLIT_MODES)}")
-        if self.out is not None and not any(m in KERAS_MODEL_NAMES for m in self.models):
+        exportable = REGISTRY.exportable_names()
+        if self.out is not None and not any(m in exportable for m in self.models):
             raise ExportNotSupportedError(
                 f"{', '.join(self.models)} cannot be written as a model bundle (a bundle holds a Keras/LiteRT "
-                f"network); train it without --out to evaluate it, or choose {_either(KERAS_MODEL_NAMES)}"
+                f"network); train it without --out to evaluate it, or choose {_either(exportable)}"
             )
 
 
 def _either(names: tuple[str, ...]) -> str:
     """``"a, b or c"``."""
     return f"{', '.join(names[:-1])} or {names[-1]}" if len(names) > 1 else names[0]
+
+
+@dataclass(frozen=True)
+class CrossValidation:
+    """A small folder's accuracy estimate: every song scored once by a model trained without it.
+
+    Attributes
+    ----------
+    folds : int
+        Folds (songs of each genre dealt round-robin; :func:`training.split.assign_folds`).
+    songs, correct : int
+        Songs scored (all of them) and songs right (mean vote of their windows).
+    interval : tuple of float
+        95 % Wilson interval of the song accuracy (:func:`training.evaluate.wilson_interval`).
+    """
+
+    folds: int
+    songs: int
+    correct: int
+    interval: tuple[float, float]
+
+    @property
+    def accuracy(self) -> float:
+        """Song accuracy in [0, 1]."""
+        return self.correct / self.songs if self.songs else 0.0
+
+    @property
+    def method(self) -> str:
+        """How it was measured, in words (stored with it in the bundle)."""
+        return f"{self.folds}-fold cross-validation by song"
+
+    def describe(self) -> str:
+        """One line for logs and the command line."""
+        low, high = self.interval
+        return (f"{self.method}: {self.correct} of {self.songs} songs right ({self.accuracy:.0%}); "
+                f"95 % sure the accuracy on songs like these is {low:.0%}-{high:.0%}")
+
+    def to_metrics(self) -> dict[str, Any]:
+        """A bundle's ``metrics["measured_accuracy"]``."""
+        return {**measured_accuracy(self.correct, self.songs, self.method), "folds": self.folds}
 
 
 @dataclass
@@ -206,8 +265,9 @@ class ModelResult:
     exportable : bool
         Whether it can be written as a bundle.
     features : PreparedFeatures or None
-        The features it was trained on, when they are not the run's own
-        (musicnn's log-mel); None means the report's.
+        The features it was trained on (its family's; the report's when None).
+    cross_validation : CrossValidation or None
+        A small folder's estimate (``test`` and ``validation`` are then its pooled out-of-fold scores).
     """
 
     name: str
@@ -219,6 +279,7 @@ class ModelResult:
     model: Any = None
     exportable: bool = True
     features: "PreparedFeatures | None" = None
+    cross_validation: CrossValidation | None = None
 
 
 @dataclass
@@ -283,36 +344,22 @@ class TrainingReport:
             )
         if self.warm_start is not None:
             text += f"\nnote: {self.warm_start.describe()}"
+        for result in self.results:
+            if result.cross_validation is not None:
+                text += (f"\n{result.title}: a small folder, so every song trained the final model; the scores "
+                         f"above are its {result.cross_validation.describe()}")
         return text
 
-
-@dataclass
-class PreparedFeatures:
-    """One kind of features of a run's songs, split and standardised (families may differ: musicnn's log-mel).
-
-    Attributes
-    ----------
-    params : FeatureParams
-    windows : WindowSet
-        Standardised in place.
-    split : Split
-    mean, std : numpy.ndarray, shape (n_features,), float32
-        The standardisation applied (identity for the log-mel: musicnn's
-        backbone normalises its own input).
-    embeddings : numpy.ndarray or None
-        musicnn's frozen embeddings of every patch slot of every window,
-        ``(n, slots, 200)``, once computed.
-    """
-
-    params: FeatureParams
-    windows: WindowSet
-    split: Split
-    mean: np.ndarray
-    std: np.ndarray
-    embeddings: np.ndarray | None = None
+    @property
+    def cross_validation(self) -> CrossValidation | None:
+        """The small-folder estimate of the exported model (else of the first one trained), if any."""
+        chosen = [r for r in self.results if r.name == self.exported] or self.results[:1]
+        return chosen[0].cross_validation if chosen else None
 
 
-def _cancel_check(observer: TrainingObserver, stage: str):
+def cancel_check(observer: TrainingObserver, stage: str):
+    """``on_progress(done, total)`` that reports ``stage`` and raises CancelledError once the observer cancels."""
+
     def on_progress(done: int, total: int) -> None:
         report_stage(observer, stage, done, total)
         if observer.is_cancelled():
@@ -347,128 +394,117 @@ def standardisation(features: np.ndarray, rows: np.ndarray) -> tuple[np.ndarray,
     return mean.astype(np.float32), np.maximum(std, MIN_FEATURE_STD).astype(np.float32)
 
 
-def _predict(model, x: np.ndarray) -> np.ndarray:
-    from training.models import XGBoostWindowClassifier
+class _FoldObserver:
+    """The run's observer for a cross-validation fold: progress, log lines and cancel, but no epoch events.
 
-    if isinstance(model, XGBoostWindowClassifier):
-        return model.predict(x)
-    return np.asarray(model.predict(x[..., np.newaxis], batch_size=PREDICT_BATCH, verbose=0), dtype=np.float32)
-
-
-def _predict_rows(name: str, model, prepared: PreparedFeatures, rows: np.ndarray) -> np.ndarray:
-    """Class probabilities of some windows; musicnn's head scores the embeddings already computed."""
-    if name == "musicnn" and prepared.embeddings is not None:
-        from training.musicnn.genre_model import HEAD_NAME, head_patches, slot_embeddings
-
-        head = model.get_layer(HEAD_NAME)
-        embeddings = slot_embeddings(prepared.embeddings[rows], head_patches(head))[..., np.newaxis]
-        return np.asarray(head.predict(embeddings, batch_size=PREDICT_BATCH, verbose=0), np.float32)
-    return _predict(model, prepared.windows.features[rows])
-
-
-def _train_musicnn(
-    config: TrainingConfig, prepared: PreparedFeatures, observer: TrainingObserver, warm=None
-) -> tuple[Any, FitResult]:
-    """Fit musicnn's head on the frozen backbone's embeddings, then join them into one window model.
-
-    With ``warm`` (``--init-from`` a musicnn bundle) the bundle's trained head
-    is fitted further (widened for new genres) instead of a new one.
-
-    Every slot of every window is embedded once; the head is fitted on random
-    subsets of as many patches as it pools (each training window repeated
-    :data:`~training.musicnn.genre_model.SUBSETS_PER_WINDOW` times, a fresh
-    subset per repeat and epoch) and validated on the fixed slots the
-    exported graph embeds.
+    The epoch chart a view draws is the final model's; folds restarting at epoch 1 would scramble it.
     """
-    from training.musicnn.genre_model import (
-        DEFAULT_PATCHES,
-        _embedding_model,
-        assemble_genre_model,
-        build_head,
-        fit_head,
-        patch_slots,
-        window_embeddings,
-    )
 
-    windows, split = prepared.windows, prepared.split
-    embedding = _embedding_model()
-    frames = prepared.params.frames_per_window
-    patches = len(patch_slots(frames, config.musicnn_patches or DEFAULT_PATCHES))
-    if prepared.embeddings is None:
-        report_log(observer, f"musicnn: embedding all {len(patch_slots(frames))} patches of {len(windows)} windows "
-                             f"with the frozen backbone (the head learns on random {patches}-patch subsets)")
-        prepared.embeddings = window_embeddings(
-            windows.features, patches=None, embedding=embedding, on_progress=_cancel_check(observer, "fit")
+    def __init__(self, observer: TrainingObserver) -> None:
+        self.observer = observer
+
+    def on_event(self, event) -> None:
+        if not isinstance(event, EpochEnded):
+            self.observer.on_event(event)
+
+    def is_cancelled(self) -> bool:
+        return bool(self.observer.is_cancelled())
+
+    def is_aborted(self) -> bool:
+        return bool(self.observer.is_aborted())
+
+
+def all_songs_split(windows, *, seed: int) -> Split:
+    """A small folder's split: every window trains; a few clean ones stand in for validation; nothing is tested.
+
+    The validation rows (:func:`training.finetune.self_validation_rows`) are
+    training windows, so ``validation_songs`` is empty: no song is held out.
+    """
+    train = np.arange(len(windows), dtype=np.int64)
+    validation = self_validation_rows(train, windows.copy == 0, len(windows), seed)
+    empty = np.zeros(0, np.int64)
+    return Split(mode=SPLIT_ALL_SONGS, train=train, validation=validation, test=empty,
+                 train_songs=np.unique(windows.song), validation_songs=empty, test_songs=empty)
+
+
+def _smallest_genre(windows) -> tuple[str, int]:
+    """The genre with the fewest songs (among those with any) and its song count."""
+    counts = np.bincount(windows.song_labels, minlength=len(windows.labels))
+    present = np.flatnonzero(counts)
+    index = int(present[np.argmin(counts[present])])
+    return windows.labels[index], int(counts[index])
+
+
+def cross_validate(family: ModelFamily, config: TrainingConfig, prepared: PreparedFeatures,
+                   observer: TrainingObserver, warm=None) -> tuple[CrossValidation, Evaluation]:
+    """Estimate how well ``family`` trained on every song of a small folder does, by k-fold cross-validation by song.
+
+    Parameters
+    ----------
+    family : ModelFamily
+    config : TrainingConfig
+    prepared : PreparedFeatures
+        Its features, with :func:`all_songs_split` (the folds are cut here).
+    observer : TrainingObserver
+        Progress and log lines of the folds (their epochs are not reported).
+    warm : training.finetune.WarmStart, optional
+        Every fold fine-tunes a fresh copy of this bundle's model.
+
+    Returns
+    -------
+    CrossValidation
+    Evaluation
+        Every clean window scored by the fold model that did not train on its song.
+
+    Raises
+    ------
+    CancelledError
+        The observer cancelled during a fold.
+    """
+    windows = prepared.windows
+    _genre, smallest = _smallest_genre(windows)
+    n_folds = int(min(MAX_FOLDS, max(2, smallest)))
+    fold_of = assign_folds(windows.song_labels, n_folds, seed=config.seed)[windows.song]
+    clean = windows.copy == 0
+    probabilities = np.zeros((len(windows), len(windows.labels)), np.float32)
+    quiet = _FoldObserver(observer)
+    for fold in range(n_folds):
+        held = np.flatnonzero((fold_of == fold) & clean)
+        train = np.flatnonzero(fold_of != fold)
+        fold_split = Split(
+            mode=SPLIT_SONG, train=train, validation=self_validation_rows(train, clean, len(windows), config.seed),
+            test=held, train_songs=np.unique(windows.song[train]), validation_songs=np.zeros(0, np.int64),
+            test_songs=np.unique(windows.song[held]),
         )
-    x, y = prepared.embeddings, windows.label
-    if warm is not None:
-        from training.finetune import warm_start_musicnn_head
-
-        head = warm_start_musicnn_head(warm, seed=config.seed)
-    else:
-        head = build_head(patches, len(windows.labels))
-    result = fit_head(head, x, y, train_rows=split.train, validation_rows=split.validation, fit=config.fit,
-                      observer=observer)
-    if not config.musicnn_unfreeze_last_block:
-        return assemble_genre_model(head, frames=frames, embedding=embedding), result
-    # The head first learns on the frozen embeddings (cheap); only then does the last block move, from
-    # a head that already fits, at a small rate: a random head's gradients would wreck the pretrained block.
-    model = assemble_genre_model(head, frames=frames, embedding=embedding, unfreeze_last_block=True)
-    report_log(observer, f"musicnn: fine-tuning the backbone's last block with the head "
-                         f"({MUSICNN_UNFREEZE_EPOCHS} epochs over the log-mel windows)")
-    block_fit = dataclasses.replace(
-        config.fit, epochs=MUSICNN_UNFREEZE_EPOCHS, patience=None,
-        learning_rate=config.fit.learning_rate * MUSICNN_UNFREEZE_LR_FACTOR,
-        spec_augment=dataclasses.replace(config.fit.spec_augment, enabled=False),
-    )
-    result = fit_keras_model(
-        model, x_train=windows.features[split.train], y_train=y[split.train],
-        x_validation=windows.features[split.validation], y_validation=y[split.validation], config=block_fit,
-        observer=observer,
-    )
-    prepared.embeddings = None  # the last block moved: the cached embeddings no longer are this model's
-    return model, result
+        report_log(observer, f"{family.name}: fold {fold + 1}/{n_folds} of the accuracy estimate: training on "
+                             f"{fold_split.train_songs.size} songs, scoring {fold_split.test_songs.size}")
+        fold_prepared = dataclasses.replace(prepared, split=fold_split)  # same windows, same cache
+        model, _fit = family.train(config, fold_prepared, quiet, warm)
+        if observer.is_cancelled():
+            raise CancelledError("training cancelled while estimating its accuracy (cross-validation)")
+        probabilities[held] = family.predict(model, fold_prepared, held)
+    scored = np.flatnonzero(clean)
+    evaluation = evaluate_probabilities(probabilities[scored], y_true=windows.label[scored],
+                                        songs=windows.song[scored], labels=windows.labels)
+    correct = int(round(evaluation.song_accuracy * evaluation.n_songs))
+    estimate = CrossValidation(folds=n_folds, songs=evaluation.n_songs, correct=correct,
+                               interval=wilson_interval(correct, evaluation.n_songs))
+    low, high = estimate.interval
+    observer.on_event(AccuracyEstimate(model=family.name, folds=n_folds, songs=estimate.songs, correct=correct,
+                                       low=low, high=high))
+    report_log(observer, f"{family.name}: {estimate.describe()}")
+    return estimate, evaluation
 
 
-def _train_one(
-    name: str, config: TrainingConfig, windows: WindowSet, split: Split, observer: TrainingObserver, warm=None,
-    prepared: PreparedFeatures | None = None,
-) -> tuple[Any, FitResult | None, float]:
-    x, y = windows.features, windows.label
+def _train_one(family: ModelFamily, config: TrainingConfig, prepared: PreparedFeatures, observer: TrainingObserver,
+               warm=None) -> tuple[Any, FitResult | None, float]:
     started = time.perf_counter()
-    if name == "musicnn" and prepared is not None:
-        model, result = _train_musicnn(config, prepared, observer, warm)
-        return model, result, time.perf_counter() - started
-    if name == "xgboost":
-        from training.models import XGBoostWindowClassifier
-
-        report_stage(observer, "fit", 0, 1)
-        model = XGBoostWindowClassifier(num_classes=len(windows.labels), seed=config.seed, n_jobs=config.workers)
-        model.fit(x[split.train], y[split.train], x[split.validation], y[split.validation])
-        report_stage(observer, "fit", 1, 1)
-        return model, None, time.perf_counter() - started
-    import keras
-
-    from training.models import build_keras_model
-
-    keras.utils.set_random_seed(config.seed)
-    if warm is not None:
-        from training.finetune import warm_start_model
-
-        model = warm_start_model(warm, freeze=config.freeze, seed=config.seed)
-    else:
-        model = build_keras_model(
-            name, config.feature_params.input_shape, len(windows.labels),
-            bn_momentum=config.fit.bn_momentum, vgg_weights=config.vgg_weights,
-        )
-    result = fit_keras_model(
-        model, x_train=x[split.train], y_train=y[split.train], x_validation=x[split.validation],
-        y_validation=y[split.validation], config=config.fit, observer=observer,
-    )
+    model, result = family.train(config, prepared, observer, warm)
     return model, result, time.perf_counter() - started
 
 
-def run_training(config: TrainingConfig, observer: TrainingObserver | None = None) -> TrainingReport:
+def run_training(config: TrainingConfig, observer: TrainingObserver | None = None, *,
+                 scan: DatasetScan | None = None) -> TrainingReport:
     """Run scan -> extract -> split -> fit -> evaluate -> export (see the module docstring).
 
     Parameters
@@ -477,6 +513,9 @@ def run_training(config: TrainingConfig, observer: TrainingObserver | None = Non
         What to train and where to write it.
     observer : TrainingObserver, optional
         Stage progress, epoch metrics, log lines and cancel.
+    scan : DatasetScan, optional
+        ``config.dataset`` already probed (the Training tab probes it when it is chosen): used instead of
+        probing every song again. A scan of another folder is ignored.
 
     Returns
     -------
@@ -499,27 +538,31 @@ def run_training(config: TrainingConfig, observer: TrainingObserver | None = Non
     seconds: dict[str, float] = {}
 
     started = time.perf_counter()
-    scan = scan_dataset(config.dataset, on_progress=_cancel_check(observer, "scan"))
+    if scan is None or Path(scan.source).resolve() != Path(config.dataset).resolve():
+        scan = scan_dataset(config.dataset, on_progress=cancel_check(observer, "scan"))
     seconds["scan"] = time.perf_counter() - started
     warm = None
     if config.init_from is not None:
         from training.finetune import begin_pipeline_warm_start
 
         config, scan, warm = begin_pipeline_warm_start(config, scan, observer)
+        REGISTRY.for_bundle(warm.bundle)  # a family this app can train (TrainingConfigError otherwise)
     report_log(observer, f"dataset: {len(scan.songs)} songs in {len(scan.labels)} genres ({', '.join(scan.labels)})")
     for skipped in scan.skipped:
         report_log(observer, f"skipped {skipped.path}: {skipped.reason}")
 
-    prepared_by_params: dict[FeatureParams, PreparedFeatures] = {}
+    prepared_by_kind: dict[tuple[FeatureParams, bool], PreparedFeatures] = {}
 
-    def prepare(params: FeatureParams) -> PreparedFeatures:
-        """Extract, split and standardise the songs' windows with ``params`` (once per kind of features)."""
-        if params in prepared_by_params:
-            return prepared_by_params[params]
+    def prepare(family: ModelFamily) -> PreparedFeatures:
+        """Extract, split and standardise the songs' windows as ``family`` reads them (once per kind)."""
+        params = family.feature_params(config.feature_params)
+        kind = (params, family.standardise_features)
+        if kind in prepared_by_kind:
+            return prepared_by_kind[kind]
         started = time.perf_counter()
         windows = extract_windows(
             scan.songs, labels=scan.labels, params=params, config=config.extraction,
-            workers=config.workers, cache_dir=config.cache_dir, on_progress=_cancel_check(observer, "extract"),
+            workers=config.workers, cache_dir=config.cache_dir, on_progress=cancel_check(observer, "extract"),
             is_cancelled=observer.is_cancelled,
         )
         seconds["extract"] = seconds.get("extract", 0.0) + time.perf_counter() - started
@@ -533,16 +576,26 @@ def run_training(config: TrainingConfig, observer: TrainingObserver | None = Non
             report_log(observer, f"left out {failed.path}: {failed.reason}")
 
         report_stage(observer, "split", 0, 1)
-        split = split_windows(windows, mode=config.split, fractions=config.fractions, seed=config.seed)
+        genre, smallest = _smallest_genre(windows) if len(windows) else ("", 0)
+        if config.split == SPLIT_SONG and 0 < smallest < config.small_folder_songs:
+            if smallest < 2:
+                raise DatasetError(f"genre {genre!r} has only 1 song; training needs at least 2 a genre "
+                                   "(one to learn from while another measures the model)")
+            split = all_songs_split(windows, seed=config.seed)
+            report_log(observer, f"a small folder ({smallest} songs in {genre}, under {config.small_folder_songs}): "
+                                 "every song trains the final model, and cross-validation by song estimates its "
+                                 "accuracy first")
+        else:
+            split = split_windows(windows, mode=config.split, fractions=config.fractions, seed=config.seed)
         report_stage(observer, "split", 1, 1)
         sizes = split.sizes()
         report_log(
             observer,
-            "split ({}): ".format(config.split)
+            f"split ({split.mode}): "
             + ", ".join(f"{side} {v['songs']} songs / {v['windows']} windows" for side, v in sizes.items())
         )
-        if params.feature == FEATURE_LOG_MEL:
-            # musicnn's backbone starts with its own BatchNorm: its input is the raw log-mel.
+        if not family.standardise_features:
+            # The family's network normalises its own input (musicnn's backbone starts with a BatchNorm).
             mean = np.zeros(params.n_features, np.float32)
             std = np.ones(params.n_features, np.float32)
         else:
@@ -553,10 +606,20 @@ def run_training(config: TrainingConfig, observer: TrainingObserver | None = Non
                 windows.features, clean_train)
             windows.features -= mean
             windows.features /= std
-        prepared_by_params[params] = PreparedFeatures(params, windows, split, mean, std)
-        return prepared_by_params[params]
+        prepared_by_kind[kind] = PreparedFeatures(params, windows, split, mean, std)
+        return prepared_by_kind[kind]
 
-    first = prepare(feature_params_for(config.models[0], config.feature_params))
+    def other_windows(prepared: PreparedFeatures) -> tuple[np.ndarray, np.ndarray]:
+        """Clean windows of the same songs drawn afresh (``seed + 1``), standardised as ``prepared``'s."""
+        other = extract_windows(
+            scan.songs, labels=scan.labels, params=prepared.params,
+            config=dataclasses.replace(config.extraction, seed=config.seed + 1), workers=config.workers,
+            cache_dir=config.cache_dir, is_cancelled=observer.is_aborted,  # a cancelled run still exports
+        )
+        clean = other.copy == 0
+        return (other.features[clean] - prepared.mean) / prepared.std, other.label[clean]
+
+    first = prepare(REGISTRY.get(config.models[0]))
     stats, split = first.windows.stats, first.split
     report = TrainingReport(
         config=config, scan=scan, extraction=stats, split=split, stage_seconds=seconds,
@@ -569,10 +632,15 @@ def run_training(config: TrainingConfig, observer: TrainingObserver | None = Non
             report_log(observer, f"cancelled: {name} not trained")
             continue
         report_log(observer, f"training {name} ({index + 1}/{len(config.models)})")
-        prepared = prepare(feature_params_for(name, config.feature_params))
+        family = REGISTRY.get(name)
+        prepared = prepare(family)
         windows, split = prepared.windows, prepared.split
         try:
-            model, fit_result, fit_seconds = _train_one(name, config, windows, split, observer, warm, prepared)
+            estimate = evaluation = None
+            if split.mode == SPLIT_ALL_SONGS:
+                estimate, evaluation = cross_validate(family, config, prepared, observer, warm)
+                report_log(observer, f"training {name} on all {split.train_songs.size} songs")
+            model, fit_result, fit_seconds = _train_one(family, config, prepared, observer, warm)
         except CancelledError:
             if not report.results:
                 raise
@@ -583,19 +651,22 @@ def run_training(config: TrainingConfig, observer: TrainingObserver | None = Non
         report.cancelled = report.cancelled or bool(fit_result and fit_result.cancelled)
         report_stage(observer, "evaluate", index, len(config.models))
         y, song = windows.label, windows.song
-        test = evaluate_probabilities(
-            _predict_rows(name, model, prepared, split.test), y_true=y[split.test], songs=song[split.test],
-            labels=windows.labels,
-        )
-        validation = evaluate_probabilities(
-            _predict_rows(name, model, prepared, split.validation), y_true=y[split.validation],
-            songs=song[split.validation], labels=windows.labels,
-        )
+        if evaluation is not None:  # a small folder: the out-of-fold scores stand for test and validation
+            test = validation = evaluation
+        else:
+            test = evaluate_probabilities(
+                family.predict(model, prepared, split.test), y_true=y[split.test], songs=song[split.test],
+                labels=windows.labels,
+            )
+            validation = evaluate_probabilities(
+                family.predict(model, prepared, split.validation), y_true=y[split.validation],
+                songs=song[split.validation], labels=windows.labels,
+            )
         report.results.append(
             ModelResult(
-                name=name, title=model_family(name).title, test=test, validation=validation, fit=fit_result,
-                seconds=fit_seconds, model=model, exportable=name in KERAS_MODEL_NAMES,
-                features=prepared if prepared is not first else None,
+                name=name, title=family.title, test=test, validation=validation, fit=fit_result,
+                seconds=fit_seconds, model=model, exportable=family.exportable, features=prepared,
+                cross_validation=estimate,
             )
         )
         report_stage(observer, "evaluate", index + 1, len(config.models))
@@ -612,16 +683,27 @@ def run_training(config: TrainingConfig, observer: TrainingObserver | None = Non
                                                    -r.validation.window_loss))
             started = time.perf_counter()
             report_stage(observer, "export", 0, 1)
-            from training.calibrate import calibrate_split
+            from training.calibrate import describe_novelty_report
 
             own = chosen.features or first
-            if chosen.name == "musicnn":
-                # Fitting it would run the backbone again over every training window (~3 s each here).
-                novelty, novelty_report = None, {"unavailable": "not fitted for musicnn bundles yet"}
+            windows, split = own.windows, own.split
+            clean_train = split.train[windows.copy[split.train] == 0]
+            family = REGISTRY.get(chosen.name)
+            fitted_on = ""
+            if family.novelty_unavailable:
+                validation = (windows.features[:0], windows.label[:0])
+            elif split.mode == SPLIT_ALL_SONGS:
+                # Every song trained the model: other windows of the same songs set the check's threshold.
+                validation = other_windows(own)
+                fitted_on = "other windows of the songs it trained on (a small folder: none held out)"
             else:
-                novelty, novelty_report = calibrate_split(chosen.model, own.windows, own.split,
-                                                          params=own.params)
-            report_log(observer, f"novelty check: {novelty_report}")
+                validation = (windows.features[split.validation], windows.label[split.validation])
+            novelty, novelty_report = family.novelty_check(
+                chosen.model, params=own.params, n_classes=len(windows.labels),
+                train=(windows.features[clean_train], windows.label[clean_train]), validation=validation,
+                fitted_on=fitted_on,
+            )
+            report_log(observer, describe_novelty_report(novelty_report))
             report.bundle = export_result(chosen, report, path=Path(config.out), novelty=novelty,
                                           novelty_report=novelty_report)
             report.exported = chosen.name
@@ -674,6 +756,8 @@ def metrics_for(result: ModelResult, report: TrainingReport) -> dict[str, Any]:
             "validation_window_accuracy": round(result.validation.window_accuracy, 6),
         }
     )
+    if result.cross_validation is not None:
+        metrics[MEASURED_ACCURACY] = result.cross_validation.to_metrics()
     return metrics
 
 
@@ -690,15 +774,10 @@ def export_result(result: ModelResult, report: TrainingReport, *, path: Path, no
         raise ExportNotSupportedError(f"{result.name} cannot be written as a model bundle (evaluation only)")
     from training.export import export_bundle
 
+    family = REGISTRY.get(result.name)
     own = result.features
-    params = own.params if own else feature_params_for(result.name, report.config.feature_params)
-    policy = report.config.window_policy or WindowPolicy.for_features(params)
-    if result.name == "musicnn" and report.config.window_policy is None:
-        # A musicnn window costs ~60x a BN-CNN one (its patches through the backbone): its bundles
-        # sample the song (see musicnn_window_policy) instead of overlapping windows.
-        from training.musicnn.genre_model import musicnn_window_policy
-
-        policy = musicnn_window_policy(params)
+    params = own.params if own else family.feature_params(report.config.feature_params)
+    policy = report.config.window_policy or family.window_policy(params)
     return export_bundle(
         result.model,
         path,
@@ -708,6 +787,7 @@ def export_result(result: ModelResult, report: TrainingReport, *, path: Path, no
         feature_std=own.std if own else report.feature_std,
         window_policy=policy,
         architecture=result.name,
+        architecture_options=family.runtime_options(result.model),
         provenance=provenance_for(result, report),
         metrics={**metrics_for(result, report), **({"novelty": novelty_report} if novelty_report else {})},
         novelty=novelty,

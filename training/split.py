@@ -15,22 +15,39 @@
 Validation and test sets hold clean windows only (copy 0); training takes
 every copy of its windows. Each genre needs at least three songs (windows,
 for the leaky split) so that every side gets one.
+
+A folder too small to spare songs for validation and test is cross-validated
+by song instead (:func:`choose_folds`, :func:`assign_folds`: stratified
+folds, every song held out once; :mod:`training.pipeline` and
+:mod:`training.improve` use them).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from training.errors import DatasetError, TrainingConfigError
-from training.extract import WindowSet
+
+if TYPE_CHECKING:
+    from training.extract import WindowSet
 
 SPLIT_SONG = "song"
 SPLIT_WINDOW_PAPER_LEAKY = "window-paper-leaky"
 SPLIT_MODES = (SPLIT_SONG, SPLIT_WINDOW_PAPER_LEAKY)
 #: Train, validation and test fractions (the paper's 60 / 20 / 20).
 DEFAULT_FRACTIONS = (0.6, 0.2, 0.2)
+#: A folder whose smallest genre has fewer songs than this is *small*: every song trains the final model and
+#: k-fold cross-validation by song estimates its accuracy (:mod:`training.pipeline`; issue 16.5).
+SMALL_FOLDER_SONGS = 10
+#: Most folds of a cross-validation by song (each costs one more training).
+MAX_FOLDS = 5
+#: With at least this many songs a single stratified hold-out (1 fold, 20 %) replaces k-fold (:func:`choose_folds`).
+HOLDOUT_SONGS = 60
+#: Fraction of each genre's songs held out when :data:`HOLDOUT_SONGS` is reached.
+HOLDOUT_FRACTION = 0.2
 
 
 @dataclass(frozen=True)
@@ -180,3 +197,53 @@ def split_windows(
                 if shared.size:
                     raise AssertionError(f"song split put songs {shared.tolist()} on two sides")
     return split
+
+
+def choose_folds(song_labels: np.ndarray, requested: int | None = None) -> int:
+    """How many folds to cross-validate with.
+
+    Parameters
+    ----------
+    song_labels : numpy.ndarray, shape (n_songs,), int
+        Label index of every confirmed song.
+    requested : int, optional
+        An explicit choice (>= 1); 1 is a single hold-out.
+
+    Returns
+    -------
+    int
+        ``requested`` if given; otherwise 1 (hold-out) from
+        :data:`HOLDOUT_SONGS` songs on, else the number of songs in the
+        smallest genre, between 2 and :data:`MAX_FOLDS`.
+    """
+    if requested is not None:
+        if requested < 1:
+            raise ValueError(f"folds={requested} must be at least 1")
+        return int(requested)
+    if song_labels.size >= HOLDOUT_SONGS:
+        return 1
+    counts = np.bincount(song_labels)
+    smallest = int(counts[counts > 0].min())
+    return int(min(MAX_FOLDS, max(2, smallest)))
+
+
+def assign_folds(song_labels: np.ndarray, n_folds: int, *, seed: int = 0) -> np.ndarray:
+    """Fold of every song, stratified by genre (fold ids from 0; -1 = never held out).
+
+    With ``n_folds == 1`` about :data:`HOLDOUT_FRACTION` of each genre (at
+    least one song, when the genre has two) is held out as fold 0, the rest is
+    -1. Otherwise each genre's songs are shuffled and dealt round-robin.
+    """
+    rng = np.random.default_rng(seed)
+    folds = np.full(song_labels.size, -1, dtype=np.int64)
+    offset = 0
+    for label in np.unique(song_labels):
+        members = rng.permutation(np.flatnonzero(song_labels == label))
+        if n_folds == 1:
+            take = int(round(members.size * HOLDOUT_FRACTION)) if members.size >= 2 else 0
+            folds[members[: max(1 if members.size >= 2 else 0, take)]] = 0
+        else:
+            # Continue dealing where the previous genre stopped, so small genres do not all land in fold 0.
+            folds[members] = (np.arange(members.size) + offset) % n_folds
+            offset += members.size
+    return folds

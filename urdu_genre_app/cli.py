@@ -135,7 +135,8 @@ def run_classify(args: argparse.Namespace) -> int:
     if args.write_tags:
         from urdu_genre_app.library.cli_tags import write_verdict_tags
 
-        failures += write_verdict_tags(results, keep_existing=args.keep_existing, quiet=args.quiet)
+        failures += write_verdict_tags(results, keep_existing=args.keep_existing,
+                                       include_doubtful=args.include_doubtful, quiet=args.quiet)
     if args.format == "json":
         payload = [r.to_dict(include_windows=args.windows) for r in results]
         json.dump(payload, sys.stdout, indent=2, ensure_ascii=False)
@@ -197,6 +198,9 @@ def build_parser(*, with_train_arguments: bool = True) -> argparse.ArgumentParse
                           help="write each verdict into the file's genre tag (off by default; journaled)")
     classify.add_argument("--keep-existing", action="store_true",
                           help="with --write-tags: leave files that already have a genre tag as they are")
+    classify.add_argument("--include-doubtful", action="store_true",
+                          help="with --write-tags: also write doubtful verdicts (not a known genre, or uncertain) "
+                               "as their nearest genre; by default those files are skipped")
     from urdu_genre_app.scale.command import add_arguments as add_archive_arguments
 
     add_archive_arguments(classify)
@@ -204,14 +208,36 @@ def build_parser(*, with_train_arguments: bool = True) -> argparse.ArgumentParse
 
     train = sub.add_parser("train", help="train a model on a folder of labeled songs")
     if with_train_arguments:
-        try:
-            from training.cli import configure_train_parser
-        except ImportError as error:  # a runtime-only install without the training package
+        from urdu_genre_app.capabilities import training_unavailable_reason
+
+        missing = training_unavailable_reason()
+        if missing is None:
+            try:
+                from training.cli import configure_train_parser
+            except ImportError as error:  # the package is there but does not import (a broken install)
+                missing = f"training is not installed here ({error})"
+        if missing is not None:
             # Any arguments at all get the "not installed" message, not an argparse error.
             train.add_argument("ignored", nargs=argparse.REMAINDER, help=argparse.SUPPRESS)
-            train.set_defaults(handler=lambda _args, why=str(error): _missing_training(why))
+            train.set_defaults(handler=lambda _args, why=missing: _missing_training(why))
         else:
             configure_train_parser(train)
+
+    calibrate = sub.add_parser("calibrate", help="fit a model's not-a-genre check on labelled songs")
+    if with_train_arguments:
+        from urdu_genre_app.capabilities import training_unavailable_reason
+
+        missing = training_unavailable_reason()
+        if missing is None:
+            try:
+                from training.cli import configure_calibrate_parser
+            except ImportError as error:  # the package is there but does not import (a broken install)
+                missing = f"training is not installed here ({error})"
+        if missing is not None:
+            calibrate.add_argument("ignored", nargs=argparse.REMAINDER, help=argparse.SUPPRESS)
+            calibrate.set_defaults(handler=lambda _args, why=missing: _missing_training(why))
+        else:
+            configure_calibrate_parser(calibrate)
 
     gui = sub.add_parser("gui", help="open the desktop app (the default)")
     gui.add_argument("files", nargs="*", help="files to open")
@@ -224,7 +250,7 @@ def build_parser(*, with_train_arguments: bool = True) -> argparse.ArgumentParse
 
 
 #: Sub-command names; any other first argument that is not an option is a file to open in the app.
-COMMANDS = ("classify", "train", "gui", "self-test")
+COMMANDS = ("classify", "train", "calibrate", "gui", "self-test")
 
 
 def run_self_test(_args: argparse.Namespace) -> int:
@@ -243,7 +269,7 @@ def _open_files_in_gui(argv: list[str]) -> list[str]:
 
 
 def _missing_training(why: str) -> int:
-    print(f"urdu-genre: error: training is not installed here ({why})", file=sys.stderr)
+    print(f"urdu-genre: error: {why}", file=sys.stderr)
     return EXIT_USAGE
 
 
@@ -261,7 +287,7 @@ def main(argv: list[str] | None = None) -> int:
     for name, value in SINGLE_THREADED_BLAS.items():
         os.environ.setdefault(name, value)
     argv = _open_files_in_gui(sys.argv[1:] if argv is None else argv)
-    parser = build_parser(with_train_arguments="train" in argv or "-h" in argv or "--help" in argv)
+    parser = build_parser(with_train_arguments=bool({"train", "calibrate", "-h", "--help"} & set(argv)))
     args = parser.parse_args(argv)
     logging.basicConfig(
         level=logging.DEBUG if args.verbose else logging.ERROR,

@@ -58,3 +58,29 @@ def bundled_model_path() -> Path:
 def selftest_manifest_path() -> Path:
     """The JSON file naming the self-test's sample and the verdict it must get."""
     return resource_path("samples", SELFTEST_SAMPLE_MANIFEST)
+
+
+def bundled_models() -> list[Path]:
+    """Every model bundle shipped with the app (``resources/models/*.ugm``), the default one first."""
+    default = bundled_model_path()
+    found = sorted(default.parent.glob("*.ugm")) if default.parent.is_dir() else []
+    return sorted(found, key=lambda path: path.name != default.name)
+
+
+def bundle_title(path: Path) -> str:
+    """The name a bundle gives itself (``provenance.name`` of its ``bundle.json``), else its file stem.
+
+    Cheap (reads only the small metadata member), for menus; a damaged file
+    gets its stem, and loading it says what is wrong.
+    """
+    import json
+    import zipfile
+
+    from urdu_genre_app.core.bundle import METADATA_NAME
+
+    try:
+        with zipfile.ZipFile(path) as archive:
+            name = json.loads(archive.read(METADATA_NAME)).get("provenance", {}).get("name")
+    except (OSError, KeyError, ValueError, zipfile.BadZipFile):
+        name = None
+    return str(name) if name else Path(path).stem

@@ -66,14 +66,14 @@ class NotInThisBuild(Exception):
 
 # ------------------------------------------------------------------ checks
 def check_model() -> str:
-    """The bundled model exists and loads with its checksums verified."""
-    from urdu_genre_app.core.bundle import load_bundle
+    """The bundled model exists, loads with its checksums verified, and its model opens."""
+    from urdu_genre_app.core.inference import open_bundle
     from urdu_genre_app.resources import bundled_model_path
 
     path = bundled_model_path()
     if not path.is_file():
         raise CheckFailed(f"no bundled model at {path}")
-    bundle = load_bundle(path, with_keras=False)
+    bundle, _model = open_bundle(path)
     return f"{path.name} ({bundle.architecture}, {len(bundle.labels)} genres: {', '.join(bundle.labels)}) at {path.parent}"
 
 
@@ -130,28 +130,29 @@ def check_audio() -> str:
 
 
 def training_families() -> tuple[str, ...]:
-    """Model families this build trains that need no extra files (VGG-16 needs local weights).
+    """Model families this build trains on the tiny folder: every registered one that is installed and
+    needs no file of the user's (VGG-16's weights), in the registry's order.
 
     Raises
     ------
     NotInThisBuild
         The training package or TensorFlow is not installed (the lite build).
     """
+    from urdu_genre_app.capabilities import training_unavailable_reason
+
+    missing = training_unavailable_reason()
+    if missing is not None:
+        raise NotInThisBuild(f"training is not in this build: {missing}")
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # TensorFlow's start-up chatter is not a result
     try:
         import tensorflow  # noqa: F401
 
         import training.pipeline  # noqa: F401
+        from training.families import REGISTRY
     except ImportError as error:
         raise NotInThisBuild(f"training is not in this build ({error})") from error
-    families = ["bn_cnn", "gap_cnn", "logreg"]
-    try:
-        import xgboost  # noqa: F401
-    except ImportError:
-        pass
-    else:
-        families.append("xgboost")
-    return tuple(families)
+    return tuple(family.name for family in REGISTRY
+                 if family.selftest and not family.needs_user_files and family.missing_requirements() is None)
 
 
 def write_tiny_dataset(root: Path, *, seed: int = 0) -> Path:
@@ -193,6 +194,7 @@ def check_training() -> str:
             feature_params=FeatureParams(window_seconds=TINY_WINDOW_SECONDS),
             extraction=ExtractionConfig(windows_per_song=2), fit=FitConfig(epochs=1, batch_size=8),
             workers=2, cache_dir=None, name="self-test", command="urdu-genre self-test",
+            small_folder_songs=0,  # one training a family: the self-test checks that training works, quickly
         )
         report = run_training(config)
         trained = [result.name for result in report.results]

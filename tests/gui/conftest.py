@@ -109,7 +109,7 @@ def pulse_audio():
         module_index = loaded.stdout.strip()
         _run("pactl", "set-default-sink", NULL_SINK)
         _run("pactl", "set-default-source", f"{NULL_SINK}.monitor")
-        from urdu_genre_app.gui.audio import list_input_devices, rescan_devices, sounddevice_module
+        from urdu_genre_app.core.audio_devices import list_input_devices, rescan_devices, sounddevice_module
 
         rescan_devices()
         sd = sounddevice_module()
@@ -135,7 +135,7 @@ def _stop_pulse(started, module_index) -> None:
         except subprocess.TimeoutExpired:
             started.kill()
     try:
-        from urdu_genre_app.gui.audio import rescan_devices
+        from urdu_genre_app.core.audio_devices import rescan_devices
 
         rescan_devices()
     except Exception:

@@ -1,15 +1,21 @@
 """Screenshots of the real window in three states, for the docs and for looking at it as a user would.
 
-Run (a virtual display gives the real xcb look; offscreen works too):
+Run (a virtual display gives the real xcb look; offscreen works too), at the two screen sizes the docs show:
 
     xvfb-run -a -s "-screen 0 1400x900x24" .venv/bin/python -m tests.gui.make_screenshots [--model BUNDLE] [--out DIR]
+    xvfb-run -a -s "-screen 0 1024x700x24" .venv/bin/python -m tests.gui.make_screenshots --suffix=-1024x700 --no-training
+
+The window opens as the app opens it (its default size fitted to the screen's
+available area), so the small screen shows what a user with one sees.
 
 Writes ``classify.png`` (an analysed song), ``recording.png`` (a recording in
 progress, fed by the lowest-layer fake input stream that plays a known clip
 in real time), ``error.png`` (an undecodable file dropped on the window), with the bundled
 model ``unknown.png`` (a 440 Hz tone: not like any genre it knows) and
 ``training.png`` (the Training tab after a short run on a folder of the test
-sounds, 3 s windows; needs TensorFlow).
+sounds, 3 s windows; needs TensorFlow), ``musicnn.png`` (the demo song again
+with the bundled musicnn model: windows where it scored them, its log-mel
+input) and ``help.png`` (the Help window).
 Without ``--model`` the bundled model is used when it exists, else the small
 test model is trained once (needs TensorFlow).
 """
@@ -29,7 +35,6 @@ ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
 log = logging.getLogger("make_screenshots")
-SIZE = (1280, 860)
 
 
 def demo_song(path: Path, bundled: bool) -> Path:
@@ -63,6 +68,8 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--model", help="model bundle (default: the bundled one, else the test model)")
     parser.add_argument("--out", default=str(ROOT / "docs" / "screenshots"), help="folder for the PNGs")
+    parser.add_argument("--suffix", default="", help="added to each file name (e.g. -1024x700)")
+    parser.add_argument("--no-training", action="store_true", help="skip the Training tab's shot (needs TensorFlow)")
     args = parser.parse_args()
     logging.basicConfig(level=logging.INFO, format="%(message)s")
     os.environ.setdefault("QT_QPA_PLATFORM", "xcb" if os.environ.get("DISPLAY") else "offscreen")
@@ -137,7 +144,6 @@ def main() -> int:
         fake_sounddevice.install(patch)
         window = MainWindow(settings=Settings(QSettings(str(work / "settings.ini"), QSettings.Format.IniFormat)),
                             model_path=model)
-        window.resize(*SIZE)
         window.show()
         window.start([str(song)])
         widget = window.classify_widget
@@ -145,7 +151,7 @@ def main() -> int:
         wait_until(lambda: widget.playback._player is not None and widget.playback.player.has_audio)
         widget.playback.seek(widget.playback.player.duration * 0.42)
         settle()
-        save(window, out / "classify.png")
+        save(window, out / f"classify{args.suffix}.png")
 
         wait_until(lambda: widget.record_bar.selected_device() is not None)
         widget.record_bar.start_recording()
@@ -155,7 +161,7 @@ def main() -> int:
         wait_until(lambda: widget.record_bar.live is not None and widget.record_bar.live.seconds >= record_seconds
                    and not widget.record_bar.live_job_running, timeout_ms=int(record_seconds * 1000) + 30_000)
         settle(300)
-        save(window, out / "recording.png")
+        save(window, out / f"recording{args.suffix}.png")
         widget.record_bar.stop_recording()
         wait_until(lambda: widget.state.result is not None)
 
@@ -165,7 +171,7 @@ def main() -> int:
                                     Qt.KeyboardModifier.NoModifier))
         wait_until(lambda: widget.banner.kind == "error")
         settle()
-        save(window, out / "error.png")
+        save(window, out / f"error{args.suffix}.png")
 
         if bundled:  # the bundled model carries the "not like any genre" check; the test model does not
             sr = audio_factory.SR
@@ -173,8 +179,30 @@ def main() -> int:
             widget.open_file(str(audio_factory.write_audio(work / "tone 440 Hz.flac", tone)))
             wait_until(lambda: widget.state.result is not None and widget.state.result.path.endswith("440 Hz.flac"))
             settle(500)
-            save(window, out / "unknown.png")
+            save(window, out / f"unknown{args.suffix}.png")
 
+        from urdu_genre_app.resources import resource_path
+
+        musicnn = resource_path("models", "musicnn_synthetic.ugm")
+        if bundled and musicnn.exists():  # the model switch analyses the song shown again
+            widget.open_file(str(song))
+            wait_until(lambda: widget.state.result is not None and widget.state.result.path == str(song))
+            window.load_model(str(musicnn), remember=False, chosen=True)
+            wait_until(lambda: window.model_path == str(musicnn) and widget.state.result is not None
+                       and widget.state.result.model_name != "" and not widget.state.analysing, timeout_ms=180_000)
+            settle(500)
+            save(window, out / f"musicnn{args.suffix}.png")
+            window.load_model(model)
+            wait_until(lambda: window.model_path == model and not widget.state.analysing, timeout_ms=180_000)
+
+        window.show_help("How to")
+        settle(300)
+        save(window._help, out / f"help{args.suffix}.png")
+        window._help.close()
+
+        if args.no_training:
+            window.close()
+            return 0
         songs = audio_factory.write_labeled_folder(work / "my songs", seconds=6.0, seed=100)
         tab = window.training_widget
         window.tabs.setCurrentWidget(tab)
@@ -186,7 +214,7 @@ def main() -> int:
         tab.start_training()
         wait_until(lambda: not tab.running, timeout_ms=600_000)
         settle()
-        save(window, out / "training.png")
+        save(window, out / f"training{args.suffix}.png")
         window.close()
     return 0
 

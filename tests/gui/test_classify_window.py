@@ -166,7 +166,7 @@ def test_clicking_a_chart_seeks_and_highlights_the_segment(make_window, tiny_bun
         qtbot.mouseClick(chart.canvas, Qt.MouseButton.LeftButton, pos=point)
         qtbot.waitUntil(lambda: widget.charts.cursor_seconds is not None and abs(widget.charts.cursor_seconds - target) < 0.1)
         assert widget.playback.player.position() == pytest.approx(target, abs=0.1)
-    from urdu_genre_app.gui.charts import span_at
+    from urdu_genre_app.components.chart_spans import span_at
 
     spans = widget.charts.segment_chart.spans
     assert widget.charts.segment_chart.highlighted == span_at(spans, widget.charts.cursor_seconds)

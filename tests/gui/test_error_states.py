@@ -87,6 +87,8 @@ def test_undecodable_file(make_window, tiny_bundle_path, tmp_path, qtbot, conten
     assert widget.verdict_view.verdict.verdict.text() == "Cannot classify this file"
     assert widget.verdict_view.progress.format() == "Failed"
     assert reason in window.statusBar().currentMessage()
+    chart = widget.charts.segment_chart  # no "Decoding…" left behind
+    assert chart.bar_count == 0 and "cannot be classified" in chart.empty_text
 
 
 def test_too_short_file(make_window, tiny_bundle_path, tmp_path, qtbot):
@@ -128,9 +130,12 @@ def test_portaudio_missing(make_window, tiny_bundle_path, song_path, qtbot, monk
     widget.open_file(str(song_path))  # classification still works
     wait_for_verdict(qtbot, window)
     qtbot.waitUntil(lambda: widget.playback._player is not None and widget.playback.player.has_audio, timeout=10_000)
+    # Play is disabled and says why; Space says it again instead of failing.
+    play = widget.playback.play_button
+    assert not play.isEnabled() and "PortAudio" in play.toolTip()
     window.play_action.trigger()
     assert widget.playback.player.state == "stopped"
-    assert widget.banner.kind == "error" and "PortAudio" in widget.banner.text
+    assert widget.banner.kind == "warning" and "PortAudio" in widget.banner.text
 
 
 def test_output_and_input_refused(make_window, tiny_bundle_path, song_path, qtbot, monkeypatch):

@@ -121,7 +121,7 @@ def test_excepthook_logs_and_shows_one_dialog(qtbot, tmp_path):
 def test_display_spans_and_mfcc_pieces():
     from urdu_genre_app.core.features import FeatureParams
     from urdu_genre_app.core.results import WindowResult
-    from urdu_genre_app.gui.charts import display_spans, mfcc_pieces, span_at
+    from urdu_genre_app.components.chart_spans import display_spans, mfcc_pieces, span_at
 
     params = FeatureParams()
     windows = [WindowResult(i, s, s + 30.0, (0.5, 0.5)) for i, s in enumerate((0.0, 15.0, 20.0))]

@@ -83,6 +83,12 @@ def test_improve_shows_before_after_and_the_new_model_gives_the_next_verdict(qtb
     assert library.bundle is window.bundle and library.library.bundle is window.bundle
     new_name = window.bundle.display_name
     assert "improved" in new_name and new_name != old_bundle.display_name
+    # The header says what the dialog measured, and that the not-a-genre check came along (refitted).
+    header = window.model_label.text()
+    assert window.bundle.novelty is not None and "not-a-genre check unavailable" not in header
+    assert "accuracy not measured" not in header
+    assert f"{result.after_accuracy:.0%} song accuracy (2-fold cross-validation" in header
+    assert window.bundle.accuracy_text in shown
     entries = library.model.entries()
     assert all(e.result is not None and e.result.model_name == new_name for e in entries)
     assert sorted(e.confirmed for e in entries) == ["Ghazal", "Ghazal", "Rock", "Rock"]
@@ -127,23 +133,24 @@ def _maybe_screenshot(dialog) -> None:
 
 
 def test_the_reason_names_what_is_missing(monkeypatch):
-    from urdu_genre_app.gui import improve_panel, training_widget
+    from urdu_genre_app import capabilities
+    from urdu_genre_app.gui import improve_panel
 
     few = [("a.wav", "Ghazal"), ("b.wav", "Ghazal"), ("c.wav", "Rock")]
     reason = improve_panel.improve_unavailable_reason(few)
     assert reason is not None and "Ghazal 2, Rock 1" in reason
     assert improve_panel.improve_unavailable_reason(few + [("d.wav", "Rock")]) is None
-    monkeypatch.setattr(training_widget, "training_unavailable_reason",
+    monkeypatch.setattr(capabilities, "training_unavailable_reason",
                         lambda: "Training needs TensorFlow, which this installation leaves out.")
     reason = improve_panel.improve_unavailable_reason(few + [("d.wav", "Rock")])
     assert reason.startswith("Improving the model needs TensorFlow")
 
 
 def test_a_lite_install_disables_the_button_and_says_why(qtbot, monkeypatch, tmp_path):
-    from urdu_genre_app.gui import training_widget
+    from urdu_genre_app import capabilities
     from urdu_genre_app.gui.library_widget import LibraryWidget
 
-    monkeypatch.setattr(training_widget, "training_unavailable_reason",
+    monkeypatch.setattr(capabilities, "training_unavailable_reason",
                         lambda: "Training needs TensorFlow, which this installation leaves out.")
     widget = LibraryWidget(data_root=tmp_path / "library-data")
     qtbot.addWidget(widget)
@@ -161,12 +168,18 @@ def test_the_result_names_new_genres_and_warns_when_worse():
 
     from urdu_genre_app.gui.improve_panel import result_html
 
-    def result(before, after, new):
+    def result(before, after, new, refitted=True):
+        bundle = SimpleNamespace(accuracy_text=f"accuracy {after:.0%} (3-fold, 6 songs)")
+        novelty = (object(), {}) if refitted else (None, {"unavailable": "too few songs"})
         return SimpleNamespace(held_out_songs=6, n_folds=3, before_accuracy=before, after_accuracy=after,
-                               new_genres=new, skipped=[])
+                               new_genres=new, skipped=[], bundle=bundle, novelty=novelty)
 
     better = result_html(result(0.5, 5 / 6, ["Pop"]))
     assert "before <b>50%</b>" in better and "after <b>83%</b>" in better and "3-fold" in better
     assert "New genres Pop get a new head" in better and "did worse" not in better
     worse = result_html(result(0.5, 1 / 3, []))
     assert "did worse" in worse and "New genres" not in worse
+    # The dialog says what the new bundle records (the words the header shows) and whether the check was refitted.
+    assert "records accuracy 83% (3-fold, 6 songs)" in better and "not-a-genre check was refitted" in better
+    unchecked = result_html(result(0.5, 5 / 6, [], refitted=False))
+    assert "no not-a-genre check (too few songs)" in unchecked and "refitted" not in unchecked

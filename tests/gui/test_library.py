@@ -9,6 +9,7 @@ import stat
 import mutagen
 import pytest
 from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QMessageBox
 
 from tests import audio_factory
 from urdu_genre_app.gui.library_model import COLUMN_INDEX, ENTRY_ROLE, FILTER_REVIEW
@@ -78,7 +79,19 @@ def _select(qtbot, widget, *names):
     widget.table.setFocus()
 
 
-def test_folder_to_verdicts_corrections_tags_and_undo(qtbot, make_widget, music, bundle):
+def _answer_questions(monkeypatch, answer) -> list[str]:
+    """Answer every QMessageBox.question with ``answer``; returns the texts asked."""
+    asked: list[str] = []
+
+    def question(_parent, _title, text, *_args, **_kwargs):
+        asked.append(text)
+        return answer
+
+    monkeypatch.setattr(QMessageBox, "question", question)
+    return asked
+
+
+def test_folder_to_verdicts_corrections_tags_and_undo(qtbot, make_widget, music, bundle, monkeypatch):
     widget = make_widget(workers=2)  # the real process pool
     summary = _open_and_classify(qtbot, widget, music)
     assert len(summary.outcomes) == 5 and not summary.cancelled
@@ -100,16 +113,22 @@ def test_folder_to_verdicts_corrections_tags_and_undo(qtbot, make_widget, music,
     assert rows[0] == ["path", "genre"] and sorted(r[0].rsplit("/", 1)[-1] for r in rows[1:]) == \
         ["a.mp3", "b.flac", "e.wav"]
 
-    # Tags for every row; read back with mutagen itself.
+    # Tags for every row (nothing selected): it says how many files and asks first; read back with mutagen.
     widget.table.clearSelection()
+    plan = widget.library.tag_plan()
+    questions = _answer_questions(monkeypatch, QMessageBox.StandardButton.Yes)
     with qtbot.waitSignal(widget.tags_finished, timeout=30_000) as blocker:
         widget.write_tags_button.click()
+    assert len(questions) == 1 and f"tags of {len(plan.genres)} file" in questions[0]
     report = blocker.args[0]
-    assert len(report.changed) == 5 and not report.failures
+    assert len(report.changed) == len(plan.genres) and not report.failures
     assert list(mutagen.File(music / "a.mp3").tags.getall("TCON")[0].genres) == [bundle.labels[0]]
     assert mutagen.File(music / "b.flac")["genre"] == [bundle.labels[0]]
-    d_entry = next(e for e in widget.model.entries() if e.path.endswith("d.m4a"))
-    assert mutagen.File(music / "disc 2" / "d.m4a")["\xa9gen"] == [d_entry.verdict]
+    for entry in widget.model.entries():  # confirmed genres, and verdicts only when the model is sure
+        assert read_genres(entry.path) == ([plan.genres[entry.path]] if entry.path in plan.genres else [])
+        assert entry.path in plan.genres or not entry.confirmed
+    if plan.skipped:
+        assert f"{len(plan.skipped)} skipped" in widget.message_label.text()
     assert widget.proxy.index(_row_of(widget, "b.flac"), COLUMN_INDEX["tag"]).data() == bundle.labels[0]
 
     with qtbot.waitSignal(widget.tags_finished, timeout=30_000):
@@ -153,16 +172,21 @@ def test_cancel_mid_library_keeps_what_finished(qtbot, make_widget, tmp_path):
     assert len(widget.library.pending()) == 5 - len(summary.outcomes)
 
 
-def test_read_only_file_named_while_the_others_are_tagged(qtbot, make_widget, music):
+def test_read_only_file_named_while_the_others_are_tagged(qtbot, make_widget, music, bundle, monkeypatch):
     widget = make_widget()
     _open_and_classify(qtbot, widget, music)
+    _select(qtbot, widget, "a.mp3", "b.flac")
+    qtbot.keyClick(widget.table, Qt.Key.Key_1)  # confirmed: their tags are written whatever the verdicts
+    widget.table.clearSelection()
+    planned = len(widget.library.tag_plan().genres)
+    _answer_questions(monkeypatch, QMessageBox.StandardButton.Yes)
     locked = music / "b.flac"
     os.chmod(locked, stat.S_IRUSR)
     try:
         with qtbot.waitSignal(widget.tags_finished, timeout=30_000) as blocker:
             widget.write_tags()
         report = blocker.args[0]
-        assert len(report.changed) == 4 and len(report.failures) == 1
+        assert len(report.changed) == planned - 1 and len(report.failures) == 1
         assert str(locked) in widget.message_label.text() and "read-only" in widget.message_label.text()
         assert read_genres(locked) == [] and read_genres(music / "a.mp3")
     finally:
@@ -218,3 +242,48 @@ def test_the_real_window_has_the_tab_and_enter_opens_in_classify(qtbot, make_win
     assert window.tabs.currentWidget() is window.classify_widget
     qtbot.waitUntil(lambda: window.classify_widget.state.result is not None, timeout=30_000)
     assert window.classify_widget.state.result.path == str(music / "b.flac")
+
+
+def test_a_bulk_write_asks_first_and_no_writes_nothing(qtbot, make_widget, music, monkeypatch):
+    widget = make_widget()
+    _open_and_classify(qtbot, widget, music)
+    _select(qtbot, widget, "a.mp3", "b.flac", "e.wav")
+    qtbot.keyClick(widget.table, Qt.Key.Key_1)
+    questions = _answer_questions(monkeypatch, QMessageBox.StandardButton.No)
+    widget.write_tags()  # three rows selected: asked, and the answer is no
+    assert len(questions) == 1 and "tags of 3 files" in questions[0]
+    qtbot.wait(100)
+    assert widget.busy is None and all(read_genres(e.path) == [] for e in widget.model.entries())
+    _select(qtbot, widget, "a.mp3")  # one row: written without a question
+    with qtbot.waitSignal(widget.tags_finished, timeout=30_000) as blocker:
+        widget.write_tags_button.click()
+    assert len(questions) == 1 and len(blocker.args[0].changed) == 1 and read_genres(music / "a.mp3")
+
+
+def test_a_song_that_is_not_a_genre_reads_as_such_and_is_not_tagged(qtbot, make_widget, tmp_path, monkeypatch):
+    """White noise: the Verdict column says "Not a genre (nearest …)", the filter finds it, tags skip it."""
+    root = tmp_path / "noise"
+    root.mkdir()
+    audio_factory.write_audio(root / "noise.wav", audio_factory.make_sound("Noise", 6.0, seed=3))
+    widget = make_widget()
+    _open_and_classify(qtbot, widget, root)
+    entry = widget.model.entries()[0]
+    assert entry.result.unknown, "the bundled model's check no longer flags white noise"
+    row = _row_of(widget, "noise.wav")
+    verdict = widget.proxy.index(row, COLUMN_INDEX["verdict"]).data()
+    assert verdict == f"Not a genre (nearest {entry.verdict})"
+    assert widget.proxy.index(row, COLUMN_INDEX["confidence"]).data() == ""
+    flags = widget.proxy.index(row, COLUMN_INDEX["flags"]).data()
+    assert "not a known genre" in flags
+    metrics = widget.table.fontMetrics()
+    for key, text in (("verdict", verdict), ("flags", flags)):  # read whole, not cut off
+        assert widget.table.columnWidth(COLUMN_INDEX[key]) >= metrics.horizontalAdvance(text), key
+    widget.set_filter("unknown")
+    assert widget.filter_combo.currentText() == "Not a genre" and widget.proxy.rowCount() == 1
+    widget.set_filter(f"verdict:{entry.verdict}")
+    assert widget.proxy.rowCount() == 0
+    widget.set_filter("all")
+    questions = _answer_questions(monkeypatch, QMessageBox.StandardButton.Yes)
+    widget.write_tags()
+    assert not questions and "not a known genre" in widget.message_label.text()  # nothing to write: nothing asked
+    assert read_genres(root / "noise.wav") == []

@@ -11,6 +11,7 @@ import pytest
 
 from urdu_genre_app.core.bundle import load_bundle, save_bundle
 from urdu_genre_app.core.errors import ModelBundleError
+from urdu_genre_app.core.inference import open_bundle
 
 
 def _rewrite(source, target, *, edit_metadata=None, replace=None, extra=None):
@@ -80,7 +81,7 @@ def test_bad_bundles_are_refused_with_reason(tiny_bundle_path, tmp_path, make, r
     target = tmp_path / "bad.ugm"
     make(Path(tiny_bundle_path), target)
     with pytest.raises(ModelBundleError, match=reason) as caught:
-        load_bundle(target)
+        open_bundle(target)  # the file's checks (load_bundle), then its model against them
     assert str(target) in str(caught.value)
 
 

@@ -103,9 +103,43 @@ def test_write_tags_is_opt_in_and_keeps_existing_when_asked(library, tmp_path, m
     assert read_genres(tone) == []
     capsys.readouterr()
     set_genres(sweep, ["Pop"])
-    assert main(["classify", "--model", model, "--json", "--write-tags", "--keep-existing", str(library)]) == 0
+    assert main(["classify", "--model", model, "--json", "--write-tags", "--include-doubtful", "--keep-existing",
+                 str(library)]) == 0
     verdicts = {r["path"]: r["genre"] for r in json.loads(capsys.readouterr().out)}
     assert read_genres(tone) == [verdicts[str(tone)]] and read_genres(sweep) == ["Pop"]
-    assert main(["classify", "--model", model, "-q", "--write-tags", str(sweep)]) == 0
+    assert main(["classify", "--model", model, "-q", "--write-tags", "--include-doubtful", str(sweep)]) == 0
     assert read_genres(sweep) == [verdicts[str(sweep)]]
-    assert (tmp_path / "data" / "urdu-genre-app" / "tag_journal.json").exists()
+    from urdu_genre_app.paths import tag_journal_path
+
+    assert tag_journal_path().exists() and str(tmp_path / "data") in str(tag_journal_path())
+
+
+def test_write_tags_skips_doubtful_verdicts_and_says_why(tmp_path, monkeypatch, capsys):
+    """Noise is not a genre: its "Pop" stays; only sure verdicts are written unless --include-doubtful."""
+    from urdu_genre_app.library.tag_policy import SKIP_UNCERTAIN, SKIP_UNKNOWN
+    from urdu_genre_app.library.tags import read_genres, set_genres
+    from urdu_genre_app.resources import bundled_model_path
+
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
+    songs = tmp_path / "songs"
+    songs.mkdir()
+    for i, kind in enumerate(("Noise", "Tone", "Sweep", "Clicks")):
+        audio_factory.write_audio(songs / f"{kind.lower()}.mp3", audio_factory.make_sound(kind, 6.0, seed=40 + i))
+    noise = songs / "noise.mp3"
+    set_genres(noise, ["Pop"])
+    model = str(bundled_model_path())
+    assert main(["classify", "--model", model, "--json", "--write-tags", str(songs)]) == 0
+    captured = capsys.readouterr()
+    results = {r["path"]: r for r in json.loads(captured.out)}
+    assert results[str(noise)]["unknown"], "the bundled model's check no longer flags white noise"
+    reasons = {path: SKIP_UNKNOWN if r["unknown"] else SKIP_UNCERTAIN if r["uncertain"] else None
+               for path, r in results.items()}
+    for path, reason in reasons.items():
+        before = ["Pop"] if path == str(noise) else []
+        assert read_genres(path) == (before if reason else [results[path]["genre"]]), path
+    counts = {reason: sum(r == reason for r in reasons.values()) for reason in (SKIP_UNKNOWN, SKIP_UNCERTAIN)}
+    skipped = sum(counts.values())
+    assert f"{skipped} skipped: " in captured.err and f"{counts[SKIP_UNKNOWN]} {SKIP_UNKNOWN}" in captured.err
+    assert "--include-doubtful" in captured.err
+    assert main(["classify", "--model", model, "-q", "--write-tags", "--include-doubtful", str(noise)]) == 0
+    assert read_genres(noise) == [results[str(noise)]["genre"]]  # asked explicitly: the nearest genre

@@ -10,7 +10,7 @@ from training.cli import ALL_MODELS, configure_train_parser
 from training.errors import TrainingConfigError
 from training.extract import ExtractionConfig
 from training.fit import FitConfig
-from training.models import DEFAULT_MODEL, KERAS_MODEL_NAMES, MODEL_FAMILIES, MODEL_NAMES, model_family
+from training.families import DEFAULT_FAMILY, REGISTRY, FamilyRegistry, ModelFamily
 from urdu_genre_app.core.features import FeatureParams
 
 
@@ -23,26 +23,48 @@ def _train_defaults() -> argparse.Namespace:
 def test_train_command_defaults_are_the_config_dataclasses():
     args = _train_defaults()
     fit, extraction = FitConfig(), ExtractionConfig()
-    assert args.model == DEFAULT_MODEL == "bn_cnn"
+    assert args.model == DEFAULT_FAMILY == "bn_cnn"
     assert (args.epochs, args.batch_size, args.patience) == (fit.epochs, fit.batch_size, fit.patience) == (30, 32, 6)
     assert args.windows_per_song == extraction.windows_per_song == 5
     assert args.window_seconds == FeatureParams().window_seconds == 30.0
     assert FitConfig.paper().epochs == fit.epochs
 
 
-def test_one_list_of_model_families():
-    assert MODEL_NAMES == ("bn_cnn", "gap_cnn", "vgg16", "logreg", "xgboost", "musicnn")
-    assert KERAS_MODEL_NAMES == ("bn_cnn", "gap_cnn", "vgg16", "logreg", "musicnn")
+def test_one_registry_of_model_families():
+    assert REGISTRY.names() == ("bn_cnn", "gap_cnn", "vgg16", "logreg", "xgboost", "musicnn")
+    assert REGISTRY.exportable_names() == ("bn_cnn", "gap_cnn", "vgg16", "logreg", "musicnn")
     parser = argparse.ArgumentParser()
     configure_train_parser(parser)
     model_action = next(a for a in parser._actions if a.dest == "model")
-    assert tuple(model_action.choices) == (*MODEL_NAMES, ALL_MODELS)
-    assert [f.label for f in MODEL_FAMILIES if f.in_app] == [
+    assert tuple(model_action.choices) == (*REGISTRY.names(), ALL_MODELS)
+    assert [f.label for f in REGISTRY.offered()] == [
         "BN-CNN (the paper's best)", "GAP-CNN", "Logistic regression",
         "musicnn transfer (MSD) (a network trained on real music, with a new head for your genres)"]
-    assert model_family("vgg16").title == "VGG-16 transfer"
+    assert REGISTRY.get("vgg16").title == "VGG-16 transfer"
     with pytest.raises(TrainingConfigError, match="unknown model 'resnet'"):
-        model_family("resnet")
+        REGISTRY.get("resnet")
+
+
+def test_a_registered_family_is_offered_everywhere_and_names_must_be_new(monkeypatch):
+    """Registering one family object is all it takes for the CLI, the config check and the Training tab's list."""
+    import training.families as families
+    import training.pipeline
+    from training.pipeline import TrainingConfig
+
+    class Tiny(ModelFamily):
+        name, title, in_app = "tiny_test_family", "Tiny", True
+
+    registry = FamilyRegistry(families.FAMILY_MODULES)
+    registry.register(Tiny())
+    monkeypatch.setattr(families, "REGISTRY", registry)
+    monkeypatch.setattr(training.pipeline, "REGISTRY", registry)
+    parser = argparse.ArgumentParser()
+    configure_train_parser(parser)
+    assert parser.parse_args(["songs", "--model", "tiny_test_family"]).model == "tiny_test_family"
+    TrainingConfig(dataset="songs", models=("tiny_test_family",)).validate()
+    assert registry.offered()[-1].name == "tiny_test_family"  # the Training tab's list (tests/gui checks the tab)
+    with pytest.raises(ValueError, match="registered already"):
+        registry.register(Tiny())
 
 
 @pytest.mark.parametrize("make", [

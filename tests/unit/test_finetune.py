@@ -125,6 +125,18 @@ def test_improve_model_learns_a_new_genre_and_reports_before_and_after(tmp_path,
     assert written.feature_params == base.feature_params
     verdict = Classifier(written).classify_file(pairs[-1][0])
     assert set(verdict.probabilities) == set(result.labels)
+    # Its own not-a-genre check, refitted to the fine-tuned model (the base had none), and it says so.
+    assert base.novelty is None and written.novelty is not None and result.has_novelty_check
+    assert written.novelty.model_space.class_means.shape[0] == len(result.labels)
+    assert "none held out" in written.metrics["novelty"]["validation"]
+    assert "refitted" in result.describe()
+    assert verdict.unknown is not None  # the check runs on the new model's features
+    # ... and the accuracy the cross-validation measured, with how sure it is, as every view reads it.
+    measured = written.metrics["measured_accuracy"]
+    assert measured["song_accuracy"] == pytest.approx(result.after_accuracy, abs=1e-6)
+    assert measured["songs"] == 12 and measured["interval"][0] <= result.after_accuracy <= measured["interval"][1]
+    assert written.test_accuracy == pytest.approx(result.after_accuracy, abs=1e-6)
+    assert written.accuracy_text.startswith(f"{result.after_accuracy:.0%} song accuracy (3-fold cross-validation")
 
 
 @pytest.mark.slow
@@ -161,3 +173,8 @@ def test_cli_train_init_from_fine_tunes_the_bundle(tmp_path, tiny_bundle_path, c
     assert tuned.provenance["freeze"] == "conv"
     assert "--init-from" in tuned.provenance["command"]
     assert tuned.feature_params.window_seconds == audio_factory.TINY_WINDOW_SECONDS
+    # 3 songs a genre: every song trained it, and cross-validation measured it; its check was refitted.
+    assert "estimated accuracy:" in printed and "3-fold cross-validation by song" in printed
+    assert tuned.metrics["measured_accuracy"]["songs"] == 12 and tuned.metrics["measured_accuracy"]["folds"] == 3
+    assert tuned.metrics["split_sizes"]["train"]["songs"] == 12
+    assert tuned.novelty is not None and "none held out" in tuned.metrics["novelty"]["validation"]

@@ -11,7 +11,10 @@ def test_matplotlib_config_goes_to_the_user_cache(tmp_path, monkeypatch):
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
     monkeypatch.setenv("MPLCONFIGDIR", str(tmp_path / "per-launch-temp"))  # what PyInstaller's hook set
     frozen.keep_matplotlib_cache()
-    expected = tmp_path / "cache" / "urdu-genre-app" / "matplotlib"
+    from urdu_genre_app.paths import APPLICATION
+
+    # Under the one per-user cache folder paths.py owns (issue 17.1), not the old "urdu-genre-app" one.
+    expected = tmp_path / "cache" / APPLICATION / "matplotlib"
     assert os.environ["MPLCONFIGDIR"] == str(expected) and expected.is_dir()
 
 

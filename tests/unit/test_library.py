@@ -33,7 +33,7 @@ def bundle():
 @pytest.fixture
 def other_bundle(bundle, tmp_path):
     """Same weights, other normalisation: a different model as far as verdicts go."""
-    changed = dataclasses.replace(bundle, feature_mean=bundle.feature_mean + 1.0, verified_model=None, path=None)
+    changed = dataclasses.replace(bundle, feature_mean=bundle.feature_mean + 1.0, path=None)
     path = save_bundle(changed, tmp_path / "other.ugm")
     return load_bundle(path, with_keras=False)
 
@@ -192,7 +192,12 @@ def test_corrections_tags_and_export_through_the_library(bundle, music, tmp_path
     first, second, *rest = library.entries
     library.confirm([first, second], "Ghazal")
     assert CorrectionsManifest(library.manifest_path).get(first) == "Ghazal"
-    report = library.write_tags()
+    plan = library.tag_plan()
+    for path, entry in library.entries.items():  # the confirmed genre, else only a verdict the model is sure of
+        doubtful = entry.result.unknown or entry.result.uncertain
+        assert plan.genres.get(path) == (entry.confirmed or (None if doubtful else entry.verdict)), path
+    assert set(plan.genres) | set(plan.skipped) == set(library.entries)
+    report = library.write_tags(include_doubtful=True)  # asked explicitly: every verdict is written
     assert not report.failures and len(report.changed) + len(report.kept) == 4
     assert read_genres(first) == ["Ghazal"] and read_genres(rest[0]) == [library.entries[rest[0]].verdict]
     # Tagging changed the bytes, not the audio: the verdicts are still cached.
@@ -207,6 +212,11 @@ def test_corrections_tags_and_export_through_the_library(bundle, music, tmp_path
     rows = list(csv.DictReader(io.StringIO((tmp_path / "table.csv").read_text())))
     assert [r["path"] for r in records] == [r["path"] for r in rows] == list(library.entries)
     assert records[0]["confirmed_genre"] == rows[0]["confirmed_genre"] == "Ghazal"
+    for record, row, entry in zip(records, rows, library.entries.values(), strict=True):  # the CLI's columns too
+        assert record["unknown"] == entry.result.unknown and row["unknown"] == ("" if entry.result.unknown is None
+                                                                               else str(entry.result.unknown))
+        assert record["novelty_score"] == (None if entry.result.novelty is None
+                                           else pytest.approx(entry.result.novelty, abs=1e-4))
     assert float(rows[2][library.labels[0]]) == pytest.approx(records[2]["probabilities"][library.labels[0]])
 
 

@@ -86,7 +86,7 @@ def test_a_version_1_bundle_is_written_and_still_loads_as_mfcc(tmp_path):
     from urdu_genre_app.resources import bundled_model_path
 
     shipped = load_bundle(bundled_model_path(), with_keras=False)
-    plain = dataclasses.replace(shipped, novelty=None, verified_model=None, path=None)
+    plain = dataclasses.replace(shipped, novelty=None, path=None)
     path = save_bundle(plain, tmp_path / "plain.ugm")
     with zipfile.ZipFile(path) as archive:
         metadata = json.loads(archive.read(METADATA_NAME))

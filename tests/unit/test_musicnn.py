@@ -13,6 +13,7 @@ import pytest
 
 from tests import audio_factory
 from urdu_genre_app.core.bundle import load_bundle
+from urdu_genre_app.core.inference import LiteRtModel
 from urdu_genre_app.core.features import log_mel_spectrogram
 
 pytestmark = pytest.mark.slow
@@ -108,7 +109,7 @@ def test_train_musicnn_then_classify_with_the_written_bundle(tmp_path, capsys, m
     # 6 s windows hold two 187-frame slots; one patch a window pools the second (patch_slots).
     code = main(["train", str(dataset), "--model", "musicnn", "--out", str(out), "--window-seconds", "6",
                  "--musicnn-patches", "1", "--epochs", "25", "--windows-per-song", "2", "--workers", "1",
-                 "--no-cache", "-q"])
+                 "--no-cache", "-q", "--small-folder", "0"])
     captured = capsys.readouterr()
     assert code == 0, captured.err
     assert "musicnn transfer (MSD)" in captured.out
@@ -117,7 +118,8 @@ def test_train_musicnn_then_classify_with_the_written_bundle(tmp_path, capsys, m
     assert bundle.feature_params.feature == "log_mel" and bundle.feature_params.sample_rate == 16_000
     assert bundle.feature_params.input_shape == (376, 96, 1)  # 6 s: two 187-frame patches and 2 frames over
     assert bundle.window_policy.hop_seconds == 18.0  # musicnn_window_policy: 3 windows
-    assert bundle.architecture_options == {"patches_per_window": 1} and bundle_patches(bundle) == 1
+    assert bundle.architecture_options == {"patches_per_window": 1, "costly_windows": True}
+    assert bundle_patches(bundle) == 1
     assert "--musicnn-patches 1" in bundle.provenance["command"]
     # The head learnt on random 1-patch subsets of both slots of its windows, validated on the fixed slot 1.
     (fit,) = fits
@@ -133,7 +135,7 @@ def test_train_musicnn_then_classify_with_the_written_bundle(tmp_path, capsys, m
     # One LiteRT model from log-mel to genre, equal to the Keras model it was made from.
     window = np.random.default_rng(0).uniform(0, 2, (3, 376, 96, 1)).astype(np.float32)
     keras_model = keras_model_from_bundle(bundle)
-    litert = bundle.verified_model.predict(window)
+    litert = LiteRtModel(bundle).predict(window)
     np.testing.assert_allclose(litert, keras_model.predict(window, verbose=0), atol=1e-5)
     # ... and it scores the very patch training embedded (slot 1), not the other one.
     head = keras_model.get_layer(HEAD_NAME)
@@ -143,10 +145,10 @@ def test_train_musicnn_then_classify_with_the_written_bundle(tmp_path, capsys, m
     fixed = slot_embeddings(window_embeddings(window[..., 0], patches=None), 1)  # what validation scores
     np.testing.assert_allclose(litert, head.predict(fixed[..., None], verbose=0), atol=1e-4)
     other_slot = np.concatenate([window[:, 187:374], window[:, :187], window[:, 374:]], axis=1)
-    assert np.abs(bundle.verified_model.predict(other_slot) - litert).max() > 1e-3
+    assert np.abs(LiteRtModel(bundle).predict(other_slot) - litert).max() > 1e-3
     # Costly windows go several to a call; a smaller call is re-allocated for, not padded, and scores the same.
     assert Classifier(bundle).batch_size == PATCHES_PER_CALL  # one patch a window
-    np.testing.assert_allclose(bundle.verified_model.predict(window[:1]), litert[:1], atol=1e-6)
+    np.testing.assert_allclose(LiteRtModel(bundle).predict(window[:1]), litert[:1], atol=1e-6)
     songs = sorted(dataset.glob("*/*.wav"))
     assert main(["classify", "--model", str(out), "--json", "-q", *map(str, songs)]) == 0
     verdicts = json.loads(capsys.readouterr().out)
@@ -164,7 +166,7 @@ def tiny_musicnn_bundle(tmp_path_factory):
     out = folder / "musicnn.ugm"
     assert main(["train", str(dataset), "--model", "musicnn", "--out", str(out), "--window-seconds", "6",
                  "--musicnn-patches", "1", "--epochs", "25", "--windows-per-song", "2", "--workers", "1",
-                 "--no-cache", "-q"]) == 0
+                 "--no-cache", "-q", "--small-folder", "0"]) == 0
     return out
 
 
@@ -220,7 +222,7 @@ def test_improving_a_musicnn_model_embeds_once_and_fits_its_head(tiny_musicnn_bu
     assert result.after_accuracy > result.before_accuracy
     written = load_bundle(out)
     assert written.architecture == "musicnn" and written.labels == result.labels
-    assert written.architecture_options == {"patches_per_window": 1}
+    assert written.architecture_options == {"patches_per_window": 1, "costly_windows": True}
     assert written.provenance["freeze"] == "backbone"
     assert written.feature_params == load_bundle(tiny_musicnn_bundle).feature_params
     sweeps = [path for path, genre in pairs if genre == "Whoosh"]
@@ -240,10 +242,10 @@ def test_train_init_from_a_musicnn_bundle_fits_its_head_further(tiny_musicnn_bun
     out = tmp_path / "warm.ugm"
     assert main(["train", str(dataset), "--init-from", str(tiny_musicnn_bundle), "--model", "musicnn",
                  "--out", str(out), "--epochs", "3", "--windows-per-song", "2", "--workers", "1",
-                 "--no-cache", "-q"]) == 0
+                 "--no-cache", "-q", "--small-folder", "0"]) == 0
     written = load_bundle(out)
     assert written.architecture == "musicnn" and written.provenance["fine_tuned_from"]["labels"]
-    assert written.architecture_options == {"patches_per_window": 1}
+    assert written.architecture_options == {"patches_per_window": 1, "costly_windows": True}
 
 
 def test_unfreezing_the_last_block_moves_it_and_nothing_else_of_the_backbone(tmp_path):
@@ -256,7 +258,7 @@ def test_unfreezing_the_last_block_moves_it_and_nothing_else_of_the_backbone(tmp
     out = tmp_path / "unfrozen.ugm"
     assert main(["train", str(dataset), "--model", "musicnn", "--out", str(out), "--window-seconds", "6",
                  "--musicnn-patches", "1", "--epochs", "10", "--windows-per-song", "2", "--workers", "1",
-                 "--musicnn-unfreeze-last-block", "--no-cache", "-q"]) == 0
+                 "--musicnn-unfreeze-last-block", "--no-cache", "-q", "--small-folder", "0"]) == 0
     bundle = load_bundle(out)
     assert "--musicnn-unfreeze-last-block" in bundle.provenance["command"]
     trained = keras_model_from_bundle(bundle).get_layer("backbone").layer
@@ -265,5 +267,5 @@ def test_unfreezing_the_last_block_moves_it_and_nothing_else_of_the_backbone(tmp
         np.allclose(a, b) for a, b in zip(layer.get_weights(), trained.get_layer(layer.name).get_weights()))}
     assert moved and moved <= set(LAST_BLOCK_LAYERS), moved
     window = np.random.default_rng(1).uniform(0, 2, (2, *bundle.feature_params.input_shape)).astype(np.float32)
-    np.testing.assert_allclose(bundle.verified_model.predict(window),
+    np.testing.assert_allclose(LiteRtModel(bundle).predict(window),
                                keras_model_from_bundle(bundle).predict(window, verbose=0), atol=1e-4)

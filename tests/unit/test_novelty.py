@@ -16,6 +16,7 @@ from urdu_genre_app.cli import main
 from urdu_genre_app.core.bundle import load_bundle
 from urdu_genre_app.core.classifier import Classifier
 from urdu_genre_app.core.errors import ModelBundleError
+from urdu_genre_app.core.inference import LiteRtModel, open_bundle
 from urdu_genre_app.core.novelty import (
     GaussianClasses,
     NoveltyCalibration,
@@ -245,7 +246,7 @@ def test_calibrated_bundle_is_format_2_and_its_model_outputs_features(calibrated
     with zipfile.ZipFile(calibrated_bundle_path) as archive:
         metadata = json.loads(archive.read("bundle.json"))
     assert metadata["format_version"] == 2 and metadata["novelty"]["threshold"] > 0
-    model = load_bundle(calibrated_bundle_path).verified_model
+    model = LiteRtModel(load_bundle(calibrated_bundle_path))
     assert model.has_features and model.feature_size == 64
 
 
@@ -268,7 +269,7 @@ def test_a_check_without_the_feature_output_is_refused(tiny_bundle_path, calibra
                 data = json.dumps(metadata).encode()
             target.writestr(info, data)
     with pytest.raises(ModelBundleError, match="penultimate features"):
-        load_bundle(broken)
+        open_bundle(broken)
 
 
 def test_the_bundled_model_carries_the_check_and_flags_a_tone_and_noise():

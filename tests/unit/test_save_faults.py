@@ -39,7 +39,7 @@ CHILD = textwrap.dedent(
 
     if kind == "bundle":
         from urdu_genre_app.core.bundle import load_bundle, save_bundle
-        bundle = load_bundle(source, verify_model=False)
+        bundle = load_bundle(source)
         def writer(version):
             bundle.provenance["version"] = version
             save_bundle(bundle, path)

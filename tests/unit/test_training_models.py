@@ -18,9 +18,9 @@ from training.models import (
     PAPER_BN_CNN_PARAMETERS,
     XGBoostWindowClassifier,
     build_bn_cnn,
-    build_keras_model,
     build_vgg16,
 )
+from training.families import REGISTRY
 from training.observer import NullObserver
 from training.pipeline import TrainingConfig, run_training
 from training.export import keras_model_from_bundle
@@ -84,7 +84,7 @@ def test_bn_cnn_is_the_papers():
 @pytest.mark.parametrize("name", ["bn_cnn", "gap_cnn", "logreg"])
 def test_keras_models_train_a_step(name):
     x, y = _separable(4)
-    model = build_keras_model(name, SHAPE, 4)
+    model = REGISTRY.get(name).build(SHAPE, 4)
     before = [w.copy() for w in model.get_weights()]
     result = fit_keras_model(model, x_train=x, y_train=y, x_validation=x[:8], y_validation=y[:8],
                              config=FitConfig(epochs=1, batch_size=8, recalibrate_bn=False))
@@ -103,7 +103,7 @@ def test_keras_member_of_a_trained_model_has_no_optimizer_state(tmp_path):
     from training.export import keras_to_bytes
 
     x, y = _separable(4)
-    model = build_keras_model("logreg", SHAPE, 4)
+    model = REGISTRY.get("logreg").build(SHAPE, 4)
     fit_keras_model(model, x_train=x, y_train=y, x_validation=x[:8], y_validation=y[:8],
                     config=FitConfig(epochs=1, batch_size=8, recalibrate_bn=False))
     assert model.compiled
@@ -146,7 +146,7 @@ def test_cancel_keeps_the_best_checkpoint_so_far():
     x, y = _separable(8, seed=1)
     xv, yv = _separable(4, seed=2)
     observer = Recorder(cancel_after_epochs=3)
-    model = build_keras_model("logreg", SHAPE, 4)
+    model = REGISTRY.get("logreg").build(SHAPE, 4)
     result = fit_keras_model(model, x_train=x, y_train=y, x_validation=xv, y_validation=yv, observer=observer,
                              config=FitConfig(epochs=50, batch_size=8, patience=None, recalibrate_bn=False))
     assert result.cancelled and len(result.history) == 4  # cancelled in epoch 4, which is still validated
@@ -166,7 +166,7 @@ def test_cancel_keeps_the_best_checkpoint_so_far():
 def test_cancel_before_the_first_epoch_keeps_nothing():
     x, y = _separable(4)
     with pytest.raises(CancelledError, match="before the first epoch"):
-        fit_keras_model(build_keras_model("logreg", SHAPE, 4), x_train=x, y_train=y, x_validation=x,
+        fit_keras_model(REGISTRY.get("logreg").build(SHAPE, 4), x_train=x, y_train=y, x_validation=x,
                         y_validation=y, observer=Recorder(cancel_after_epochs=0), config=FitConfig(epochs=3))
 
 
@@ -197,6 +197,7 @@ def test_run_training_writes_a_bundle_the_classifier_uses(dataset, tmp_path):
         dataset=dataset, out=out, models=("bn_cnn",), feature_params=PARAMS,
         extraction=ExtractionConfig(windows_per_song=4), fit=FitConfig(epochs=8, batch_size=16), seed=3,
         workers=1, cache_dir=tmp_path / "cache", command="pytest", name="round trip",
+        small_folder_songs=0,  # the 60/20/20 song split (tests/unit/test_small_folder.py: the other way)
     )
     report = run_training(config, observer)
     assert [s for s in dict.fromkeys(name for name, _, _ in observer.stages)] == [
@@ -230,7 +231,7 @@ def test_cancelled_run_still_exports_its_best_model_and_says_so(dataset, tmp_pat
     config = TrainingConfig(
         dataset=dataset, out=out, models=("logreg", "bn_cnn"), feature_params=PARAMS,
         extraction=ExtractionConfig(windows_per_song=2), fit=FitConfig(epochs=40, patience=None), workers=1,
-        cache_dir=tmp_path / "cache",
+        cache_dir=tmp_path / "cache", small_folder_songs=0,
     )
     report = run_training(config, observer)
     assert report.cancelled and [r.name for r in report.results] == ["logreg"]  # bn_cnn never started
@@ -254,7 +255,7 @@ def test_train_cli_end_to_end_then_classify(dataset, tmp_path, capsys):
     out = tmp_path / "cli.ugm"
     code = main(["train", str(dataset), "--out", str(out), "--window-seconds", "3", "--epochs", "8",
                  "--windows-per-song", "4", "--seed", "1", "--workers", "2", "--cache", str(tmp_path / "cache"),
-                 "--batch-size", "16", "--synthetic", "--name", "cli test"])
+                 "--batch-size", "16", "--synthetic", "--name", "cli test", "--small-folder", "0"])
     captured = capsys.readouterr()
     assert code == 0, captured.err
     assert "BN-CNN" in captured.out and "wrote" in captured.out and "epoch 1:" in captured.err
@@ -271,7 +272,8 @@ def test_train_cli_compare_prints_table_three(dataset, tmp_path, capsys):
     from urdu_genre_app.cli import main
 
     code = main(["train", str(dataset), "--compare", "--window-seconds", "3", "--epochs", "1",
-                 "--windows-per-song", "2", "--workers", "1", "--no-cache", "--out", str(tmp_path / "m.ugm"), "-q"])
+                 "--windows-per-song", "2", "--workers", "1", "--no-cache", "--out", str(tmp_path / "m.ugm"), "-q",
+                 "--small-folder", "0"])
     out = capsys.readouterr().out
     assert code == 0
     for title in ("BN-CNN", "GAP-CNN", "VGG-16 transfer", "Logistic regression", "XGBoost", "musicnn transfer"):

@@ -37,6 +37,8 @@ from __future__ import annotations
 import numpy as np
 
 from urdu_genre_app.core.features import FEATURE_LOG_MEL, FeatureParams
+from urdu_genre_app.core.inference import PATCHES_PER_WINDOW_OPTION
+from training.models import OUTPUT_LAYER_NAME
 from training.musicnn.backbone import (
     EMBEDDING_UNITS,
     HOP_LENGTH,
@@ -60,8 +62,8 @@ EMBEDDING_BATCH = 8
 #: slots alone lost 2-5 of the 32 independent songs; fitted on random subsets
 #: (:func:`random_patch_subsets`) they lost 1 (docs/TRAINING.md).
 DEFAULT_PATCHES = 3
-#: ``bundle.json``'s ``architecture_options`` key for the patches a window pools.
-PATCHES_OPTION = "patches_per_window"
+#: ``bundle.json``'s ``architecture_options`` key for the patches a window pools (the classifier reads it).
+PATCHES_OPTION = PATCHES_PER_WINDOW_OPTION
 #: A new bundle's windows start every this many window lengths (90 s for 30 s windows), so a
 #: 5-minute song is 4 windows, 12 patches: one 3 s patch every ~25 s, the end always included
 #: (the window rule aligns the last window to it). Inference only; training draws its windows
@@ -251,7 +253,7 @@ def build_head(num_patches: int, num_classes: int):
     )
     x = layers.Dropout(HEAD_DROPOUT, name="head_dropout")(pooled)
     x = layers.Dense(HEAD_UNITS, activation="relu", name="head_hidden")(x)
-    outputs = layers.Dense(num_classes, activation="softmax", name="genre")(x)
+    outputs = layers.Dense(num_classes, activation="softmax", name=OUTPUT_LAYER_NAME)(x)
     return keras.Model(embeddings, outputs, name=HEAD_NAME)
 
 

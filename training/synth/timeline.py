@@ -47,11 +47,6 @@ class TempoMap:
             return float(len(self.bpm) + (seconds - self.beat_times[-1]) * self.bpm[-1] / 60.0)
         return float(np.interp(seconds, self.beat_times, np.arange(len(self.beat_times))))
 
-    def beat_seconds(self, beat: float) -> float:
-        """Duration of one beat (s) around a beat position."""
-        i = int(np.clip(beat, 0, len(self.bpm) - 1))
-        return 60.0 / self.bpm[i]
-
 
 def tempo_curve(rng: np.random.Generator, n_beats: int, bpm_start: float, bpm_end: float | None = None,
                 drift: float = 0.0, steps: int = 0) -> np.ndarray:

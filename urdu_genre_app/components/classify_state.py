@@ -25,9 +25,6 @@ if TYPE_CHECKING:
 #: The source name of a recording (a file's source is its path).
 RECORDING = "recording"
 
-#: Model states: being loaded, usable, none installed, or the load failed.
-MODEL_STATES = ("loading", "ready", "none", "error")
-
 
 @dataclass(frozen=True)
 class ModelChanged:
@@ -160,7 +157,7 @@ class ClassifyState:
     Attributes
     ----------
     model_state : str
-        One of :data:`MODEL_STATES`.
+        ``"loading"``, ``"ready"`` (usable), ``"none"`` (none installed) or ``"error"`` (the load failed).
     source : str
         The song shown: a file path, :data:`RECORDING`, or "" before the first.
     pending_path : str or None

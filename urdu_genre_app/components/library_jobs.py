@@ -9,12 +9,16 @@ and ``("progress", BatchProgress)`` events to the GUI thread, and ``token``
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
 
 
-def open_job(root: str, bundle, data_dir: str | None):
-    """Open the library at ``root`` and fill it from its cache."""
-    from urdu_genre_app.library.library import Library
+def open_job(root: str, bundle, data_root: Path | None):
+    """Open the library at ``root`` and fill it from its cache; its data under ``data_root`` when given."""
+    from urdu_genre_app.library.library import Library, library_data_dir
 
+    data_dir = str(data_root / library_data_dir(root).name) if data_root is not None else None
     library = Library(root, bundle, data_dir=data_dir)
     library.refresh()
     return library
@@ -36,9 +40,20 @@ def classify_job(library, token: Callable[[], bool], workers: int | None, report
     )
 
 
-def write_tags_job(library, paths: list[str], keep_existing: bool, report):
-    """Write genre tags (journaled)."""
-    return library.write_tags(paths, keep_existing=keep_existing, on_entry=lambda entry: report(("entry", entry)))
+@dataclass(frozen=True)
+class TagOutcome:
+    """A tag write: what the writer did (a TagReport), and the plan it followed (what was skipped and why)."""
+
+    report: Any
+    plan: Any
+
+
+def write_tags_job(library, paths: list[str], keep_existing: bool, report) -> TagOutcome:
+    """Write genre tags (journaled): confirmed genres, and verdicts the model is sure of (library/tag_policy.py)."""
+    plan = library.tag_plan(paths)
+    written = library.write_tags(list(plan.genres), keep_existing=keep_existing,
+                                 on_entry=lambda entry: report(("entry", entry)))
+    return TagOutcome(written, plan)
 
 
 def undo_tags_job(library, report):

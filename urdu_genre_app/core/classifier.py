@@ -32,7 +32,7 @@ from urdu_genre_app.core.audio_io import BLOCK_SECONDS, READ_AHEAD_BLOCKS, Decod
 from urdu_genre_app.core.bundle import ModelBundle
 from urdu_genre_app.core.errors import AudioTooShortError, CancelledError
 from urdu_genre_app.core.features import OverlappingWindowFeatures
-from urdu_genre_app.core.inference import LiteRtModel
+from urdu_genre_app.core.inference import PATCHES_PER_WINDOW_OPTION, LiteRtModel
 from urdu_genre_app.core.results import SongResult, WindowResult
 from urdu_genre_app.core.windows import AudioWindow, iter_windows
 
@@ -53,7 +53,7 @@ def batch_size_for(bundle: ModelBundle, model: LiteRtModel) -> int:
     :data:`PATCHES_PER_CALL` patches (musicnn bundles from before that
     setting pool 10 patches a window and keep one window a call).
     """
-    patches = (bundle.architecture_options or {}).get("patches_per_window")
+    patches = (bundle.architecture_options or {}).get(PATCHES_PER_WINDOW_OPTION)
     if model.costly_windows and isinstance(patches, int) and patches > 0:
         return max(1, PATCHES_PER_CALL // patches)
     return DEFAULT_BATCH_SIZE
@@ -93,11 +93,20 @@ class Classifier:
         The model, its labels, feature parameters and window policy.
     batch_size : int, optional
         Windows per interpreter call after the first (default: :func:`batch_size_for`).
+    model : LiteRtModel, optional
+        The bundle's model, already opened (:func:`~urdu_genre_app.core.inference.open_bundle`);
+        opened here otherwise.
+
+    Raises
+    ------
+    ModelBundleError
+        The bundle's model does not load or disagrees with its metadata.
     """
 
-    def __init__(self, bundle: ModelBundle, *, batch_size: int | None = None) -> None:
+    def __init__(self, bundle: ModelBundle, *, batch_size: int | None = None,
+                 model: LiteRtModel | None = None) -> None:
         self.bundle = bundle
-        self._model = bundle.verified_model or LiteRtModel(bundle)
+        self._model = model or LiteRtModel(bundle)
         if batch_size is None:
             batch_size = batch_size_for(bundle, self._model)
         self.batch_size = max(1, batch_size)

@@ -10,15 +10,13 @@ from __future__ import annotations
 import contextlib
 import os
 import threading
-from typing import TYPE_CHECKING
 
 import numpy as np
 
+from urdu_genre_app.core.bundle import ModelBundle, load_bundle
 from urdu_genre_app.core.errors import ModelBundleError
+from urdu_genre_app.core.features import FEATURE_LOG_MEL
 from urdu_genre_app.core.novelty import FEATURE_OUTPUT, PROBABILITY_OUTPUT
-
-if TYPE_CHECKING:
-    from urdu_genre_app.core.bundle import ModelBundle
 
 
 @contextlib.contextmanager
@@ -42,9 +40,25 @@ def _quiet_native_stderr():
         os.close(saved)
 
 
-#: Families whose window runs a network over several 3 s patches (musicnn: ~4 G multiply-adds a
-#: window, ~100x a BN-CNN window), so that a row of padding costs more than re-allocating.
-COSTLY_WINDOW_FAMILIES = frozenset({"musicnn"})
+#: ``bundle.json``'s ``architecture_options`` key a model family sets when one window runs a network over
+#: several 3 s patches (musicnn: ~4 G multiply-adds a window, ~100x a BN-CNN window), so that a row of
+#: padding costs more than re-allocating (``training.families.ModelFamily.costly_windows``).
+COSTLY_WINDOWS_OPTION = "costly_windows"
+#: ``architecture_options`` key of the 3 s patches one window's model pools (musicnn), where it says.
+PATCHES_PER_WINDOW_OPTION = "patches_per_window"
+
+
+def has_costly_windows(bundle: ModelBundle) -> bool:
+    """Whether one window of ``bundle``'s model is costly (see :data:`COSTLY_WINDOWS_OPTION`).
+
+    Bundles say so in ``architecture_options``; those written before the
+    option do not, and among them only the log-mel ones (musicnn's) had
+    costly windows, so the feature kind answers for them.
+    """
+    options = getattr(bundle, "architecture_options", None) or {}
+    if COSTLY_WINDOWS_OPTION in options:
+        return bool(options[COSTLY_WINDOWS_OPTION])
+    return bundle.feature_params.feature == FEATURE_LOG_MEL
 
 
 def _interpreter_class():
@@ -66,7 +80,7 @@ class LiteRtModel:
     Attributes
     ----------
     costly_windows : bool
-        The bundle's family is in :data:`COSTLY_WINDOW_FAMILIES`: a batch
+        The bundle's windows are costly (:func:`has_costly_windows`): a batch
         smaller than the one allocated is re-allocated for, not padded, and
         the classifier scores several windows a call.
 
@@ -77,7 +91,7 @@ class LiteRtModel:
         with the bundle's features and labels.
     """
 
-    def __init__(self, bundle: "ModelBundle", *, num_threads: int | None = None) -> None:
+    def __init__(self, bundle: ModelBundle, *, num_threads: int | None = None) -> None:
         path = bundle.path or "<bundle>"
         interpreter_class = _interpreter_class()
         try:
@@ -118,7 +132,7 @@ class LiteRtModel:
                                          "model.tflite does not output (or not of the right size)")
         self._input_shape = expected
         self._batch = int(inputs[0]["shape"][0])
-        self.costly_windows = getattr(bundle, "architecture", "") in COSTLY_WINDOW_FAMILIES
+        self.costly_windows = has_costly_windows(bundle)
         try:
             with _quiet_native_stderr():
                 self._interpreter.allocate_tensors()
@@ -190,3 +204,35 @@ def _signature_outputs(interpreter) -> dict[str, dict]:
         return dict(interpreter.get_signature_runner().get_output_details())
     except (ValueError, RuntimeError):  # no signature: the outputs cannot be told apart
         return {}
+
+
+def open_bundle(path: str | os.PathLike, *, with_keras: bool = False, num_threads: int | None = None
+                ) -> tuple[ModelBundle, LiteRtModel]:
+    """Read and check a bundle, then open its model and check it against the metadata.
+
+    The opened model comes back beside the bundle, not inside it: a bundle is
+    data that can be copied, compared and written; an interpreter is a live
+    object bound to threads.
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+        The ``.ugm`` file.
+    with_keras : bool
+        Also read the Keras half (:func:`~urdu_genre_app.core.bundle.load_bundle`).
+    num_threads : int, optional
+        Interpreter threads (default: the CPU count).
+
+    Returns
+    -------
+    bundle : ModelBundle
+    model : LiteRtModel
+
+    Raises
+    ------
+    ModelBundleError
+        Everything :func:`~urdu_genre_app.core.bundle.load_bundle` refuses, and a model that does
+        not load or whose shapes disagree with the bundle's features and labels.
+    """
+    bundle = load_bundle(path, with_keras=with_keras)
+    return bundle, LiteRtModel(bundle, num_threads=num_threads)

@@ -1,78 +1,43 @@
-"""Matplotlib views: per-segment genre probabilities with a timeline, and the MFCC image.
+"""Matplotlib views: the common chart canvas, and per-segment genre probabilities with a timeline.
 
 Both share one time axis (seconds), one playback cursor drawn by blitting (so
 moving it does not redraw the figure), and click-to-seek. Each window is
-shown over its *display span*: from its start to the next window's start (the
-last one to its end), so overlapping 30 s windows tile the song without gaps,
-and the MFCC image is assembled the same way from the very features the model
-saw.
+shown over its *display span* (:mod:`urdu_genre_app.components.chart_spans`:
+from its start to its end or the next window's start), and the feature image
+(MFCC or log-mel) is assembled the same way from the very features the model
+saw; stretches no window heard are shaded "not analysed", silent windows are
+hatched in both charts.
 
-This module imports matplotlib; the main window imports it after it is shown.
+The feature image (MFCC or log-mel) is :mod:`urdu_genre_app.gui.feature_chart`. This module imports
+matplotlib; the main window imports it after it is shown.
 """
 
 from __future__ import annotations
 
 import io
 import logging
-import math
 from collections.abc import Sequence
 
 import numpy as np
 from matplotlib.backends.backend_qtagg import FigureCanvasQTAgg
-from matplotlib.colors import Normalize
 from matplotlib.figure import Figure
 from matplotlib.patches import Patch, Rectangle
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QSizePolicy, QVBoxLayout, QWidget
 
-from urdu_genre_app.core.features import FeatureParams
+from urdu_genre_app.components.chart_spans import display_spans, span_at, unscored_gaps
 from urdu_genre_app.core.results import WindowResult
 from urdu_genre_app.components.palette import SILENCE_COLOUR, UNKNOWN_COLOUR, genre_colour, unknown_colour
 
 log = logging.getLogger(__name__)
 
-#: Colour map of the MFCC image.
-MFCC_CMAP = "magma"
-#: Percentiles of the shown coefficients that span the colour scale.
-MFCC_COLOUR_PERCENTILES = (1.0, 99.0)
+#: Silence is hatched, so it cannot be taken for the solid greys of a window that is no known genre.
+SILENCE_STYLE = {"facecolor": "#f4f4f4", "edgecolor": SILENCE_COLOUR, "hatch": "///"}
+#: Stretches no window was scored on (a musicnn bundle scores one 30 s window every 90 s).
+NOT_ANALYSED_COLOUR = "#e9e9e9"
 _CURSOR_COLOUR = "#111111"
-
-
-def display_spans(windows: Sequence[WindowResult]) -> list[tuple[float, float]]:
-    """``(start, end)`` in seconds over which each window is drawn: up to the next window's start."""
-    spans = []
-    for i, window in enumerate(windows):
-        end = windows[i + 1].start_seconds if i + 1 < len(windows) else window.end_seconds
-        spans.append((window.start_seconds, max(end, window.start_seconds)))
-    return spans
-
-
-def span_at(spans: Sequence[tuple[float, float]], seconds: float) -> int | None:
-    """Index of the span holding ``seconds``, or None."""
-    for i, (start, end) in enumerate(spans):
-        if start <= seconds < end or (i == len(spans) - 1 and math.isclose(seconds, end)):
-            return i
-    return None
-
-
-def mfcc_pieces(
-    windows: Sequence[WindowResult], features: Sequence[np.ndarray], params: FeatureParams
-) -> list[tuple[float, np.ndarray]]:
-    """The part of each window's MFCC image shown over its display span.
-
-    Returns
-    -------
-    list of (float, numpy.ndarray)
-        Start time in seconds and frames, shape (n_frames, n_mfcc): window
-        ``i``'s frames from its start up to the next window's start (frames
-        are ``hop_length / sample_rate`` seconds apart).
-    """
-    frame_seconds = params.hop_length / params.sample_rate
-    pieces = []
-    for (start, end), image in zip(display_spans(windows), features):
-        keep = max(1, min(image.shape[0], math.ceil((end - start) / frame_seconds - 1e-9)))
-        pieces.append((start, image[:keep]))
-    return pieces
+#: Smallest height of a chart's canvas, in pixels.
+MIN_CANVAS_HEIGHT = 100
 
 
 class _BlitCanvas(FigureCanvasQTAgg):
@@ -102,7 +67,7 @@ class _BlitCanvas(FigureCanvasQTAgg):
         self.blit(self.figure.bbox)
 
 
-class _ChartWidget(QWidget):
+class ChartWidget(QWidget):
     """Common parts: a canvas, a cursor, click-to-seek, margins fixed in pixels.
 
     Axes are built once and only their artists change, and margins are set in
@@ -120,7 +85,9 @@ class _ChartWidget(QWidget):
         self.figure = Figure(figsize=(8, 3), dpi=100)
         self.canvas = _BlitCanvas(self.figure)
         self.canvas.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
-        self.canvas.setMinimumHeight(150)
+        # Low enough that on a 700-pixel screen (with a banner shown) the layout can honour it: a canvas
+        # taller than the room it gets is clipped, cutting off its time axis.
+        self.canvas.setMinimumHeight(MIN_CANVAS_HEIGHT)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.canvas)
@@ -129,6 +96,11 @@ class _ChartWidget(QWidget):
         self.cursor_seconds: float | None = None
         self.duration = 0.0
         self._cursor_lines: list = []
+        #: Over a result of the model used before the one being loaded: what the chart says about it.
+        self.stale_text: str | None = None
+        self._stale_label = self.figure.text(0.5, 0.5, "", ha="center", va="center", fontsize=11, color="#333333",
+                                             visible=False, zorder=10,
+                                             bbox={"facecolor": "white", "alpha": 0.85, "edgecolor": "#999999"})
 
     def _fractions(self) -> tuple[float, float, float, float]:
         """Margins as figure fractions: left, right edge, top edge, bottom."""
@@ -163,6 +135,18 @@ class _ChartWidget(QWidget):
     def _update_animated(self) -> None:
         """Hook for subclasses to move extra animated artists."""
 
+    def set_stale(self, text: str | None) -> None:
+        """Dim the chart under ``text``: it shows the previous model's result (None: it is current)."""
+        self.stale_text = text
+        self._stale_label.set_text(text or "")
+        self._stale_label.set_visible(text is not None)
+        for axes in self.figure.axes:
+            for artist in (*axes.patches, *axes.collections, *axes.images):
+                if artist.get_animated():
+                    continue
+                artist.set_alpha(0.3 if text is not None else None)
+        self.canvas.draw_idle()
+
     def png_bytes(self, dpi: int = 120) -> bytes:
         """The figure as PNG (without the cursor)."""
         buffer = io.BytesIO()
@@ -170,22 +154,29 @@ class _ChartWidget(QWidget):
         return buffer.getvalue()
 
 
-class SegmentChartWidget(_ChartWidget):
+class SegmentChartWidget(ChartWidget):
     """Stacked genre probabilities per window over time, with a top-genre timeline under it."""
 
     bars_drawn = Signal(int)
+    #: No room for an axis title under the ticks: the feature image below names the shared time axis,
+    #: and on a 700-pixel screen these pixels are the difference between a readable chart and a clipped one.
+    MARGINS = (62, 80, 30, 24)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.labels: list[str] = []
         self.windows: list[WindowResult] = []
         self.spans: list[tuple[float, float]] = []
+        #: Stretches of the song no window was scored on, ``(start, end)`` in seconds.
+        self.gaps: list[tuple[float, float]] = []
         self.bar_groups: list[list[Rectangle]] = []
         self.highlighted: int | None = None
         self._artists: list = []
-        self._legend_labels: tuple[list[str], bool] | None = None
+        self._legend_key: tuple | None = None
         #: Indices of the scored windows drawn grey because they sound like no genre the model knows.
         self.unknown_indices: list[int] = []
+        #: Indices of the silent windows (drawn hatched).
+        self.silent_indices: list[int] = []
         self.bars_axes, self.strip_axes = self.figure.subplots(
             2, 1, sharex=True, gridspec_kw={"height_ratios": [6, 1], "hspace": 0.12}
         )
@@ -195,12 +186,12 @@ class SegmentChartWidget(_ChartWidget):
         axes.set_yticks([0, 0.5, 1.0])
         axes.tick_params(labelbottom=False)
         axes.set_title("Genre probabilities per segment", loc="left", fontsize=10)
-        self._empty_text = axes.text(0.5, 0.5, "Open or drop a song, or record, to see its segments",
-                                     transform=axes.transAxes, ha="center", va="center", color="#777777")
+        self._empty_text = axes.text(0.5, 0.5, "", transform=axes.transAxes, ha="center", va="center",
+                                     color="#777777")
+        self.set_empty_text(None)
         strip.set_ylim(0, 1)
         strip.set_yticks([])
         strip.set_ylabel("Top", rotation=0, ha="right", va="center", fontsize=9)
-        strip.set_xlabel("Time (s)")
         self._highlight = Rectangle((0, 0), 0, 1, fill=False, edgecolor=_CURSOR_COLOUR, linewidth=2.0,
                                     animated=True, visible=False)
         axes.add_patch(self._highlight)
@@ -219,31 +210,49 @@ class SegmentChartWidget(_ChartWidget):
         """Number of windows drawn as bars."""
         return len(self.bar_groups)
 
-    def set_result(self, labels: Sequence[str], windows: Sequence[WindowResult], duration: float) -> None:
-        """Show these windows (all of them; call again as more arrive)."""
+    @property
+    def empty_text(self) -> str:
+        """What the empty chart says."""
+        return self._empty_text.get_text()
+
+    def set_empty_text(self, text: str | None) -> None:
+        """What the chart says while it has no bar (None: the invitation to open a song)."""
+        self._empty_text.set_text(text or "Open or drop a song, or record, to see its segments")
+
+    def set_result(self, labels: Sequence[str], windows: Sequence[WindowResult], duration: float, *,
+                   now: bool = True) -> None:
+        """Show these windows (all of them; call again as more arrive); ``now`` False paints at the next idle."""
         self.labels = list(labels)
         self.windows = list(windows)
         self.duration = duration
-        self.redraw()
+        self.redraw(now=now)
 
-    def clear(self) -> None:
-        """Show an empty chart."""
+    def clear(self, text: str | None = None) -> None:
+        """Show an empty chart saying ``text`` (None: the invitation to open a song)."""
+        self.set_empty_text(text)
         self.set_result(self.labels, [], 0.0)
 
-    def redraw(self) -> None:
-        """Replace the bars with the current windows and draw."""
+    def redraw(self, *, now: bool = True) -> None:
+        """Replace the bars with the current windows; draw at once, or at the next idle unless ``now``."""
         axes, strip = self.bars_axes, self.strip_axes
         for artist in self._artists:
             artist.remove()
         self._artists = []
         self.spans = display_spans(self.windows)
+        end = max(self.duration, self.spans[-1][1] if self.spans else 0.0, 1.0)
+        self.gaps = unscored_gaps(self.spans, self.duration)
+        for start, stop in self.gaps:
+            for target in (axes, strip):
+                self._artists.append(target.axvspan(start, stop, color=NOT_ANALYSED_COLOUR, linewidth=0))
         groups: list[list[Rectangle]] = [[] for _ in self.windows]
         starts = np.array([start for start, _end in self.spans], dtype=float)
-        widths = np.array([max(end - start, 1e-3) for start, end in self.spans], dtype=float)
+        widths = np.array([max(stop - start, 1e-3) for start, stop in self.spans], dtype=float)
         scored = [i for i, w in enumerate(self.windows) if w.probabilities and not w.silent]
-        silent = [i for i, w in enumerate(self.windows) if i not in set(scored)]
+        scored_set = set(scored)
+        self.silent_indices = [i for i in range(len(self.windows)) if i not in scored_set]
+        silent = self.silent_indices
         # An unknown window keeps its stacked probabilities (still readable) but in
-        # greys, like silence: its colours would claim a genre it does not have.
+        # solid greys: its colours would claim a genre it does not have.
         self.unknown_indices = [i for i in scored if self.windows[i].unknown]
         unknown = set(self.unknown_indices)
         style = {"align": "edge", "edgecolor": "white", "linewidth": 0.6}
@@ -259,32 +268,45 @@ class SegmentChartWidget(_ChartWidget):
                 for i, patch in zip(scored, container.patches):
                     groups[i].append(patch)
         if silent:
-            container = axes.bar(starts[silent], np.ones(len(silent)), widths[silent], color=SILENCE_COLOUR,
-                                 alpha=0.45, **style)
+            container = axes.bar(starts[silent], np.ones(len(silent)), widths[silent], align="edge",
+                                 linewidth=0.6, **SILENCE_STYLE)
             self._artists.append(container)
             for i, patch in zip(silent, container.patches):
                 groups[i].append(patch)
-        if self.windows:
-            colours = [SILENCE_COLOUR if i not in set(scored) else UNKNOWN_COLOUR if i in unknown
+            # The hatching over the strip's silent windows, on top of (and added before) the strip itself.
+            self._artists.append(strip.broken_barh([(starts[i], widths[i]) for i in silent], (0, 1), zorder=2,
+                                                   linewidth=0.6, **{**SILENCE_STYLE, "facecolor": "none"}))
+        if self.windows:  # one strip, a colour per window in order
+            colours = [SILENCE_STYLE["facecolor"] if i not in scored_set else UNKNOWN_COLOUR if i in unknown
                        else genre_colour(w.top_index()) for i, w in enumerate(self.windows)]
             self._artists.append(strip.broken_barh(list(zip(starts, widths)), (0, 1), facecolors=colours,
                                                    edgecolor="white", linewidth=0.6))
         self.bar_groups = groups
         self._empty_text.set_visible(not self.windows)
-        legend = (list(self.labels), bool(unknown))
-        if self.labels and legend != self._legend_labels:
-            self._legend_labels = legend
-            handles = [Patch(color=genre_colour(k), label=label) for k, label in enumerate(self.labels)]
-            handles.append(Patch(color=SILENCE_COLOUR, label="silence"))
-            if unknown:
-                handles.append(Patch(color=UNKNOWN_COLOUR, label="no known genre"))
-            axes.legend(handles=handles, loc="lower right", bbox_to_anchor=(1.0, 1.0), ncol=len(handles),
-                        frameon=False, fontsize=8, handlelength=1.2, columnspacing=1.0, borderaxespad=0.2)
-        end = max(self.duration, self.spans[-1][1] if self.spans else 0.0, 1.0)
+        self._update_legend(bool(silent), bool(unknown), bool(self.gaps))
         axes.set_xlim(0, end)
         self._update_animated()
-        self.canvas.draw()
+        if now:
+            self.canvas.draw()
+        else:
+            self.canvas.draw_idle()
         self.bars_drawn.emit(self.bar_count)
+
+    def _update_legend(self, silent: bool, unknown: bool, gaps: bool) -> None:
+        """The genres' colours, and silence, no-known-genre and not-analysed when the chart shows them."""
+        key = (tuple(self.labels), silent, unknown, gaps)
+        if not self.labels or key == self._legend_key:
+            return
+        self._legend_key = key
+        handles = [Patch(color=genre_colour(k), label=label) for k, label in enumerate(self.labels)]
+        if silent or not (unknown or gaps):
+            handles.append(Patch(label="silence", linewidth=0.6, **SILENCE_STYLE))
+        if unknown:
+            handles.append(Patch(color=UNKNOWN_COLOUR, label="no known genre"))
+        if gaps:
+            handles.append(Patch(color=NOT_ANALYSED_COLOUR, label="not analysed"))
+        self.bars_axes.legend(handles=handles, loc="lower right", bbox_to_anchor=(1.0, 1.0), ncol=len(handles),
+                              frameon=False, fontsize=8, handlelength=1.2, columnspacing=1.0, borderaxespad=0.2)
 
     def _update_animated(self) -> None:
         index = span_at(self.spans, self.cursor_seconds) if self.cursor_seconds is not None else None
@@ -295,92 +317,3 @@ class SegmentChartWidget(_ChartWidget):
             start, end = self.spans[index]
             self._highlight.set_bounds(start, 0.0, end - start, 1.0)
             self._highlight.set_visible(True)
-
-
-class MfccWidget(_ChartWidget):
-    """The MFCC image the model saw: time (s) on x, coefficient on y, with a colour bar."""
-
-    MARGINS = (62, 80, 24, 42)
-    #: Colour bar width and its gap to the image, in pixels.
-    COLORBAR_PIXELS = (14, 10)
-
-    def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.pieces: list[tuple[float, np.ndarray]] = []
-        self.params = FeatureParams()
-        self._images: list = []
-        self.axes = self.figure.add_axes((0.1, 0.1, 0.8, 0.8))
-        self.colorbar_axes = self.figure.add_axes((0.92, 0.1, 0.02, 0.8))
-        self.norm = Normalize(vmin=-1.0, vmax=1.0)
-        from matplotlib.cm import ScalarMappable
-
-        self._mappable = ScalarMappable(norm=self.norm, cmap=MFCC_CMAP)
-        self.colorbar = self.figure.colorbar(self._mappable, cax=self.colorbar_axes)
-        self.colorbar.set_label("MFCC value", fontsize=9)
-        axes = self.axes
-        axes.set_xlabel("Time (s)")
-        axes.set_ylabel("MFCC coefficient")
-        axes.set_title("MFCC image (the model's input; colours scaled to coefficients 1 and up)", loc="left", fontsize=10)
-        self._empty_text = axes.text(0.5, 0.5, "The MFCC image the model sees appears here",
-                                     transform=axes.transAxes, ha="center", va="center", color="#777777")
-        self._make_cursor(axes)
-        self._place_axes()
-        self.redraw()
-
-    def _place_axes(self) -> None:
-        left, right, top, bottom = self._fractions()
-        width = max(self.figure.bbox.width, 1.0)
-        bar, gap = self.COLORBAR_PIXELS
-        self.axes.set_position((left, bottom, right - left, top - bottom))
-        self.colorbar_axes.set_position((right + gap / width, bottom, bar / width, top - bottom))
-
-    def set_features(
-        self, windows: Sequence[WindowResult], features: Sequence[np.ndarray], params: FeatureParams, duration: float
-    ) -> None:
-        """Show the features of these windows (one image per window, in order)."""
-        self.params = params
-        self.duration = duration
-        self.pieces = mfcc_pieces(windows, features, params)
-        self.redraw()
-
-    def clear(self) -> None:
-        """Show an empty image."""
-        self.pieces = []
-        self.duration = 0.0
-        self.redraw()
-
-    def image(self) -> np.ndarray:
-        """The assembled image, shape (n_frames, n_mfcc)."""
-        if not self.pieces:
-            return np.zeros((0, self.params.n_features), dtype=np.float32)
-        return np.concatenate([frames for _start, frames in self.pieces])
-
-    def redraw(self) -> None:
-        """Replace the image pieces and draw."""
-        axes = self.axes
-        for image in self._images:
-            image.remove()
-        self._images = []
-        frame_seconds = self.params.hop_length / self.params.sample_rate
-        n_mfcc = self.params.n_features  # 96 mel bands for a musicnn bundle
-        end = self.duration
-        if self.pieces:
-            values = self.image()
-            # Coefficient 0 (overall loudness) spans hundreds of units where the
-            # others span tens; scaling to the others keeps their detail visible.
-            shown = values[:, 1:] if values.shape[1] > 1 else values
-            low, high = (float(v) for v in np.percentile(shown, MFCC_COLOUR_PERCENTILES))
-            self.norm.vmin, self.norm.vmax = low, (high if high > low else low + 1.0)
-            for start, frames in self.pieces:
-                left = start - frame_seconds / 2
-                right = left + frames.shape[0] * frame_seconds
-                self._images.append(axes.imshow(frames.T, origin="lower", aspect="auto", cmap=MFCC_CMAP,
-                                                norm=self.norm, extent=(left, right, -0.5, n_mfcc - 0.5),
-                                                interpolation="nearest"))
-                end = max(end, right)
-            self._mappable.changed()
-        self._empty_text.set_visible(not self.pieces)
-        self.colorbar_axes.set_visible(bool(self.pieces))
-        axes.set_xlim(0, max(end, 1.0))
-        axes.set_ylim(-0.5, n_mfcc - 0.5)
-        self.canvas.draw()

@@ -52,6 +52,9 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
+#: Alignment of header text: left in absolute terms, so an Urdu (right-to-left) name stays at the left.
+LEFT_ALIGNED = Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignAbsolute | Qt.AlignmentFlag.AlignVCenter
+
 #: Longest stretch decoded for playback, in seconds (30 min of 22,050 Hz float32 is 160 MB).
 PLAYBACK_MAX_SECONDS = 30 * 60
 #: File-dialog filters for export, and what each writes.
@@ -126,6 +129,8 @@ class ClassifyWidget(QWidget):
         self.analysis_pool = serial_pool("analysis")
         self._analysis: Task | None = None
         self._decoding: Task | None = None
+        #: The model the song shown was (or is being) analysed with.
+        self._analysed_with: Classifier | None = None
         self._closing = False
         self._build()
         self.state.events.connect_handlers(self)
@@ -139,6 +144,8 @@ class ClassifyWidget(QWidget):
         font.setBold(True)
         self.file_label.setFont(font)
         self.file_label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        # Left whatever the script: Qt would put a right-to-left (Urdu) name at the right edge.
+        self.file_label.setAlignment(LEFT_ALIGNED)
         self.open_button = QPushButton(self.style().standardIcon(QStyle.StandardPixmap.SP_DialogOpenButton), "Open…")
         self.open_button.setToolTip("Open an audio file (Ctrl+O); you can also drop one on the window")
         self.open_button.clicked.connect(self.choose_file)
@@ -153,6 +160,7 @@ class ClassifyWidget(QWidget):
         self.record_bar = RecordBar(self.state, self.settings, self.analysis_pool, self._classify_recording,
                                     self._begin, self._write_in_background)
         self.record_bar.rescanning.connect(self.playback.stop)
+        self.record_bar.devices_listed.connect(self.playback.refresh_output)
         self.record_bar.folder_used.connect(self.folder_used)
         bottom = QHBoxLayout()
         bottom.addWidget(self.playback, 1)
@@ -219,6 +227,7 @@ class ClassifyWidget(QWidget):
         the analysis it supersedes, if any, is cancelled."""
         if self._analysis is not None:
             self._analysis.cancel()
+        self._analysed_with = self.state.classifier
         self._analysis = run_task(job, self._on_analysis_done, on_progress=self._on_window_scored,
                                   pool=self.analysis_pool, cancellable=True, classifier=self.state.classifier,
                                   **kwargs)
@@ -309,9 +318,29 @@ class ClassifyWidget(QWidget):
 
     # ------------------------------------------------------------------ state events
     def _on_model(self, event: ModelChanged) -> None:
-        """Classify the file that waited for this model."""
-        if event.classifier is not None and self.state.pending_path:
-            self.open_file(self.state.pending_path)
+        """Classify the file that waited for this model, or analyse the song shown again with a new one."""
+        state = self.state
+        if event.classifier is None:
+            return
+        if state.pending_path:
+            self.open_file(state.pending_path)
+        elif event.classifier is not self._analysed_with and (state.result is not None or state.analysing):
+            self.reanalyse()
+
+    def reanalyse(self) -> None:
+        """Classify the song shown again, with the active model (a finished recording: its file)."""
+        state = self.state
+        if state.recording or state.classifier is None:
+            return
+        path = self.record_bar.recording_path if state.source == RECORDING else state.source
+        if not path or not Path(path).exists():
+            state.notify("warning", f"{state.source_name} cannot be analysed again with the new model: "
+                         "its file is gone. Open it again.")
+            return
+        name = Path(path).name
+        self._begin(path, analysis_starts=True)
+        self._analyse(_classify_file_job, path=path)
+        state.notify(None, f"Analysing {name} again with {state.classifier.bundle.display_name}…")
 
     def _on_source(self, event: SourceChanged) -> None:
         self.file_label.setText(self.state.source_name)

@@ -57,7 +57,7 @@ def improve_unavailable_reason(songs: list[tuple[str, str]]) -> str | None:
     songs : list of (str, str)
         Confirmed ``(path, genre)`` pairs.
     """
-    from urdu_genre_app.gui.training_widget import training_unavailable_reason
+    from urdu_genre_app.capabilities import training_unavailable_reason
 
     missing = training_unavailable_reason()
     if missing is not None:
@@ -69,6 +69,37 @@ def improve_unavailable_reason(songs: list[tuple[str, str]]) -> str | None:
         return (f"Confirm at least {MIN_SONGS_PER_GENRE} songs in each of at least {MIN_GENRES} genres "
                 f"(confirmed so far: {have}); some are held out to measure the improvement.")
     return None
+
+
+def improve_button_state(entries, bundle) -> tuple[bool, str]:
+    """Whether the Library's *Improve the model…* is enabled, and its tooltip (the reason when it is not).
+
+    ``entries`` are the library's rows (None while no folder is open).
+    """
+    if entries is None:
+        reason = "Open a folder of songs and confirm their genres first."
+    else:
+        reason = improve_unavailable_reason(confirmed_songs(entries))
+    return (reason is None and bundle is not None,
+            reason or "Improve the model with my corrections: fine-tune it on the confirmed songs, see accuracy "
+                      "before and after, then choose")
+
+
+def open_improve_dialog(previous, songs, bundle, *, fit, parent, use_model):
+    """Show the Improve dialog on ``songs``: ``previous`` again while it runs, else a new one, started.
+
+    ``use_model`` (a signal or callable) receives the path of a model the user chose to use.
+    """
+    if previous is not None and previous.running:
+        previous.raise_()
+        return previous
+    if previous is not None:
+        previous.deleteLater()  # the last run's dialog, finished
+    dialog = ImproveDialog(songs, bundle, fit=fit, parent=parent)
+    dialog.use_model_requested.connect(use_model)
+    dialog.show()
+    dialog.start()
+    return dialog
 
 
 def improved_bundle_path(current: str | Path) -> Path:
@@ -277,4 +308,13 @@ def result_html(result) -> str:
                  "(an output layer of their own).</p>")
     if result.skipped:
         text += f"<p>{len(result.skipped)} confirmed songs could not be used (see the log).</p>"
+    # The same words the window's header shows once the new model is used: both read the bundle.
+    accuracy = getattr(result.bundle, "accuracy_text", None)
+    if accuracy:
+        text += f"<p>The new model records {html.escape(accuracy)}.</p>"
+    calibration, report = result.novelty
+    if calibration is not None:
+        text += "<p>Its not-a-genre check was refitted to the new model.</p>"
+    elif report.get("unavailable"):
+        text += f"<p>It has no not-a-genre check ({html.escape(str(report['unavailable']))}).</p>"
     return text

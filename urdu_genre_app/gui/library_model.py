@@ -8,6 +8,16 @@ from typing import TYPE_CHECKING
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, QSortFilterProxyModel, Qt
 from PySide6.QtGui import QBrush, QColor, QFont
 
+from urdu_genre_app.components import library_state
+from urdu_genre_app.components.library_state import (  # noqa: F401 - the filters, for the widget and the tests
+    FILTER_ALL,
+    FILTER_CONFIRMED,
+    FILTER_FAILED,
+    FILTER_REVIEW,
+    FILTER_UNCONFIRMED,
+    FILTER_UNKNOWN,
+)
+
 if TYPE_CHECKING:  # the library engine (numpy, sqlite) loads with the first folder, not with the window
     from urdu_genre_app.library.library import LibraryEntry
 
@@ -27,13 +37,6 @@ SORT_ROLE = Qt.ItemDataRole.UserRole + 1
 #: Role that carries the row's LibraryEntry.
 ENTRY_ROLE = Qt.ItemDataRole.UserRole + 2
 REVIEW_BACKGROUND = QColor(255, 243, 205)
-
-# Filters the proxy understands (verdict filters are "verdict:<genre>").
-FILTER_ALL = "all"
-FILTER_REVIEW = "review"
-FILTER_UNCONFIRMED = "unconfirmed"
-FILTER_CONFIRMED = "confirmed"
-FILTER_FAILED = "failed"
 
 
 def _clock(seconds: float) -> str:
@@ -99,8 +102,10 @@ class LibraryTableModel(QAbstractTableModel):
         if role == Qt.ItemDataRole.ToolTipRole:
             if key == "file":
                 return entry.path
-            if key == "verdict" and entry.error:
-                return entry.error
+            if key == "verdict":
+                return library_state.verdict_tooltip(entry)
+            if key == "flags":  # the whole text, should the column still be too narrow for it
+                return library_state.flags_text(entry) or None
             return None
         if role == Qt.ItemDataRole.BackgroundRole and entry.needs_review:
             return QBrush(REVIEW_BACKGROUND)
@@ -122,18 +127,11 @@ class LibraryTableModel(QAbstractTableModel):
         if key == "duration":
             return _clock(entry.duration_seconds) if entry.duration_seconds is not None else ""
         if key == "verdict":
-            if entry.status == "pending":
-                return "…"
-            if entry.status == "failed":
-                return "cannot read"
-            return entry.verdict or "silence"
+            return library_state.verdict_text(entry)
         if key == "confidence":
-            return f"{entry.confidence:.0%}" if entry.confidence is not None else ""
+            return library_state.confidence_text(entry)
         if key == "flags":
-            flags = list(entry.flags)
-            if entry.needs_review:
-                flags.append("needs review")
-            return ", ".join(flags)
+            return library_state.flags_text(entry)
         if key == "tag":
             return entry.tag_genre or ""
         if key == "confirmed":
@@ -144,7 +142,7 @@ class LibraryTableModel(QAbstractTableModel):
         if key == "duration":
             return entry.duration_seconds if entry.duration_seconds is not None else -1.0
         if key == "confidence":
-            return entry.confidence if entry.confidence is not None else -1.0
+            return entry.confidence if library_state.confidence_text(entry) else -1.0
         return self._display(entry, key).casefold()
 
 
@@ -163,7 +161,7 @@ class LibraryFilterModel(QSortFilterProxyModel):
         return self._mode
 
     def set_mode(self, mode: str) -> None:
-        """Show all rows, the ones needing review, (un)confirmed, failed, or ``"verdict:<genre>"``."""
+        """Show all rows, the ones needing review, (un)confirmed, not a genre, failed, or ``"verdict:<genre>"``."""
         self._refilter(lambda: setattr(self, "_mode", mode))
 
     def set_text(self, text: str) -> None:
@@ -184,15 +182,4 @@ class LibraryFilterModel(QSortFilterProxyModel):
         entry: LibraryEntry = self.sourceModel().entry(source_row)
         if self._text and self._text not in entry.path.casefold():
             return False
-        mode = self._mode
-        if mode == FILTER_REVIEW:
-            return entry.needs_review
-        if mode == FILTER_UNCONFIRMED:
-            return not entry.confirmed
-        if mode == FILTER_CONFIRMED:
-            return bool(entry.confirmed)
-        if mode == FILTER_FAILED:
-            return entry.status == "failed"
-        if mode.startswith("verdict:"):
-            return entry.verdict == mode.split(":", 1)[1]
-        return True
+        return library_state.accepts(entry, self._mode)

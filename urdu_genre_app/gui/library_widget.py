@@ -11,28 +11,11 @@ thread only updates the table from what the jobs report.
 
 from __future__ import annotations
 
-import logging
 import os
 from pathlib import Path
 
-from PySide6.QtCore import QEvent, QModelIndex, QObject, Qt, Signal
-from PySide6.QtGui import QDragEnterEvent, QDropEvent, QKeyEvent
-from PySide6.QtWidgets import (
-    QAbstractItemView,
-    QCheckBox,
-    QComboBox,
-    QFileDialog,
-    QHBoxLayout,
-    QHeaderView,
-    QLabel,
-    QLineEdit,
-    QMenu,
-    QProgressBar,
-    QPushButton,
-    QTableView,
-    QVBoxLayout,
-    QWidget,
-)
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import QFileDialog, QLabel, QMessageBox, QVBoxLayout, QWidget
 
 from urdu_genre_app.components.library_jobs import (
     classify_job,
@@ -43,19 +26,19 @@ from urdu_genre_app.components.library_jobs import (
     undo_tags_job,
     write_tags_job,
 )
-from urdu_genre_app.gui.library_model import (
-    ENTRY_ROLE,
+from urdu_genre_app.components.library_state import (
+    CONFIRM_HINT,
     FILTER_ALL,
-    FILTER_CONFIRMED,
-    FILTER_FAILED,
-    FILTER_REVIEW,
-    FILTER_UNCONFIRMED,
-    LibraryFilterModel,
-    LibraryTableModel,
+    classified_text,
+    filter_choices,
+    key_hint,
+    summary_text,
+    tags_done_text,
+    write_tags_question,
 )
+from urdu_genre_app.gui.library_controls import FolderDropFilter, LibraryControls, LibraryTable
+from urdu_genre_app.gui.library_model import LibraryFilterModel, LibraryTableModel
 from urdu_genre_app.gui.workers import CancelToken, run_task, serial_pool
-
-log = logging.getLogger(__name__)
 
 
 class LibraryWidget(QWidget):
@@ -97,73 +80,31 @@ class LibraryWidget(QWidget):
         self.improve_fit = None  # the fine-tune recipe of "Improve"; None: training's tiny-set recipe
         self.improve_dialog = None
         self.setAcceptDrops(True)
+        self._drop_filter = FolderDropFilter(self.open_folder, self)
+        self.installEventFilter(self._drop_filter)
 
-        self.add_button = QPushButton("Add folder…")
-        self.add_button.setToolTip("Open a folder of songs (Ctrl+Shift+O), or drop one here")
+        self.controls = LibraryControls()
+        for name in ("add_button", "classify_button", "progress", "summary_label", "filter_combo", "search_edit",
+                     "export_button", "write_tags_button", "keep_existing_check", "undo_tags_button", "improve_button"):
+            setattr(self, name, getattr(self.controls, name))
         self.add_button.clicked.connect(self.choose_folder)
-        self.classify_button = QPushButton("Classify")
-        self.classify_button.setToolTip("Classify the songs without a verdict, on every core (Esc stops)")
-        self.classify_button.clicked.connect(self._on_classify_clicked)
-        self.progress = QProgressBar()
-        self.progress.setRange(0, 1000)
-        self.progress.setTextVisible(True)
-        self.progress.setFormat("")
-        self.summary_label = QLabel("Add a folder of songs (Ctrl+Shift+O) or drop one here.")
-        top = QHBoxLayout()
-        top.addWidget(self.add_button)
-        top.addWidget(self.classify_button)
-        top.addWidget(self.progress, 1)
-        top.addStretch(0)
-        top.addWidget(self.summary_label)
-
-        self.filter_combo = QComboBox()
-        self.filter_combo.setToolTip("Show only some rows")
+        self.classify_button.clicked.connect(
+            lambda: self.stop_classification() if self._busy == "classifying" else self.start_classification())
         self.filter_combo.currentIndexChanged.connect(self._on_filter_changed)
-        self.search_edit = QLineEdit()
-        self.search_edit.setPlaceholderText("Search file names")
-        self.search_edit.setClearButtonEnabled(True)
         self.search_edit.textChanged.connect(lambda text: self.proxy.set_text(text))
-        self.export_button = QPushButton("Export…")
-        self.export_button.setToolTip("Save the table (the rows shown) as CSV or JSON")
         self.export_button.clicked.connect(lambda: self.export())
-        self.write_tags_button = QPushButton("Write tags")
-        self.write_tags_button.setToolTip("Write the confirmed genre (else the verdict) into the selected files' "
-                                          "genre tags (all shown rows when none is selected)")
         self.write_tags_button.clicked.connect(lambda: self.write_tags())
-        self.keep_existing_check = QCheckBox("Keep existing genres")
-        self.keep_existing_check.setToolTip("Leave files that already have a genre tag as they are")
-        self.undo_tags_button = QPushButton("Undo tags")
-        self.undo_tags_button.setToolTip("Put back the genre tags the last write replaced")
         self.undo_tags_button.clicked.connect(self.undo_tags)
-        second = QHBoxLayout()
-        second.addWidget(QLabel("Show:"))
-        second.addWidget(self.filter_combo)
-        second.addWidget(self.search_edit, 1)
-        second.addWidget(self.export_button)
-        second.addWidget(self.write_tags_button)
-        second.addWidget(self.keep_existing_check)
-        second.addWidget(self.undo_tags_button)
-        self.improve_button = QPushButton("Improve the model…")
         self.improve_button.clicked.connect(self.improve_model)
-        second.addWidget(self.improve_button)
 
         self.model = LibraryTableModel(self)
         self.proxy = LibraryFilterModel(self)
         self.proxy.setSourceModel(self.model)
-        self.table = QTableView()
+        self.table = LibraryTable()
         self.table.setModel(self.proxy)
-        self.table.setSortingEnabled(True)
-        self.table.sortByColumn(0, Qt.SortOrder.AscendingOrder)
-        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.table.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
-        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.table.setAlternatingRowColors(True)
-        self.table.verticalHeader().setVisible(False)
-        self.table.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
-        self.table.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
-        self.table.customContextMenuRequested.connect(self._show_context_menu)
-        self.table.doubleClicked.connect(self._on_row_activated)
-        self.table.installEventFilter(self)
+        self.table.confirm_requested.connect(self.confirm_selected)
+        self.table.open_requested.connect(self.open_requested)
+        self.table.stop_requested.connect(self.stop_classification)
 
         self.message_label = QLabel()
         self.message_label.setWordWrap(True)
@@ -172,8 +113,7 @@ class LibraryWidget(QWidget):
         self.hint_label.setWordWrap(True)
 
         layout = QVBoxLayout(self)
-        layout.addLayout(top)
-        layout.addLayout(second)
+        layout.addWidget(self.controls)
         layout.addWidget(self.table, 1)
         layout.addWidget(self.message_label)
         layout.addWidget(self.hint_label)
@@ -184,6 +124,7 @@ class LibraryWidget(QWidget):
     def set_bundle(self, bundle) -> None:
         """Judge with this model (a loaded ModelBundle, or None while there is none)."""
         self.bundle = bundle
+        self.table.labels = self.labels
         self._rebuild_filters()
         if bundle is not None and self.library is not None and self._busy is None:
             self._set_busy("opening")
@@ -214,17 +155,12 @@ class LibraryWidget(QWidget):
             return
         if self._busy == "classifying":
             self.stop_classification()
-        from urdu_genre_app.library.library import library_data_dir
-
         root = Path(folder).expanduser().resolve()
-        data_dir = None
-        if self.data_root is not None:
-            data_dir = str(self.data_root / library_data_dir(root).name)
         self._set_busy("opening")
         self._show_message("")
         self.summary_label.setText(f"Reading {root} …")
         run_task(open_job, self._on_library_ready, pool=self._pool, root=str(root), bundle=self.bundle,
-                 data_dir=data_dir)
+                 data_root=self.data_root)
 
     def _on_library_ready(self, library, error: BaseException | None) -> None:
         """Fill the table from a freshly opened (or re-modelled) library."""
@@ -244,12 +180,6 @@ class LibraryWidget(QWidget):
             self.start_classification()
 
     # ---------------------------------------------------------------- classifying
-    def _on_classify_clicked(self) -> None:
-        if self._busy == "classifying":
-            self.stop_classification()
-        else:
-            self.start_classification()
-
     def start_classification(self) -> None:
         """Classify the rows without a verdict, in the background."""
         if self.library is None or self._busy is not None:
@@ -260,8 +190,7 @@ class LibraryWidget(QWidget):
             return
         self._token = CancelToken()
         self._set_busy("classifying")
-        self.progress.setValue(0)
-        self.progress.setFormat(f"0 / {len(pending)} songs")
+        self.controls.show_progress(0.0, f"0 / {len(pending)} songs")
         run_task(classify_job, self._on_classified, on_progress=self._on_classify_event, pool=self._pool,
                  library=self.library, token=self._token, workers=self.workers)
 
@@ -277,32 +206,21 @@ class LibraryWidget(QWidget):
         if kind == "entry":
             self.model.entry_changed(value)
         elif kind == "progress":
-            self.progress.setValue(int(round(value.fraction * 1000)))
-            self.progress.setFormat(f"{value.done} / {value.total} songs")
+            self.controls.show_progress(value.fraction, f"{value.done} / {value.total} songs")
 
     def _on_classified(self, summary, error: BaseException | None) -> None:
         """The batch ended."""
         cancelled = self._token is not None and self._token.cancelled
         self._token = None
         self._set_busy(None)
-        if error is not None:
-            self._show_message(f"Classifying stopped: {error}")
-        else:
-            failed = [o for o in summary.outcomes if o.result is None]
-            done = len(summary.outcomes)
-            text = (f"Stopped after {done} songs." if summary.cancelled or cancelled
-                    else f"Classified {done} songs in {summary.seconds:.1f} s.")
-            if failed:
-                text += f" {len(failed)} could not be read (hover a row for why)."
-            self._show_message(text)
+        self._show_message(f"Classifying stopped: {error}" if error is not None else classified_text(summary, cancelled))
         self._update_summary()
         self.classification_finished.emit(summary)
 
     # ---------------------------------------------------------------- corrections
     def selected_entries(self):
         """Entries of the selected rows, in view order."""
-        rows = sorted({index.row() for index in self.table.selectionModel().selectedRows()})
-        return [self.proxy.index(row, 0).data(ENTRY_ROLE) for row in rows]
+        return self.table.entries(selected=True)
 
     def confirm_selected(self, genre: str | None) -> None:
         """Set (or, with None, clear) the confirmed genre of the selected rows; saved at once."""
@@ -323,82 +241,48 @@ class LibraryWidget(QWidget):
         if error is not None:
             self._show_message(f"The corrections could not be saved: {error}")
 
-    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
-        """Keys on the table: 1-4 or a genre's initial confirm, 0/Delete clear, Enter opens."""
-        if watched is self.table and event.type() == QEvent.Type.KeyPress:
-            key_event: QKeyEvent = event
-            if key_event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
-                self._on_row_activated(self.table.currentIndex())
-                return True
-            if key_event.key() == Qt.Key.Key_Escape and self._busy == "classifying":
-                self.stop_classification()
-                return True
-            if key_event.modifiers() & ~(Qt.KeyboardModifier.ShiftModifier | Qt.KeyboardModifier.KeypadModifier):
-                return False
-            if key_event.key() in (Qt.Key.Key_0, Qt.Key.Key_Delete, Qt.Key.Key_Backspace):
-                self.confirm_selected(None)
-                return True
-            from urdu_genre_app.library.library import genre_for_key
-
-            genre = genre_for_key(key_event.text(), self.labels)
-            if genre is not None:
-                self.confirm_selected(genre)
-                return True
-        return super().eventFilter(watched, event)
-
-    def _show_context_menu(self, position) -> None:
-        """Confirm, clear or open from a menu."""
-        if not self.selected_entries():
-            return
-        menu = QMenu(self)
-        confirm = menu.addMenu("Confirm genre")
-        for number, label in enumerate(self.labels, start=1):
-            confirm.addAction(f"&{number} {label}", lambda g=label: self.confirm_selected(g))
-        menu.addAction("Clear confirmation", lambda: self.confirm_selected(None))
-        menu.addSeparator()
-        menu.addAction("Open in Classify", lambda: self._on_row_activated(self.table.currentIndex()))
-        menu.exec(self.table.viewport().mapToGlobal(position))
-
-    def _on_row_activated(self, index: QModelIndex) -> None:
-        """Show the row's song in the Classify tab."""
-        if index.isValid():
-            self.open_requested.emit(index.data(ENTRY_ROLE).path)
-
     def improve_model(self):
         """Fine-tune the current model on the confirmed songs in a dialog (gui/improve_panel.py)."""
-        from urdu_genre_app.gui.improve_panel import ImproveDialog, confirmed_songs, improve_unavailable_reason
+        from urdu_genre_app.gui.improve_panel import confirmed_songs, improve_unavailable_reason, open_improve_dialog
 
         songs = confirmed_songs(self.model.entries())
         reason = improve_unavailable_reason(songs) if self.bundle is not None else "No model is loaded."
         if reason is not None:
             self._show_message(reason)
             return None
-        if self.improve_dialog is not None and self.improve_dialog.running:
-            self.improve_dialog.raise_()
-            return self.improve_dialog
-        if self.improve_dialog is not None:
-            self.improve_dialog.deleteLater()  # the last run's dialog, finished
-        self.improve_dialog = ImproveDialog(songs, self.bundle, fit=self.improve_fit, parent=self)
-        self.improve_dialog.use_model_requested.connect(self.use_model_requested)
-        self.improve_dialog.show()
-        self.improve_dialog.start()
+        self.improve_dialog = open_improve_dialog(self.improve_dialog, songs, self.bundle, fit=self.improve_fit,
+                                                  parent=self, use_model=self.use_model_requested)
         return self.improve_dialog
 
     # ---------------------------------------------------------------- tags
-    def _rows_for_action(self) -> list[str]:
-        selected = self.selected_entries()
-        if selected:
-            return [e.path for e in selected]
-        return [self.proxy.index(row, 0).data(ENTRY_ROLE).path for row in range(self.proxy.rowCount())]
-
     def write_tags(self, paths: list[str] | None = None) -> None:
-        """Write genres into the selected (or shown) files' tags, in the background."""
+        """Write genres into the selected (or shown) files' tags, in the background.
+
+        Without ``paths`` the selection decides; a bulk write (several rows, or
+        none selected: every shown row) says how many files and asks first.
+        """
         if self.library is None or self._busy is not None:
             return
+        if paths is None:
+            selected = self.selected_entries()
+            paths = [e.path for e in selected or self.table.entries()]
+            if len(selected) != 1 and not self._confirm_bulk_write(paths):
+                return
         self._set_busy("tagging")
         run_task(write_tags_job, self._on_tags_done, on_progress=self._on_tag_event, pool=self._pool,
-                 library=self.library, paths=paths if paths is not None else self._rows_for_action(),
-                 keep_existing=self.keep_existing_check.isChecked())
+                 library=self.library, paths=paths, keep_existing=self.keep_existing_check.isChecked())
+
+    def _confirm_bulk_write(self, paths: list[str]) -> bool:
+        """Ask before writing many files' tags; say so when none would be written."""
+        plan = self.library.tag_plan(paths)
+        if not plan.genres:
+            skipped = plan.skipped_summary(CONFIRM_HINT)
+            self._show_message("No tags to write" + (f": {skipped}." if skipped else ": no songs shown."))
+            return False
+        answer = QMessageBox.question(self, "Write genre tags", write_tags_question(plan),
+                                      QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
+                                      QMessageBox.StandardButton.No)
+        return answer == QMessageBox.StandardButton.Yes
 
     def undo_tags(self) -> None:
         """Put back the genre tags the last write replaced."""
@@ -412,15 +296,15 @@ class LibraryWidget(QWidget):
         """A file's tags changed."""
         self.model.entry_changed(event[1])
 
-    def _on_tags_done(self, report, error: BaseException | None) -> None:
-        """Say what was written, naming every file that could not be."""
+    def _on_tags_done(self, outcome, error: BaseException | None) -> None:
+        """Say what was written and what was skipped and why, naming every file that could not be written."""
         self._set_busy(None)
+        # A write reports its plan too (a TagOutcome); an undo only its TagReport.
+        report, plan = (outcome.report, outcome.plan) if hasattr(outcome, "plan") else (outcome, None)
         if error is not None:
             self._show_message(f"Tags were not written: {error}")
         else:
-            lines = [report.summary() + "."]
-            lines += [str(failure) for failure in report.failures]
-            self._show_message("\n".join(lines))
+            self._show_message(tags_done_text(report, plan))
             self.status_message.emit(report.summary())
         self._update_summary()
         self.tags_finished.emit(report)
@@ -431,13 +315,12 @@ class LibraryWidget(QWidget):
         if self.library is None:
             return
         if path is None:
-            path, _ = QFileDialog.getSaveFileName(self, "Export the library table",
-                                                  str(self.library.root / "library.csv"),
-                                                  "CSV (*.csv);;JSON (*.json)")
+            start = str(self.library.root / "library.csv")
+            path, _ = QFileDialog.getSaveFileName(self, "Export the library table", start, "CSV (*.csv);;JSON (*.json)")
             if not path:
                 return
-        entries = [self.proxy.index(row, 0).data(ENTRY_ROLE) for row in range(self.proxy.rowCount())]
-        run_task(export_job, self._on_exported, pool=self._pool, library=self.library, entries=entries, path=path)
+        run_task(export_job, self._on_exported, pool=self._pool, library=self.library, entries=self.table.entries(),
+                 path=path)
 
     def _on_exported(self, path: str | None, error: BaseException | None) -> None:
         """Report the export."""
@@ -447,33 +330,11 @@ class LibraryWidget(QWidget):
         self.status_message.emit(f"Exported to {path}")
         self.exported.emit(path)
 
-    # ---------------------------------------------------------------- drag and drop
-    def dragEnterEvent(self, event: QDragEnterEvent) -> None:
-        """Accept a dropped folder."""
-        urls = event.mimeData().urls() if event.mimeData().hasUrls() else []
-        if any(Path(url.toLocalFile()).is_dir() for url in urls):
-            event.acceptProposedAction()
-        else:
-            event.ignore()
-
-    def dragMoveEvent(self, event) -> None:
-        """Keep accepting a folder while it is dragged over."""
-        self.dragEnterEvent(event)
-
-    def dropEvent(self, event: QDropEvent) -> None:
-        """Open the dropped folder."""
-        for url in event.mimeData().urls():
-            if Path(url.toLocalFile()).is_dir():
-                self.open_folder(url.toLocalFile())
-                event.acceptProposedAction()
-                return
-
     # ---------------------------------------------------------------- state
     def _set_busy(self, busy: str | None) -> None:
         self._busy = busy
         if busy is None:
-            self.progress.setFormat("")
-            self.progress.setValue(0)
+            self.controls.show_progress(0.0, "")
         # Shown only while there is progress to show (empty, it looks like a text field).
         self.progress.setVisible(busy == "classifying")
         self._update_controls()
@@ -496,36 +357,15 @@ class LibraryWidget(QWidget):
         self.write_tags_button.setEnabled(has_library and idle)
         self.undo_tags_button.setEnabled(has_library and idle and self.library.journal.can_undo)
         self.export_button.setEnabled(has_library)
-        self._update_improve_button()
-        labels = self.labels
-        keys = "/".join(str(i) for i in range(1, len(labels) + 1))
-        initials = "/".join(label[:1].upper() for label in labels)
-        self.hint_label.setText(f"Keys {keys} or {initials} confirm the selected rows' genre "
-                                f"({', '.join(labels)}); 0 or Delete clears it; Enter or double-click opens the "
-                                "song in Classify." if labels else "")
+        from urdu_genre_app.gui.improve_panel import improve_button_state
 
-    def _update_improve_button(self) -> None:
-        from urdu_genre_app.gui.improve_panel import confirmed_songs, improve_unavailable_reason
-
-        reason = improve_unavailable_reason(confirmed_songs(self.model.entries())) if self.library else \
-            "Open a folder of songs and confirm their genres first."
-        self.improve_button.setEnabled(reason is None and self.bundle is not None)
-        self.improve_button.setToolTip(reason or "Improve the model with my corrections: fine-tune it on the "
-                                       "confirmed songs, see accuracy before and after, then choose")
+        enabled, tip = improve_button_state(self.model.entries() if self.library else None, self.bundle)
+        self.improve_button.setEnabled(enabled)
+        self.improve_button.setToolTip(tip)
+        self.hint_label.setText(key_hint(self.labels))
 
     def _rebuild_filters(self) -> None:
-        current = self.filter_combo.currentData() or FILTER_ALL
-        self.filter_combo.blockSignals(True)
-        self.filter_combo.clear()
-        for text, mode in [("All songs", FILTER_ALL), ("Needs review", FILTER_REVIEW),
-                           ("Unconfirmed", FILTER_UNCONFIRMED), ("Confirmed", FILTER_CONFIRMED),
-                           *((f"Verdict: {label}", f"verdict:{label}") for label in self.labels),
-                           ("Cannot read", FILTER_FAILED)]:
-            self.filter_combo.addItem(text, mode)
-        position = self.filter_combo.findData(current)
-        self.filter_combo.setCurrentIndex(max(0, position))
-        self.filter_combo.blockSignals(False)
-        self.proxy.set_mode(self.filter_combo.currentData())
+        self.proxy.set_mode(self.controls.set_filter_choices(filter_choices(self.labels)))
 
     def set_filter(self, mode: str) -> None:
         """Show only the rows of a filter (see :class:`LibraryFilterModel`)."""
@@ -538,12 +378,7 @@ class LibraryWidget(QWidget):
     def _update_summary(self) -> None:
         if self.library is None:
             return
-        entries = self.model.entries()
-        done = sum(e.result is not None for e in entries)
-        review = sum(e.needs_review for e in entries)
-        confirmed = sum(bool(e.confirmed) for e in entries)
-        self.summary_label.setText(f"{len(entries)} songs: {done} classified, {review} to review, "
-                                   f"{confirmed} confirmed")
+        self.summary_label.setText(summary_text(self.model.entries()))
         self._update_controls()
 
     def _show_message(self, text: str) -> None:

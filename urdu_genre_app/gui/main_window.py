@@ -3,28 +3,16 @@
 from __future__ import annotations
 
 import logging
-from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QByteArray, Qt, QThreadPool, QTimer, Signal
+from PySide6.QtCore import QByteArray, QRect, QSize, Qt, QThreadPool, QTimer
 from PySide6.QtGui import QAction, QCloseEvent, QDragEnterEvent, QDropEvent, QKeySequence
-from PySide6.QtWidgets import (
-    QFileDialog,
-    QHBoxLayout,
-    QLabel,
-    QMainWindow,
-    QMenu,
-    QMessageBox,
-    QPushButton,
-    QTabWidget,
-    QVBoxLayout,
-    QWidget,
-)
+from PySide6.QtWidgets import QMainWindow, QMenu, QTabWidget, QVBoxLayout, QWidget
 
 from urdu_genre_app.gui import settings as S
 from urdu_genre_app.gui.classify_widget import ClassifyWidget
-from urdu_genre_app.gui.widgets import show_message_box
+from urdu_genre_app.gui.model_bar import ModelBar
 from urdu_genre_app.gui.workers import run_task
 
 if TYPE_CHECKING:
@@ -42,19 +30,23 @@ log = logging.getLogger(__name__)
 APP_TITLE = "Urdu Genre App"
 #: Delay after the window is shown before the input devices are listed (ms).
 DEVICE_SCAN_DELAY_MS = 400
+#: The window's size on first start, shrunk to the screen's available area when that is smaller.
+DEFAULT_SIZE = QSize(1280, 860)
+#: Smallest size the window can be made (it stays usable down to 1024 x 700: see the tests).
+MINIMUM_SIZE = QSize(640, 480)
 
 
-def _load_classifier(path: str) -> Classifier:
-    """Read, check and prepare a model bundle (runs in a worker)."""
-    from urdu_genre_app.core.bundle import load_bundle
-    from urdu_genre_app.core.classifier import Classifier
-
-    return Classifier(load_bundle(path))
+def fit_to_screen(geometry: QRect, available: QRect) -> QRect:
+    """``geometry`` moved and shrunk so that the whole of it lies within ``available`` (a screen's free area)."""
+    size = geometry.size().boundedTo(available.size())
+    left = min(max(geometry.left(), available.left()), available.right() - size.width() + 1)
+    top = min(max(geometry.top(), available.top()), available.bottom() - size.height() + 1)
+    return QRect(left, top, size.width(), size.height())
 
 
 def _preload_charts() -> None:
     """Import matplotlib and its Qt canvas off the GUI thread."""
-    import urdu_genre_app.gui.charts  # noqa: F401
+    import urdu_genre_app.gui.feature_chart  # noqa: F401  (and the charts it builds on)
 
 
 class MainWindow(QMainWindow):
@@ -68,38 +60,26 @@ class MainWindow(QMainWindow):
         A bundle to use instead of the remembered or bundled one (``--model``).
     """
 
-    model_changed = Signal()
-
     def __init__(self, settings: S.Settings | None = None, model_path: str | None = None,
                  parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.settings = settings or S.Settings()
-        self.explicit_model_path = model_path
-        self.model_path: str | None = None
-        self.model_error: str | None = None
-        self.model_loading = False
         self._started = False
         self._closing_now = False
+        self._help = None
         self.setWindowTitle(APP_TITLE)
         self.setAcceptDrops(True)
-        self.resize(1280, 860)
-
-        self.model_label = QLabel("Model: loading…")
-        self.model_label.setTextFormat(Qt.TextFormat.RichText)
-        self.model_label.setWordWrap(True)
-        self.model_details_button = QPushButton("Model details…")
-        self.model_details_button.setEnabled(False)
-        self.model_details_button.clicked.connect(self.show_model_details)
-        load_button = QPushButton("Load model…")
-        load_button.clicked.connect(self.choose_model)
-        model_bar = QHBoxLayout()
-        model_bar.setContentsMargins(8, 6, 8, 0)
-        model_bar.addWidget(self.model_label, 1)
-        model_bar.addWidget(self.model_details_button)
-        model_bar.addWidget(load_button)
+        self.setMinimumSize(MINIMUM_SIZE)
+        self.resize(DEFAULT_SIZE)
 
         self.classify_widget = ClassifyWidget(self.settings)
         self.state = self.classify_widget.state  # holds the active model
+        self.model_bar = ModelBar(self.settings, self.state, self.classify_widget.banner, model_path)
+        self.model_bar.status_message.connect(self.statusBar().showMessage)
+        # The window's names for the model bar's parts (tests and the tabs use them).
+        self.model_label, self.model_details_button = self.model_bar.model_label, self.model_bar.details_button
+        self.load_model, self.choose_model = self.model_bar.load_model, self.model_bar.choose_model
+        self.use_bundled_model, self.show_model_details = self.model_bar.use_bundled_model, self.model_bar.show_details
         self.tabs = QTabWidget()
         self.tabs.setDocumentMode(True)
         self.tabs.addTab(self.classify_widget, "Classify")
@@ -108,19 +88,19 @@ class MainWindow(QMainWindow):
         self._library_widget: LibraryWidget | None = None
         self.tabs.addTab(QWidget(), "Training")
         self.tabs.addTab(QWidget(), "Library")
-        self.model_changed.connect(self._on_model_changed_for_library)
+        self.model_bar.model_changed.connect(self._on_model_changed_for_library)
         self.tabs.currentChanged.connect(self._on_tab_changed)
         central = QWidget()
         layout = QVBoxLayout(central)
         layout.setContentsMargins(0, 0, 0, 0)
-        layout.addLayout(model_bar)
+        layout.addWidget(self.model_bar)
         layout.addWidget(self.tabs, 1)
         self.setCentralWidget(central)
         self.statusBar().showMessage("Starting…")
 
         self.classify_widget.file_opened.connect(self._on_file_opened)
         self.classify_widget.folder_used.connect(self._on_folder_used)
-        self.classify_widget.status_message.connect(self._on_status_message)
+        self.classify_widget.status_message.connect(self.statusBar().showMessage)
         self.classify_widget.result_changed.connect(self._on_result_changed)
         self.classify_widget.recording_changed.connect(self._on_recording_changed)
         self._create_actions()
@@ -134,8 +114,17 @@ class MainWindow(QMainWindow):
     @property
     def bundle(self) -> ModelBundle | None:
         """The active model's bundle (the last one loaded while another loads)."""
-        model = self.state.last_classifier
-        return model.bundle if model is not None else None
+        return self.model_bar.bundle
+
+    @property
+    def model_loading(self) -> bool:
+        """A bundle is being loaded."""
+        return self.model_bar.loading
+
+    @property
+    def model_path(self) -> str | None:
+        """The bundle in use."""
+        return self.model_bar.path
 
     # ------------------------------------------------------------------ actions
     def _create_actions(self) -> None:
@@ -155,11 +144,8 @@ class MainWindow(QMainWindow):
                                     "Save the results as CSV or JSON, or the MFCC image as PNG")
         self.save_recording_action = action("&Save recording…", widget.record_bar.choose_recording_destination, None,
                                             "Save the last recording as WAV or FLAC")
-        self.load_model_action = action("&Load model…", self.choose_model, None, "Use another model bundle (.ugm)")
-        self.bundled_model_action = action("Use the &bundled model", self.use_bundled_model, None,
-                                           "Go back to the model shipped with the app")
-        self.model_details_action = action("Model &details…", self.show_model_details, None,
-                                           "What the active model is and how it was measured")
+        self.model_menu = self.model_bar.create_menu(self)
+        self.model_details_action, self.load_model_action = self.model_bar.details_action, self.model_menu.load_action
         self.quit_action = action("&Quit", self.close, "Ctrl+Q", "Quit the app")
         self.play_action = action("&Play / Pause", widget.playback.toggle_playback, Qt.Key.Key_Space, "Play or pause")
         self.play_action.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
@@ -182,11 +168,8 @@ class MainWindow(QMainWindow):
         file_menu.addAction(self.export_action)
         file_menu.addAction(self.save_recording_action)
         file_menu.addSeparator()
-        file_menu.addAction(self.load_model_action)
-        file_menu.addAction(self.bundled_model_action)
-        file_menu.addAction(self.model_details_action)
-        file_menu.addSeparator()
         file_menu.addAction(self.quit_action)
+        self.menuBar().addMenu(self.model_menu)
         audio_menu = self.menuBar().addMenu("&Audio")
         audio_menu.addAction(self.play_action)
         audio_menu.addAction(self.stop_action)
@@ -198,7 +181,12 @@ class MainWindow(QMainWindow):
         view_menu.addAction(action("&Library", lambda: self.tabs.setCurrentWidget(self.library_widget), "Ctrl+3",
                                    "Show the Library tab: classify, correct and tag a whole folder"))
         help_menu = self.menuBar().addMenu("&Help")
-        help_menu.addAction(action("&About", self.show_about))
+        self.help_action = action("&Help…", lambda: self.show_help("How to"), QKeySequence.StandardKey.HelpContents,
+                                  "How to use the app, shortcuts, model cards, licences, folders")
+        help_menu.addAction(self.help_action)
+        for text, tab in (("&Keyboard shortcuts", "Shortcuts"), ("Model &cards", "Model cards"),
+                          ("&Where files are kept", "Folders"), ("&Licences", "Licences")):
+            help_menu.addAction(action(text, lambda _checked=False, t=tab: self.show_help(t)))
         self._rebuild_recent_menu()
         self._on_result_changed()
 
@@ -224,10 +212,11 @@ class MainWindow(QMainWindow):
         if self._started:
             return
         self._started = True
+        self.fit_to_screen()  # now that the frame is known
         QTimer.singleShot(0, lambda: self._start_background(list(files or [])))
 
     def _start_background(self, files: list[str]) -> None:
-        self.load_model(self._initial_model_path())
+        self.load_model(self.model_bar.initial_model_path())
         run_task(_preload_charts, self._on_charts_loaded)
         QTimer.singleShot(DEVICE_SCAN_DELAY_MS, self.classify_widget.record_bar.refresh_devices)
         self.classify_widget.recovery_bar.check()  # offer a recording the app never closed
@@ -237,16 +226,6 @@ class MainWindow(QMainWindow):
                 self.statusBar().showMessage(f"Opened {Path(files[0]).name}; one song at a time, "
                                              f"{len(files) - 1} other file(s) ignored")
 
-    def _initial_model_path(self) -> str | None:
-        """The model to start with, in :func:`urdu_genre_app.paths.resolve_model_path`'s order; None: none."""
-        from urdu_genre_app.core.errors import NoModelError
-        from urdu_genre_app.paths import resolve_model_path
-
-        try:
-            return str(resolve_model_path(self.explicit_model_path, remembered=self.settings.get(S.MODEL_PATH)))
-        except NoModelError:
-            return None
-
     def _on_charts_loaded(self, _result, error: BaseException | None) -> None:
         """Put the charts in place once matplotlib is imported."""
         if error is not None:
@@ -255,94 +234,17 @@ class MainWindow(QMainWindow):
         self.classify_widget.charts.ensure_charts()
 
     # ------------------------------------------------------------------ model
-    def load_model(self, path: str | None, remember: bool = False) -> None:
-        """Load a bundle in the background; None means no model is installed."""
-        if path is None:
-            self._set_no_model()
-            return
-        self.model_loading = True
-        self.model_label.setText(f"Model: loading {Path(path).name}…")
-        self.state.set_model_loading()
-        run_task(_load_classifier, partial(self._on_model_loaded, path, remember), path=path)
+    def show_help(self, tab: str = "How to") -> None:
+        """Open the Help window (one at a time) at ``tab``."""
+        from urdu_genre_app.gui.help_dialog import HelpDialog
 
-    def _set_no_model(self) -> None:
-        from urdu_genre_app.resources import bundled_model_path
-
-        self.model_loading = False
-        self.model_error = None
-        self.model_label.setText(
-            "<b>No model installed</b> — the bundled model was not found "
-            f"(<code>{bundled_model_path()}</code>). Load a model bundle (.ugm) with "
-            "<i>Load model…</i>, or train one.")
-        self.model_details_button.setEnabled(False)
-        self.state.set_no_model()
-        self.statusBar().showMessage("No model installed")
-        self.model_changed.emit()
-
-    def _on_model_loaded(self, path: str, remember: bool, classifier: Classifier | None,
-                         error: BaseException | None) -> None:
-        """Use the loaded model, or say why it cannot be used."""
-        from urdu_genre_app.gui.model_dialog import model_summary_html
-
-        self.model_loading = False
-        if error is not None:
-            message = str(error)
-            self.model_error = message
-            had_model = self.state.load_failed()  # back to the previous model, if any
-            if not had_model:
-                self.model_label.setText(f"<b>No usable model</b> — {Path(path).name} could not be loaded.")
-                self.model_details_button.setEnabled(False)
-            self.classify_widget.banner.show_message("error", f"Cannot load the model {message}")
-            self.statusBar().showMessage(f"Cannot load the model: {message}")
-            if remember or had_model:
-                show_message_box(self, QMessageBox.Icon.Warning, "Cannot load the model", message)
-            self.model_changed.emit()
-            return
-        bundle = classifier.bundle
-        self.model_path = path
-        self.model_error = None
-        if remember:
-            self.settings.set(S.MODEL_PATH, path)
-        self.model_label.setText("Model: " + model_summary_html(bundle))
-        self.model_label.setToolTip(bundle.describe())
-        self.model_details_button.setEnabled(True)
-        if self.classify_widget.banner.text.startswith("Error: Cannot load the model"):
-            self.classify_widget.banner.dismiss()
-        self.state.set_classifier(classifier)
-        self.statusBar().showMessage(f"Model ready: {bundle.describe()}", 8000)
-        self.model_changed.emit()
-
-    def choose_model(self) -> None:
-        """Ask for a model bundle and load it."""
-        path, _ = QFileDialog.getOpenFileName(self, "Load a model bundle", self.settings.get(S.LAST_FOLDER),
-                                              "Model bundles (*.ugm);;All files (*)")
-        if path:
-            self.load_model(path, remember=True)
-
-    def use_bundled_model(self) -> None:
-        """Forget the user's model and use the bundled one."""
-        self.settings.set(S.MODEL_PATH, "")
-        self.explicit_model_path = None
-        self.load_model(self._initial_model_path())
-
-    def show_model_details(self) -> None:
-        """Show the active model's metadata."""
-        if self.bundle is None:
-            return
-        from urdu_genre_app.gui.model_dialog import ModelInfoDialog
-
-        dialog = ModelInfoDialog(self.bundle, self)
-        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-        dialog.open()
-
-    def show_about(self) -> None:
-        """A few words about the app."""
-        from urdu_genre_app import __version__
-
-        show_message_box(self, QMessageBox.Icon.Information, f"About {APP_TITLE}",
-                         f"{APP_TITLE} {__version__}\n\nTells the genre of an Urdu song (Ghazal, Qawwali, "
-                         "Hip-hop, Rock) with a batch-normalised CNN on MFCC images, after Mughal et al., "
-                         "“Urdu Music Genre Classification Using Convolution Neural Networks”.")
+        if self._help is None:
+            self._help = HelpDialog(self.actions(), self.settings.store.fileName(), self)
+            self._help.finished.connect(lambda _result: setattr(self, "_help", None))
+            self._help.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        self._help.show_tab(tab)
+        self._help.show()
+        self._help.raise_()
 
     # ------------------------------------------------------------------ drag and drop
     def dragEnterEvent(self, event: QDragEnterEvent) -> None:
@@ -352,10 +254,7 @@ class MainWindow(QMainWindow):
         else:
             event.ignore()
 
-    def dragMoveEvent(self, event) -> None:
-        """Keep accepting local files while dragging over the window."""
-        if any(url.isLocalFile() for url in event.mimeData().urls()):
-            event.acceptProposedAction()
+    dragMoveEvent = dragEnterEvent  # keep accepting local files while dragging over the window
 
     def dropEvent(self, event: QDropEvent) -> None:
         """Open the first dropped file."""
@@ -378,10 +277,6 @@ class MainWindow(QMainWindow):
         """Remember the last folder."""
         self.settings.set(S.LAST_FOLDER, folder)
 
-    def _on_status_message(self, text: str) -> None:
-        """Show a message in the status bar."""
-        self.statusBar().showMessage(text)
-
     def _on_result_changed(self) -> None:
         """Enable export when there is something to export."""
         self.export_action.setEnabled(self.state.result is not None)
@@ -394,7 +289,7 @@ class MainWindow(QMainWindow):
 
             widget = TrainingWidget(self.settings)
             widget.use_model_requested.connect(self._on_trained_model_chosen)
-            widget.status_message.connect(self._on_status_message)
+            widget.status_message.connect(self.statusBar().showMessage)
             self._replace_placeholder(TRAIN_TAB_INDEX, widget, "Training")
             self._training_widget = widget
         return self._training_widget
@@ -408,7 +303,7 @@ class MainWindow(QMainWindow):
             widget = LibraryWidget()
             widget.open_requested.connect(
                 lambda path: (self.classify_widget.open_file(path), self.tabs.setCurrentWidget(self.classify_widget)))
-            widget.status_message.connect(self._on_status_message)
+            widget.status_message.connect(self.statusBar().showMessage)
             widget.use_model_requested.connect(lambda path: self.load_model(path, remember=True))
             if self.bundle is not None:
                 widget.set_bundle(self.bundle)
@@ -456,12 +351,27 @@ class MainWindow(QMainWindow):
 
     # ------------------------------------------------------------------ geometry and exit
     def _restore_geometry(self) -> None:
+        """The remembered place and size, or the default one, always within the screen's available area."""
         geometry = self.settings.get(S.WINDOW_GEOMETRY)
         if geometry:
             self.restoreGeometry(QByteArray(geometry))
         state = self.settings.get(S.WINDOW_STATE)
         if state:
             self.restoreState(QByteArray(state))
+        self.fit_to_screen()
+
+    def fit_to_screen(self) -> None:
+        """Move and shrink the window (frame included) into its screen's available geometry."""
+        screen = self.screen()
+        if screen is None or self.isMaximized() or self.isFullScreen():
+            return
+        available = screen.availableGeometry()
+        frame = self.frameGeometry()
+        fitted = fit_to_screen(frame, available)
+        if fitted != frame:
+            extra_w, extra_h = frame.width() - self.width(), frame.height() - self.height()
+            self.resize(max(1, fitted.width() - extra_w), max(1, fitted.height() - extra_h))
+            self.move(fitted.topLeft())
 
     def close_now(self) -> None:
         """Close without waiting for a training run to save its model (termination signals)."""

@@ -24,8 +24,7 @@ def novelty_check_text(bundle) -> str:
 
 def model_summary_html(bundle) -> str:
     """Rich text naming the model and, loudly, whether it was trained on synthetic audio."""
-    accuracy = bundle.test_accuracy
-    accuracy_text = f"{accuracy:.1%} song-level test accuracy" if accuracy is not None else "accuracy not measured"
+    accuracy_text = html.escape(bundle.accuracy_text or "accuracy not measured")
     name = html.escape(bundle.display_name)
     if bundle.is_synthetic:
         return (

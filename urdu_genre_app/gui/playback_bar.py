@@ -3,7 +3,10 @@
 The :class:`~urdu_genre_app.gui.audio.Player` is created on first use (it
 imports sounddevice, which may be missing). Audio comes from the state's
 ``audio`` event; while playing, a timer reads what is being heard and sets
-the state's position, which the charts follow.
+the state's position, which the charts follow. Whether there is a sound
+output at all is checked off the GUI thread whenever the devices are listed
+(:meth:`PlaybackBar.refresh_output`): without one, Play is disabled and its
+tooltip says why, rather than failing with PortAudio's "Error querying device -1".
 """
 
 from __future__ import annotations
@@ -15,12 +18,37 @@ from PySide6.QtWidgets import QGroupBox, QHBoxLayout, QLabel, QPushButton, QSlid
 
 from urdu_genre_app.components.classify_state import AudioChanged, ClassifyState, PositionChanged, RecordingChanged
 from urdu_genre_app.components.formatting import clock
+from urdu_genre_app.gui.workers import run_task
 
 if TYPE_CHECKING:
-    from urdu_genre_app.gui.audio import Player
+    from urdu_genre_app.gui.player import Player
 
 #: Cursor refresh period while playing, in milliseconds.
 CURSOR_INTERVAL_MS = 30
+#: The Play button's tooltip when playback is possible.
+PLAY_TIP = "Play / pause (Space)"
+
+
+def output_problem() -> str | None:
+    """Why nothing can be played here (no PortAudio, no output device, no default one), or None.
+
+    Runs in a worker: listing devices may take a moment.
+    """
+    from urdu_genre_app.gui.audio import AudioDeviceError, sounddevice_module
+
+    try:
+        sd = sounddevice_module()
+        devices = sd.query_devices()
+        default_output = sd.default.device[1]
+    except AudioDeviceError as error:
+        return f"Playback unavailable: {error}"
+    except Exception as error:  # PortAudioError and friends
+        return f"Playback unavailable: the sound system could not list its devices ({error})"
+    if not any(int(device["max_output_channels"]) > 0 for device in devices):
+        return "Playback unavailable: no sound output device (speakers or headphones) was found"
+    if default_output is None or int(default_output) < 0:
+        return "Playback unavailable: the sound system has no default output device; choose one in its settings"
+    return None
 
 
 class PlaybackBar(QGroupBox):
@@ -32,7 +60,9 @@ class PlaybackBar(QGroupBox):
         self._player: Player | None = None
         style = self.style()
         self.play_button = QPushButton(style.standardIcon(QStyle.StandardPixmap.SP_MediaPlay), "Play")
-        self.play_button.setToolTip("Play / pause (Space)")
+        self.play_button.setToolTip(PLAY_TIP)
+        #: Why nothing can be played (None: playback is possible, or not checked yet).
+        self.output_problem: str | None = None
         self.play_button.clicked.connect(self.toggle_playback)
         self.stop_button = QToolButton()
         self.stop_button.setIcon(style.standardIcon(QStyle.StandardPixmap.SP_MediaStop))
@@ -59,11 +89,11 @@ class PlaybackBar(QGroupBox):
     def player(self) -> Player:
         """The audio player (created on first use)."""
         if self._player is None:
-            from urdu_genre_app.gui.audio import Player
+            from urdu_genre_app.gui.player import Player
 
             self._player = Player(self)
             self._player.state_changed.connect(self._on_player_state_changed)
-            self._player.error.connect(lambda message: self.state.notify("error", message))
+            self._player.error.connect(self._on_player_error)
         return self._player
 
     @property
@@ -71,8 +101,26 @@ class PlaybackBar(QGroupBox):
         """True when a song is loaded to play."""
         return self._player is not None and self._player.has_audio
 
+    def refresh_output(self) -> None:
+        """Check (off the GUI thread) whether there is a sound output to play to."""
+        run_task(output_problem, self._on_output_checked)
+
+    def _on_output_checked(self, problem: str | None, error: BaseException | None) -> None:
+        self.output_problem = problem if error is None else f"Playback unavailable: {error}"
+        self._update_controls()
+
+    def _on_player_error(self, message: str) -> None:
+        """Playing failed: say why in words (a missing output, when that is the cause, not PortAudio's)."""
+        # Listing devices is cheap once PortAudio is up (it enumerates them at start-up), and the
+        # user pressed Play just now: the answer must come with the failure, not after it.
+        self._on_output_checked(output_problem(), None)
+        self.state.notify("error", self.output_problem or message)
+
     def toggle_playback(self) -> None:
         """Play or pause the current song."""
+        if self.output_problem is not None:
+            self.state.notify("warning", self.output_problem)
+            return
         if not self.has_audio:
             self.state.notify(None, "Nothing to play yet")
             return
@@ -143,6 +191,7 @@ class PlaybackBar(QGroupBox):
         self.state.set_position(position if player.has_audio else None)
 
     def _update_controls(self) -> None:
-        enabled = self.has_audio and not self.state.recording
+        enabled = self.has_audio and not self.state.recording and self.output_problem is None
         for control in (self.play_button, self.stop_button, self.seek_slider):
             control.setEnabled(enabled)
+        self.play_button.setToolTip(self.output_problem or PLAY_TIP)

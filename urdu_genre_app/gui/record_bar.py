@@ -27,14 +27,15 @@ from urdu_genre_app.gui.workers import Task, run_task
 if TYPE_CHECKING:
     import numpy as np
 
-    from urdu_genre_app.gui.audio import InputDevice, Recorder
     from urdu_genre_app.components.live_session import LiveOutcome, LiveSession
+    from urdu_genre_app.core.audio_devices import InputDevice
+    from urdu_genre_app.gui.audio import Recorder
 
 log = logging.getLogger(__name__)
 
 
 def _list_devices(rescan: bool) -> list[InputDevice]:
-    from urdu_genre_app.gui.audio import list_input_devices, rescan_devices
+    from urdu_genre_app.core.audio_devices import list_input_devices, rescan_devices
 
     if rescan:
         rescan_devices()
@@ -65,11 +66,14 @@ class RecordBar(QGroupBox):
     -------
     rescanning()
         The sound system is about to be restarted (stop playing first).
+    devices_listed()
+        The sound system's devices were listed (again): outputs may have changed too.
     folder_used(str)
         A folder the user chose.
     """
 
     rescanning = Signal()
+    devices_listed = Signal()
     folder_used = Signal(str)
 
     def __init__(self, state: ClassifyState, settings: S.Settings, analysis_pool: QThreadPool,
@@ -157,6 +161,7 @@ class RecordBar(QGroupBox):
                 self.device_combo.addItem("No input device")
                 self.device_combo.setToolTip(self.devices_error or "No microphone or line input was found")
         self._update_controls()
+        self.devices_listed.emit()
 
     def _on_device_changed(self, index: int) -> None:
         """Remember the chosen input device."""
@@ -201,7 +206,7 @@ class RecordBar(QGroupBox):
 
     def start_recording(self) -> None:
         """Record from the chosen device into a new file, classifying as it goes."""
-        from urdu_genre_app.gui.audio import AudioDeviceError
+        from urdu_genre_app.core.audio_devices import AudioDeviceError
         from urdu_genre_app.core.recording import new_recording_path
         from urdu_genre_app.paths import recordings_dir
 

@@ -22,6 +22,8 @@ log = logging.getLogger(__name__)
 
 #: Most recent files kept in File > Open Recent.
 MAX_RECENT_FILES = 10
+#: Most recent model bundles kept in the Model menu.
+MAX_RECENT_MODELS = 5
 
 
 @dataclass(frozen=True)
@@ -59,9 +61,9 @@ def _fit_epochs() -> int:
 
 
 def _default_model() -> str:
-    from training.models import DEFAULT_MODEL
+    from training.families import DEFAULT_FAMILY
 
-    return DEFAULT_MODEL
+    return DEFAULT_FAMILY
 
 
 def _windows_per_song() -> int:
@@ -85,6 +87,7 @@ def _seed() -> int:
 RECENT_FILES = Setting("files/recent", list, [], "Recently opened audio files, newest first")
 LAST_FOLDER = Setting("files/last_folder", str, "", "Folder of the last opened or saved file")
 MODEL_PATH = Setting("model/path", str, "", "Model bundle to use; empty means the bundled model")
+RECENT_MODELS = Setting("model/recent", list, [], "Model bundles loaded lately, newest first")
 INPUT_DEVICE = Setting("recording/input_device", str, "", "Name of the input device to record from")
 WINDOW_GEOMETRY = Setting("window/geometry", bytes, b"", "Main window position and size")
 WINDOW_STATE = Setting("window/state", bytes, b"", "Main window toolbars and docks")
@@ -99,7 +102,7 @@ TRAIN_WINDOWS_PER_SONG = Setting("training/windows_per_song", int, _windows_per_
 TRAIN_WINDOW_SECONDS = Setting("training/window_seconds", float, _window_seconds, "Length of one window in seconds")
 TRAIN_SEED = Setting("training/seed", int, _seed, "Seed of the split, windows and weights")
 
-ALL_SETTINGS = (RECENT_FILES, LAST_FOLDER, MODEL_PATH, INPUT_DEVICE, WINDOW_GEOMETRY, WINDOW_STATE, SPLITTER_STATE,
+ALL_SETTINGS = (RECENT_FILES, LAST_FOLDER, MODEL_PATH, RECENT_MODELS, INPUT_DEVICE, WINDOW_GEOMETRY, WINDOW_STATE, SPLITTER_STATE,
                 TRAIN_DATASET, TRAIN_MODEL, TRAIN_EPOCHS, TRAIN_WINDOWS_PER_SONG, TRAIN_WINDOW_SECONDS,
                 TRAIN_SEED)
 
@@ -141,10 +144,17 @@ class Settings:
 
     def add_recent_file(self, path: str) -> list[str]:
         """Put ``path`` first in the recent files and return the new list."""
-        recent = [p for p in self.get(RECENT_FILES) if p != path]
+        return self._add_recent(RECENT_FILES, path, MAX_RECENT_FILES)
+
+    def add_recent_model(self, path: str) -> list[str]:
+        """Put ``path`` first in the recent model bundles and return the new list."""
+        return self._add_recent(RECENT_MODELS, path, MAX_RECENT_MODELS)
+
+    def _add_recent(self, setting: Setting, path: str, keep: int) -> list[str]:
+        recent = [p for p in self.get(setting) if p != path]
         recent.insert(0, path)
-        del recent[MAX_RECENT_FILES:]
-        self.set(RECENT_FILES, recent)
+        del recent[keep:]
+        self.set(setting, recent)
         return recent
 
     def sync(self) -> None:

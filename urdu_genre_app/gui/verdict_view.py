@@ -10,6 +10,7 @@ from urdu_genre_app.components.classify_state import (
     AnalysisFinished,
     ClassifyState,
     LiveUpdated,
+    ModelChanged,
     RecordingChanged,
     SourceChanged,
     Waiting,
@@ -17,6 +18,9 @@ from urdu_genre_app.components.classify_state import (
 )
 from urdu_genre_app.components.formatting import clock, segments
 from urdu_genre_app.gui.widgets import VerdictWidget
+
+#: The verdict's heading over a result of the model used before the one being loaded.
+STALE_HEADING = "Verdict by the previous model (the song is analysed again once the new model is ready)"
 
 
 class VerdictView(QWidget):
@@ -33,6 +37,7 @@ class VerdictView(QWidget):
         self.progress.setTextVisible(True)
         self.progress.setFormat("Idle")
         self.progress.setMaximumHeight(18)
+        self._heading_before_stale: str | None = None
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)  # laid out as if it were the parent's own rows
         layout.addWidget(self.verdict)
@@ -45,12 +50,33 @@ class VerdictView(QWidget):
         if text is not None:
             self.progress.setFormat(text)
 
+    @property
+    def stale(self) -> bool:
+        """The verdict shown is the previous model's (another one is loading)."""
+        return self._heading_before_stale is not None
+
+    def _on_model(self, event: ModelChanged) -> None:
+        shown = self.state.result is not None or bool(self.state.windows)
+        if event.state == "loading" and shown and not self.stale:
+            self._heading_before_stale = self.verdict.heading.text()
+            self.verdict.heading.setText(STALE_HEADING)
+            self.verdict.setEnabled(False)  # greyed: not a verdict of the model named in the header
+        elif event.classifier is not None and self.stale:
+            self.verdict.heading.setText(self._heading_before_stale)
+            self._unmark_stale()
+
+    def _unmark_stale(self) -> None:
+        self._heading_before_stale = None
+        self.verdict.setEnabled(True)
+
     def _on_waiting(self, event: Waiting) -> None:
+        self._unmark_stale()
         self.verdict.show_waiting(event.heading, event.text, event.labels)
         if event.progress is not None:
             self.progress.setFormat(event.progress)
 
     def _on_source(self, _event: SourceChanged) -> None:
+        self._unmark_stale()
         self._set_progress(0, "Decoding…")
 
     def _on_scored(self, event: WindowScored) -> None:

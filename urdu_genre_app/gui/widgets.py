@@ -166,9 +166,8 @@ class VerdictWidget(QWidget):
         self.verdict.setText(result.verdict_text())
         notes = []
         unknown = result.status != "silence" and result.unknown is True
-        if result.status == "silence":
-            notes.append("Every segment is below the silence threshold: there is no music to classify.")
-        elif unknown:
+        # Silence gets no note of its own: the classifier's warning (silent throughout) already says why.
+        if unknown:
             notes.append(f"Closest genre: {result.genre} ({result.confidence:.0%}). It sounds like none of the "
                          "genres this model was trained on, so that is only the nearest guess.")
         elif result.uncertain:

@@ -126,9 +126,8 @@ def open_classifier(bundle_path: str | os.PathLike, *, interpreter_threads: int)
     from urdu_genre_app.core.classifier import Classifier
     from urdu_genre_app.core.inference import LiteRtModel
 
-    bundle = load_bundle(bundle_path, verify_model=False, with_keras=False)
-    bundle.verified_model = LiteRtModel(bundle, num_threads=interpreter_threads)
-    return Classifier(bundle)
+    bundle = load_bundle(bundle_path, with_keras=False)
+    return Classifier(bundle, model=LiteRtModel(bundle, num_threads=interpreter_threads))
 
 
 def _start_worker(bundle_path: str, cancel_event, progress_queue) -> None:

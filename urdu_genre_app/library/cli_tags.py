@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import TextIO
 
 from urdu_genre_app.core.results import SongResult
+from urdu_genre_app.library.tag_policy import plan_tags
 from urdu_genre_app.library.tags import TagJournal, write_genres
 
 
@@ -27,13 +28,17 @@ def write_verdict_tags(
     results: Sequence[SongResult],
     *,
     keep_existing: bool = False,
+    include_doubtful: bool = False,
     quiet: bool = False,
     journal_path: str | Path | None = None,
     stream: TextIO | None = None,
 ) -> int:
     """Write each result's genre into its file's tags; print failures (and a summary unless ``quiet``).
 
-    Silent files (no genre) are left alone.
+    What is written follows :mod:`urdu_genre_app.library.tag_policy`: a
+    doubtful verdict (not a known genre, or uncertain) only with
+    ``include_doubtful``; silent files are left alone. The summary says what
+    was skipped and why.
 
     Returns
     -------
@@ -41,11 +46,12 @@ def write_verdict_tags(
         Files that could not be tagged (each named on ``stream``, stderr by default).
     """
     stream = stream or sys.stderr
-    plan = {result.path: result.genre for result in results if result.genre}
+    plan = plan_tags(((r.path, r, None) for r in results), include_doubtful=include_doubtful)
     journal = TagJournal(journal_path or default_journal_path())
-    report = write_genres(plan, keep_existing=keep_existing, journal=journal)
+    report = write_genres(plan.genres, keep_existing=keep_existing, journal=journal)
     for failure in report.failures:
         print(f"urdu-genre: cannot tag {failure}", file=stream)
     if not quiet:
-        print(f"tags: {report.summary()}", file=stream)
+        skipped = plan.skipped_summary("add --include-doubtful to write their nearest genre anyway")
+        print(f"tags: {report.summary()}" + (f"; {skipped}" if skipped else ""), file=stream)
     return len(report.failures)

@@ -15,10 +15,12 @@ if TYPE_CHECKING:
     from urdu_genre_app.library.library import LibraryEntry
 
 #: Columns of the CSV, in order (the JSON objects carry the same keys, with
-#: ``probabilities`` as one object instead of a column per genre).
+#: ``probabilities`` as one object instead of a column per genre). ``unknown`` and
+#: ``novelty_score`` are the CLI's (``classify --csv``): empty where the model has no
+#: not-a-genre check; with ``unknown`` true, ``verdict`` is only the nearest genre.
 EXPORT_COLUMNS = (
     "path", "duration_seconds", "status", "verdict", "confidence", "uncertain", "short", "silence",
-    "tag_genre", "confirmed_genre", "needs_review", "error",
+    "unknown", "novelty_score", "tag_genre", "confirmed_genre", "needs_review", "error",
 )
 
 
@@ -34,6 +36,8 @@ def entry_to_record(entry: LibraryEntry) -> dict[str, Any]:
         "uncertain": bool(result is not None and result.uncertain),
         "short": bool(result is not None and result.short),
         "silence": entry.status == "silence",
+        "unknown": result.unknown if result is not None else None,
+        "novelty_score": round(float(result.novelty), 4) if result is not None and result.novelty is not None else None,
         "tag_genre": entry.tag_genre,
         "confirmed_genre": entry.confirmed,
         "needs_review": entry.needs_review,

@@ -34,6 +34,7 @@ from urdu_genre_app.library.cache import ResultsCache, model_checksum
 from urdu_genre_app.library.corrections import CorrectionsManifest
 from urdu_genre_app.library.export import export_entries
 from urdu_genre_app.library.scan import scan_folder
+from urdu_genre_app.library.tag_policy import TagPlan, plan_tags, tag_genre
 from urdu_genre_app.library.tags import TagJournal, TagReport, read_genre, undo_last_batch, write_genres
 
 log = logging.getLogger(__name__)
@@ -165,8 +166,8 @@ class LibraryEntry:
 
     @property
     def chosen_genre(self) -> str | None:
-        """What tagging would write: the confirmed genre, else the verdict."""
-        return self.confirmed or self.verdict
+        """What tagging would write: the confirmed genre, else a verdict that is not doubtful (see tag_policy)."""
+        return tag_genre(self.result, self.confirmed)[0]
 
 
 class Library:
@@ -312,26 +313,32 @@ class Library:
             changed.append(entry)
         return changed
 
-    def tag_plan(self, paths: Iterable[str] | None = None) -> dict[str, str]:
-        """File to genre that tagging would write: confirmed, else the verdict (files with neither are left out)."""
+    def tag_plan(self, paths: Iterable[str] | None = None, *, include_doubtful: bool = False) -> TagPlan:
+        """What tagging would write, and what it skips and why (:mod:`~urdu_genre_app.library.tag_policy`).
+
+        The confirmed genre, else a verdict the model is sure of; doubtful
+        verdicts only with ``include_doubtful``.
+        """
         chosen = self.entries if paths is None else {p: self.entries[p] for p in paths if p in self.entries}
-        return {path: entry.chosen_genre for path, entry in chosen.items() if entry.chosen_genre}
+        return plan_tags(((path, entry.result, entry.confirmed) for path, entry in chosen.items()),
+                         include_doubtful=include_doubtful)
 
     def write_tags(
         self,
         paths: Iterable[str] | None = None,
         *,
         keep_existing: bool = False,
+        include_doubtful: bool = False,
         on_entry: Callable[[LibraryEntry], None] | None = None,
         is_cancelled: Callable[[], bool] | None = None,
     ) -> TagReport:
-        """Write the chosen genre into the files' tags (journaled, so :meth:`undo_tags` can revert it).
+        """Write the genres of :meth:`tag_plan` into the files' tags (journaled, so :meth:`undo_tags` can revert it).
 
         The verdicts in the cache follow each file to its new content (tags
         changed, audio did not), so a tagged file is not classified again.
         """
-        plan = self.tag_plan(paths)
-        return write_genres(plan, keep_existing=keep_existing, journal=self.journal,
+        plan = self.tag_plan(paths, include_doubtful=include_doubtful)
+        return write_genres(plan.genres, keep_existing=keep_existing, journal=self.journal,
                             on_file_done=self._tag_follower(on_entry), is_cancelled=is_cancelled)
 
     def undo_tags(self, *, on_entry: Callable[[LibraryEntry], None] | None = None) -> TagReport:

@@ -357,16 +357,3 @@ def grid_line(rng: np.random.Generator, tm: TempoMap, start_beat: float, n_beats
         notes.append(Note(t0 + rng.normal(0, 0.006), max(0.04, (t1 - t0) * legato), float(pitch_of[ps]),
                           vel * rng.uniform(0.8, 1.0)))
     return notes
-
-
-def chord_notes(tm: TempoMap, start_beat: float, n_beats: float, pitches: list[int], *, vel: float = 0.6,
-                strum_s: float = 0.0, rng: np.random.Generator | None = None) -> list[Note]:
-    """A held chord (list of MIDI pitches) from ``start_beat`` for ``n_beats``, optionally strummed."""
-    t0 = float(tm.time(start_beat))
-    t1 = float(tm.time(start_beat + n_beats))
-    out = []
-    for i, p in enumerate(pitches):
-        off = i * strum_s
-        v = vel * (rng.uniform(0.85, 1.0) if rng is not None else 1.0)
-        out.append(Note(t0 + off, max(0.05, t1 - t0 - off), float(p), v))
-    return out
