@@ -51,7 +51,7 @@ find_python() {
 
 install_python_packages() {
     local extras="train"
-    [ "$PURPOSE" = test ] && extras="train,test"
+    [ "$PURPOSE" = test ] && extras="train,test,scale"  # scale: tests/unit/test_scale*.py run Ray
     [ "$PURPOSE" = build ] && extras="train,build"
     local stamp="$VENV/.installed-$extras-$(sha256sum pyproject.toml | cut -c1-16)"
     [ -f "$stamp" ] && return 0

@@ -115,7 +115,10 @@ def run_classify(args: argparse.Namespace) -> int:
     from urdu_genre_app.core.results import results_to_csv
     from urdu_genre_app.core.safe_text import terminal_safe
     from urdu_genre_app.library.batch import classify_files
+    from urdu_genre_app.scale import command as archive
 
+    if archive.wanted(args):  # --parquet OUT [--ray [ADDRESS]] [--workers N]: one row per song, docs/SCALE.md
+        return archive.run_parquet(args)
     try:
         # Classifying needs only the LiteRT model, not the Keras half of the file.
         bundle = load_bundle(resolve_model_path(args.model), with_keras=False)
@@ -241,6 +244,9 @@ def build_parser(*, with_train_arguments: bool = True) -> argparse.ArgumentParse
     classify.add_argument("--include-doubtful", action="store_true",
                           help="with --write-tags: also write doubtful verdicts (not a known genre, or uncertain) "
                                "as their nearest genre; by default those files are skipped")
+    from urdu_genre_app.scale.command import add_arguments as add_archive_arguments
+
+    add_archive_arguments(classify)
     classify.set_defaults(format="text", handler=run_classify)
 
     train = sub.add_parser("train", help="train a model on a folder of labeled songs")

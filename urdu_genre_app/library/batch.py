@@ -115,7 +115,13 @@ _cancel_event = None
 _progress_queue = None
 
 
-def _open_classifier(bundle_path: str, interpreter_threads: int):
+def open_classifier(bundle_path: str | os.PathLike, *, interpreter_threads: int):
+    """A classifier as a worker runs it: the bundle's LiteRT model on ``interpreter_threads`` threads.
+
+    Every worker of a batch (this pool's, or :mod:`urdu_genre_app.scale`'s
+    actors) calls it once and classifies all its songs with the result; with
+    one thread each, the workers are the parallelism.
+    """
     from urdu_genre_app.core.bundle import load_bundle
     from urdu_genre_app.core.classifier import Classifier
     from urdu_genre_app.core.inference import LiteRtModel
@@ -127,13 +133,18 @@ def _open_classifier(bundle_path: str, interpreter_threads: int):
 def _start_worker(bundle_path: str, cancel_event, progress_queue) -> None:
     """Process-pool initializer: load the model once per worker."""
     global _classifier, _cancel_event, _progress_queue
-    _classifier = _open_classifier(bundle_path, interpreter_threads=1)
+    _classifier = open_classifier(bundle_path, interpreter_threads=1)
     _cancel_event, _progress_queue = cancel_event, progress_queue
 
 
-def _classify_one(classifier, path: str, is_cancelled, report) -> FileOutcome:
+def classify_one(classifier, path: str, is_cancelled=None, report=None) -> FileOutcome:
+    """Classify one file into a :class:`FileOutcome`: a bad file is an outcome with an error, never an exception.
+
+    ``is_cancelled`` is polled between windows (:class:`CancelledError` is
+    raised through); ``report(path, fraction)`` is told each window's position.
+    """
     def on_window(window_report) -> None:
-        if window_report.progress is not None:
+        if report is not None and window_report.progress is not None:
             report(path, window_report.progress)
 
     try:
@@ -152,7 +163,7 @@ def _worker_task(path: str) -> FileOutcome | None:
         _progress_queue.put((song, fraction))
 
     try:
-        return _classify_one(_classifier, path, _cancel_event.is_set, report)
+        return classify_one(_classifier, path, _cancel_event.is_set, report)
     except CancelledError:
         return None
 
@@ -216,13 +227,13 @@ def classify_files(
         moved()
 
     def run_here(remaining: list[str]) -> None:
-        here = classifier or _open_classifier(os.fspath(bundle_path), interpreter_threads=default_workers())
+        here = classifier or open_classifier(os.fspath(bundle_path), interpreter_threads=default_workers())
         for path in remaining:
             if cancelled():
                 summary.cancelled = True
                 return
             try:
-                accept(_classify_one(here, path, cancelled, report))
+                accept(classify_one(here, path, cancelled, report))
             except CancelledError:
                 summary.cancelled = True
                 return

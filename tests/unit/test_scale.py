@@ -1,0 +1,228 @@
+"""Archive scale without Ray: the Parquet rows and schema, inputs, part files, resume, the pool engine, the CLI."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+pa = pytest.importorskip("pyarrow", reason="the [scale] extra is not installed")
+import pyarrow.dataset as pads  # noqa: E402
+import pyarrow.parquet as pq  # noqa: E402
+
+from tests import audio_factory  # noqa: E402
+from urdu_genre_app import cli  # noqa: E402
+from urdu_genre_app.core.bundle import load_bundle  # noqa: E402
+from urdu_genre_app.library.batch import FileOutcome, classify_files  # noqa: E402
+from urdu_genre_app.library.cache import model_checksum  # noqa: E402
+from urdu_genre_app.resources import bundled_model_path  # noqa: E402
+from urdu_genre_app.scale import ScaleError, archive, classify_to_parquet, command  # noqa: E402
+from urdu_genre_app.scale.inputs import expand_inputs  # noqa: E402
+from urdu_genre_app.scale.schema import SCHEMA, outcome_row  # noqa: E402
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture(scope="module")
+def bundle():
+    return load_bundle(bundled_model_path(), with_keras=False)
+
+
+@pytest.fixture(scope="module")
+def songs(tmp_path_factory) -> Path:
+    """Four 35 s songs (two windows each) in mixed formats, one nested, plus a corrupt MP3."""
+    root = tmp_path_factory.mktemp("catalogue")
+    (root / "album").mkdir()
+    for i, (kind, name) in enumerate(zip(audio_factory.TINY_LABELS, ["a.mp3", "album/b.flac", "c.ogg", "d.wav"])):
+        audio_factory.write_audio(root / name, audio_factory.make_sound(kind, 35.0, seed=i))
+    (root / "corrupt.mp3").write_bytes(b"ID3 this is no mp3" * 50)
+    return root
+
+
+def read_rows(out) -> list[dict]:
+    return sorted(pads.dataset(str(out), format="parquet").to_table().to_pylist(), key=lambda row: row["path"])
+
+
+def test_row_holds_the_json_verdict_and_an_error_is_a_row(bundle, songs):
+    from urdu_genre_app.core.classifier import Classifier
+
+    result = Classifier(bundle).classify_file(songs / "a.mp3")
+    row = outcome_row(FileOutcome(str(songs / "a.mp3"), result), model_name="m", model_sha256="c" * 64)
+    expected = result.to_dict(include_windows=True)
+    assert {name: row[name] for name in ("status", "genre", "confidence", "uncertain", "unknown", "novelty_score")} \
+        == {name: expected[name] for name in ("status", "genre", "confidence", "uncertain", "unknown",
+                                              "novelty_score")}
+    assert dict(row["probabilities"]) == expected["probabilities"]
+    assert row["window_count"] == len(expected["windows"]) == 2
+    assert [dict(w["probabilities"]) for w in row["windows"]] == [w["probabilities"] for w in expected["windows"]]
+    failed = outcome_row(FileOutcome("x.mp3", None, "it is empty"), model_name="m", model_sha256="c" * 64)
+    assert (failed["status"], failed["error"], failed["genre"], failed["window_count"]) == ("error", "it is empty",
+                                                                                           None, 0)
+    table = pa.Table.from_pylist([row, failed], schema=SCHEMA)  # both fit the documented schema
+    assert table.num_rows == 2
+
+
+def test_schema_is_the_documented_one():
+    documented = (ROOT / "docs" / "SCALE.md").read_text()
+    for field in SCHEMA:
+        assert f"`{field.name}`" in documented, f"docs/SCALE.md does not document the {field.name} column"
+
+
+def test_inputs_folders_globs_lists_and_uris(songs, tmp_path):
+    (songs / ".hidden.mp3").write_bytes(b"")
+    listing = tmp_path / "list.txt"
+    listing.write_text(f"# songs to do\n{songs / 'c.ogg'}\n\n{os.path.relpath(songs / 'd.wav', tmp_path)}\nmissing.mp3\n")
+    parquet_list = tmp_path / "list.parquet"
+    pq.write_table(pa.table({"path": [str(songs / "a.mp3")]}), parquet_list)
+    found = expand_inputs([str(songs / "album"), str(songs / "*.ogg"), str(listing), str(parquet_list),
+                           f"file://{songs / 'a.mp3'}", str(tmp_path / "nothing-*.mp3"), str(tmp_path / "gone")])
+    assert found == [
+        (str(songs / "album" / "b.flac"), None),
+        (str(songs / "c.ogg"), None),
+        (str(songs / "d.wav"), None),
+        (str(tmp_path / "missing.mp3"), "no such file or folder"),
+        (str(songs / "a.mp3"), None),  # once, though named twice
+        (str(tmp_path / "nothing-*.mp3"), "the pattern matches no audio file"),
+        (str(tmp_path / "gone"), "no such file or folder"),
+    ]
+    everything = [path for path, error in expand_inputs([str(songs)])]
+    assert ".hidden.mp3" not in " ".join(everything) and len(everything) == 5
+
+
+def test_part_files_roll_and_a_stopped_writer_keeps_its_rows(tmp_path):
+    out = tmp_path / "out"
+    rows = [outcome_row(FileOutcome(f"{i}.mp3", None, "bad"), model_name="m", model_sha256="c") for i in range(7)]
+    with archive.PartWriter(str(out), rows_per_group=2, rows_per_file=3) as writer:
+        for row in rows:
+            writer.add(row)
+    assert [pq.ParquetFile(f).metadata.num_rows for f in sorted(writer.files)] == [3, 3, 1]
+    assert [pq.ParquetFile(writer.files[0]).metadata.row_group(i).num_rows for i in range(2)] == [2, 1]
+    with pytest.raises(KeyboardInterrupt):
+        with archive.PartWriter(str(out)) as writer:
+            writer.add(rows[0])
+            raise KeyboardInterrupt
+    assert len(read_rows(out)) == 8
+    assert not [p for p in os.listdir(out) if p.startswith(".")]  # nothing left half-written
+    assert archive.done_paths(str(out), "c") == {f"{i}.mp3" for i in range(7)}
+    assert archive.done_paths(str(out), "another model") == set()
+    (tmp_path / "file").write_text("x")
+    with pytest.raises(ScaleError, match="is not a folder"):
+        archive.done_paths(str(tmp_path / "file"), "c")
+
+
+def test_pool_rows_equal_classify_files_and_resume_skips_what_is_done(bundle, songs, tmp_path):
+    out = tmp_path / "out"
+    summary = classify_to_parquet([songs], out, model=bundle.path, workers=2)
+    assert (summary.engine, summary.written, summary.failed, summary.skipped) == ("pool", 5, 1, 0)
+    rows = read_rows(out)
+    paths = [row["path"] for row in rows]
+    expected = {o.path: o for o in classify_files(paths, bundle.path, workers=1).outcomes}
+    for row in rows:
+        outcome = expected[row["path"]]
+        assert row["model_sha256"] == model_checksum(bundle) and row["model"] == bundle.display_name
+        if outcome.result is None:
+            assert (row["status"], row["error"], row["genre"]) == ("error", outcome.error, None)
+        else:
+            data = outcome.result.to_dict()
+            assert (row["status"], row["genre"], row["confidence"], dict(row["probabilities"])) \
+                == (data["status"], data["genre"], data["confidence"], data["probabilities"])
+    assert pads.dataset(str(out), format="parquet").schema.equals(SCHEMA)
+
+    audio_factory.write_audio(songs / "e.wav", audio_factory.make_sound("Tone", 35.0, seed=9))
+    try:
+        again = classify_to_parquet([songs], out, model=bundle.path, workers=1)
+    finally:
+        (songs / "e.wav").unlink()
+    assert (again.written, again.skipped) == (1, 5)
+    assert [row["path"] for row in read_rows(out)] == sorted([*paths, str(songs / "e.wav")])
+
+
+def test_cancel_stops_and_keeps_the_rows_written(bundle, songs, tmp_path):
+    seen = []
+    summary = classify_to_parquet([songs], tmp_path / "out", model=bundle.path, workers=1,
+                                  on_progress=seen.append, is_cancelled=lambda: len(seen) >= 2)
+    assert summary.cancelled and 2 <= summary.written < 5
+    assert len(read_rows(tmp_path / "out")) == summary.written
+
+
+def test_cli_parquet_then_ctrl_c_keeps_the_songs_done(bundle, songs, tmp_path, monkeypatch, capsys):
+    out = tmp_path / "out"
+    assert cli.main(["classify", str(songs), "--parquet", str(out), "--workers", "1", "--model",
+                     str(bundle.path)]) == cli.EXIT_FAILURES  # the corrupt file
+    assert "5 songs written" in capsys.readouterr().err
+    assert cli.main(["classify", str(songs), "--parquet", str(out), "--model", str(bundle.path)]) == cli.EXIT_OK
+    assert "0 songs written" in capsys.readouterr().err and len(read_rows(out)) == 5
+
+    # Ctrl+C after the first song: the run stops at the next song and keeps what it wrote.
+    drawn = command.ParquetProgress.update
+
+    def interrupt_after_first(self, progress):
+        drawn(self, progress)
+        if progress.done == 1:
+            signal.raise_signal(signal.SIGINT)
+
+    monkeypatch.setattr(command.ParquetProgress, "update", interrupt_after_first)
+    handler_before = signal.getsignal(signal.SIGINT)
+    again = tmp_path / "again"
+    assert cli.main(["classify", str(songs), "--parquet", str(again), "--workers", "1", "--model",
+                     str(bundle.path)]) == cli.EXIT_INTERRUPTED
+    assert "stopped; the songs finished are in" in capsys.readouterr().err
+    assert 1 <= len(read_rows(again)) < 5
+    assert signal.getsignal(signal.SIGINT) is handler_before  # put back
+
+
+@pytest.mark.parametrize("arguments, problem", [
+    (["--ray"], "go with --parquet"),
+    (["--workers", "2"], "go with --parquet"),
+    (["--parquet", "out", "--json"], "does not go with --json"),
+    (["--parquet", "out", "--workers", "0"], "at least 1"),
+])
+def test_cli_usage_errors(songs, arguments, problem, capsys):
+    assert cli.main(["classify", str(songs), *arguments]) == cli.EXIT_USAGE
+    err = capsys.readouterr().err
+    assert problem in err and len(err.strip().splitlines()) == 1
+
+
+def test_without_the_extra_the_app_classifies_and_ray_says_how_to_install(bundle, songs, tmp_path):
+    # A Python that cannot import ray or pyarrow, as an install without the [scale] extra.
+    blocker = tmp_path / "sitecustomize.py"
+    blocker.write_text(
+        "import sys\n"
+        "class Block:\n"
+        "    def find_spec(self, name, path=None, target=None):\n"
+        "        if name.split('.')[0] in ('ray', 'pyarrow'):\n"
+        "            raise ModuleNotFoundError(f'No module named {name!r}')\n"
+        "sys.meta_path.insert(0, Block())\n"
+    )
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(tmp_path), str(ROOT)])}
+
+    def run(*arguments):
+        return subprocess.run([sys.executable, "-m", "urdu_genre_app", "classify", "--model", str(bundle.path),
+                               *arguments], capture_output=True, text=True, env=env, timeout=300)
+
+    classified = run(str(songs / "a.mp3"), "--json")
+    assert classified.returncode == 0, classified.stderr
+    assert json.loads(classified.stdout)[0]["genre"]
+    for extra in (["--ray"], []):
+        refused = run(str(songs / "a.mp3"), "--parquet", str(tmp_path / "out"), *extra)
+        assert refused.returncode == cli.EXIT_USAGE
+        assert refused.stderr.strip().count("\n") == 0
+        assert "pip install 'urdu-genre-app[scale]'" in refused.stderr
+
+
+def test_benchmark_start_up_is_the_intercept_of_the_steady_rate():
+    from tests.benchmark_modules import load_benchmark
+
+    bench = load_benchmark("bench_scale")
+    # Two workers, the first rows after 10 s of start-up, then one song a second: 10 s fixed, 1 song/s.
+    arrivals = [10.0 + i for i in range(20)]
+    steady, fixed = bench.fixed_cost(30.0, arrivals, workers=2)
+    assert steady == pytest.approx(1.0) and fixed == pytest.approx(10.0)
+    assert bench.is_worker("ray", "ray::MapWorker(MapBatches(SongClassifier))")
+    assert not bench.is_worker("ray", "ray::IDLE") and not bench.is_worker("pool", "/usr/bin/raylet")
+    assert all(60 <= bench.song_seconds(i) <= 300 for i in range(50))

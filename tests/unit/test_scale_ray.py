@@ -1,0 +1,129 @@
+"""Archive scale on a local Ray cluster (two CPUs, loopback only), one cluster for the whole module."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+ray = pytest.importorskip("ray", reason="the [scale] extra is not installed")
+pytest.importorskip("ray.data")
+import pyarrow.dataset as pads  # noqa: E402
+
+from tests import audio_factory  # noqa: E402
+from urdu_genre_app import cli  # noqa: E402
+from urdu_genre_app.core.bundle import load_bundle  # noqa: E402
+from urdu_genre_app.library.batch import classify_files  # noqa: E402
+from urdu_genre_app.library.cache import model_checksum  # noqa: E402
+from urdu_genre_app.resources import bundled_model_path  # noqa: E402
+from urdu_genre_app.scale import classify_to_parquet  # noqa: E402
+from urdu_genre_app.scale.schema import SCHEMA  # noqa: E402
+
+pytestmark = pytest.mark.slow  # starts Ray (~10 s) and its actors
+
+
+@pytest.fixture(scope="module", autouse=True)
+def ray_cluster():
+    """A local cluster every test here shares: two CPUs, no dashboard, on the loopback address."""
+    assert not ray.is_initialized()
+    ray.init(num_cpus=2, include_dashboard=False, _node_ip_address="127.0.0.1", log_to_driver=False,
+             configure_logging=False)
+    yield
+    ray.shutdown()
+
+
+@pytest.fixture(scope="module")
+def bundle():
+    return load_bundle(bundled_model_path(), with_keras=False)
+
+
+@pytest.fixture(scope="module")
+def songs(tmp_path_factory) -> Path:
+    """Four 35 s songs in mixed formats and a corrupt MP3."""
+    root = tmp_path_factory.mktemp("catalogue")
+    for i, (kind, name) in enumerate(zip(audio_factory.TINY_LABELS, ["a.mp3", "b.flac", "c.ogg", "d.wav"])):
+        audio_factory.write_audio(root / name, audio_factory.make_sound(kind, 35.0, seed=i))
+    (root / "corrupt.mp3").write_bytes(b"ID3 this is no mp3" * 50)
+    return root
+
+
+def read_rows(out) -> list[dict]:
+    return sorted(pads.dataset(str(out), format="parquet").to_table().to_pylist(), key=lambda row: row["path"])
+
+
+def test_ray_rows_equal_classify_files_and_resume_skips_done_songs(bundle, songs, tmp_path):
+    out = tmp_path / "out"
+    summary = classify_to_parquet([songs], out, model=bundle.path, address="local", workers=2)
+    assert (summary.engine, summary.workers, summary.written, summary.failed) == ("ray", 2, 5, 1)
+    assert ray.is_initialized()  # a cluster this process had joined is left running
+    assert pads.dataset(str(out), format="parquet").schema.equals(SCHEMA)
+    rows = read_rows(out)
+    expected = {o.path: o for o in classify_files([row["path"] for row in rows], bundle.path, workers=1).outcomes}
+    for row in rows:
+        outcome = expected[row["path"]]
+        assert row["model_sha256"] == model_checksum(bundle)
+        if outcome.result is None:
+            assert (Path(row["path"]).name, row["status"], row["error"]) == ("corrupt.mp3", "error", outcome.error)
+        else:
+            data = outcome.result.to_dict()
+            assert (row["status"], row["genre"], row["confidence"], row["uncertain"], dict(row["probabilities"])) \
+                == (data["status"], data["genre"], data["confidence"], data["uncertain"], data["probabilities"])
+            assert row["window_count"] == len(outcome.result.windows) == 2
+
+    again = classify_to_parquet([songs], out, model=bundle.path, address="local")
+    assert (again.written, again.skipped) == (0, 5)
+    assert len(read_rows(out)) == 5
+
+
+def test_cli_ray_verdicts_equal_cli_json(bundle, songs, tmp_path, capsys):
+    assert cli.main(["classify", str(songs), "--json", "--model", str(bundle.path)]) == cli.EXIT_FAILURES
+    printed = {item["path"]: item for item in json.loads(capsys.readouterr().out)}
+    out = tmp_path / "out"
+    assert cli.main(["classify", str(songs), "--parquet", str(out), "--model", str(bundle.path),
+                     "--ray"]) == cli.EXIT_FAILURES
+    assert "by 2 Ray workers" in capsys.readouterr().err
+    rows = {row["path"]: row for row in read_rows(out)}
+    assert set(rows) == set(printed) | {str(songs / "corrupt.mp3")}
+    for path, item in printed.items():
+        assert (rows[path]["genre"], rows[path]["confidence"], dict(rows[path]["probabilities"]),
+                rows[path]["novelty_score"]) == (item["genre"], item["confidence"], item["probabilities"],
+                                                 item["novelty_score"])
+
+
+def test_actors_start_with_one_blas_thread_and_share_one_bundle_object(bundle, songs, monkeypatch):
+    from urdu_genre_app.library.batch import WORKER_ENVIRONMENT
+    from urdu_genre_app.scale import ray_engine
+
+    for name in WORKER_ENVIRONMENT:
+        monkeypatch.delenv(name, raising=False)
+    # A variable only the actors' runtime_env can set: this cluster was started before, with other variables.
+    monkeypatch.setattr(ray_engine, "WORKER_ENVIRONMENT", {**WORKER_ENVIRONMENT, "URDU_GENRE_PROBE": "actor"})
+    puts = []
+    real_put = ray.put
+
+    def counting_put(value, **options):
+        if isinstance(value, bytes):  # Ray Data puts its own objects (its context) too
+            puts.append(len(value))
+        return real_put(value, **options)
+
+    monkeypatch.setattr(ray, "put", counting_put)
+
+    class Probe(ray_engine.SongClassifier):
+        def __call__(self, batch):
+            import os
+
+            import pyarrow as pa
+
+            return pa.table({"path": batch.column("path"),
+                             "blas": [os.environ.get("OPENBLAS_NUM_THREADS")] * batch.num_rows,
+                             "probe": [os.environ.get("URDU_GENRE_PROBE")] * batch.num_rows,
+                             "pid": [os.getpid()] * batch.num_rows})
+
+    monkeypatch.setattr(ray_engine, "SongClassifier", Probe)
+    rows = []
+    paths = [str(p) for p in sorted(songs.iterdir())] * 2
+    ray_engine.run(paths, str(bundle.path), "c", workers=2, on_rows=rows.extend, is_cancelled=lambda: False)
+    assert len(rows) == len(paths) and {(row["blas"], row["probe"]) for row in rows} == {("1", "actor")}
+    assert len({row["pid"] for row in rows}) <= 2  # one process per actor, each reused for many songs
+    assert puts == [Path(bundle.path).stat().st_size]  # the bundle, shipped once
