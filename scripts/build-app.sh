@@ -35,7 +35,7 @@ PY="$VENV/bin/python"
 VERSION="$("$PY" -c 'import urdu_genre_app; print(urdu_genre_app.__version__)')"
 
 if [ "$LITE" = 1 ]; then
-    NAME="urdu-genre-lite"; MAX_DISK_MB=450; MAX_TAR_MB=170
+    NAME="urdu-genre-lite"; MAX_DISK_MB=450; MAX_TAR_MB=180  # 180: the default model is two taggers (13 MB, incompressible)
 else
     NAME="urdu-genre"; MAX_DISK_MB=1600; MAX_TAR_MB=600
 fi
