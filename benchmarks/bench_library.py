@@ -130,7 +130,7 @@ def make_songs(folder: Path, count: int) -> list[Path]:
     return songs
 
 
-def _tree(pid: int) -> list[int]:
+def process_tree(pid: int) -> list[int]:
     """The process and all its descendants."""
     found, todo = [], [pid]
     while todo:
@@ -151,7 +151,7 @@ def run_measured(command: list[str]) -> tuple[float, float, str]:
     process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     peaks: dict[int, int] = {}
     while process.poll() is None:
-        for pid in _tree(process.pid):
+        for pid in process_tree(process.pid):
             try:
                 with open(f"/proc/{pid}/status") as handle:
                     for line in handle:

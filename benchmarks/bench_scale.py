@@ -54,7 +54,7 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
 from bench_classify import PAPER_WAY, encode_mp3, model_bundle  # noqa: E402
-from bench_library import PAPER_WARM, passages  # noqa: E402
+from bench_library import PAPER_WARM, passages, process_tree  # noqa: E402
 
 WORK = ROOT / "benchmarks" / "_work"
 GENRES = ["Ghazal", "Qawwali", "Hip-hop", "Rock"]
@@ -149,21 +149,6 @@ def make_songs(folder: Path, count: int, distinct: int) -> list[Path]:
     return songs
 
 
-def _tree(pid: int) -> list[int]:
-    """The process and all its descendants."""
-    found, todo = [], [pid]
-    while todo:
-        current = todo.pop()
-        found.append(current)
-        try:
-            for task in os.listdir(f"/proc/{current}/task"):
-                with open(f"/proc/{current}/task/{task}/children") as handle:
-                    todo.extend(int(child) for child in handle.read().split())
-        except OSError:
-            pass
-    return found
-
-
 def run_measured(command: list[str]) -> dict:
     """Run ``command``, polling its process tree in /proc.
 
@@ -180,7 +165,7 @@ def run_measured(command: list[str]) -> dict:
     cpu: dict[int, float] = {}
     ticks = os.sysconf("SC_CLK_TCK")
     while process.poll() is None:
-        for pid in _tree(process.pid):
+        for pid in process_tree(process.pid):
             try:
                 with open(f"/proc/{pid}/cmdline", "rb") as handle:
                     cmdline = handle.read().replace(b"\0", b" ").decode(errors="replace").strip()

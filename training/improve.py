@@ -243,6 +243,8 @@ class WindowModelTuner:
 
     #: What the fine-tune keeps fixed whatever the user chose (None: the user's choice holds).
     freeze_note = None
+    #: Refitting the not-a-genre check needs a second draw of validation windows (False: the training windows do).
+    needs_validation_windows = True
 
     def __init__(self, family, warm: WarmStart, windows, relay: "_Relay", freeze: str) -> None:
         self.family, self.warm, self.windows, self.relay, self.freeze = family, warm, windows, relay, freeze
@@ -447,7 +449,7 @@ def _refit_novelty(tuner, model, windows, clean: np.ndarray, scan: DatasetScan, 
     if tuner.family.novelty_unavailable:
         return None, {"unavailable": tuner.family.novelty_unavailable}
     relay.log("refitting the not-a-genre check to the fine-tuned model")
-    if not getattr(tuner, "needs_validation_windows", True):  # e.g. a head refitted on tagger outputs (musicnn_tags)
+    if not tuner.needs_validation_windows:  # e.g. a head refitted on tagger outputs (musicnn_tags)
         empty = (windows.features[:0], windows.label[:0])
         return tuner.novelty_check(model, (windows.features[clean], windows.label[clean]), empty,
                                    fitted_on=f"the {len(windows.songs)} confirmed songs it was fine-tuned on")

@@ -215,6 +215,26 @@ def run_gui(args: argparse.Namespace) -> int:
     return run_app(files=args.files, model=args.model)
 
 
+def _configure_training_command(command: argparse.ArgumentParser, configure: str) -> None:
+    """Give ``command`` its arguments from ``training.cli.<configure>``, or make it say training is not installed.
+
+    Without training, any arguments at all get the "not installed" message, not an argparse error.
+    """
+    from urdu_genre_app.capabilities import training_unavailable_reason
+
+    missing = training_unavailable_reason()
+    if missing is None:
+        try:
+            from training import cli as training_cli
+        except ImportError as error:  # the package is there but does not import (a broken install)
+            missing = f"training is not installed here ({error})"
+    if missing is not None:
+        command.add_argument("ignored", nargs=argparse.REMAINDER, help=argparse.SUPPRESS)
+        command.set_defaults(handler=lambda _args, why=missing: _missing_training(why))
+    else:
+        getattr(training_cli, configure)(command)
+
+
 def build_parser(*, with_train_arguments: bool = True) -> argparse.ArgumentParser:
     """The ``urdu-genre`` argument parser.
 
@@ -251,20 +271,7 @@ def build_parser(*, with_train_arguments: bool = True) -> argparse.ArgumentParse
 
     train = sub.add_parser("train", help="train a model on a folder of labeled songs")
     if with_train_arguments:
-        from urdu_genre_app.capabilities import training_unavailable_reason
-
-        missing = training_unavailable_reason()
-        if missing is None:
-            try:
-                from training.cli import configure_train_parser
-            except ImportError as error:  # the package is there but does not import (a broken install)
-                missing = f"training is not installed here ({error})"
-        if missing is not None:
-            # Any arguments at all get the "not installed" message, not an argparse error.
-            train.add_argument("ignored", nargs=argparse.REMAINDER, help=argparse.SUPPRESS)
-            train.set_defaults(handler=lambda _args, why=missing: _missing_training(why))
-        else:
-            configure_train_parser(train)
+        _configure_training_command(train, "configure_train_parser")
 
     tags = sub.add_parser("tags", help="genre tags written with classify --write-tags")
     tags_sub = tags.add_subparsers(dest="tags_command", required=True)
@@ -274,19 +281,7 @@ def build_parser(*, with_train_arguments: bool = True) -> argparse.ArgumentParse
 
     calibrate = sub.add_parser("calibrate", help="fit a model's not-a-genre check on labelled songs")
     if with_train_arguments:
-        from urdu_genre_app.capabilities import training_unavailable_reason
-
-        missing = training_unavailable_reason()
-        if missing is None:
-            try:
-                from training.cli import configure_calibrate_parser
-            except ImportError as error:  # the package is there but does not import (a broken install)
-                missing = f"training is not installed here ({error})"
-        if missing is not None:
-            calibrate.add_argument("ignored", nargs=argparse.REMAINDER, help=argparse.SUPPRESS)
-            calibrate.set_defaults(handler=lambda _args, why=missing: _missing_training(why))
-        else:
-            configure_calibrate_parser(calibrate)
+        _configure_training_command(calibrate, "configure_calibrate_parser")
 
     gui = sub.add_parser("gui", help="open the desktop app (the default)")
     gui.add_argument("files", nargs="*", help="files to open")

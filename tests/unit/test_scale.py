@@ -16,6 +16,7 @@ import pyarrow.dataset as pads  # noqa: E402
 import pyarrow.parquet as pq  # noqa: E402
 
 from tests import audio_factory  # noqa: E402
+from tests.scale_catalogue import read_rows, write_catalogue  # noqa: E402
 from urdu_genre_app import cli  # noqa: E402
 from urdu_genre_app.core.bundle import load_bundle  # noqa: E402
 from urdu_genre_app.library.batch import FileOutcome, classify_files  # noqa: E402
@@ -36,16 +37,7 @@ def bundle():
 @pytest.fixture(scope="module")
 def songs(tmp_path_factory) -> Path:
     """Four 35 s songs (two windows each) in mixed formats, one nested, plus a corrupt MP3."""
-    root = tmp_path_factory.mktemp("catalogue")
-    (root / "album").mkdir()
-    for i, (kind, name) in enumerate(zip(audio_factory.TINY_LABELS, ["a.mp3", "album/b.flac", "c.ogg", "d.wav"])):
-        audio_factory.write_audio(root / name, audio_factory.make_sound(kind, 35.0, seed=i))
-    (root / "corrupt.mp3").write_bytes(b"ID3 this is no mp3" * 50)
-    return root
-
-
-def read_rows(out) -> list[dict]:
-    return sorted(pads.dataset(str(out), format="parquet").to_table().to_pylist(), key=lambda row: row["path"])
+    return write_catalogue(tmp_path_factory.mktemp("catalogue"), ["a.mp3", "album/b.flac", "c.ogg", "d.wav"])
 
 
 def test_row_holds_the_json_verdict_and_an_error_is_a_row(bundle, songs):

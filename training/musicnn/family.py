@@ -227,6 +227,7 @@ class HeadTuner:
     """
 
     freeze_note = FROZEN_PART
+    needs_validation_windows = True
 
     def __init__(self, family: MusicnnFamily, warm, windows, relay, freeze: str) -> None:
         from training.improve import progress_hook

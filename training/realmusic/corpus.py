@@ -26,7 +26,6 @@ from __future__ import annotations
 
 import argparse
 import csv
-import hashlib
 import os
 import re
 import sys
@@ -37,6 +36,7 @@ from pathlib import Path
 import numpy as np
 
 from training.errors import DatasetError
+from training.extract import file_sha256  # one content hash for training's files
 
 #: The manifest shipped in the repository.
 MANIFEST_NAME = "open_music.tsv"
@@ -59,7 +59,6 @@ ARTIST_ALIASES = {
     "megaglest team": "megaglest team",
 }
 _SHA256 = re.compile(r"^[0-9a-f]{64}$")
-_BLOCK = 1 << 20
 
 
 @dataclass(frozen=True)
@@ -157,15 +156,6 @@ def read_manifest(path: str | os.PathLike | None = None, *, genres: Iterable[str
             genre_confidence=row.get("genre_confidence") or "", notes=row.get("notes") or "",
         ))
     return entries
-
-
-def file_sha256(path: str | os.PathLike) -> str:
-    """Hex sha256 of a file's bytes."""
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for block in iter(lambda: handle.read(_BLOCK), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def verified_path(entry: CorpusEntry, root: str | os.PathLike | None = None) -> Path:

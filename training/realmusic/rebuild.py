@@ -33,6 +33,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from training.extract import file_sha256
 from training.realmusic.corpus import CorpusEntry, read_manifest
 
 _DEBIAN = re.compile(r"^Debian package (?P<package>[a-z0-9.+-]+)(?: (?P<version>[^\s:(]+))?(?: \([^)]*\))?: "
@@ -104,7 +105,7 @@ def rebuild(entries: list[CorpusEntry], target: Path, *, workdir: Path | None = 
         workdir = workdir or Path(scratch)
         for entry in entries:
             out = target / entry.path
-            if out.is_file() and hashlib.sha256(out.read_bytes()).hexdigest() == entry.sha256:
+            if out.is_file() and file_sha256(out) == entry.sha256:
                 continue
             source = parse_source(entry.source)
             try:
