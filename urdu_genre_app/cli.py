@@ -15,6 +15,7 @@ written as ``\\xNN``, so the output is always valid UTF-8
 from __future__ import annotations
 
 import argparse
+import importlib
 import json
 import logging
 import os
@@ -224,8 +225,8 @@ def _configure_training_command(command: argparse.ArgumentParser, configure: str
 
     missing = training_unavailable_reason()
     if missing is None:
-        try:
-            from training import cli as training_cli
+        try:  # import_module, not "from training import cli": it honours sys.modules as a lite build does
+            training_cli = importlib.import_module("training.cli")
         except ImportError as error:  # the package is there but does not import (a broken install)
             missing = f"training is not installed here ({error})"
     if missing is not None:
