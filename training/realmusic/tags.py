@@ -130,17 +130,6 @@ def window_tag_logits(every_slot: np.ndarray, patches: int | None) -> np.ndarray
     return every_slot[:, slots].mean(axis=1)
 
 
-def random_subset_logits(every_slot: np.ndarray, patches: int, rng: np.random.Generator) -> np.ndarray:
-    """The mean logits of ``patches`` slots drawn at random per window, shape (n, slots, 100) -> (n, 100).
-
-    Training draws these, so a head does not learn the fixed slots of a few
-    training windows by heart (as the musicnn family's heads are fitted).
-    """
-    n, count = every_slot.shape[:2]
-    chosen = np.argsort(rng.random((n, count)), axis=1)[:, :patches]
-    return np.take_along_axis(every_slot, chosen[..., None], axis=1).mean(axis=1)
-
-
 def main(argv: list[str] | None = None) -> int:
     """``python -m training.realmusic.tags convert [--checkpoint DIR] [--out FILE]``."""
     from training.musicnn.checkpoint import convert_weights, find_checkpoint
