@@ -7,7 +7,6 @@ import dataclasses
 import io
 import json
 import os
-from pathlib import Path
 
 import pytest
 
