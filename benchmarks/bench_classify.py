@@ -34,24 +34,34 @@ sys.path.insert(0, str(ROOT))
 WORK = ROOT / "benchmarks" / "_work"
 SR = 22_050
 
-PAPER_WAY = r"""
-import sys
+#: The paper's way of classifying one song, as source text for a process of the paper's stack: librosa
+#: decodes it, 11 random 30 s windows -> MFCC -> the Keras model, the majority vote. Both the one-song
+#: script below and bench_library's warm loop run this one copy.
+PAPER_VOTE = r"""
 import numpy as np
 import tensorflow as tf  # noqa: F401  (the paper's stack)
 import keras
 import librosa
+
+
+def paper_vote(song, model, stats):
+    y, sr = librosa.load(song, sr=22050)
+    rng = np.random.default_rng(0)
+    votes = []
+    for _ in range(11):
+        start = int(rng.integers(0, len(y) - 661500))
+        m = librosa.feature.mfcc(y=y[start:start + 661500], sr=sr, n_mfcc=32, n_fft=2048, hop_length=512).T
+        m = (m - stats[0]) / stats[1]
+        votes.append(int(np.argmax(model.predict(m[None, ..., None], verbose=0))))
+    return max(set(votes), key=votes.count)
+"""
+
+#: One song the paper's way, in a fresh process: ``python -c PAPER_WAY SONG KERAS_MODEL MEAN_STD``.
+PAPER_WAY = PAPER_VOTE + r"""
+import sys
 song, keras_path, mean_path = sys.argv[1:4]
-y, sr = librosa.load(song, sr=22050)
 model = keras.models.load_model(keras_path, compile=False)
-stats = np.load(mean_path)
-rng = np.random.default_rng(0)
-votes = []
-for _ in range(11):
-    start = int(rng.integers(0, len(y) - 661500))
-    m = librosa.feature.mfcc(y=y[start:start + 661500], sr=sr, n_mfcc=32, n_fft=2048, hop_length=512).T
-    m = (m - stats[0]) / stats[1]
-    votes.append(int(np.argmax(model.predict(m[None, ..., None], verbose=0))))
-print(max(set(votes), key=votes.count))
+print(paper_vote(song, model, np.load(mean_path)))
 """
 
 

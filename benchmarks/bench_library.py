@@ -33,6 +33,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -41,7 +42,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
-from bench_classify import PAPER_WAY, SR, encode_mp3, model_bundle  # noqa: E402
+from bench_classify import PAPER_VOTE, PAPER_WAY, encode_mp3, model_bundle  # noqa: E402
 
 WORK = ROOT / "benchmarks" / "_work"
 SONG_SECONDS = 300.0
@@ -73,26 +74,15 @@ if __name__ == "__main__":
 """
 
 #: The paper's stack warm in one process: seconds per song for each of the given songs.
-PAPER_WARM = r"""
+PAPER_WARM = PAPER_VOTE + r"""
 import sys, time, json
-import numpy as np
-import tensorflow as tf  # noqa: F401
-import keras
-import librosa
 keras_path, mean_path, *songs = sys.argv[1:]
 model = keras.models.load_model(keras_path, compile=False)
 stats = np.load(mean_path)
 times = []
 for song in songs:
     start_time = time.perf_counter()
-    y, sr = librosa.load(song, sr=22050)
-    rng = np.random.default_rng(0)
-    votes = []
-    for _ in range(11):
-        start = int(rng.integers(0, len(y) - 661500))
-        m = librosa.feature.mfcc(y=y[start:start + 661500], sr=sr, n_mfcc=32, n_fft=2048, hop_length=512).T
-        m = (m - stats[0]) / stats[1]
-        votes.append(int(np.argmax(model.predict(m[None, ..., None], verbose=0))))
+    paper_vote(song, model, stats)
     times.append(time.perf_counter() - start_time)
 print(json.dumps(times))
 """
@@ -145,26 +135,47 @@ def process_tree(pid: int) -> list[int]:
     return found
 
 
-def run_measured(command: list[str]) -> tuple[float, float, str]:
-    """Wall seconds, peak memory in MB (sum over the process tree of each one's VmHWM) and stdout."""
+def peak_memory_mb(pid: int) -> float | None:
+    """A process's peak resident memory (its VmHWM) in MB, or None where /proc shows none."""
+    with open(f"/proc/{pid}/status") as handle:
+        for line in handle:
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    return None
+
+
+def run_watched(command: list[str], *, interval: float, sample: Callable[[int], None]) -> tuple[float, str]:
+    """Run ``command`` to its end, calling ``sample(pid)`` for each process of its tree every ``interval`` s.
+
+    Returns wall seconds and stdout; a failed command ends the benchmark with the tail of its stderr.
+    """
     start = time.perf_counter()
     process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    peaks: dict[int, int] = {}
     while process.poll() is None:
         for pid in process_tree(process.pid):
             try:
-                with open(f"/proc/{pid}/status") as handle:
-                    for line in handle:
-                        if line.startswith("VmHWM:"):
-                            peaks[pid] = max(peaks.get(pid, 0), int(line.split()[1]))
-            except OSError:
+                sample(pid)
+            except (OSError, IndexError, ValueError):  # the process ended between the listing and the read
                 pass
-        time.sleep(0.05)
+        time.sleep(interval)
     elapsed = time.perf_counter() - start
     out, err = process.communicate()
     if process.returncode != 0:
         raise SystemExit(f"command failed: {' '.join(command[:3])} ...\n{err[-3000:]}")
-    return elapsed, sum(peaks.values()) / 1024, out
+    return elapsed, out
+
+
+def run_measured(command: list[str]) -> tuple[float, float, str]:
+    """Wall seconds, peak memory in MB (sum over the process tree of each one's VmHWM) and stdout."""
+    peaks: dict[int, float] = {}
+
+    def sample(pid: int) -> None:
+        peak = peak_memory_mb(pid)
+        if peak is not None:
+            peaks[pid] = max(peaks.get(pid, 0.0), peak)
+
+    elapsed, out = run_watched(command, interval=0.05, sample=sample)
+    return elapsed, sum(peaks.values()), out
 
 
 def main() -> int:

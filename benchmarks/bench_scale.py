@@ -41,10 +41,8 @@ import argparse
 import json
 import os
 import statistics
-import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 import numpy as np
@@ -54,7 +52,7 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
 from bench_classify import PAPER_WAY, encode_mp3, model_bundle  # noqa: E402
-from bench_library import PAPER_WARM, passages, process_tree  # noqa: E402
+from bench_library import PAPER_WARM, passages, peak_memory_mb, run_watched  # noqa: E402
 
 WORK = ROOT / "benchmarks" / "_work"
 GENRES = ["Ghazal", "Qawwali", "Hip-hop", "Rock"]
@@ -159,32 +157,22 @@ def run_measured(command: list[str]) -> dict:
         process's VmHWM), ``cpu`` seconds (user + system) summed over the tree
         (each process as last seen), and ``out`` (stdout).
     """
-    start = time.perf_counter()
-    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     peaks: dict[int, tuple[str, float]] = {}
     cpu: dict[int, float] = {}
     ticks = os.sysconf("SC_CLK_TCK")
-    while process.poll() is None:
-        for pid in process_tree(process.pid):
-            try:
-                with open(f"/proc/{pid}/cmdline", "rb") as handle:
-                    cmdline = handle.read().replace(b"\0", b" ").decode(errors="replace").strip()
-                with open(f"/proc/{pid}/stat") as handle:
-                    fields = handle.read().rsplit(")", 1)[1].split()
-                cpu[pid] = max(cpu.get(pid, 0.0), (int(fields[11]) + int(fields[12])) / ticks)  # utime, stime
-                with open(f"/proc/{pid}/status") as handle:
-                    for line in handle:
-                        if line.startswith("VmHWM:"):
-                            peak = int(line.split()[1]) / 1024
-                            peaks[pid] = (cmdline or peaks.get(pid, ("", 0))[0], max(peak, peaks.get(pid, ("", 0))[1]))
-            except (OSError, IndexError, ValueError):
-                pass
-        time.sleep(0.1)
-    elapsed = time.perf_counter() - start
-    out, err = process.communicate()
-    if process.returncode != 0:
-        raise SystemExit(f"command failed: {' '.join(command[:3])} ...\n{err[-3000:]}")
-    return {"wall": elapsed, "peaks": peaks, "cpu": sum(cpu.values()), "out": out}
+
+    def sample(pid: int) -> None:
+        with open(f"/proc/{pid}/cmdline", "rb") as handle:
+            cmdline = handle.read().replace(b"\0", b" ").decode(errors="replace").strip()
+        with open(f"/proc/{pid}/stat") as handle:
+            fields = handle.read().rsplit(")", 1)[1].split()
+        cpu[pid] = max(cpu.get(pid, 0.0), (int(fields[11]) + int(fields[12])) / ticks)  # utime, stime
+        peak = peak_memory_mb(pid)
+        if peak is not None:
+            peaks[pid] = (cmdline or peaks.get(pid, ("", 0))[0], max(peak, peaks.get(pid, ("", 0))[1]))
+
+    wall, out = run_watched(command, interval=0.1, sample=sample)
+    return {"wall": wall, "peaks": peaks, "cpu": sum(cpu.values()), "out": out}
 
 
 def fixed_cost(wall: float, arrivals: list[float], workers: int) -> tuple[float, float]:

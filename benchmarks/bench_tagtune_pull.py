@@ -19,7 +19,7 @@ from tests import audio_factory
 from training.dataset import scan_pairs
 from training.extract import ExtractionConfig, extract_windows
 from training.realmusic import finetune as ft
-from training.realmusic.family import GENRES
+from training.realmusic.head import GENRES
 from training.synth.song import generate_song
 from urdu_genre_app.core.bundle import load_bundle
 from urdu_genre_app.resources import bundled_model_path

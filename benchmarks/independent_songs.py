@@ -18,12 +18,14 @@ from __future__ import annotations
 
 import argparse
 import logging
+import sys
 import time
 from pathlib import Path
 
 import numpy as np
 from scipy import signal as sps
 
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the project's encoder, as a script too
 SR = 22_050
 GENRES = ("Ghazal", "Qawwali", "Hip-hop", "Rock")
 #: Yaman, Bhairavi, Khamaj, Kafi, Pahadi (semitones above Sa).
@@ -603,22 +605,10 @@ def generate(genre: str, seed: int, seconds: float) -> np.ndarray:
 
 
 def write_mp3(path: str | Path, audio: np.ndarray, bitrate: int = 128_000) -> Path:
-    """Encode mono 22,050 Hz audio to MP3 with PyAV's libmp3lame, in blocks."""
-    import av
+    """Encode mono 22,050 Hz audio to MP3 with libmp3lame (the project's encoder: only the songs are independent)."""
+    from training.encode import encode_mono
 
-    with av.open(str(path), "w", format="mp3") as container:
-        stream = container.add_stream("libmp3lame", rate=SR)
-        stream.layout, stream.bit_rate = "mono", bitrate
-        pts = 0
-        for s in range(0, audio.size, 1152 * 64):
-            piece = np.ascontiguousarray(audio[None, s:s + 1152 * 64], dtype=np.float32)
-            frame = av.AudioFrame.from_ndarray(piece, format="fltp", layout="mono")
-            frame.sample_rate, frame.pts = SR, pts
-            pts += piece.shape[1]
-            for packet in stream.encode(frame):
-                container.mux(packet)
-        for packet in stream.encode(None):
-            container.mux(packet)
+    encode_mono(path, audio, sample_rate=SR, container_format="mp3", codec="libmp3lame", bit_rate=bitrate)
     return Path(path)
 
 

@@ -30,6 +30,15 @@ def wait_for_verdict(qtbot, window, timeout=30_000):
     return blocker.args[0]
 
 
+def open_and_wait_for_audio(qtbot, window, path):
+    """Open ``path`` in the Classify tab; return its widget once the verdict is shown and the audio loaded to play."""
+    widget = window.classify_widget
+    widget.open_file(str(path))
+    wait_for_verdict(qtbot, window)
+    qtbot.waitUntil(lambda: widget.playback._player is not None and widget.playback.player.has_audio, timeout=10_000)
+    return widget
+
+
 def assert_window_shows(window, expected):
     widget = window.classify_widget
     assert widget.verdict_view.verdict.verdict.text() == expected.verdict_text()
@@ -152,10 +161,7 @@ def test_export_csv_json_png_atomically(make_window, tiny_bundle_path, song_path
 
 def test_clicking_a_chart_seeks_and_highlights_the_segment(make_window, tiny_bundle_path, song_path, qtbot, fake_audio):
     window = make_window(tiny_bundle_path)
-    widget = window.classify_widget
-    widget.open_file(str(song_path))
-    wait_for_verdict(qtbot, window)
-    qtbot.waitUntil(lambda: widget.playback._player is not None and widget.playback.player.has_audio, timeout=10_000)
+    widget = open_and_wait_for_audio(qtbot, window, song_path)
     for chart in (widget.charts.mfcc_view, widget.charts.segment_chart):
         chart.canvas.draw()
         axes = chart.figure.axes[0]
@@ -196,10 +202,7 @@ def test_synthetic_model_is_marked_and_described(make_window, tiny_bundle_path, 
 
 def test_space_plays_and_pauses_wherever_the_focus_is(make_window, tiny_bundle_path, song_path, qtbot, fake_audio):
     window = make_window(tiny_bundle_path)
-    widget = window.classify_widget
-    widget.open_file(str(song_path))
-    wait_for_verdict(qtbot, window)
-    qtbot.waitUntil(lambda: widget.playback._player is not None and widget.playback.player.has_audio, timeout=10_000)
+    widget = open_and_wait_for_audio(qtbot, window, song_path)
     window.activateWindow()
     for focus in (widget.playback.seek_slider, widget.playback.play_button, widget.open_button):
         focus.setFocus()

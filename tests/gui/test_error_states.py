@@ -10,7 +10,7 @@ from PySide6.QtWidgets import QApplication, QMessageBox
 
 from tests import audio_factory
 from tests.gui import fake_sounddevice
-from tests.gui.test_classify_window import wait_for_verdict
+from tests.gui.test_classify_window import open_and_wait_for_audio, wait_for_verdict
 
 pytestmark = pytest.mark.gui
 
@@ -127,9 +127,7 @@ def test_portaudio_missing(make_window, tiny_bundle_path, song_path, qtbot, monk
     assert "PortAudio" in widget.record_bar.device_combo.toolTip()
     window.record_action.trigger()
     assert "PortAudio" in widget.banner.text
-    widget.open_file(str(song_path))  # classification still works
-    wait_for_verdict(qtbot, window)
-    qtbot.waitUntil(lambda: widget.playback._player is not None and widget.playback.player.has_audio, timeout=10_000)
+    open_and_wait_for_audio(qtbot, window, song_path)  # classification still works
     # Play is disabled and says why; Space says it again instead of failing.
     play = widget.playback.play_button
     assert not play.isEnabled() and "PortAudio" in play.toolTip()
@@ -153,10 +151,7 @@ def test_output_and_input_refused(make_window, tiny_bundle_path, song_path, qtbo
     monkeypatch.setattr(module, "OutputStream", refuse_output)
     monkeypatch.setattr(module, "InputStream", refuse_input)
     window = make_window(tiny_bundle_path)
-    widget = window.classify_widget
-    widget.open_file(str(song_path))
-    wait_for_verdict(qtbot, window)
-    qtbot.waitUntil(lambda: widget.playback._player is not None and widget.playback.player.has_audio, timeout=10_000)
+    widget = open_and_wait_for_audio(qtbot, window, song_path)
     window.play_action.trigger()
     assert widget.playback.player.state == "stopped" and "Cannot play" in widget.banner.text
     qtbot.waitUntil(lambda: widget.record_bar.selected_device() is not None, timeout=10_000)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.gui.test_classify_window import wait_for_verdict
+from tests.gui.test_classify_window import open_and_wait_for_audio
 
 pytestmark = pytest.mark.gui
 
@@ -22,10 +22,7 @@ def audio_output(request, pulse_audio):
 
 def test_playback_moves_the_cursor(make_window, tiny_bundle_path, song_path, qtbot, audio_output):
     window = make_window(tiny_bundle_path)
-    widget = window.classify_widget
-    widget.open_file(str(song_path))
-    wait_for_verdict(qtbot, window)
-    qtbot.waitUntil(lambda: widget.playback._player is not None and widget.playback.player.has_audio, timeout=10_000)
+    widget = open_and_wait_for_audio(qtbot, window, song_path)
     assert widget.playback.play_button.isEnabled()
     assert widget.charts.cursor_seconds == 0.0
 

@@ -7,7 +7,6 @@ import dataclasses
 import io
 import json
 import os
-from pathlib import Path
 
 import pytest
 
@@ -18,6 +17,7 @@ from urdu_genre_app.core.errors import LibraryError
 from urdu_genre_app.library import batch, cache as cache_module
 from urdu_genre_app.library.cache import ResultsCache, model_checksum
 from urdu_genre_app.library.corrections import CorrectionsManifest
+from urdu_genre_app.library.export import export_entries
 from urdu_genre_app.library.library import Library, genre_for_key
 from urdu_genre_app.library.result_codec import song_result_from_dict
 from urdu_genre_app.library.scan import scan_folder
@@ -206,8 +206,8 @@ def test_corrections_tags_and_export_through_the_library(bundle, music, tmp_path
     assert not reopened.pending() and entries[first].confirmed == "Ghazal" and entries[first].tag_genre == "Ghazal"
     library.undo_tags()
     assert read_genres(first) == []
-    library.export(tmp_path / "table.json")
-    library.export(tmp_path / "table.csv")
+    for name in ("table.json", "table.csv"):
+        export_entries(list(library.entries.values()), tmp_path / name, library.labels)
     records = json.loads((tmp_path / "table.json").read_text())
     rows = list(csv.DictReader(io.StringIO((tmp_path / "table.csv").read_text())))
     assert [r["path"] for r in records] == [r["path"] for r in rows] == list(library.entries)

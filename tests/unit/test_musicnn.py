@@ -12,6 +12,7 @@ import numpy as np
 import pytest
 
 from tests import audio_factory
+from tests.checkpoint_weights import assert_shipped_weights_equal_checkpoint
 from urdu_genre_app.core.bundle import load_bundle
 from urdu_genre_app.core.inference import LiteRtModel
 from urdu_genre_app.core.features import log_mel_spectrogram
@@ -47,13 +48,8 @@ def song_patches(tmp_path_factory):
 
 def test_shipped_weights_are_the_checkpoints(checkpoint_folder):
     from training.musicnn.backbone import default_weights_path
-    from training.musicnn.checkpoint import keras_weights, read_checkpoint
 
-    expected = keras_weights(read_checkpoint(checkpoint_folder))
-    with np.load(default_weights_path(), allow_pickle=False) as shipped:
-        assert sorted(shipped.files) == sorted(expected)
-        for name, value in expected.items():
-            np.testing.assert_array_equal(shipped[name], value, err_msg=name)
+    expected = assert_shipped_weights_equal_checkpoint(default_weights_path(), checkpoint_folder)
     assert sum(v.size for v in expected.values()) == 792_079
 
 

@@ -17,7 +17,8 @@ from training.realmusic.evaluate import (
     summarise,
     training_rows,
 )
-from training.realmusic.family import GENRES, TagHead, fit_head, novelty_check
+from training.realmusic.family import novelty_check
+from training.realmusic.head import GENRES, TagHead, fit_head
 
 
 def _clusters(rng, per_class=40, d=100, classes=5):

@@ -8,7 +8,8 @@ import numpy as np
 import pytest
 
 from tests import audio_factory
-from training.realmusic.family import GENRES, TagHead, novelty_check
+from training.realmusic.family import novelty_check
+from training.realmusic.head import GENRES, TagHead
 from training.realmusic.finetune import (
     bundle_head, genre_probabilities, refit_head, refitted_check, widened_head,
 )

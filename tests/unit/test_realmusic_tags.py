@@ -5,6 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from tests.checkpoint_weights import assert_shipped_weights_equal_checkpoint
+
 TOLERANCE = 1e-4
 
 
@@ -17,14 +19,9 @@ def mtt_folder():
 
 
 def test_shipped_mtt_weights_are_the_checkpoints(mtt_folder):
-    from training.musicnn.checkpoint import keras_weights, read_checkpoint
     from training.realmusic.tags import mtt_weights_path
 
-    expected = keras_weights(read_checkpoint(mtt_folder))
-    with np.load(mtt_weights_path(), allow_pickle=False) as shipped:
-        assert sorted(shipped.files) == sorted(expected)
-        for name, value in expected.items():
-            np.testing.assert_array_equal(shipped[name], value, err_msg=name)
+    assert_shipped_weights_equal_checkpoint(mtt_weights_path(), mtt_folder)
 
 
 @pytest.mark.slow

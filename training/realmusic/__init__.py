@@ -9,6 +9,8 @@
   sources (Debian packages, GitHub commits) on a machine with a network.
 * :mod:`training.realmusic.tags` -- the MSD and MagnaTagATune musicnn taggers'
   log tag probabilities, averaged over a window's 3 s patches: the features.
+* :mod:`training.realmusic.head` -- the linear genre head over the tag logits
+  (four genres and "other music") and its fit.
 * :mod:`training.realmusic.family` -- the ``musicnn_tags`` model family: one
   graph from log-mel patches through both taggers to a genre head with an
   explicit "other music" output, the not-a-genre check it carries.

@@ -41,8 +41,9 @@ from training.realmusic.evaluate import (
     summarise,
     training_rows,
 )
-from training.realmusic.family import DEFAULT_C, DEFAULT_PATCHES, DEFAULT_THRESHOLD, FAMILY, GENRES, fit_head
-from training.realmusic.family import OTHER as OTHER_CLASS
+from training.realmusic.family import DEFAULT_PATCHES, DEFAULT_THRESHOLD, FAMILY
+from training.realmusic.head import DEFAULT_C, GENRES, fit_head
+from training.realmusic.head import OTHER as OTHER_CLASS
 
 FEATURES_FILE = Path(__file__).with_name("tag_features.npz")
 SONGS_FILE = Path(__file__).with_name("tag_features.tsv")

@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from training.realmusic.family import DEFAULT_C, GENRES, OTHER, TagHead, fit_head
+from training.realmusic.head import DEFAULT_C, GENRES, OTHER, TagHead, fit_head
 from urdu_genre_app.core.results import UNCERTAIN_BELOW, UNCERTAIN_MARGIN
 
 #: Class index of every label: the genres, then other music.

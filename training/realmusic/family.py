@@ -9,7 +9,7 @@ probabilities and the 100 pooled tag logits out)::
       -> mean over the patches                       = the "features" output
       -> Dense(4, softmax)                           = the "genre" output
 
-The head is a multinomial logistic regression (:func:`fit_head`) over five
+The head is a multinomial logistic regression (:func:`~training.realmusic.head.fit_head`) over five
 classes, the four genres and **other music**, fitted on standardised
 features; the standardisation is folded into its weights. The four genre
 rows are the graph's last layer; the fifth, the "other music" logit, travels
@@ -29,7 +29,6 @@ generator's quirks, where an MLP on 200-value embeddings learned them
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -37,21 +36,16 @@ import numpy as np
 from urdu_genre_app.core.novelty import NoveltyCalibration, OtherMusicClass, StructureShortfall
 from training.errors import TrainingConfigError
 from training.families import ModelFamily
+from training.realmusic.head import GENRES, TagHead
 
 #: The family's name in ``bundle.json``.
 FAMILY = "musicnn_tags"
-#: The genres, in output order (as every bundled model).
-GENRES = ("Ghazal", "Hip-hop", "Qawwali", "Rock")
-#: The head's fifth class: real music of none of the genres (outlier exposure).
-OTHER = "other"
 #: 3 s patches a window pools: 2 (slots 2 and 7 of 10); with :data:`HOP_WINDOWS`, classify stays
 #: >= 8x the paper's way with two taggers (docs/TRAINING.md, the speed row).
 DEFAULT_PATCHES = 2
 #: A window starts every this many window lengths (150 s): a 5-minute song is 3 windows (0, 150 and
 #: the end-aligned 270 s), 6 patches through two taggers, as many tagger runs as the musicnn bundle's 12.
 HOP_WINDOWS = 5
-#: Inverse L2 strength of the head (scikit-learn's ``C``), chosen by leave-artist-out validation.
-DEFAULT_C = 0.1
 #: Default threshold on a window's P(other music).
 DEFAULT_THRESHOLD = 0.5
 #: A window whose temporal structure falls short of the least structured genre's by more than this
@@ -66,70 +60,6 @@ PATCHES_OPTION = "patches_per_window"
 #: bundle's Keras model whose taggers every fold's model reuses.
 TAG_FEATURES = "musicnn_tags_features"
 BASE_MODEL = "musicnn_tags_base_model"
-
-
-@dataclass(frozen=True)
-class TagHead:
-    """A fitted head on raw (unstandardised) pooled tag logits.
-
-    Attributes
-    ----------
-    weights : numpy.ndarray, shape (100, 5), float64
-        Columns: the :data:`GENRES`, then :data:`OTHER`.
-    bias : numpy.ndarray, shape (5,), float64
-    """
-
-    weights: np.ndarray
-    bias: np.ndarray
-
-    def logits(self, features: np.ndarray) -> np.ndarray:
-        """Five logits a window, shape (n, 100) -> (n, 5)."""
-        return np.asarray(features, np.float64) @ self.weights + self.bias
-
-    def probabilities(self, features: np.ndarray) -> np.ndarray:
-        """Softmax over the five classes, shape (n, 100) -> (n, 5)."""
-        z = self.logits(features)
-        z -= z.max(axis=1, keepdims=True)
-        e = np.exp(z)
-        return e / e.sum(axis=1, keepdims=True)
-
-
-def fit_head(features: np.ndarray, labels: np.ndarray, *, sample_weight: np.ndarray | None = None,
-             c: float = DEFAULT_C, classes: int = len(GENRES) + 1) -> TagHead:
-    """Fit the five-class logistic regression on standardised features and fold the standardisation in.
-
-    Parameters
-    ----------
-    features : numpy.ndarray, shape (n, 100)
-        Pooled tag logits of training windows.
-    labels : numpy.ndarray, shape (n,), int
-        ``0..3`` the :data:`GENRES`, ``4`` other music.
-    sample_weight : numpy.ndarray, shape (n,), optional
-        Per-window weights (e.g. each song and each source weighing the same).
-    c : float
-        Inverse L2 strength.
-    classes : int
-        Output columns (a class with no rows gets a very negative bias, never chosen).
-
-    Returns
-    -------
-    TagHead
-    """
-    from sklearn.linear_model import LogisticRegression
-
-    x = np.asarray(features, np.float64)
-    mean, std = x.mean(axis=0), x.std(axis=0) + 1e-6
-    model = LogisticRegression(C=c, max_iter=2000)
-    model.fit((x - mean) / std, labels, sample_weight=sample_weight)
-    weights = np.zeros((x.shape[1], classes))
-    bias = np.full(classes, -30.0)
-    for column, label in enumerate(model.classes_):
-        w = model.coef_[column] if len(model.classes_) > 2 else (model.coef_[0] if column else -model.coef_[0])
-        b = model.intercept_[column] if len(model.classes_) > 2 else (
-            model.intercept_[0] if column else -model.intercept_[0])
-        weights[:, label] = w / std
-        bias[label] = b - np.dot(w / std, mean)
-    return TagHead(weights=weights, bias=bias)
 
 
 def fit_structure(windows: np.ndarray, labels: np.ndarray, *, threshold: float) -> StructureShortfall:

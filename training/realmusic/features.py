@@ -13,7 +13,6 @@ rerun only computes what is new.
 from __future__ import annotations
 
 import hashlib
-import json
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -145,8 +144,3 @@ def featurise(sources: list[SongSource], cache: str | os.PathLike, *, tagger=Non
             cache.parent.mkdir(parents=True, exist_ok=True)
             np.savez(cache, **stored)
     return {s.key: stored[s.key] for s in sources}
-
-
-def write_sources(sources: list[SongSource], path: str | os.PathLike) -> None:
-    """Write a source list as JSON (what a cache was made of)."""
-    Path(path).write_text(json.dumps([s.__dict__ for s in sources], indent=1), encoding="utf-8")

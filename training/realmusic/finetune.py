@@ -31,7 +31,7 @@ from typing import Any
 
 import numpy as np
 
-from training.realmusic.family import TagHead
+from training.realmusic.head import TagHead
 
 #: Strength of the pull toward the bundle's head, per standardised weight (the loss is a mean over windows).
 #: benchmarks/bench_tagtune_pull.py (leave one song out, 12 synthetic songs through the default bundle): the

@@ -5,10 +5,11 @@ The MSD musicnn (50 Million Song Dataset tags: rock, Hip-Hop, folk, acoustic,
 drums, ...) share one architecture (:mod:`training.musicnn.backbone`); each
 turns a 3 s log-mel patch into 50 tag logits. A window's features are the 100
 logits averaged over the 3 s patch slots it pools (:func:`tag_pair_model`,
-:func:`window_tag_logits`). On real songs held apart from the project these
-tags alone separate the four genres (``../shared/REAL-MUSIC-NOTES.md``: MSD
-Hip-Hop AUC 0.99, MTT indian 0.99 for qawwali, MSD folk 0.97 for ghazal):
-they are the real-music knowledge no synthetic corpus has.
+:func:`training.realmusic.family.build_window_model`). On real songs held
+apart from the project these tags alone separate the four genres
+(``../shared/REAL-MUSIC-NOTES.md``: MSD Hip-Hop AUC 0.99, MTT indian 0.99 for
+qawwali, MSD folk 0.97 for ghazal): they are the real-music knowledge no
+synthetic corpus has.
 
 Logits rather than probabilities: the graph stays built-in layers only (no
 ``Lambda``, refused by safe-mode loading), and for the rare tags that matter a
@@ -26,10 +27,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-import numpy as np
-
 from training.musicnn.backbone import MSD_LABELS, N_MELS, PATCH_FRAMES, build_backbone, load_weights
-from training.musicnn.genre_model import patch_slots, patches_per_window
 
 #: The 50 MagnaTagATune tags, in output order (musicnn's ``MTT_LABELS``).
 MTT_LABELS = (
@@ -45,8 +43,6 @@ TAG_NAMES = tuple(f"msd:{t}" for t in MSD_LABELS) + tuple(f"mtt:{t}" for t in MT
 MTT_WEIGHTS_FILE = "mtt_musicnn_weights.npz"
 #: The wheel's folder of the MTT checkpoint, beside ``MSD_musicnn``.
 MTT_CHECKPOINT = "MTT_musicnn"
-#: Windows per tagger call when computing features.
-BATCH_WINDOWS = 4
 
 
 def mtt_weights_path() -> Path:
@@ -77,68 +73,6 @@ def tag_pair_model(msd_weights=None, mtt_weights=None):
     patches = keras.Input(shape=(PATCH_FRAMES, N_MELS), name="log_mel_patch")
     tags = layers.Concatenate(name="tags")([msd(patches), mtt(patches)])
     return keras.Model(patches, tags, name="musicnn_tag_pair")
-
-
-def slot_tag_logits(features: np.ndarray, *, pair=None, batch_windows: int = BATCH_WINDOWS,
-                    on_progress=None) -> np.ndarray:
-    """Both taggers' logits of every 3 s patch slot of every window.
-
-    Parameters
-    ----------
-    features : numpy.ndarray, shape (n, frames, 96), float32
-        Log-mel windows (:func:`~urdu_genre_app.core.features.log_mel_spectrogram`).
-    pair : keras.Model, optional
-        :func:`tag_pair_model`, reused.
-    batch_windows : int
-        Windows per call.
-    on_progress : callable, optional
-        ``on_progress(done, total)`` after each batch.
-
-    Returns
-    -------
-    numpy.ndarray, shape (n, slots, 100), float32
-        ``slots = frames // 187`` (10 for a 30 s window).
-    """
-    pair = pair or tag_pair_model()
-    n, frames = features.shape[:2]
-    count = patches_per_window(frames)
-    out = np.empty((n, count, len(TAG_NAMES)), dtype=np.float32)
-    for begin in range(0, n, batch_windows):
-        chunk = np.asarray(features[begin : begin + batch_windows, : count * PATCH_FRAMES], np.float32)
-        values = np.asarray(pair(chunk.reshape(-1, PATCH_FRAMES, N_MELS), training=False))
-        out[begin : begin + len(chunk)] = values.reshape(len(chunk), count, len(TAG_NAMES))
-        if on_progress is not None:
-            on_progress(min(n, begin + batch_windows), n)
-    return out
-
-
-def window_tag_logits(every_slot: np.ndarray, patches: int | None) -> np.ndarray:
-    """A window's features as the exported graph computes them: the mean of its :func:`patch_slots`' logits.
-
-    Parameters
-    ----------
-    every_slot : numpy.ndarray, shape (n, slots, 100)
-        :func:`slot_tag_logits`.
-    patches : int or None
-        Patches the model pools (None: all slots).
-
-    Returns
-    -------
-    numpy.ndarray, shape (n, 100), float32
-    """
-    slots = list(patch_slots(every_slot.shape[1] * PATCH_FRAMES, patches))
-    return every_slot[:, slots].mean(axis=1)
-
-
-def random_subset_logits(every_slot: np.ndarray, patches: int, rng: np.random.Generator) -> np.ndarray:
-    """The mean logits of ``patches`` slots drawn at random per window, shape (n, slots, 100) -> (n, 100).
-
-    Training draws these, so a head does not learn the fixed slots of a few
-    training windows by heart (as the musicnn family's heads are fitted).
-    """
-    n, count = every_slot.shape[:2]
-    chosen = np.argsort(rng.random((n, count)), axis=1)[:, :patches]
-    return np.take_along_axis(every_slot, chosen[..., None], axis=1).mean(axis=1)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -13,6 +13,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from urdu_genre_app.library.export import export_entries
+
 
 def open_job(root: str, bundle, data_root: Path | None):
     """Open the library at ``root`` and fill it from its cache; its data under ``data_root`` when given."""
@@ -67,6 +69,6 @@ def save_corrections_job(library, genre_by_path: dict[str, str | None]) -> None:
 
 
 def export_job(library, entries, path: str) -> str:
-    """Write rows as CSV or JSON."""
-    library.export(path, entries)
+    """Write rows as CSV or JSON (the library's labels name the probability columns)."""
+    export_entries(entries, path, library.labels)
     return path

@@ -51,9 +51,6 @@ class BundleMetadataError(ValueError):
 
 
 _FINITE = {"type": "number"}  # the parser already refused NaN and the infinities
-#: Free-form parts (provenance, metrics, the novelty check's matrices) are typed only at their top here;
-#: :func:`_check_bounds` bounds every string and container inside them (a recursive schema took ~5 s a load).
-_OBJECT = {"type": "object"}
 
 BUNDLE_SCHEMA: dict[str, Any] = {
     "$schema": "https://json-schema.org/draft/2020-12/schema",

@@ -102,10 +102,6 @@ TRAIN_WINDOWS_PER_SONG = Setting("training/windows_per_song", int, _windows_per_
 TRAIN_WINDOW_SECONDS = Setting("training/window_seconds", float, _window_seconds, "Length of one window in seconds")
 TRAIN_SEED = Setting("training/seed", int, _seed, "Seed of the split, windows and weights")
 
-ALL_SETTINGS = (RECENT_FILES, LAST_FOLDER, MODEL_PATH, RECENT_MODELS, INPUT_DEVICE, WINDOW_GEOMETRY, WINDOW_STATE, SPLITTER_STATE,
-                TRAIN_DATASET, TRAIN_MODEL, TRAIN_EPOCHS, TRAIN_WINDOWS_PER_SONG, TRAIN_WINDOW_SECONDS,
-                TRAIN_SEED)
-
 
 class Settings:
     """Typed access to the declared settings.

@@ -32,9 +32,8 @@ from urdu_genre_app.core.results import STATUS_SILENCE, SongResult
 from urdu_genre_app.library.batch import BatchProgress, BatchSummary, FileOutcome, classify_files
 from urdu_genre_app.library.cache import ResultsCache, model_checksum
 from urdu_genre_app.library.corrections import CorrectionsManifest
-from urdu_genre_app.library.export import export_entries
 from urdu_genre_app.library.scan import SkippedPath, walk_audio
-from urdu_genre_app.library.tag_policy import TagPlan, plan_tags, tag_genre
+from urdu_genre_app.library.tag_policy import TagPlan, plan_tags
 from urdu_genre_app.library.tags import TagJournal, TagReport, read_genre, undo_last_batch, write_genres
 
 log = logging.getLogger(__name__)
@@ -163,11 +162,6 @@ class LibraryEntry:
         if self.confirmed or self.result is None:
             return False
         return self.result.uncertain or bool(self.result.unknown) or self.disagrees_with_tag
-
-    @property
-    def chosen_genre(self) -> str | None:
-        """What tagging would write: the confirmed genre, else a verdict that is not doubtful (see tag_policy)."""
-        return tag_genre(self.result, self.confirmed)[0]
 
 
 class Library:
@@ -376,7 +370,3 @@ class Library:
                 on_entry(entry)
 
         return follow
-
-    def export(self, path: str | os.PathLike, entries: Sequence[LibraryEntry] | None = None) -> None:
-        """Write the table (or the given rows) as JSON (``.json``) or CSV."""
-        export_entries(list(self.entries.values()) if entries is None else entries, path, self.labels)
