@@ -52,9 +52,9 @@ def make_window(qtbot, settings):
         window.show()
         window.start(files)
         qtbot.waitUntil(lambda: window._started and not window.model_loading
-                        and window.classify_widget.state.model_state != "loading", timeout=20_000)
+                        and window.classify_widget.state.model_state != "loading", timeout=120_000)
         if wait_charts:
-            qtbot.waitUntil(lambda: window.classify_widget.charts.segment_chart is not None, timeout=20_000)
+            qtbot.waitUntil(lambda: window.classify_widget.charts.segment_chart is not None, timeout=120_000)
         return window
 
     yield make

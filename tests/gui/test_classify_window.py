@@ -23,7 +23,7 @@ def classify_directly(model_path, path):
     return Classifier(load_bundle(model_path)).classify_file(path)
 
 
-def wait_for_verdict(qtbot, window, timeout=30_000):
+def wait_for_verdict(qtbot, window, timeout=120_000):
     widget = window.classify_widget
     with qtbot.waitSignal(widget.analysis_finished, timeout=timeout) as blocker:
         pass
@@ -35,7 +35,7 @@ def open_and_wait_for_audio(qtbot, window, path):
     widget = window.classify_widget
     widget.open_file(str(path))
     wait_for_verdict(qtbot, window)
-    qtbot.waitUntil(lambda: widget.playback._player is not None and widget.playback.player.has_audio, timeout=10_000)
+    qtbot.waitUntil(lambda: widget.playback._player is not None and widget.playback.player.has_audio, timeout=120_000)
     return widget
 
 
@@ -129,7 +129,7 @@ def test_opening_another_file_cancels_the_running_one(make_window, tiny_bundle_p
     window = make_window(tiny_bundle_path)
     widget = window.classify_widget
     widget.open_file(str(long_path))
-    qtbot.waitUntil(lambda: len(widget.state.windows) >= 1, timeout=10_000)
+    qtbot.waitUntil(lambda: len(widget.state.windows) >= 1, timeout=120_000)
     widget.open_file(str(song_path))
     result = wait_for_verdict(qtbot, window)
     assert result.path == str(song_path)
@@ -150,7 +150,7 @@ def test_export_csv_json_png_atomically(make_window, tiny_bundle_path, song_path
     for name, kind in (("r.csv", "csv"), ("w.csv", "csv-windows"), ("r.json", "json"), ("mfcc.png", "png")):
         widget.export_to(str(out / name), kind)
     qtbot.waitUntil(lambda: len(list(out.iterdir())) == 4 and all(p.stat().st_size for p in out.iterdir()),
-                    timeout=10_000)
+                    timeout=120_000)
     qtbot.wait(100)
     assert (out / "r.csv").read_text() == results_to_csv([result])
     assert (out / "w.csv").read_text() == results_to_csv([result], include_windows=True)
@@ -207,10 +207,10 @@ def test_space_plays_and_pauses_wherever_the_focus_is(make_window, tiny_bundle_p
     for focus in (widget.playback.seek_slider, widget.playback.play_button, widget.open_button):
         focus.setFocus()
         qtbot.keyClick(focus, Qt.Key.Key_Space)
-        qtbot.waitUntil(lambda: widget.playback.player.state == "playing", timeout=2000)
+        qtbot.waitUntil(lambda: widget.playback.player.state == "playing", timeout=120_000)
         qtbot.keyClick(focus, Qt.Key.Key_Space)
-        qtbot.waitUntil(lambda: widget.playback.player.state == "paused", timeout=2000)
+        qtbot.waitUntil(lambda: widget.playback.player.state == "paused", timeout=120_000)
     qtbot.keyClick(widget.open_button, Qt.Key.Key_Space)
-    qtbot.waitUntil(lambda: widget.charts.cursor_seconds > 0.3, timeout=5000)
+    qtbot.waitUntil(lambda: widget.charts.cursor_seconds > 0.3, timeout=120_000)
     qtbot.keyClick(widget.open_button, Qt.Key.Key_Space)
     assert widget.playback.player.state == "paused"

@@ -48,7 +48,7 @@ def test_loading_a_corrupt_model_keeps_the_working_one(make_window, tiny_bundle_
     window = make_window(tiny_bundle_path)
     working = window.classifier
     window.load_model(str(bad), remember=True)
-    qtbot.waitUntil(lambda: not window.model_loading and bool(_message_boxes()), timeout=10_000)
+    qtbot.waitUntil(lambda: not window.model_loading and bool(_message_boxes()), timeout=120_000)
     assert "broken.ugm" in _message_boxes()[0].text()
     _close_message_boxes()
     assert window.classifier is working and window.classify_widget.state.classifier is working
@@ -79,7 +79,7 @@ def test_undecodable_file(make_window, tiny_bundle_path, tmp_path, qtbot, conten
     path.write_bytes(content)
     window = make_window(tiny_bundle_path)
     widget = window.classify_widget
-    with qtbot.waitSignal(widget.analysis_failed, timeout=10_000) as blocker:
+    with qtbot.waitSignal(widget.analysis_failed, timeout=120_000) as blocker:
         widget.open_file(str(path))
     assert reason in blocker.args[0]
     assert widget.banner.kind == "error"
@@ -94,7 +94,7 @@ def test_undecodable_file(make_window, tiny_bundle_path, tmp_path, qtbot, conten
 def test_too_short_file(make_window, tiny_bundle_path, tmp_path, qtbot):
     path = audio_factory.write_audio(tmp_path / "blip.wav", audio_factory.make_sound("Tone", 0.3))
     window = make_window(tiny_bundle_path)
-    with qtbot.waitSignal(window.classify_widget.analysis_failed, timeout=10_000) as blocker:
+    with qtbot.waitSignal(window.classify_widget.analysis_failed, timeout=120_000) as blocker:
         window.classify_widget.open_file(str(path))
     assert "at least" in blocker.args[0]
 
@@ -103,7 +103,7 @@ def test_no_input_device(make_window, tiny_bundle_path, qtbot, monkeypatch):
     fake_sounddevice.install(monkeypatch, with_input=False)
     window = make_window(tiny_bundle_path)
     widget = window.classify_widget
-    qtbot.waitUntil(lambda: widget.record_bar.device_combo.currentText() == "No input device", timeout=10_000)
+    qtbot.waitUntil(lambda: widget.record_bar.device_combo.currentText() == "No input device", timeout=120_000)
     window.record_action.trigger()
     assert not widget.record_bar.recorder_is_active()
     assert widget.banner.kind == "error" and "No input device found" in widget.banner.text
@@ -123,7 +123,7 @@ def test_portaudio_missing(make_window, tiny_bundle_path, song_path, qtbot, monk
     monkeypatch.setattr(sys, "meta_path", [_NoPortAudio(), *sys.meta_path])
     window = make_window(tiny_bundle_path)
     widget = window.classify_widget
-    qtbot.waitUntil(lambda: widget.record_bar.device_combo.currentText() == "No input device", timeout=10_000)
+    qtbot.waitUntil(lambda: widget.record_bar.device_combo.currentText() == "No input device", timeout=120_000)
     assert "PortAudio" in widget.record_bar.device_combo.toolTip()
     window.record_action.trigger()
     assert "PortAudio" in widget.banner.text
@@ -154,7 +154,7 @@ def test_output_and_input_refused(make_window, tiny_bundle_path, song_path, qtbo
     widget = open_and_wait_for_audio(qtbot, window, song_path)
     window.play_action.trigger()
     assert widget.playback.player.state == "stopped" and "Cannot play" in widget.banner.text
-    qtbot.waitUntil(lambda: widget.record_bar.selected_device() is not None, timeout=10_000)
+    qtbot.waitUntil(lambda: widget.record_bar.selected_device() is not None, timeout=120_000)
     window.record_action.trigger()
     assert not widget.record_bar.recorder_is_active()
     assert "permission" in widget.banner.text.lower() and "Fake microphone" in widget.banner.text

@@ -55,7 +55,7 @@ def test_run_task_posts_result_and_error_to_the_gui_thread(qtbot):
     progress = []
     run_task(work, done, on_progress=lambda v: progress.append((v, QThread.currentThread() is gui_thread)), value=4)
     run_task(work, done, on_progress=lambda v: None, value=-1)
-    qtbot.waitUntil(lambda: len(outcomes) == 2, timeout=5000)
+    qtbot.waitUntil(lambda: len(outcomes) == 2, timeout=120_000)
     outcomes.sort(key=lambda o: o[1] is not None)
     assert outcomes[0] == (8, None, True)
     assert outcomes[1][0] is None and isinstance(outcomes[1][1], ValueError) and outcomes[1][2]
@@ -83,7 +83,7 @@ def test_a_cancelled_task_stops_and_its_outcome_is_dropped(qtbot):
     superseded.cancel()
     current = run_task(lambda: "current", lambda *outcome: delivered.append(outcome))
     release.set()
-    qtbot.waitUntil(lambda: superseded.done and current.done, timeout=5000)
+    qtbot.waitUntil(lambda: superseded.done and current.done, timeout=120_000)
     qtbot.wait(50)
     assert stopped == [True]  # the job saw its token cancelled
     assert not superseded.running and superseded.cancelled
@@ -101,7 +101,7 @@ def test_excepthook_logs_and_shows_one_dialog(qtbot, tmp_path):
             raise RuntimeError(f"boom {i}")
         except RuntimeError as error:
             handler.handle(type(error), error, error.__traceback__)
-    qtbot.waitUntil(lambda: handler.dialog is not None, timeout=2000)
+    qtbot.waitUntil(lambda: handler.dialog is not None, timeout=120_000)
     qtbot.wait(50)
     assert handler.suppressed == 4
     assert str(log_path) in handler.dialog.informativeText()
@@ -145,7 +145,7 @@ def test_a_loaded_model_is_remembered(make_window, tiny_bundle_path, tmp_path, s
     window = make_window(None, wait_charts=False)
     assert window.classifier is None
     window.load_model(str(copy), remember=True)
-    qtbot.waitUntil(lambda: window.classifier is not None, timeout=10_000)
+    qtbot.waitUntil(lambda: window.classifier is not None, timeout=120_000)
     assert settings.get(S.MODEL_PATH) == str(copy)
     window.close()
     again = make_window(None, wait_charts=False)

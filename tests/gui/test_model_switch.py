@@ -52,7 +52,7 @@ def test_a_broken_bundle_is_reported_once_and_the_working_model_stays(
     first = wait_for_verdict(qtbot, window)
     header = window.model_label.text()
     window.load_model(str(bad), remember=True)
-    qtbot.waitUntil(lambda: not window.model_loading and bool(_message_boxes()), timeout=10_000)
+    qtbot.waitUntil(lambda: not window.model_loading and bool(_message_boxes()), timeout=120_000)
     boxes = _message_boxes()
     assert len(boxes) == 1 and "bad.ugm" in boxes[0].text() and "still classified with" in boxes[0].text()
     boxes[0].close()
@@ -89,7 +89,7 @@ def test_the_model_menu_offers_bundled_and_recent_models_and_loads_from_the_mode
     monkeypatch.setattr(QFileDialog, "getOpenFileName", pick)
     window.model_bar.load_button.click()
     assert asked == [str(paths.models_dir())]  # where the Training tab saves models, not the songs folder
-    qtbot.waitUntil(lambda: window.model_path == mine and not window.model_loading, timeout=20_000)
+    qtbot.waitUntil(lambda: window.model_path == mine and not window.model_loading, timeout=120_000)
     menu.rebuild()
     recent = [action for action in menu.model_actions() if action.data() == mine]
     assert recent and recent[0].isChecked() and recent[0].isEnabled()
@@ -99,7 +99,7 @@ def test_the_model_menu_offers_bundled_and_recent_models_and_loads_from_the_mode
         default = next(a for a in menu.model_actions() if a.data() == str(resources.bundled_model_path()))
         default.trigger()
         qtbot.waitUntil(lambda: window.model_path == str(resources.bundled_model_path())
-                        and not window.model_loading, timeout=30_000)
+                        and not window.model_loading, timeout=120_000)
         assert window.settings.get(S.MODEL_PATH) == ""
         menu.rebuild()
         assert [a.data() for a in menu.model_actions() if a.isChecked()] == [str(resources.bundled_model_path())]

@@ -28,7 +28,7 @@ def test_playback_moves_the_cursor(make_window, tiny_bundle_path, song_path, qtb
 
     window.play_action.trigger()  # Space
     assert widget.playback.player.state == "playing", widget.banner.text
-    qtbot.waitUntil(lambda: widget.charts.cursor_seconds > 0.6, timeout=10_000)
+    qtbot.waitUntil(lambda: widget.charts.cursor_seconds > 0.6, timeout=120_000)
     assert widget.charts.mfcc_view.cursor_seconds == pytest.approx(widget.charts.segment_chart.cursor_seconds, abs=0.05)
     assert widget.charts.segment_chart.highlighted is not None
     assert widget.playback.play_button.text() == "Pause"
@@ -42,7 +42,7 @@ def test_playback_moves_the_cursor(make_window, tiny_bundle_path, song_path, qtb
     widget.playback.seek(8.0)
     assert widget.charts.cursor_seconds == pytest.approx(8.0, abs=0.05)
     window.play_action.trigger()
-    qtbot.waitUntil(lambda: widget.charts.cursor_seconds > 8.3, timeout=10_000)
+    qtbot.waitUntil(lambda: widget.charts.cursor_seconds > 8.3, timeout=120_000)
     assert widget.charts.segment_chart.highlighted == len(widget.charts.segment_chart.spans) - 1 or widget.charts.cursor_seconds < widget.charts.segment_chart.spans[-1][0]
 
     window.stop_action.trigger()

@@ -45,7 +45,7 @@ def test_recording_a_known_file_gives_its_verdict(make_window, tiny_bundle_path,
     fake_sounddevice.FakeInputStream.speed = 2.0
     window = make_window(tiny_bundle_path)
     widget = window.classify_widget
-    qtbot.waitUntil(lambda: widget.record_bar.selected_device() is not None, timeout=10_000)
+    qtbot.waitUntil(lambda: widget.record_bar.selected_device() is not None, timeout=120_000)
     assert widget.record_bar.selected_device().name == "Fake microphone"
     headings = _spy_headings(monkeypatch, widget)
 
@@ -54,22 +54,22 @@ def test_recording_a_known_file_gives_its_verdict(make_window, tiny_bundle_path,
     assert "Stop" in widget.record_bar.record_button.text()
     stream = fake_sounddevice.FakeInputStream.instances[-1]
     assert stream.samplerate == rate
-    qtbot.waitUntil(lambda: any("PROVISIONAL" in h for h in headings), timeout=10_000)
+    qtbot.waitUntil(lambda: any("PROVISIONAL" in h for h in headings), timeout=120_000)
     # The file grows on disk while recording, readable at any moment.
-    qtbot.waitUntil(lambda: widget.record_bar.recorder.frames_written > rate, timeout=10_000)
+    qtbot.waitUntil(lambda: widget.record_bar.recorder.frames_written > rate, timeout=120_000)
     assert soundfile.info(widget.record_bar.recording_path).frames >= rate
-    qtbot.waitUntil(lambda: stream.finished.is_set() and widget.record_bar.recorder.recorded_samples == source.size, timeout=15_000)
-    qtbot.waitUntil(lambda: any(h.startswith("Live verdict") for h in headings), timeout=10_000)
+    qtbot.waitUntil(lambda: stream.finished.is_set() and widget.record_bar.recorder.recorded_samples == source.size, timeout=120_000)
+    qtbot.waitUntil(lambda: any(h.startswith("Live verdict") for h in headings), timeout=120_000)
     assert widget.record_bar.level_meter.level_db > -30
 
-    with qtbot.waitSignal(widget.analysis_finished, timeout=20_000) as blocker:
+    with qtbot.waitSignal(widget.analysis_finished, timeout=120_000) as blocker:
         window.record_action.trigger()
     final = blocker.args[0]
     expected = classify_directly(tiny_bundle_path, known_file)
     assert final.verdict_text() == expected.verdict_text()
     assert widget.verdict_view.verdict.verdict.text() == expected.verdict_text()
     assert widget.charts.segment_chart.bar_count == len(expected.windows)
-    qtbot.waitUntil(lambda: widget.record_bar.save_recording_button.isEnabled(), timeout=10_000)
+    qtbot.waitUntil(lambda: widget.record_bar.save_recording_button.isEnabled(), timeout=120_000)
     recorded, recorded_rate = soundfile.read(widget.record_bar.recording_path, dtype="float32")
     assert recorded_rate == rate and recorded.size == source.size
     assert np.abs(recorded - source).max() <= 1.5 / 32768
@@ -77,7 +77,7 @@ def test_recording_a_known_file_gives_its_verdict(make_window, tiny_bundle_path,
     # Save as FLAC, then play the recording back.
     destination = known_file.parent / "saved.flac"
     widget.record_bar.save_recording(str(destination))
-    qtbot.waitUntil(lambda: destination.exists(), timeout=10_000)
+    qtbot.waitUntil(lambda: destination.exists(), timeout=120_000)
     assert soundfile.info(destination).format == "FLAC"
     assert widget.playback.player.has_audio and widget.playback.play_button.isEnabled()
 
@@ -87,9 +87,9 @@ def test_closing_mid_recording_keeps_a_valid_file(make_window, tiny_bundle_path,
     fake_sounddevice.FakeInputStream.source = source
     window = make_window(tiny_bundle_path)
     widget = window.classify_widget
-    qtbot.waitUntil(lambda: widget.record_bar.selected_device() is not None, timeout=10_000)
+    qtbot.waitUntil(lambda: widget.record_bar.selected_device() is not None, timeout=120_000)
     widget.record_bar.start_recording()
-    qtbot.waitUntil(lambda: widget.record_bar.recorder.recorded_samples > rate, timeout=10_000)
+    qtbot.waitUntil(lambda: widget.record_bar.recorder.recorded_samples > rate, timeout=120_000)
     path = widget.record_bar.recording_path
     window.close()
     info = soundfile.info(path)
@@ -109,7 +109,7 @@ def test_recording_from_pulseaudio_monitor(make_window, tiny_bundle_path, tmp_pa
     known = audio_factory.write_audio(tmp_path / "sweep.wav", audio_factory.make_sound("Sweep", 6.0, seed=31))
     window = make_window(tiny_bundle_path)
     widget = window.classify_widget
-    qtbot.waitUntil(lambda: widget.record_bar.selected_device() is not None, timeout=10_000)
+    qtbot.waitUntil(lambda: widget.record_bar.selected_device() is not None, timeout=120_000)
     widget.record_bar.start_recording()
     assert widget.record_bar.recorder_is_active(), widget.banner.text
     player = subprocess.Popen(["paplay", f"--device={pulse_audio}", str(known)])
@@ -121,7 +121,7 @@ def test_recording_from_pulseaudio_monitor(make_window, tiny_bundle_path, tmp_pa
         if player.poll() is None:
             player.kill()
     qtbot.wait(300)
-    with qtbot.waitSignal(widget.analysis_finished, timeout=20_000) as blocker:
+    with qtbot.waitSignal(widget.analysis_finished, timeout=120_000) as blocker:
         widget.record_bar.stop_recording()
     expected = classify_directly(tiny_bundle_path, known)
     assert blocker.args[0].genre == expected.genre
@@ -141,20 +141,20 @@ def test_a_44k_input_is_recorded_at_its_rate_and_analysed_at_the_models(make_win
     widget = window.classify_widget
     bar = widget.record_bar
     assert widget.state.sample_rate == model_rate  # the model's feature rate, the one rate of recorder, player and live
-    qtbot.waitUntil(lambda: bar.selected_device() is not None, timeout=10_000)
+    qtbot.waitUntil(lambda: bar.selected_device() is not None, timeout=120_000)
     bar.start_recording()
     assert bar.recorder_is_active(), widget.banner.text
     stream = fake_sounddevice.FakeInputStream.instances[-1]
     assert stream.samplerate == 44_100
     live = bar.live
-    qtbot.waitUntil(lambda: stream.finished.is_set() and bar.recorder.recorded_samples == source.size, timeout=15_000)
-    with qtbot.waitSignal(widget.analysis_finished, timeout=20_000) as blocker:
+    qtbot.waitUntil(lambda: stream.finished.is_set() and bar.recorder.recorded_samples == source.size, timeout=120_000)
+    with qtbot.waitSignal(widget.analysis_finished, timeout=120_000) as blocker:
         bar.stop_recording()
     expected_samples = source.size * model_rate / 44_100
     assert live.sample_rate == model_rate and abs(live.total - expected_samples) <= 2
     assert widget.playback.player.duration == pytest.approx(source.size / 44_100, abs=0.01)
     assert blocker.args[0].duration_seconds == pytest.approx(source.size / 44_100, abs=0.01)
-    qtbot.waitUntil(lambda: bar.save_recording_button.isEnabled(), timeout=10_000)
+    qtbot.waitUntil(lambda: bar.save_recording_button.isEnabled(), timeout=120_000)
     assert soundfile.info(bar.recording_path).samplerate == 44_100  # the file keeps the device's rate
 
 
@@ -180,22 +180,22 @@ def test_a_stalled_gui_thread_leaves_a_gap_that_is_counted_shown_and_stored(make
     window = make_window(tiny_bundle_path)
     widget = window.classify_widget
     bar = widget.record_bar
-    qtbot.waitUntil(lambda: bar.selected_device() is not None, timeout=10_000)
+    qtbot.waitUntil(lambda: bar.selected_device() is not None, timeout=120_000)
     bar.start_recording()
-    qtbot.waitUntil(lambda: bar.recorder.recorded_samples > rate, timeout=10_000)
+    qtbot.waitUntil(lambda: bar.recorder.recorded_samples > rate, timeout=120_000)
     drained_seconds = bar.recorder.recorded_samples / rate  # audio before this is on its way to disk
     gaps_before = len(bar.recorder.gaps)
     time.sleep(1.5)  # the GUI thread (and so the drain timer) stalls 3x longer than the ring holds
     stream = fake_sounddevice.FakeInputStream.instances[-1]
-    qtbot.waitUntil(lambda: len(bar.recorder.gaps) > gaps_before, timeout=15_000)
+    qtbot.waitUntil(lambda: len(bar.recorder.gaps) > gaps_before, timeout=120_000)
     stall_gaps = bar.recorder.gaps[gaps_before:]
     assert all(gap.at_seconds >= drained_seconds and gap.lost_seconds > 0 for gap in stall_gaps)
-    qtbot.waitUntil(lambda: bar.gaps_label.isVisible(), timeout=5_000)
+    qtbot.waitUntil(lambda: bar.gaps_label.isVisible(), timeout=120_000)
     assert gaps_summary(bar.recorder.gaps).split(",")[0] in bar.gaps_label.text() and "s lost" in bar.gaps_label.text()
     assert "gap" in widget.banner.text
-    qtbot.waitUntil(lambda: stream.finished.is_set(), timeout=30_000)
+    qtbot.waitUntil(lambda: stream.finished.is_set(), timeout=120_000)
     # Every sample the card gave has been drained (gaps count as their silence), however late the timer ran.
-    qtbot.waitUntil(lambda: bar.recorder.recorded_samples >= source.size, timeout=30_000)
+    qtbot.waitUntil(lambda: bar.recorder.recorded_samples >= source.size, timeout=120_000)
     with qtbot.waitSignal(widget.analysis_finished, timeout=60_000) as blocker:
         bar.stop_recording()
     final = blocker.args[0]
@@ -206,7 +206,7 @@ def test_a_stalled_gui_thread_leaves_a_gap_that_is_counted_shown_and_stored(make
     assert count in widget.verdict_view.verdict.heading.text()
     assert "gap" in widget.verdict_view.verdict.notes.text()
     # Each lost stretch is silence of its length: the file is as long as the audio the card gave.
-    qtbot.waitUntil(lambda: bar.save_recording_button.isEnabled(), timeout=30_000)
+    qtbot.waitUntil(lambda: bar.save_recording_button.isEnabled(), timeout=120_000)
     recorded, _ = soundfile.read(bar.recording_path, dtype="float32")
     assert recorded.size == source.size
     in_gap = np.zeros(source.size, dtype=bool)
@@ -221,7 +221,7 @@ def test_a_stalled_gui_thread_leaves_a_gap_that_is_counted_shown_and_stored(make
     # The exports of that recording carry the gaps.
     widget.export_to(str(tmp_path / "r.json"), "json")
     widget.export_to(str(tmp_path / "r.csv"), "csv")
-    qtbot.waitUntil(lambda: (tmp_path / "r.json").exists() and (tmp_path / "r.csv").exists(), timeout=30_000)
+    qtbot.waitUntil(lambda: (tmp_path / "r.json").exists() and (tmp_path / "r.csv").exists(), timeout=120_000)
     exported = json.loads((tmp_path / "r.json").read_text())
     assert [g["lost_seconds"] for g in exported["gaps"]] == pytest.approx([g.lost_seconds for g in gaps], abs=1e-3)
     header, row = (tmp_path / "r.csv").read_text().splitlines()[:2]

@@ -52,16 +52,16 @@ def test_an_unfinished_recording_is_offered_repaired_and_classified(make_window,
     window = make_window(tiny_bundle_path)
     widget = window.classify_widget
     bar = widget.recovery_bar
-    qtbot.waitUntil(bar.isVisible, timeout=10_000)  # non-blocking: the window works meanwhile
+    qtbot.waitUntil(bar.isVisible, timeout=120_000)  # non-blocking: the window works meanwhile
     assert path.name in bar.label.text() and "not finished" in bar.label.text()
     assert soundfile.info(path).frames == frames  # repaired: every sample on disk counts
-    with qtbot.waitSignal(widget.analysis_finished, timeout=20_000) as blocker:
+    with qtbot.waitSignal(widget.analysis_finished, timeout=120_000) as blocker:
         bar.open_button.click()
     assert bar.isHidden()
     expected = classify_directly(tiny_bundle_path, reference)
     assert blocker.args[0].verdict_text() == expected.verdict_text()
     assert widget.verdict_view.verdict.verdict.text() == expected.verdict_text()
-    qtbot.waitUntil(lambda: journal_for(path).state == "recovered", timeout=5_000)
+    qtbot.waitUntil(lambda: journal_for(path).state == "recovered", timeout=120_000)
     # Taken back: not offered at the next start.
     again = make_window(tiny_bundle_path)
     qtbot.wait(500)
@@ -73,16 +73,16 @@ def test_later_keeps_it_and_discard_deletes_only_when_confirmed(make_window, tin
     path, _reference, _frames = leftover
     window = make_window(tiny_bundle_path)
     bar = window.classify_widget.recovery_bar
-    qtbot.waitUntil(bar.isVisible, timeout=10_000)
+    qtbot.waitUntil(bar.isVisible, timeout=120_000)
     bar.later_button.click()
     assert bar.isHidden() and path.exists()
     window2 = make_window(tiny_bundle_path)  # offered again
     bar = window2.classify_widget.recovery_bar
-    qtbot.waitUntil(bar.isVisible, timeout=10_000)
+    qtbot.waitUntil(bar.isVisible, timeout=120_000)
     monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: QMessageBox.StandardButton.Cancel)
     bar.discard_button.click()
     assert bar.isVisible() and path.exists()
     monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: QMessageBox.StandardButton.Discard)
     bar.discard_button.click()
-    qtbot.waitUntil(lambda: not path.exists() and not path.with_name(path.name + ".json").exists(), timeout=5_000)
+    qtbot.waitUntil(lambda: not path.exists() and not path.with_name(path.name + ".json").exists(), timeout=120_000)
     assert bar.isHidden()

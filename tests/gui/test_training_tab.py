@@ -62,7 +62,7 @@ def test_train_from_a_folder_then_classify_with_the_new_model(make_window, tiny_
     window.tabs.setCurrentWidget(tab)
     out = tmp_path / "models" / "mine.ugm"
     _fill_form(tab, dataset, out, epochs=6)
-    qtbot.waitUntil(lambda: tab.scan is not None, timeout=20_000)
+    qtbot.waitUntil(lambda: tab.scan is not None, timeout=120_000)
     # The scan only sees the empty file; the corrupt one looks like a song until it is decoded.
     assert "41 songs in 4 genres" in tab.dataset_summary.text() and "1 file(s) will be skipped" in tab.dataset_summary.text()
 
@@ -108,13 +108,13 @@ def test_train_from_a_folder_then_classify_with_the_new_model(make_window, tiny_
     assert settings.get(S.TRAIN_DATASET) == str(dataset) and settings.get(S.TRAIN_EPOCHS) == 6
 
     qtbot.mouseClick(tab.use_model_button, Qt.MouseButton.LeftButton)
-    qtbot.waitUntil(lambda: window.model_path == str(out) and not window.model_loading, timeout=20_000)
+    qtbot.waitUntil(lambda: window.model_path == str(out) and not window.model_loading, timeout=120_000)
     assert window.tabs.currentWidget() is window.classify_widget
     assert settings.get(S.MODEL_PATH) == str(out)
     assert window.classifier.bundle.labels == bundle.labels
-    qtbot.waitUntil(lambda: window.classify_widget.charts.segment_chart is not None, timeout=20_000)
+    qtbot.waitUntil(lambda: window.classify_widget.charts.segment_chart is not None, timeout=120_000)
     window.classify_widget.open_file(str(song_path))
-    qtbot.waitUntil(lambda: window.classify_widget.state.result is not None, timeout=30_000)
+    qtbot.waitUntil(lambda: window.classify_widget.state.result is not None, timeout=120_000)
     result = window.classify_widget.state.result
     assert result.labels == bundle.labels and result.genre in bundle.labels
     assert result.model_name == bundle.display_name
@@ -157,7 +157,7 @@ def test_an_unusable_folder_is_explained_and_nothing_runs(make_window, tiny_bund
         audio_factory.write_audio(lonely / f"song{i}.wav", audio_factory.make_sound("Tone", 2.0, seed=i))
     tab.set_dataset(str(lonely.parent))
     qtbot.waitUntil(lambda: "genre" in tab.dataset_summary.text() and "Looking" not in tab.dataset_summary.text(),
-                    timeout=20_000)
+                    timeout=120_000)
     assert "two" in tab.dataset_summary.text() or "2" in tab.dataset_summary.text()
     tab.output_edit.setText(str(tmp_path / "never.ugm"))
     tab.start_training()
@@ -206,7 +206,7 @@ def test_the_train_tab_is_built_when_first_shown(make_window, tiny_bundle_path, 
     tab = window._training_widget
     assert tab is not None and window.tabs.currentWidget() is tab and window.tabs.tabText(1) == "Training"
     assert tab.dataset_edit.text() == str(dataset)  # the remembered folder, looked into at once
-    qtbot.waitUntil(lambda: tab.scan is not None, timeout=20_000)
+    qtbot.waitUntil(lambda: tab.scan is not None, timeout=120_000)
     assert len(tab.scan.songs) == 40
 
 

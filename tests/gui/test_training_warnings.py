@@ -81,7 +81,7 @@ def test_a_good_model_is_offered_without_a_question(tab, tmp_path, monkeypatch):
 def test_a_small_folder_is_named_before_the_run(tab, qtbot, tmp_path):
     small = audio_factory.write_labeled_folder(tmp_path / "few songs", songs_per_genre=3, seconds=2.0)
     tab.set_dataset(str(small))
-    qtbot.waitUntil(lambda: tab.scan is not None, timeout=20_000)
+    qtbot.waitUntil(lambda: tab.scan is not None, timeout=120_000)
     text = tab.dataset_summary.text()
     assert "12 songs in 4 genres" in text and "Few songs" in text and "under 10 songs a genre" in text
 
@@ -92,6 +92,6 @@ def test_a_new_folder_supersedes_the_probe_of_the_last(tab, qtbot, tmp_path):
     second = audio_factory.write_labeled_folder(tmp_path / "second", songs_per_genre=4, seconds=2.0)
     tab.set_dataset(str(first))
     tab.set_dataset(str(second))
-    qtbot.waitUntil(lambda: tab.scan is not None, timeout=20_000)
+    qtbot.waitUntil(lambda: tab.scan is not None, timeout=120_000)
     qtbot.wait(300)  # time for a stale outcome to arrive, were it delivered
     assert Path(tab.scan.source).resolve() == second.resolve() and "16 songs in 4 genres" in tab.dataset_summary.text()

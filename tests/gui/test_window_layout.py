@@ -104,7 +104,7 @@ def test_play_is_disabled_and_says_why_without_an_output(make_window, tiny_bundl
     widget.open_file(str(song_path))
     wait_for_verdict(qtbot, window)
     playback = widget.playback
-    qtbot.waitUntil(lambda: playback.has_audio and playback.output_problem is not None, timeout=10_000)
+    qtbot.waitUntil(lambda: playback.has_audio and playback.output_problem is not None, timeout=120_000)
     assert not playback.play_button.isEnabled() and words in playback.play_button.toolTip()
     window.play_action.trigger()
     assert playback.player.state == "stopped" and not fake_sounddevice.FakeOutputStream.instances
@@ -116,7 +116,7 @@ def test_play_stays_enabled_with_an_output(make_window, tiny_bundle_path, song_p
     widget = window.classify_widget
     widget.open_file(str(song_path))
     wait_for_verdict(qtbot, window)
-    qtbot.waitUntil(lambda: widget.playback.has_audio and bool(widget.record_bar.devices), timeout=10_000)
+    qtbot.waitUntil(lambda: widget.playback.has_audio and bool(widget.record_bar.devices), timeout=120_000)
     qtbot.wait(200)  # the output check runs after the devices are listed
     assert widget.playback.output_problem is None and widget.playback.play_button.isEnabled()
 
