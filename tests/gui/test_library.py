@@ -131,9 +131,15 @@ def test_folder_to_verdicts_corrections_tags_and_undo(qtbot, make_widget, music,
         assert f"{len(plan.skipped)} skipped" in widget.message_label.text()
     assert widget.proxy.index(_row_of(widget, "b.flac"), COLUMN_INDEX["tag"]).data() == bundle.labels[0]
 
+    statuses: list[str] = []
+    widget.status_message.connect(statuses.append)
     with qtbot.waitSignal(widget.tags_finished, timeout=30_000):
         widget.undo_tags_button.click()
     assert all(read_genres(e.path) == [] for e in widget.model.entries())
+    # It says what the undo did, not what the write before it did.
+    undone = f"Undo: {len(plan.genres)} file{'s' if len(plan.genres) != 1 else ''} given back their earlier genre"
+    assert widget.message_label.text().startswith(undone) and "tagged" not in widget.message_label.text()
+    assert statuses[-1] == undone
     assert widget.proxy.index(_row_of(widget, "b.flac"), COLUMN_INDEX["tag"]).data() == ""
 
 
@@ -261,7 +267,7 @@ def test_a_bulk_write_asks_first_and_no_writes_nothing(qtbot, make_widget, music
 
 
 def test_a_song_that_is_not_a_genre_reads_as_such_and_is_not_tagged(qtbot, make_widget, tmp_path, monkeypatch):
-    """White noise: the Verdict column says "Not a genre (nearest …)", the filter finds it, tags skip it."""
+    """White noise: the Verdict column says "Not one of … (closest: …)", the filter finds it, tags skip it."""
     root = tmp_path / "noise"
     root.mkdir()
     audio_factory.write_audio(root / "noise.wav", audio_factory.make_sound("Noise", 6.0, seed=3))
@@ -271,7 +277,7 @@ def test_a_song_that_is_not_a_genre_reads_as_such_and_is_not_tagged(qtbot, make_
     assert entry.result.unknown, "the bundled model's check no longer flags white noise"
     row = _row_of(widget, "noise.wav")
     verdict = widget.proxy.index(row, COLUMN_INDEX["verdict"]).data()
-    assert verdict == f"Not a genre (nearest {entry.verdict})"
+    assert verdict == f"Not one of {', '.join(widget.labels)} (closest: {entry.verdict} {entry.confidence:.0%})"
     assert widget.proxy.index(row, COLUMN_INDEX["confidence"]).data() == ""
     flags = widget.proxy.index(row, COLUMN_INDEX["flags"]).data()
     assert "not a known genre" in flags
@@ -279,7 +285,7 @@ def test_a_song_that_is_not_a_genre_reads_as_such_and_is_not_tagged(qtbot, make_
     for key, text in (("verdict", verdict), ("flags", flags)):  # read whole, not cut off
         assert widget.table.columnWidth(COLUMN_INDEX[key]) >= metrics.horizontalAdvance(text), key
     widget.set_filter("unknown")
-    assert widget.filter_combo.currentText() == "Not a genre" and widget.proxy.rowCount() == 1
+    assert widget.filter_combo.currentText() == "Not one of the genres" and widget.proxy.rowCount() == 1
     widget.set_filter(f"verdict:{entry.verdict}")
     assert widget.proxy.rowCount() == 0
     widget.set_filter("all")

@@ -11,6 +11,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
+from urdu_genre_app.core.results import unknown_verdict_text
+
 if TYPE_CHECKING:
     from urdu_genre_app.library.library import LibraryEntry
     from urdu_genre_app.library.tag_policy import TagPlan
@@ -23,8 +25,8 @@ FILTER_UNCONFIRMED = "unconfirmed"
 FILTER_CONFIRMED = "confirmed"
 FILTER_UNKNOWN = "unknown"
 FILTER_FAILED = "failed"
-#: The Verdict column of a song like none of the model's genres (its nearest genre follows in brackets).
-NOT_A_GENRE = "Not a genre"
+#: The Show filter of the songs like none of the model's genres (their Verdict reads "Not one of …").
+NOT_A_GENRE = "Not one of the genres"
 #: How the Library says where to confirm a genre, when tags were skipped for doubt.
 CONFIRM_HINT = "confirm their genre to tag them"
 
@@ -35,7 +37,7 @@ def is_unknown(entry: LibraryEntry) -> bool:
 
 
 def verdict_text(entry: LibraryEntry) -> str:
-    """The Verdict column: the genre, ``"Not a genre (nearest Rock)"``, ``"silence"``, ``"cannot read"``, ``"…"``."""
+    """The Verdict column: the genre, ``"Not one of Ghazal, …, Rock (closest: Rock 41%)"``, ``"silence"``, ``"cannot read"``, ``"…"``."""
     if entry.status == "pending":
         return "…"
     if entry.status == "failed":
@@ -43,7 +45,7 @@ def verdict_text(entry: LibraryEntry) -> str:
     if not entry.verdict:
         return "silence"
     if is_unknown(entry):
-        return f"{NOT_A_GENRE} (nearest {entry.verdict})"
+        return unknown_verdict_text(entry.result.labels, entry.verdict, entry.confidence)
     return entry.verdict
 
 

@@ -45,6 +45,7 @@ class LibraryControls(QWidget):
         self.progress.setRange(0, PROGRESS_STEPS)
         self.progress.setTextVisible(True)
         self.progress.setFormat("")
+        self.progress.hide()  # shown only while a batch runs: empty, it looks like a text field
         self.summary_label = QLabel("Add a folder of songs (Ctrl+Shift+O) or drop one here.")
         self.filter_combo = QComboBox()
         self.filter_combo.setToolTip("Show only some rows")

@@ -9,6 +9,7 @@ from PySide6.QtGui import QColor, QFont, QPainter
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QMessageBox, QSizePolicy, QToolButton, QVBoxLayout, QWidget
 
 from urdu_genre_app.components.palette import genre_colour, unknown_colour
+from urdu_genre_app.core.results import closest_text, not_one_of_text
 
 _BANNER_STYLES = {
     "error": ("#fdecea", "#a4262c", "#611a15"),
@@ -145,6 +146,13 @@ class VerdictWidget(QWidget):
         font.setBold(True)
         self.verdict.setFont(font)
         self.verdict.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        # A song that is not one of the genres: its nearest genre, second and smaller, never as the verdict.
+        self.closest = QLabel("")
+        closest_font = self.closest.font()
+        closest_font.setPointSizeF(closest_font.pointSizeF() * 1.25)
+        self.closest.setFont(closest_font)
+        self.closest.setStyleSheet("color: #555555;")
+        self.closest.hide()
         self.notes = QLabel("")
         self.notes.setWordWrap(True)
         self.notes.setStyleSheet("color: #8a4b00;")
@@ -153,6 +161,7 @@ class VerdictWidget(QWidget):
         text.setSpacing(2)
         text.addWidget(self.heading)
         text.addWidget(self.verdict)
+        text.addWidget(self.closest)
         text.addWidget(self.notes)
         text.addStretch(1)
         layout = QHBoxLayout(self)
@@ -163,13 +172,20 @@ class VerdictWidget(QWidget):
     def show_result(self, result, heading: str = "Verdict") -> None:
         """Show a :class:`~urdu_genre_app.core.results.SongResult`."""
         self.heading.setText(heading)
-        self.verdict.setText(result.verdict_text())
         notes = []
         unknown = result.status != "silence" and result.unknown is True
+        self.closest.setVisible(unknown)
+        if unknown:  # "Not one of Ghazal, …, Rock", and on the line below "closest: Rock 41%"
+            flags = result.flag_words
+            self.verdict.setText(not_one_of_text(result.labels) + (f" [{', '.join(flags)}]" if flags else ""))
+            self.closest.setText(closest_text(result.genre, result.confidence))
+        else:
+            self.verdict.setText(result.verdict_text())
+            self.closest.setText("")
         # Silence gets no note of its own: the classifier's warning (silent throughout) already says why.
         if unknown:
-            notes.append(f"Closest genre: {result.genre} ({result.confidence:.0%}). It sounds like none of the "
-                         "genres this model was trained on, so that is only the nearest guess.")
+            notes.append("It sounds like none of the genres this model was trained on; the closest one is only "
+                         "the nearest guess.")
         elif result.uncertain:
             notes.append("Uncertain: the model does not clearly prefer one genre.")
         notes.extend(w[0].upper() + w[1:] for w in result.warnings if w)
@@ -185,6 +201,7 @@ class VerdictWidget(QWidget):
         self.heading.setText(heading)
         self.verdict.setText(text)
         self.verdict.setStyleSheet("color: #666666;")
+        self.closest.hide()
         self.notes.setText("")
         self.bars.set_values(labels or self.bars.labels, {})
 
