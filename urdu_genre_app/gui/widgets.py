@@ -1,4 +1,4 @@
-"""Small views: the inline message banner, the verdict with its per-genre bars, the level meter."""
+"""Small views: the inline message banner, the verdict with its per-genre bars, the level meter, an eliding menu."""
 
 from __future__ import annotations
 
@@ -6,7 +6,19 @@ import time
 
 from PySide6.QtCore import QRectF, QSize, Qt, Signal
 from PySide6.QtGui import QColor, QFont, QPainter
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QMessageBox, QSizePolicy, QToolButton, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QComboBox,
+    QHBoxLayout,
+    QLabel,
+    QMessageBox,
+    QSizePolicy,
+    QStyle,
+    QStyleOptionComboBox,
+    QStylePainter,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
 
 from urdu_genre_app.components.palette import genre_colour, unknown_colour
 from urdu_genre_app.core.results import closest_text, not_one_of_text
@@ -252,3 +264,47 @@ class LevelMeterWidget(QWidget):
         painter.setBrush(QColor(colour))
         painter.drawRect(QRectF(rect.left() + 1, rect.top() + 1, (rect.width() - 2) * fraction, rect.height() - 2))
         painter.end()
+
+
+class ElidingComboBox(QComboBox):
+    """A menu that may be narrower than its longest item: the shown text ends in "…", the tooltip holds it whole.
+
+    Qt clips a long current item without a sign that it goes on; a device name
+    such as "HDA Intel PCH: ALC3246 Analog (hw:0,0) (default)" would lose its
+    end unnoticed. The open list still shows every item whole.
+    """
+
+    def __init__(self, tooltip: str = "", parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._tooltip, self._with_item = tooltip, True
+        self.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+        self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
+        self.currentTextChanged.connect(self._on_current_text_changed)
+
+    def set_tooltip(self, tooltip: str, *, with_item: bool = True) -> None:
+        """What the menu is for; the current item's full text follows it unless not ``with_item``."""
+        self._tooltip, self._with_item = tooltip, with_item
+        self._on_current_text_changed(self.currentText())
+
+    def _on_current_text_changed(self, text: str) -> None:
+        if not self._with_item or not text:
+            self.setToolTip(self._tooltip)
+        else:
+            self.setToolTip(f"{self._tooltip}: {text}" if self._tooltip else text)
+
+    def shown_text(self) -> str:
+        """The current item's text as drawn: elided to the width the menu has."""
+        option = QStyleOptionComboBox()
+        self.initStyleOption(option)
+        field = self.style().subControlRect(QStyle.ComplexControl.CC_ComboBox, option,
+                                            QStyle.SubControl.SC_ComboBoxEditField, self)
+        return self.fontMetrics().elidedText(self.currentText(), Qt.TextElideMode.ElideRight, field.width())
+
+    def paintEvent(self, _event) -> None:  # noqa: N802 - Qt's name
+        """Draw the frame and arrow as the style does, then the current text elided."""
+        painter = QStylePainter(self)
+        option = QStyleOptionComboBox()
+        self.initStyleOption(option)
+        painter.drawComplexControl(QStyle.ComplexControl.CC_ComboBox, option)
+        option.currentText = self.shown_text()
+        painter.drawControl(QStyle.ControlElement.CE_ComboBoxLabel, option)
