@@ -280,10 +280,11 @@ def test_a_song_that_is_not_a_genre_reads_as_such_and_is_not_tagged(qtbot, make_
     assert entry.result.unknown, "the bundled model's check no longer flags white noise"
     row = _row_of(widget, "noise.wav")
     verdict = widget.proxy.index(row, COLUMN_INDEX["verdict"]).data()
-    assert verdict == f"Not one of {', '.join(widget.labels)} (closest: {entry.verdict} {entry.confidence:.0%})"
+    assert verdict == f"Not one of {', '.join(widget.labels)} (closest: {entry.verdict})"
+    assert f"{entry.confidence:.0%}" in widget.proxy.index(row, COLUMN_INDEX["verdict"]).data(Qt.ItemDataRole.ToolTipRole)
     assert widget.proxy.index(row, COLUMN_INDEX["confidence"]).data() == ""
     flags = widget.proxy.index(row, COLUMN_INDEX["flags"]).data()
-    assert "not a known genre" in flags
+    assert "needs review" in flags and "not a known genre" not in flags  # the Verdict says it already
     metrics = widget.table.fontMetrics()
     for key, text in (("verdict", verdict), ("flags", flags)):  # read whole, not cut off
         assert widget.table.columnWidth(COLUMN_INDEX[key]) >= metrics.horizontalAdvance(text), key

@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from urdu_genre_app.core.results import unknown_verdict_text
+from urdu_genre_app.library.tag_policy import SKIP_UNKNOWN  # Qt- and numpy-free: the words of the flag
 
 if TYPE_CHECKING:
     from urdu_genre_app.library.library import LibraryEntry
@@ -37,7 +38,11 @@ def is_unknown(entry: LibraryEntry) -> bool:
 
 
 def verdict_text(entry: LibraryEntry) -> str:
-    """The Verdict column: the genre, ``"Not one of Ghazal, …, Rock (closest: Rock 41%)"``, ``"silence"``, ``"cannot read"``, ``"…"``."""
+    """The Verdict column: the genre, ``"Not one of Ghazal, …, Rock (closest: Rock)"``, ``"silence"``, ``"cannot read"``, ``"…"``.
+
+    The closest genre's share is left to the tooltip: the column is read
+    whole, and every pixel it takes the file names lose.
+    """
     if entry.status == "pending":
         return "…"
     if entry.status == "failed":
@@ -45,7 +50,7 @@ def verdict_text(entry: LibraryEntry) -> str:
     if not entry.verdict:
         return "silence"
     if is_unknown(entry):
-        return unknown_verdict_text(entry.result.labels, entry.verdict, entry.confidence)
+        return unknown_verdict_text(entry.result.labels, entry.verdict)
     return entry.verdict
 
 
@@ -67,8 +72,12 @@ def verdict_tooltip(entry: LibraryEntry) -> str | None:
 
 
 def flags_text(entry: LibraryEntry) -> str:
-    """The Flags column: every flag, and "needs review" when it does."""
-    return ", ".join([*entry.flags, *(["needs review"] if entry.needs_review else [])])
+    """The Flags column: every flag, and "needs review" when it does.
+
+    "not a known genre" is left out: the Verdict column of such a row already says "Not one of …".
+    """
+    flags = [flag for flag in entry.flags if flag != SKIP_UNKNOWN]
+    return ", ".join([*flags, *(["needs review"] if entry.needs_review else [])])
 
 
 def accepts(entry: LibraryEntry, mode: str) -> bool:

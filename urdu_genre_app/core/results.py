@@ -42,12 +42,15 @@ def not_one_of_text(labels) -> str:
     return "Not one of " + ", ".join(labels)
 
 
-def closest_text(genre: str, confidence: float) -> str:
-    """The nearest genre of a song that is not one of them, shown second: ``"closest: Rock 41%"``."""
-    return f"closest: {genre} {confidence:.0%}"
+def closest_text(genre: str, confidence: float | None = None) -> str:
+    """The nearest genre of a song that is not one of them, shown second: ``"closest: Rock 41%"``.
+
+    Without ``confidence``: ``"closest: Rock"`` (where the share has no room, e.g. a table column).
+    """
+    return f"closest: {genre}" + (f" {confidence:.0%}" if confidence is not None else "")
 
 
-def unknown_verdict_text(labels, genre: str, confidence: float) -> str:
+def unknown_verdict_text(labels, genre: str, confidence: float | None = None) -> str:
     """The one-line verdict of a song or window that is not a genre: ``"Not one of …, Rock (closest: Rock 41%)"``."""
     return f"{not_one_of_text(labels)} ({closest_text(genre, confidence)})"
 

@@ -23,7 +23,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from urdu_genre_app.gui.library_model import COLUMN_INDEX, ENTRY_ROLE
+from urdu_genre_app.gui.library_model import ENTRY_ROLE
 
 #: Range of the classification progress bar (per mille, so its steps look smooth).
 PROGRESS_STEPS = 1000
@@ -121,6 +121,9 @@ class LibraryTable(QTableView):
         self.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
         self.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.setAlternatingRowColors(True)
+        # One line a row; a long path loses its middle, so its folder and its file name both stay readable.
+        self.setWordWrap(False)
+        self.setTextElideMode(Qt.TextElideMode.ElideMiddle)
         self.verticalHeader().setVisible(False)
         self.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         self.customContextMenuRequested.connect(self._show_context_menu)
@@ -132,9 +135,11 @@ class LibraryTable(QTableView):
         self.sortByColumn(0, Qt.SortOrder.AscendingOrder)
         header = self.horizontalHeader()
         header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
-        # "Not a genre (nearest Rock)" and "not a known genre, needs review" are read whole, never cut off.
-        for key in ("verdict", "flags"):
-            header.setSectionResizeMode(COLUMN_INDEX[key], QHeaderView.ResizeMode.ResizeToContents)
+        # Every other column as wide as its contents or heading: "Not one of Ghazal, …, Rock (closest: Rock)" and
+        # "uncertain, needs review" are read whole, never cut off, and "0:53" or "98%" take no more than their
+        # heading, so the file names get the rest.
+        for column in range(1, model.columnCount()):
+            header.setSectionResizeMode(column, QHeaderView.ResizeMode.ResizeToContents)
 
     def entries(self, *, selected: bool = False) -> list:
         """The LibraryEntry of every shown row (or of the selected ones), in view order."""
