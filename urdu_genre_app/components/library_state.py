@@ -74,9 +74,10 @@ def verdict_tooltip(entry: LibraryEntry) -> str | None:
 def flags_text(entry: LibraryEntry) -> str:
     """The Flags column: every flag, and "needs review" when it does.
 
-    "not a known genre" is left out: the Verdict column of such a row already says "Not one of …".
+    For a song that is not one of the genres, "not a known genre" and "uncertain" are left out: its
+    Verdict already says "Not one of …" (as :attr:`SongResult.flag_words` does).
     """
-    flags = [flag for flag in entry.flags if flag != SKIP_UNKNOWN]
+    flags = [flag for flag in entry.flags if not is_unknown(entry) or flag not in (SKIP_UNKNOWN, "uncertain")]
     return ", ".join([*flags, *(["needs review"] if entry.needs_review else [])])
 
 

@@ -241,8 +241,13 @@ class SongResult:
 
     @property
     def flag_words(self) -> list[str]:
-        """What else to know about the verdict, in words: ``"uncertain"``, ``"short clip"``."""
-        return [flag for flag, on in (("uncertain", self.uncertain), ("short clip", self.short)) if on]
+        """What else to know about the verdict, in words: ``"uncertain"``, ``"short clip"``.
+
+        A song that is not one of the genres is not called uncertain as well: which of them it is near
+        is moot (``uncertain`` stays in the JSON and CSV).
+        """
+        uncertain = self.uncertain and not self.unknown
+        return [flag for flag, on in (("uncertain", uncertain), ("short clip", self.short)) if on]
 
     def to_dict(self, *, include_windows: bool = True) -> dict[str, Any]:
         """JSON-ready form."""
