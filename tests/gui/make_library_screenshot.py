@@ -16,6 +16,13 @@ installed) is made. The copy is opened in the real window (its default size
 fitted to the screen) with the bundled model; two rows are confirmed, their
 genre tags written, another file is tagged with a disagreeing genre (so it
 shows as needing review) and ``library<suffix>.png`` is written.
+
+The docs' folder (files of ``../shared/open-music``, see its MANIFEST.tsv for
+licences and attribution): ``Rock/`` supertuxkart_bay.ogg,
+ufoai_destructavator_david01.ogg, supertuxkart_kart_grand_prix.ogg;
+``Hip-hop beats/`` boomboxhead_DOPEBEAT2.mp3, boomboxhead_Ripper.mp3,
+boomboxhead_pipes.mp3; ``Other music/`` musopen_usaf_strings_bach_air.mp3,
+supertuxkart_celtic.ogg, 0ad_taiko_1.ogg, digabi_folkboy_music_5.mp3.
 """
 
 from __future__ import annotations

@@ -5,6 +5,9 @@ Run (a virtual display gives the real xcb look; offscreen works too), at the two
     xvfb-run -a -s "-screen 0 1400x900x24" .venv/bin/python -m tests.gui.make_screenshots [--model BUNDLE] [--out DIR]
     xvfb-run -a -s "-screen 0 1024x700x24" .venv/bin/python -m tests.gui.make_screenshots --suffix=-1024x700 --no-training
 
+The docs' ``unknown.png`` takes ``--unknown-song`` ../shared/open-music/other/musopen_usaf_strings_bach_air.mp3
+(a real recording of none of the genres; CC, see that folder's MANIFEST.tsv).
+
 The window opens as the app opens it (its default size fitted to the screen's
 available area), so the small screen shows what a user with one sees.
 

@@ -121,9 +121,10 @@ class LibraryTable(QTableView):
         self.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
         self.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.setAlternatingRowColors(True)
-        # One line a row; a long path loses its middle, so its folder and its file name both stay readable.
+        # One line a row; a long path loses its start ("…01 Song name.mp3"): the file name tells the songs apart,
+        # sorting keeps a folder's songs together, and the tooltip holds the whole path.
         self.setWordWrap(False)
-        self.setTextElideMode(Qt.TextElideMode.ElideMiddle)
+        self.setTextElideMode(Qt.TextElideMode.ElideLeft)
         self.verticalHeader().setVisible(False)
         self.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         self.customContextMenuRequested.connect(self._show_context_menu)
