@@ -137,7 +137,8 @@ def test_folder_to_verdicts_corrections_tags_and_undo(qtbot, make_widget, music,
         widget.undo_tags_button.click()
     assert all(read_genres(e.path) == [] for e in widget.model.entries())
     # It says what the undo did, not what the write before it did.
-    undone = f"Undo: {len(plan.genres)} file{'s' if len(plan.genres) != 1 else ''} given back their earlier genre"
+    one = len(plan.genres) == 1
+    undone = f"Undo: {len(plan.genres)} file{'' if one else 's'} given back {'its' if one else 'their'} earlier genre"
     assert widget.message_label.text().startswith(undone) and "tagged" not in widget.message_label.text()
     assert statuses[-1] == undone
     assert widget.proxy.index(_row_of(widget, "b.flac"), COLUMN_INDEX["tag"]).data() == ""

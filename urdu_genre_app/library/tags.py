@@ -417,7 +417,7 @@ class TagReport:
         """One sentence for a status bar or the CLI: ``"2 files tagged"``, ``"Undo: 2 files given back their earlier genre"``."""
         files = f"{len(self.changed)} file{'s' if len(self.changed) != 1 else ''}"
         if self.undo:
-            parts = [f"Undo: {files} given back their earlier genre"]
+            parts = [f"Undo: {files} given back {'its' if len(self.changed) == 1 else 'their'} earlier genre"]
             if self.kept:
                 parts.append(f"{len(self.kept)} already had it")
             if self.failures:
