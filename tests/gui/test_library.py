@@ -282,7 +282,8 @@ def test_a_song_that_is_not_a_genre_reads_as_such_and_is_not_tagged(qtbot, make_
     row = _row_of(widget, "noise.wav")
     verdict = widget.proxy.index(row, COLUMN_INDEX["verdict"]).data()
     assert verdict == f"Not one of {', '.join(widget.labels)} (closest: {entry.verdict})"
-    assert f"{entry.confidence:.0%}" in widget.proxy.index(row, COLUMN_INDEX["verdict"]).data(Qt.ItemDataRole.ToolTipRole)
+    tooltip = widget.proxy.index(row, COLUMN_INDEX["verdict"]).data(Qt.ItemDataRole.ToolTipRole)
+    assert f"{entry.confidence:.0%}" in tooltip  # the closest genre's share
     assert widget.proxy.index(row, COLUMN_INDEX["confidence"]).data() == ""
     flags = widget.proxy.index(row, COLUMN_INDEX["flags"]).data()
     assert "needs review" in flags and "not a known genre" not in flags  # the Verdict says it already

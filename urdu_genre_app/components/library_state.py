@@ -38,7 +38,8 @@ def is_unknown(entry: LibraryEntry) -> bool:
 
 
 def verdict_text(entry: LibraryEntry) -> str:
-    """The Verdict column: the genre, ``"Not one of Ghazal, …, Rock (closest: Rock)"``, ``"silence"``, ``"cannot read"``, ``"…"``.
+    """The Verdict column: the genre, ``"Not one of Ghazal, …, Rock (closest: Rock)"``, ``"silence"``, ``"…"``
+    (pending) or ``"cannot read"``.
 
     The closest genre's share is left to the tooltip: the column is read
     whole, and every pixel it takes the file names lose.

@@ -414,7 +414,8 @@ class TagReport:
     undo: bool = False
 
     def summary(self) -> str:
-        """One sentence for a status bar or the CLI: ``"2 files tagged"``, ``"Undo: 2 files given back their earlier genre"``."""
+        """One sentence for a status bar or the CLI: ``"2 files tagged"``; an undo's ``"Undo: 2 files given back
+        their earlier genre"``."""
         files = f"{len(self.changed)} file{'s' if len(self.changed) != 1 else ''}"
         if self.undo:
             parts = [f"Undo: {files} given back {'its' if len(self.changed) == 1 else 'their'} earlier genre"]
