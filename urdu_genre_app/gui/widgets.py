@@ -158,6 +158,9 @@ class VerdictWidget(QWidget):
         font.setBold(True)
         self.verdict.setFont(font)
         self.verdict.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        # "Not one of …" names every genre of the model; a user's model with ten would widen the window past the
+        # screen on one line.
+        self.verdict.setWordWrap(True)
         # A song that is not one of the genres: its nearest genre, second and smaller, never as the verdict.
         self.closest = QLabel("")
         closest_font = self.closest.font()
