@@ -189,7 +189,7 @@ def run_classify(args: argparse.Namespace) -> int:
 
 def _print_text(result, windows: bool) -> None:
     from urdu_genre_app.core.clock import clock
-    from urdu_genre_app.core.results import UNKNOWN_TEXT
+    from urdu_genre_app.core.results import unknown_verdict_text
     from urdu_genre_app.core.safe_text import terminal_safe
 
     # File names and a bundle's labels come from outside: escaped, they can neither
@@ -205,7 +205,7 @@ def _print_text(result, windows: bool) -> None:
                 top = w.top_index()
                 verdict = f"{result.labels[top]} ({w.probabilities[top]:.0%})"
                 if w.unknown:
-                    verdict = f"{UNKNOWN_TEXT} (closest: {verdict})"
+                    verdict = unknown_verdict_text(result.labels, result.labels[top], w.probabilities[top])
             print(f"  {clock(w.start_seconds)}-{clock(w.end_seconds)}  {terminal_safe(verdict)}")
 
 

@@ -27,9 +27,10 @@ def save_shot(app, widget, out: Path, name: str) -> Path:
     return path
 
 
-def classified_library(work: Path, folder: Path, *, seconds: float):
+def classified_library(work: Path, folder: Path, *, seconds: float, size: tuple[int, int] | None = (1280, 720)):
     """The real MainWindow with the bundled model, its Library tab showing ``folder`` classified.
 
+    ``size``: the window's size; None leaves the size the app opens with (fitted to the screen).
     Returns ``(app, window, library)``; settings live in ``work``.
     """
     from PySide6.QtCore import QSettings
@@ -43,7 +44,8 @@ def classified_library(work: Path, folder: Path, *, seconds: float):
     app = QApplication.instance() or create_application([])
     settings = Settings(QSettings(str(work / "settings.ini"), QSettings.Format.IniFormat))
     window = MainWindow(settings=settings, model_path=str(bundled_model_path()))
-    window.resize(1280, 720)
+    if size is not None:
+        window.resize(*size)
     window.show()
     window.start([])
     library = window.library_widget

@@ -1,20 +1,35 @@
 """A screenshot of the Library tab: a classified folder with corrections and tags, for the docs.
 
-Run (a virtual display gives the real xcb look; offscreen works too):
+Run (a virtual display gives the real xcb look; offscreen works too), at the two screen sizes the docs show:
 
-    xvfb-run -a -s "-screen 0 1400x900x24" .venv/bin/python -m tests.gui.make_library_screenshot [--out DIR]
+    xvfb-run -a -s "-screen 0 1400x900x24" .venv/bin/python -m tests.gui.make_library_screenshot \
+        [--folder DIR] [--out DIR]
+    xvfb-run -a -s "-screen 0 1024x700x24" .venv/bin/python -m tests.gui.make_library_screenshot \
+        [--folder DIR] --suffix=-1024x700
 
-Makes a folder of 12 songs in mixed formats (40 s passages of the synthetic
-generator, or the test sounds when it is not installed) in a temporary
-folder, opens it in the real window with the bundled model, confirms two
-rows, writes one file's genre tag, tags another with a disagreeing genre
-(so it shows as needing review) and writes ``library.png``.
+With ``--folder``, the audio files below DIR (real recordings: the docs use
+ten from ``../shared/open-music``, rock, hip-hop beats and other music) are
+copied into a temporary folder with a FIFO named like a song (which the
+Library skips and lists); without it, a folder of 12 songs in mixed formats
+(40 s passages of the synthetic generator, or the test sounds when it is not
+installed) is made. The copy is opened in the real window (its default size
+fitted to the screen) with the bundled model; two rows are confirmed, their
+genre tags written, another file is tagged with a disagreeing genre (so it
+shows as needing review) and ``library<suffix>.png`` is written.
+
+The docs' folder (files of ``../shared/open-music``, see its MANIFEST.tsv for
+licences and attribution): ``Rock/`` supertuxkart_bay.ogg,
+ufoai_destructavator_david01.ogg, supertuxkart_kart_grand_prix.ogg;
+``Hip-hop beats/`` boomboxhead_DOPEBEAT2.mp3, boomboxhead_Ripper.mp3,
+boomboxhead_pipes.mp3; ``Other music/`` musopen_usaf_strings_bach_air.mp3,
+supertuxkart_celtic.ogg, 0ad_taiko_1.ogg, digabi_folkboy_music_5.mp3.
 """
 
 from __future__ import annotations
 
 import argparse
 import os
+import shutil
 import sys
 import tempfile
 from pathlib import Path
@@ -48,11 +63,27 @@ def make_folder(root: Path) -> list[Path]:
     return paths
 
 
+def copy_folder(source: Path, root: Path) -> list[Path]:
+    """The audio files below ``source``, copied (tags are written into the copies), and a FIFO named like a song."""
+    from urdu_genre_app.core.audio_io import is_audio_path
+
+    paths = []
+    for path in sorted(p for p in source.rglob("*") if p.is_file() and is_audio_path(p)):
+        target = root / path.relative_to(source)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(path, target)
+        paths.append(target)
+    os.mkfifo(root / "radio stream.mp3")  # not a file: skipped, and listed under the table
+    return paths
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--out", default=str(ROOT / "docs" / "screenshots"), help="folder for library.png")
+    parser.add_argument("--folder", help="copy the audio files below this folder instead of making songs")
+    parser.add_argument("--suffix", default="", help="added to the file name (e.g. -1024x700)")
     args = parser.parse_args()
-    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    os.environ.setdefault("QT_QPA_PLATFORM", "xcb" if os.environ.get("DISPLAY") else "offscreen")
 
     from tests.gui.library_shot_support import classified_library, save_shot, wait_until
     from urdu_genre_app.gui.library_model import ENTRY_ROLE
@@ -60,9 +91,10 @@ def main() -> int:
 
     work = Path(tempfile.mkdtemp(prefix="library_shot_"))
     os.environ["XDG_DATA_HOME"] = str(work / "data")
-    songs = make_folder(work / "My Urdu songs")
+    folder = work / ("My music" if args.folder else "My Urdu songs")
+    songs = copy_folder(Path(args.folder), folder) if args.folder else make_folder(folder)
     set_genres(songs[6], ["Ghazal"])  # a tag that may disagree with the verdict: "needs review"
-    app, window, library = classified_library(work, work / "My Urdu songs", seconds=300)
+    app, window, library = classified_library(work, folder, seconds=600, size=None)
 
     def wait(condition, seconds=300):
         wait_until(app, condition, seconds)
@@ -80,9 +112,7 @@ def main() -> int:
     wait(lambda: tagged)
     library.table.clearSelection()
     library.table.selectRow(2)
-    library.table.resizeColumnsToContents()
-    library.table.horizontalHeader().setStretchLastSection(True)
-    save_shot(app, window, Path(args.out), "library.png")
+    save_shot(app, window, Path(args.out), f"library{args.suffix}.png")
     library.shutdown()
     window.close()
     return 0

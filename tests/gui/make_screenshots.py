@@ -5,13 +5,16 @@ Run (a virtual display gives the real xcb look; offscreen works too), at the two
     xvfb-run -a -s "-screen 0 1400x900x24" .venv/bin/python -m tests.gui.make_screenshots [--model BUNDLE] [--out DIR]
     xvfb-run -a -s "-screen 0 1024x700x24" .venv/bin/python -m tests.gui.make_screenshots --suffix=-1024x700 --no-training
 
+The docs' ``unknown.png`` takes ``--unknown-song`` ../shared/open-music/other/musopen_usaf_strings_bach_air.mp3
+(a real recording of none of the genres; CC, see that folder's MANIFEST.tsv).
+
 The window opens as the app opens it (its default size fitted to the screen's
 available area), so the small screen shows what a user with one sees.
 
 Writes ``classify.png`` (an analysed song), ``recording.png`` (a recording in
 progress, fed by the lowest-layer fake input stream that plays a known clip
 in real time), ``error.png`` (an undecodable file dropped on the window), with the bundled
-model ``unknown.png`` (a 440 Hz tone: not like any genre it knows) and
+model ``unknown.png`` (a 440 Hz tone, or ``--unknown-song``: not one of its genres) and
 ``training.png`` (the Training tab after a short run on a folder of the test
 sounds, 3 s windows; needs TensorFlow), ``musicnn.png`` (the demo song again
 with the bundled musicnn model: windows where it scored them, its log-mel
@@ -70,6 +73,8 @@ def main() -> int:
     parser.add_argument("--out", default=str(ROOT / "docs" / "screenshots"), help="folder for the PNGs")
     parser.add_argument("--suffix", default="", help="added to each file name (e.g. -1024x700)")
     parser.add_argument("--no-training", action="store_true", help="skip the Training tab's shot (needs TensorFlow)")
+    parser.add_argument("--unknown-song", help="a real recording of no genre the model knows for unknown.png "
+                                               "(default: a 440 Hz tone)")
     args = parser.parse_args()
     logging.basicConfig(level=logging.INFO, format="%(message)s")
     os.environ.setdefault("QT_QPA_PLATFORM", "xcb" if os.environ.get("DISPLAY") else "offscreen")
@@ -175,9 +180,14 @@ def main() -> int:
 
         if bundled:  # the bundled model carries the "not like any genre" check; the test model does not
             sr = audio_factory.SR
-            tone = (0.4 * np.sin(2 * np.pi * 440.0 * np.arange(40 * sr) / sr)).astype(np.float32)
-            widget.open_file(str(audio_factory.write_audio(work / "tone 440 Hz.flac", tone)))
-            wait_until(lambda: widget.state.result is not None and widget.state.result.path.endswith("440 Hz.flac"))
+            if args.unknown_song:
+                unknown = str(Path(args.unknown_song).resolve())
+            else:
+                tone = (0.4 * np.sin(2 * np.pi * 440.0 * np.arange(40 * sr) / sr)).astype(np.float32)
+                unknown = str(audio_factory.write_audio(work / "tone 440 Hz.flac", tone))
+            widget.open_file(unknown)
+            wait_until(lambda: widget.state.result is not None and widget.state.result.path == unknown
+                       and not widget.state.analysing, timeout_ms=180_000)
             settle(500)
             save(window, out / f"unknown{args.suffix}.png")
 

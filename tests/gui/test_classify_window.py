@@ -41,7 +41,14 @@ def open_and_wait_for_audio(qtbot, window, path):
 
 def assert_window_shows(window, expected):
     widget = window.classify_widget
-    assert widget.verdict_view.verdict.verdict.text() == expected.verdict_text()
+    verdict = widget.verdict_view.verdict
+    if expected.unknown:  # "Not one of …" with the closest genre on its own line
+        flags = f" [{', '.join(expected.flag_words)}]" if expected.flag_words else ""
+        assert verdict.verdict.text() == f"Not one of {', '.join(expected.labels)}{flags}"
+        assert verdict.closest.isVisible()
+        assert verdict.closest.text() == f"closest: {expected.genre} {expected.confidence:.0%}"
+    else:
+        assert verdict.verdict.text() == expected.verdict_text() and not verdict.closest.isVisible()
     assert widget.charts.segment_chart.bar_count == len(expected.windows)
     assert [w.start_seconds for w in widget.charts.segment_chart.windows] == [w.start_seconds for w in expected.windows]
     for label, value in expected.probabilities.items():

@@ -150,3 +150,23 @@ def test_a_loaded_model_is_remembered(make_window, tiny_bundle_path, tmp_path, s
     window.close()
     again = make_window(None, wait_charts=False)
     assert again.model_path == str(copy) and again.classify_widget.state.classifier is not None
+
+
+def test_a_not_a_genre_verdict_of_a_model_with_many_genres_wraps_instead_of_widening_the_window(qtbot):
+    """A user's model may know ten genres: "Not one of …" then takes two lines, not a 1,000-pixel-wide window."""
+    from urdu_genre_app.core.results import SongResult, WindowResult
+    from urdu_genre_app.gui.widgets import VerdictWidget
+
+    labels = ["Ghazal", "Qawwali", "Hip-hop", "Rock", "Pop", "Classical", "Jazz", "Folk", "Sufi", "Bhangra"]
+    probabilities = (0.3, *([0.7 / 9] * 9))
+    result = SongResult("/m/air.mp3", labels, [WindowResult(0, 0.0, 30.0, probabilities, novelty=3.0)])
+    view = VerdictWidget()
+    qtbot.addWidget(view)
+    view.resize(600, 200)
+    view.show()
+    view.show_result(result)
+    assert view.verdict.text() == f"Not one of {', '.join(labels)}"
+    assert view.closest.text() == "closest: Ghazal 30%"
+    assert view.verdict.fontMetrics().horizontalAdvance(view.verdict.text()) > 600  # it would not fit on one line
+    qtbot.wait(20)  # let the layout take the new text in
+    assert view.minimumSizeHint().width() <= 600

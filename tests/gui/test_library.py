@@ -12,7 +12,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QMessageBox
 
 from tests import audio_factory
-from urdu_genre_app.gui.library_model import COLUMN_INDEX, ENTRY_ROLE, FILTER_REVIEW
+from urdu_genre_app.gui.library_model import COLUMN_INDEX, ENTRY_ROLE, FILTER_ALL, FILTER_REVIEW
 from urdu_genre_app.gui.library_widget import LibraryWidget
 from urdu_genre_app.library.tags import read_genres
 
@@ -131,9 +131,16 @@ def test_folder_to_verdicts_corrections_tags_and_undo(qtbot, make_widget, music,
         assert f"{len(plan.skipped)} skipped" in widget.message_label.text()
     assert widget.proxy.index(_row_of(widget, "b.flac"), COLUMN_INDEX["tag"]).data() == bundle.labels[0]
 
+    statuses: list[str] = []
+    widget.status_message.connect(statuses.append)
     with qtbot.waitSignal(widget.tags_finished, timeout=120_000):
         widget.undo_tags_button.click()
     assert all(read_genres(e.path) == [] for e in widget.model.entries())
+    # It says what the undo did, not what the write before it did.
+    one = len(plan.genres) == 1
+    undone = f"Undo: {len(plan.genres)} file{'' if one else 's'} given back {'its' if one else 'their'} earlier genre"
+    assert widget.message_label.text().startswith(undone) and "tagged" not in widget.message_label.text()
+    assert statuses[-1] == undone
     assert widget.proxy.index(_row_of(widget, "b.flac"), COLUMN_INDEX["tag"]).data() == ""
 
 
@@ -161,10 +168,13 @@ def test_cancel_mid_library_keeps_what_finished(qtbot, make_widget, tmp_path):
         audio_factory.write_audio(root / f"{i}.wav", audio_factory.make_sound("Noise", 120.0, seed=i))
     widget = make_widget()
     widget.auto_classify = True
+    assert widget.progress.isHidden()  # idle: no empty bar that looks like a text field
     with qtbot.waitSignal(widget.classification_finished, timeout=120_000) as blocker:
         widget.open_folder(root)
         qtbot.waitUntil(lambda: any(e.result is not None for e in widget.model.entries()), timeout=60_000)
+        assert widget.progress.isVisible() and widget.progress.format().endswith(" / 5 songs")
         qtbot.keyClick(widget.table, Qt.Key.Key_Escape)
+    assert widget.progress.isHidden()
     summary = blocker.args[0]
     assert summary.cancelled and 1 <= len(summary.outcomes) < 5
     assert widget.classify_button.text() == "Classify"
@@ -261,7 +271,7 @@ def test_a_bulk_write_asks_first_and_no_writes_nothing(qtbot, make_widget, music
 
 
 def test_a_song_that_is_not_a_genre_reads_as_such_and_is_not_tagged(qtbot, make_widget, tmp_path, monkeypatch):
-    """White noise: the Verdict column says "Not a genre (nearest …)", the filter finds it, tags skip it."""
+    """White noise: the Verdict column says "Not one of … (closest: …)", the filter finds it, tags skip it."""
     root = tmp_path / "noise"
     root.mkdir()
     audio_factory.write_audio(root / "noise.wav", audio_factory.make_sound("Noise", 6.0, seed=3))
@@ -271,15 +281,17 @@ def test_a_song_that_is_not_a_genre_reads_as_such_and_is_not_tagged(qtbot, make_
     assert entry.result.unknown, "the bundled model's check no longer flags white noise"
     row = _row_of(widget, "noise.wav")
     verdict = widget.proxy.index(row, COLUMN_INDEX["verdict"]).data()
-    assert verdict == f"Not a genre (nearest {entry.verdict})"
+    assert verdict == f"Not one of {', '.join(widget.labels)} (closest: {entry.verdict})"
+    tooltip = widget.proxy.index(row, COLUMN_INDEX["verdict"]).data(Qt.ItemDataRole.ToolTipRole)
+    assert f"{entry.confidence:.0%}" in tooltip  # the closest genre's share
     assert widget.proxy.index(row, COLUMN_INDEX["confidence"]).data() == ""
     flags = widget.proxy.index(row, COLUMN_INDEX["flags"]).data()
-    assert "not a known genre" in flags
+    assert "needs review" in flags and "not a known genre" not in flags  # the Verdict says it already
     metrics = widget.table.fontMetrics()
     for key, text in (("verdict", verdict), ("flags", flags)):  # read whole, not cut off
         assert widget.table.columnWidth(COLUMN_INDEX[key]) >= metrics.horizontalAdvance(text), key
     widget.set_filter("unknown")
-    assert widget.filter_combo.currentText() == "Not a genre" and widget.proxy.rowCount() == 1
+    assert widget.filter_combo.currentText() == "Not one of the genres" and widget.proxy.rowCount() == 1
     widget.set_filter(f"verdict:{entry.verdict}")
     assert widget.proxy.rowCount() == 0
     widget.set_filter("all")
@@ -287,3 +299,37 @@ def test_a_song_that_is_not_a_genre_reads_as_such_and_is_not_tagged(qtbot, make_
     widget.write_tags()
     assert not questions and "not a known genre" in widget.message_label.text()  # nothing to write: nothing asked
     assert read_genres(root / "noise.wav") == []
+
+
+def test_a_row_confirmed_in_needs_review_stays_in_place_until_the_filter_changes(qtbot, make_widget, music, bundle):
+    """Confirming under *Needs review* keeps the row (greyed, confirmed), so the rows under the cursor do not shift."""
+    from urdu_genre_app.gui.library_model import HELD_FOREGROUND, HELD_TOOLTIP
+
+    widget = make_widget()
+    _open_and_classify(qtbot, widget, music)
+    for entry in widget.model.entries():  # a tag that disagrees with the verdict: every row needs review
+        entry.tag_genre = next(label for label in bundle.labels if label != entry.verdict)
+        widget.model.entry_changed(entry)
+    widget.set_filter(FILTER_REVIEW)
+    before = [widget.proxy.index(r, 0).data(ENTRY_ROLE).path for r in range(widget.proxy.rowCount())]
+    assert len(before) == 5
+    _select(qtbot, widget, before[1].rsplit("/", 1)[-1])
+    qtbot.keyClick(widget.table, Qt.Key.Key_1)
+    confirmed = widget.proxy.index(1, 0).data(ENTRY_ROLE)
+    assert confirmed.confirmed == bundle.labels[0] and not confirmed.needs_review
+    # Same rows in the same places; the confirmed one is marked: its genre in Confirmed, greyed, and says why.
+    assert [widget.proxy.index(r, 0).data(ENTRY_ROLE).path for r in range(widget.proxy.rowCount())] == before
+    assert widget.proxy.index(1, COLUMN_INDEX["confirmed"]).data() == bundle.labels[0]
+    assert widget.proxy.index(1, 0).data(Qt.ItemDataRole.ForegroundRole).color() == HELD_FOREGROUND
+    assert widget.proxy.index(1, 0).data(Qt.ItemDataRole.ToolTipRole) == HELD_TOOLTIP
+    assert widget.proxy.index(0, 0).data(Qt.ItemDataRole.ForegroundRole) is None
+    assert widget.table.selectionModel().selectedRows()[0].row() == 1  # the cursor stayed on it
+    qtbot.keyClick(widget.table, Qt.Key.Key_Down)  # and moves on to the next song to review
+    qtbot.keyClick(widget.table, Qt.Key.Key_2)
+    assert widget.proxy.index(2, 0).data(ENTRY_ROLE).confirmed == bundle.labels[1]
+    assert widget.proxy.rowCount() == 5
+    # Choosing the filter again lets go of the rows that no longer match.
+    widget.set_filter(FILTER_ALL)
+    widget.set_filter(FILTER_REVIEW)
+    assert sorted(widget.proxy.index(r, 0).data(ENTRY_ROLE).path for r in range(widget.proxy.rowCount())) == \
+        sorted(set(before) - {before[1], before[2]})

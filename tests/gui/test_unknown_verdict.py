@@ -1,4 +1,4 @@
-"""The "not like any genre this model knows" check, shown by the real MainWindow with the real bundled model."""
+"""The "Not one of Ghazal, Qawwali, Hip-hop, Rock" check, shown by the real MainWindow with the real bundled model."""
 
 from __future__ import annotations
 
@@ -7,7 +7,6 @@ import pytest
 from matplotlib.colors import to_hex
 
 from tests import audio_factory
-from urdu_genre_app.core.results import UNKNOWN_TEXT
 from urdu_genre_app.components.palette import GENRE_COLOURS, UNKNOWN_COLOUR, UNKNOWN_GREYS
 
 pytestmark = pytest.mark.gui
@@ -43,10 +42,13 @@ def test_a_tone_is_not_like_any_genre_and_is_drawn_grey(make_window, bundled, tm
     result = _open_and_wait(window, qtbot, path)
     assert result.unknown is True
     verdict = window.classify_widget.verdict_view.verdict
-    assert UNKNOWN_TEXT in verdict.verdict.text()
-    # The closest genre and its probability are still shown, on the verdict and on their own line.
-    closest = f"{result.genre} ({result.confidence:.0%})"
-    assert closest in verdict.verdict.text() and f"Closest genre: {closest}" in verdict.notes.text()
+    # The verdict names the model's own genres; the closest one and its probability come second, on their own line.
+    assert verdict.verdict.text().startswith(f"Not one of {', '.join(window.bundle.labels)}")
+    assert result.genre not in verdict.verdict.text().replace(", ".join(window.bundle.labels), "")
+    assert verdict.closest.isVisible() and verdict.closest.text() == f"closest: {result.genre} {result.confidence:.0%}"
+    assert "none of the genres" in verdict.notes.text()
+    status = window.statusBar().currentMessage()
+    assert f"Not one of {', '.join(window.bundle.labels)} (closest: {result.genre} {result.confidence:.0%})" in status
     assert verdict.bars.values == pytest.approx(result.probabilities) and verdict.bars.muted
     chart = window.classify_widget.charts.segment_chart
     flagged = [i for i, w in enumerate(result.windows) if w.unknown and not w.silent]
@@ -71,7 +73,8 @@ def test_a_genre_song_is_not_flagged_and_keeps_its_colours(make_window, bundled,
     result = _open_and_wait(window, qtbot, song)
     assert result.unknown is False
     verdict = window.classify_widget.verdict_view.verdict
-    assert UNKNOWN_TEXT not in verdict.verdict.text() and "Closest genre" not in verdict.notes.text()
+    assert "Not one of" not in verdict.verdict.text() and not verdict.closest.isVisible()
+    assert "none of the genres" not in verdict.notes.text()
     assert not verdict.bars.muted
     chart = window.classify_widget.charts.segment_chart
     assert chart.unknown_indices == []

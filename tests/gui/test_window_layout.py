@@ -168,3 +168,35 @@ def test_silence_is_said_once_and_shows_no_noise_image(make_window, tiny_bundle_
     mfcc = widget.charts.mfcc_view
     assert mfcc.pieces and all(mfcc.silent) and not mfcc.axes.images  # hatched, not an image of rounding noise
     assert not mfcc.colorbar_axes.get_visible()
+
+
+LONG_INPUT_NAME = "HDA Intel PCH: ALC3246 Analog (hw:0,0) with a USB headset's very long name"
+
+
+def test_a_long_input_device_name_fits_the_record_panel_at_1024x700(make_window, tiny_bundle_path, qtbot,
+                                                                    monkeypatch):
+    """The device menu keeps a readable width, shows the name cut with "…", and says it whole in its tooltip."""
+    module = fake_sounddevice.install(monkeypatch)
+    devices = fake_sounddevice.device_list()
+    devices[1]["name"] = LONG_INPUT_NAME
+    monkeypatch.setattr(module, "query_devices", lambda: devices)
+    window = make_window(tiny_bundle_path, wait_charts=False)
+    record = window.classify_widget.record_bar
+    qtbot.waitUntil(lambda: bool(record.devices), timeout=120_000)
+    window.resize(1024, 700)
+    qtbot.waitUntil(lambda: window.size().width() == 1024 and window.size().height() == 700)
+    qtbot.wait(50)
+    combo = record.device_combo
+    full = f"{LONG_INPUT_NAME} (default)"
+    assert combo.currentText() == full
+    for control in (combo, record.refresh_devices_button, record.record_button, record.save_recording_button):
+        assert _inside(control, window)
+    shown = combo.shown_text()
+    assert shown != full and shown.endswith("…") and full.startswith(shown[:-1])
+    assert len(shown) >= 12, shown  # enough of the name to recognise it
+    assert combo.fontMetrics().horizontalAdvance(shown) <= combo.width()
+    assert full in combo.toolTip()
+    window.resize(1400, 900)  # with room, more of the name shows
+    qtbot.waitUntil(lambda: window.size().width() == 1400)
+    qtbot.wait(50)
+    assert len(combo.shown_text()) > len(shown)

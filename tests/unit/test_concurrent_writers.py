@@ -70,7 +70,7 @@ def test_two_concurrent_tag_runs_keep_both_journals_and_undo_restores_every_file
     done = subprocess.run([sys.executable, "-m", "urdu_genre_app.cli", "tags", "undo"], env=_environment(),
                           cwd=tmp_path, capture_output=True, text=True, timeout=HANG_SECONDS)
     assert done.returncode == 0, done.stderr
-    assert "1 file tagged" in done.stderr and read_genres(newest) == []
+    assert "tags: Undo: 1 file given back its earlier genre" in done.stderr and read_genres(newest) == []
     # ... and undoing the rest restores every file of both runs.
     while TagJournal(journal_path).can_undo:
         assert not undo_last_batch(TagJournal(journal_path)).failures

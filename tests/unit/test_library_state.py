@@ -22,10 +22,10 @@ SURE = _entry("/m/ghazal.mp3")
 
 
 def test_a_song_that_is_not_a_genre_names_its_nearest_genre_only_as_such():
-    assert S.verdict_text(NOISE) == "Not a genre (nearest Rock)"
+    assert S.verdict_text(NOISE) == "Not one of Ghazal, Qawwali, Rock (closest: Rock)"
     assert S.confidence_text(NOISE) == ""  # "88 %" would read as sure of Rock
     assert "none of the model's genres" in S.verdict_tooltip(NOISE) and "88%" in S.verdict_tooltip(NOISE)
-    assert S.flags_text(NOISE) == "not a known genre, needs review"
+    assert "not a known genre" in NOISE.flags and S.flags_text(NOISE) == "needs review"  # the verdict says it
     assert S.verdict_text(SURE) == "Ghazal" and S.confidence_text(SURE) == "90%" and S.verdict_tooltip(SURE) is None
 
 
@@ -61,3 +61,13 @@ def test_the_bulk_question_and_the_summary_say_how_many_and_what_was_skipped():
 def test_summary_and_key_hint():
     assert S.summary_text([NOISE, SURE, LibraryEntry("/m/p.mp3")]) == "3 songs: 2 classified, 1 to review, 0 confirmed"
     assert S.key_hint(LABELS).startswith("Keys 1/2/3 or G/Q/R confirm") and S.key_hint([]) == ""
+
+
+def test_a_song_that_is_not_a_genre_is_not_also_called_uncertain():
+    torn_between = _entry("/m/air.mp3", (0.4, 0.4, 0.2), novelty=2.0)
+    assert torn_between.result.uncertain and torn_between.result.flag_words == []
+    assert torn_between.result.verdict_text() == "Not one of Ghazal, Qawwali, Rock (closest: Ghazal 40%)"
+    assert S.flags_text(torn_between) == "needs review"
+    a_genre = _entry("/m/b.mp3", (0.4, 0.4, 0.2))
+    assert a_genre.result.flag_words == ["uncertain"] and a_genre.result.verdict_text() == "Ghazal (40%) [uncertain]"
+    assert S.flags_text(a_genre) == "uncertain, needs review"

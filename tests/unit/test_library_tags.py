@@ -135,6 +135,7 @@ def test_undo_restores_the_previous_genres(tmp_path):
     # The journal is on disk: a restarted app can still undo.
     report = undo_last_batch(TagJournal(tmp_path / "journal.json"))
     assert len(report.changed) == 2 and not report.failures
+    assert report.summary() == "Undo: 2 files given back their earlier genre"  # not "2 files tagged"
     assert _genre_via_mutagen(had_genre) == ["Pop"] and _genre_via_mutagen(had_none) == []
     assert {p: _other_tags_via_mutagen(p) for p in others} == others
     assert not TagJournal(tmp_path / "journal.json").can_undo
@@ -148,6 +149,7 @@ def test_undo_leaves_a_genre_changed_since_alone(tmp_path):
     report = undo_last_batch(journal)
     assert read_genres(path) == ["Changed elsewhere"]
     assert len(report.failures) == 1 and "changed since" in str(report.failures[0])
+    assert report.summary().startswith("Undo: 0 files given back their earlier genre, 1 could not be put back")
 
 
 def test_read_only_file_is_named_and_the_others_are_still_tagged(tmp_path):

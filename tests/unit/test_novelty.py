@@ -192,7 +192,8 @@ def test_calibrated_bundle_flags_noise_and_a_tone_but_not_what_it_knows(calibrat
         assert result.unknown is True, (name, [w.novelty for w in result.windows])
         assert all(w.unknown for w in result.voting_windows), name
         assert result.probabilities and abs(sum(result.probabilities.values()) - 1) < 1e-4  # still available
-        assert "not like any genre this model knows (closest:" in result.verdict_text()
+        not_one = f"Not one of {', '.join(bundle.labels)} (closest: {result.genre} {result.confidence:.0%})"
+        assert result.verdict_text().startswith(not_one)
     known = [audio_factory.make_sound(kind, 9.0, seed=7_000 + i) for i, kind in
              enumerate(audio_factory.CALIBRATED_LABELS)]
     verdicts = [classifier.classify_signal(signal, source=f"known {i}") for i, signal in enumerate(known)]
@@ -219,8 +220,9 @@ def test_cli_reports_unknown_in_json_csv_and_text(calibrated_bundle_path, tmp_pa
 
     assert main(["classify", "--model", calibrated_bundle_path, "--windows", str(noise)]) == 0
     out = capsys.readouterr().out
-    assert "room.wav\tnot like any genre this model knows (closest:" in out
-    assert "0:00-0:03  not like any genre this model knows" in out
+    not_one = f"Not one of {', '.join(audio_factory.CALIBRATED_LABELS)} (closest: "
+    assert f"room.wav\t{not_one}" in out
+    assert f"0:00-0:03  {not_one}" in out
 
 
 # ------------------------------------------------------------------ bundles made before the check

@@ -11,6 +11,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
+from urdu_genre_app.core.results import unknown_verdict_text
+from urdu_genre_app.library.tag_policy import SKIP_UNKNOWN  # Qt- and numpy-free: the words of the flag
+
 if TYPE_CHECKING:
     from urdu_genre_app.library.library import LibraryEntry
     from urdu_genre_app.library.tag_policy import TagPlan
@@ -23,8 +26,8 @@ FILTER_UNCONFIRMED = "unconfirmed"
 FILTER_CONFIRMED = "confirmed"
 FILTER_UNKNOWN = "unknown"
 FILTER_FAILED = "failed"
-#: The Verdict column of a song like none of the model's genres (its nearest genre follows in brackets).
-NOT_A_GENRE = "Not a genre"
+#: The Show filter of the songs like none of the model's genres (their Verdict reads "Not one of …").
+NOT_A_GENRE = "Not one of the genres"
 #: How the Library says where to confirm a genre, when tags were skipped for doubt.
 CONFIRM_HINT = "confirm their genre to tag them"
 
@@ -35,7 +38,12 @@ def is_unknown(entry: LibraryEntry) -> bool:
 
 
 def verdict_text(entry: LibraryEntry) -> str:
-    """The Verdict column: the genre, ``"Not a genre (nearest Rock)"``, ``"silence"``, ``"cannot read"``, ``"…"``."""
+    """The Verdict column: the genre, ``"Not one of Ghazal, …, Rock (closest: Rock)"``, ``"silence"``, ``"…"``
+    (pending) or ``"cannot read"``.
+
+    The closest genre's share is left to the tooltip: the column is read
+    whole, and every pixel it takes the file names lose.
+    """
     if entry.status == "pending":
         return "…"
     if entry.status == "failed":
@@ -43,7 +51,7 @@ def verdict_text(entry: LibraryEntry) -> str:
     if not entry.verdict:
         return "silence"
     if is_unknown(entry):
-        return f"{NOT_A_GENRE} (nearest {entry.verdict})"
+        return unknown_verdict_text(entry.result.labels, entry.verdict)
     return entry.verdict
 
 
@@ -65,8 +73,13 @@ def verdict_tooltip(entry: LibraryEntry) -> str | None:
 
 
 def flags_text(entry: LibraryEntry) -> str:
-    """The Flags column: every flag, and "needs review" when it does."""
-    return ", ".join([*entry.flags, *(["needs review"] if entry.needs_review else [])])
+    """The Flags column: every flag, and "needs review" when it does.
+
+    For a song that is not one of the genres, "not a known genre" and "uncertain" are left out: its
+    Verdict already says "Not one of …" (as :attr:`SongResult.flag_words` does).
+    """
+    flags = [flag for flag in entry.flags if not is_unknown(entry) or flag not in (SKIP_UNKNOWN, "uncertain")]
+    return ", ".join([*flags, *(["needs review"] if entry.needs_review else [])])
 
 
 def accepts(entry: LibraryEntry, mode: str) -> bool:

@@ -11,7 +11,7 @@ The verdict rule, in one place:
   :data:`UNCERTAIN_MARGIN`.
 * A song whose every window is silent has status ``"silence"`` and no genre.
 * With a calibrated bundle, every scored window and the song have a novelty
-  score and are *unknown* ("not like any genre this model knows") past its
+  score and are *unknown* ("Not one of Ghazal, Qawwali, Hip-hop, Rock") past its
   threshold (the rules are in :mod:`urdu_genre_app.core.novelty`); the genre
   probabilities stay available. Without one, ``unknown`` is None: the check
   is unavailable.
@@ -33,8 +33,26 @@ UNCERTAIN_BELOW = 0.6
 #: Lead over the runner-up under which a verdict is flagged uncertain.
 UNCERTAIN_MARGIN = 0.2
 
-#: How a song or window that is like none of the model's genres is described.
-UNKNOWN_TEXT = "not like any genre this model knows"
+def not_one_of_text(labels) -> str:
+    """How a song or window like none of the model's genres is described: ``"Not one of Ghazal, Rock"``.
+
+    The model's own labels are named, so the sentence says which genres were
+    ruled out (a user-trained model has other genres than the bundled one).
+    """
+    return "Not one of " + ", ".join(labels)
+
+
+def closest_text(genre: str, confidence: float | None = None) -> str:
+    """The nearest genre of a song that is not one of them, shown second: ``"closest: Rock 41%"``.
+
+    Without ``confidence``: ``"closest: Rock"`` (where the share has no room, e.g. a table column).
+    """
+    return f"closest: {genre}" + (f" {confidence:.0%}" if confidence is not None else "")
+
+
+def unknown_verdict_text(labels, genre: str, confidence: float | None = None) -> str:
+    """The one-line verdict of a song or window that is not a genre: ``"Not one of …, Rock (closest: Rock 41%)"``."""
+    return f"{not_one_of_text(labels)} ({closest_text(genre, confidence)})"
 
 
 def soft_vote(probabilities: np.ndarray) -> np.ndarray:
@@ -218,9 +236,18 @@ class SongResult:
             return "silence (no music detected)"
         text = f"{self.genre} ({self.confidence:.0%})"
         if self.unknown:
-            text = f"{UNKNOWN_TEXT} (closest: {text})"
-        flags = [flag for flag, on in (("uncertain", self.uncertain), ("short clip", self.short)) if on]
-        return f"{text} [{', '.join(flags)}]" if flags else text
+            text = unknown_verdict_text(self.labels, self.genre, self.confidence)
+        return f"{text} [{', '.join(self.flag_words)}]" if self.flag_words else text
+
+    @property
+    def flag_words(self) -> list[str]:
+        """What else to know about the verdict, in words: ``"uncertain"``, ``"short clip"``.
+
+        A song that is not one of the genres is not called uncertain as well: which of them it is near
+        is moot (``uncertain`` stays in the JSON and CSV).
+        """
+        uncertain = self.uncertain and not self.unknown
+        return [flag for flag, on in (("uncertain", uncertain), ("short clip", self.short)) if on]
 
     def to_dict(self, *, include_windows: bool = True) -> dict[str, Any]:
         """JSON-ready form."""

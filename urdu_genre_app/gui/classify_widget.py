@@ -163,8 +163,8 @@ class ClassifyWidget(QWidget):
         self.record_bar.devices_listed.connect(self.playback.refresh_output)
         self.record_bar.folder_used.connect(self.folder_used)
         bottom = QHBoxLayout()
-        bottom.addWidget(self.playback, 1)
-        bottom.addWidget(self.record_bar, 1)
+        bottom.addWidget(self.playback, 2)  # the seek slider shrinks well; the record row has more to show
+        bottom.addWidget(self.record_bar, 3)
 
         layout = QVBoxLayout(self)
         layout.addWidget(self.banner)

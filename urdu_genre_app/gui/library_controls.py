@@ -23,7 +23,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from urdu_genre_app.gui.library_model import COLUMN_INDEX, ENTRY_ROLE
+from urdu_genre_app.gui.library_model import ENTRY_ROLE
 
 #: Range of the classification progress bar (per mille, so its steps look smooth).
 PROGRESS_STEPS = 1000
@@ -45,6 +45,7 @@ class LibraryControls(QWidget):
         self.progress.setRange(0, PROGRESS_STEPS)
         self.progress.setTextVisible(True)
         self.progress.setFormat("")
+        self.progress.hide()  # shown only while a batch runs: empty, it looks like a text field
         self.summary_label = QLabel("Add a folder of songs (Ctrl+Shift+O) or drop one here.")
         self.filter_combo = QComboBox()
         self.filter_combo.setToolTip("Show only some rows")
@@ -120,6 +121,10 @@ class LibraryTable(QTableView):
         self.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
         self.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.setAlternatingRowColors(True)
+        # One line a row; a long path loses its start ("…01 Song name.mp3"): the file name tells the songs apart,
+        # sorting keeps a folder's songs together, and the tooltip holds the whole path.
+        self.setWordWrap(False)
+        self.setTextElideMode(Qt.TextElideMode.ElideLeft)
         self.verticalHeader().setVisible(False)
         self.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         self.customContextMenuRequested.connect(self._show_context_menu)
@@ -131,9 +136,11 @@ class LibraryTable(QTableView):
         self.sortByColumn(0, Qt.SortOrder.AscendingOrder)
         header = self.horizontalHeader()
         header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
-        # "Not a genre (nearest Rock)" and "not a known genre, needs review" are read whole, never cut off.
-        for key in ("verdict", "flags"):
-            header.setSectionResizeMode(COLUMN_INDEX[key], QHeaderView.ResizeMode.ResizeToContents)
+        # Every other column as wide as its contents or heading: "Not one of Ghazal, …, Rock (closest: Rock)" and
+        # "uncertain, needs review" are read whole, never cut off, and "0:53" or "98%" take no more than their
+        # heading, so the file names get the rest.
+        for column in range(1, model.columnCount()):
+            header.setSectionResizeMode(column, QHeaderView.ResizeMode.ResizeToContents)
 
     def entries(self, *, selected: bool = False) -> list:
         """The LibraryEntry of every shown row (or of the selected ones), in view order."""

@@ -38,6 +38,10 @@ SORT_ROLE = Qt.ItemDataRole.UserRole + 1
 #: Role that carries the row's LibraryEntry.
 ENTRY_ROLE = Qt.ItemDataRole.UserRole + 2
 REVIEW_BACKGROUND = QColor(255, 243, 205)
+#: Text colour of a row that no longer matches the Show filter but stays until the filter changes.
+HELD_FOREGROUND = QColor(128, 128, 128)
+HELD_TOOLTIP = ("No longer matches the Show filter (confirmed, say); it stays in place until you choose another "
+                "filter or search, or add the folder again")
 
 
 def _clock(seconds: float) -> str:
@@ -149,13 +153,39 @@ class LibraryTableModel(QAbstractTableModel):
 
 
 class LibraryFilterModel(QSortFilterProxyModel):
-    """Sorts by :data:`SORT_ROLE`; shows the rows a filter and a text search let through."""
+    """Sorts by :data:`SORT_ROLE`; shows the rows a filter and a text search let through.
+
+    A row shown once stays while the filter and search stay as they are, greyed
+    once it no longer matches (as a mail client keeps a message just read in
+    its "Unread" view): confirming a row of *Needs review* does not pull it
+    out from under the cursor and shift the rows below it. Choosing a filter,
+    typing a search or a new set of rows (the folder read again) lets go of them.
+    """
 
     def __init__(self, parent=None) -> None:
         super().__init__(parent)
         self.setSortRole(SORT_ROLE)
         self._mode = FILTER_ALL
         self._text = ""
+        self._held: set[str] = set()  # paths shown since the filter was chosen
+
+    def setSourceModel(self, model) -> None:  # noqa: N802 - Qt's name
+        """Filter ``model``; its resets (a folder read again) let go of the rows held."""
+        super().setSourceModel(model)
+        model.modelAboutToBeReset.connect(self._held.clear)
+
+    def is_held(self, source_row: int) -> bool:
+        """The row is shown only because it was when the filter was chosen (it no longer matches)."""
+        return not library_state.accepts(self.sourceModel().entry(source_row), self._mode)
+
+    def data(self, index, role: int = Qt.ItemDataRole.DisplayRole):
+        if role in (Qt.ItemDataRole.ForegroundRole, Qt.ItemDataRole.ToolTipRole) and index.isValid() \
+                and self.is_held(self.mapToSource(index).row()):
+            if role == Qt.ItemDataRole.ForegroundRole:
+                return QBrush(HELD_FOREGROUND)
+            if index.column() == COLUMN_INDEX["file"]:
+                return HELD_TOOLTIP
+        return super().data(index, role)
 
     @property
     def mode(self) -> str:
@@ -172,6 +202,7 @@ class LibraryFilterModel(QSortFilterProxyModel):
 
     def _refilter(self, change) -> None:
         # Qt 6.10 replaced invalidateFilter() with begin/endFilterChange().
+        self._held.clear()  # a new choice of filter: rows that no longer match go
         if hasattr(self, "beginFilterChange"):
             self.beginFilterChange()
             change()
@@ -184,4 +215,7 @@ class LibraryFilterModel(QSortFilterProxyModel):
         entry: LibraryEntry = self.sourceModel().entry(source_row)
         if self._text and self._text not in entry.path.casefold():
             return False
-        return library_state.accepts(entry, self._mode)
+        if library_state.accepts(entry, self._mode):
+            self._held.add(entry.path)
+            return True
+        return entry.path in self._held

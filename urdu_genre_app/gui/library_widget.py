@@ -14,8 +14,8 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import QFileDialog, QLabel, QMessageBox, QVBoxLayout, QWidget
+from PySide6.QtCore import Signal
+from PySide6.QtWidgets import QFileDialog, QMessageBox, QVBoxLayout, QWidget
 
 from urdu_genre_app.components.library_jobs import (
     classify_job,
@@ -37,6 +37,7 @@ from urdu_genre_app.components.library_state import (
     write_tags_question,
 )
 from urdu_genre_app.gui.library_controls import FolderDropFilter, LibraryControls, LibraryTable
+from urdu_genre_app.gui.library_footer import LibraryFooter
 from urdu_genre_app.gui.library_model import LibraryFilterModel, LibraryTableModel
 from urdu_genre_app.gui.workers import CancelToken, run_task, serial_pool
 
@@ -106,17 +107,13 @@ class LibraryWidget(QWidget):
         self.table.open_requested.connect(self.open_requested)
         self.table.stop_requested.connect(self.stop_classification)
 
-        self.message_label = QLabel()
-        self.message_label.setWordWrap(True)
-        self.message_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.hint_label = QLabel()
-        self.hint_label.setWordWrap(True)
+        self.footer = LibraryFooter()  # the last job's message, skipped paths, notices, the key hint
+        self.message_label, self.hint_label = self.footer.message_label, self.footer.hint_label
 
         layout = QVBoxLayout(self)
         layout.addWidget(self.controls)
         layout.addWidget(self.table, 1)
-        layout.addWidget(self.message_label)
-        layout.addWidget(self.hint_label)
+        layout.addWidget(self.footer)
         self._rebuild_filters()
         self._update_controls()
 
@@ -175,7 +172,8 @@ class LibraryWidget(QWidget):
         self.model.set_entries(list(library.entries.values()), library.root)
         self._update_summary()
         self.library_opened.emit()
-        self.status_message.emit(f"Library {library.root}: {len(library.entries)} songs")
+        skipped = f", {len(library.skipped)} skipped (listed under the table)" if library.skipped else ""
+        self.status_message.emit(f"Library {library.root}: {len(library.entries)} songs{skipped}")
         if self.auto_classify and library.pending():
             self.start_classification()
 
@@ -379,6 +377,8 @@ class LibraryWidget(QWidget):
         if self.library is None:
             return
         self.summary_label.setText(summary_text(self.model.entries()))
+        for notice in self.footer.show_library(self.library):  # skipped paths; each notice once
+            self.status_message.emit(notice)
         self._update_controls()
 
     def _show_message(self, text: str) -> None:

@@ -16,12 +16,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QSignalBlocker, QThreadPool, Signal
-from PySide6.QtWidgets import QComboBox, QFileDialog, QGroupBox, QHBoxLayout, QLabel, QPushButton, QStyle, QToolButton, QWidget
+from PySide6.QtWidgets import QFileDialog, QGroupBox, QHBoxLayout, QLabel, QPushButton, QStyle, QToolButton, QWidget
 
 from urdu_genre_app.components.classify_state import RECORDING, ClassifyState, ModelChanged, RecordingChanged
 from urdu_genre_app.gui import settings as S
 from urdu_genre_app.components.formatting import clock, segments
-from urdu_genre_app.gui.widgets import LevelMeterWidget
+from urdu_genre_app.gui.widgets import ElidingComboBox, LevelMeterWidget
 from urdu_genre_app.gui.workers import Task, run_task
 
 if TYPE_CHECKING:
@@ -99,12 +99,10 @@ class RecordBar(QGroupBox):
 
     def _build(self) -> None:
         style = self.style()
-        self.device_combo = QComboBox()
-        self.device_combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
-        self.device_combo.setMinimumContentsLength(8)
+        # Device names run long ("HDA Intel PCH: ALC3246 Analog (hw:0,0)"): shown elided, whole in the tooltip.
+        self.device_combo = ElidingComboBox("Input device to record from")
+        self.device_combo.setMinimumContentsLength(10)
         self.device_combo.addItem("Looking for input devices…")
-        self.device_combo.setToolTip("Input device to record from")
-        self.device_combo.setMinimumWidth(110)
         self.device_combo.currentIndexChanged.connect(self._on_device_changed)
         self.refresh_devices_button = QToolButton()
         self.refresh_devices_button.setIcon(style.standardIcon(QStyle.StandardPixmap.SP_BrowserReload))
@@ -156,10 +154,11 @@ class RecordBar(QGroupBox):
                     self.device_combo.addItem(f"{device.name}{suffix}", device.index)
                 names = [d.name for d in self.devices]
                 self.device_combo.setCurrentIndex(names.index(remembered) if remembered in names else 0)
-                self.device_combo.setToolTip("Input device to record from")
+                self.device_combo.set_tooltip("Input device to record from")
             else:
                 self.device_combo.addItem("No input device")
-                self.device_combo.setToolTip(self.devices_error or "No microphone or line input was found")
+                self.device_combo.set_tooltip(self.devices_error or "No microphone or line input was found",
+                                              with_item=False)
         self._update_controls()
         self.devices_listed.emit()
 

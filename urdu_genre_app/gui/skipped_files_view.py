@@ -1,8 +1,8 @@
-"""The files a training run left out, each with its reason, in a list that folds away under the results."""
+"""The files a training run (or a Library scan) left out, each with its reason, in a list that folds away."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from PySide6.QtCore import Qt
@@ -32,14 +32,18 @@ class SkippedFilesView(QWidget):
     #: Widest the folder column grows to fit its paths.
     FOLDER_MAX_PIXELS = 320
 
-    def __init__(self, parent: QWidget | None = None) -> None:
+    def __init__(self, parent: QWidget | None = None, *, describe: Callable[[int], str] | None = None,
+                 unfold: bool = True, tooltip: str = "Show or hide the files this run left out, and why") -> None:
+        """``describe(count)`` words the header (training's by default); ``unfold``: open it when filled."""
         super().__init__(parent)
         self.files: list = []
+        self._describe = describe or (lambda count: skipped_count_text(count) + " — left out of training")
+        self._unfold = unfold
         self.toggle = QToolButton()
         self.toggle.setCheckable(True)
         self.toggle.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
         self.toggle.setAutoRaise(True)
-        self.toggle.setToolTip("Show or hide the files this run left out, and why")
+        self.toggle.setToolTip(tooltip)
         self.toggle.toggled.connect(self._on_toggled)
         self.table = QTableWidget(0, len(self.COLUMNS))
         self.table.setHorizontalHeaderLabels(list(self.COLUMNS))
@@ -57,7 +61,7 @@ class SkippedFilesView(QWidget):
         self.set_files([])
 
     def set_files(self, files: Sequence) -> None:
-        """List these :class:`training.dataset.SkippedFile` (anything with ``path`` and ``reason``)."""
+        """List these :class:`training.dataset.SkippedFile` or library ``SkippedPath`` (``path`` and ``reason``)."""
         self.files = list(files)
         self.table.setRowCount(len(self.files))
         for row, skipped in enumerate(self.files):
@@ -71,13 +75,14 @@ class SkippedFilesView(QWidget):
         # A deep folder would push the reasons out of sight; its tooltip holds the full path.
         self.table.setColumnWidth(2, min(self.table.columnWidth(2), self.FOLDER_MAX_PIXELS))
         self.setVisible(bool(self.files))
-        # Open when there is something to see: the user should not have to hunt for why songs are missing.
-        self.toggle.setChecked(bool(self.files))
+        # Training opens it when there is something to see: the user should not have to hunt for why songs are
+        # missing. The Library keeps it to one line above its table (unfolded on a click).
+        self.toggle.setChecked(bool(self.files) and self._unfold)
         self._on_toggled(self.toggle.isChecked())
 
     def _on_toggled(self, shown: bool) -> None:
         self.toggle.setArrowType(Qt.ArrowType.DownArrow if shown else Qt.ArrowType.RightArrow)
-        self.toggle.setText(skipped_count_text(len(self.files)) + (" — left out of training" if self.files else ""))
+        self.toggle.setText(self._describe(len(self.files)) if self.files else skipped_count_text(0))
         self.table.setVisible(shown)
 
     def reasons(self) -> dict[str, str]:

@@ -1,4 +1,4 @@
-"""Small views: the inline message banner, the verdict with its per-genre bars, the level meter."""
+"""Small views: the inline message banner, the verdict with its per-genre bars, the level meter, an eliding menu."""
 
 from __future__ import annotations
 
@@ -6,9 +6,22 @@ import time
 
 from PySide6.QtCore import QRectF, QSize, Qt, Signal
 from PySide6.QtGui import QColor, QFont, QPainter
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QMessageBox, QSizePolicy, QToolButton, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QComboBox,
+    QHBoxLayout,
+    QLabel,
+    QMessageBox,
+    QSizePolicy,
+    QStyle,
+    QStyleOptionComboBox,
+    QStylePainter,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
 
 from urdu_genre_app.components.palette import genre_colour, unknown_colour
+from urdu_genre_app.core.results import closest_text, not_one_of_text
 
 _BANNER_STYLES = {
     "error": ("#fdecea", "#a4262c", "#611a15"),
@@ -145,6 +158,16 @@ class VerdictWidget(QWidget):
         font.setBold(True)
         self.verdict.setFont(font)
         self.verdict.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        # "Not one of …" names every genre of the model; a user's model with ten would widen the window past the
+        # screen on one line.
+        self.verdict.setWordWrap(True)
+        # A song that is not one of the genres: its nearest genre, second and smaller, never as the verdict.
+        self.closest = QLabel("")
+        closest_font = self.closest.font()
+        closest_font.setPointSizeF(closest_font.pointSizeF() * 1.25)
+        self.closest.setFont(closest_font)
+        self.closest.setStyleSheet("color: #555555;")
+        self.closest.hide()
         self.notes = QLabel("")
         self.notes.setWordWrap(True)
         self.notes.setStyleSheet("color: #8a4b00;")
@@ -153,6 +176,7 @@ class VerdictWidget(QWidget):
         text.setSpacing(2)
         text.addWidget(self.heading)
         text.addWidget(self.verdict)
+        text.addWidget(self.closest)
         text.addWidget(self.notes)
         text.addStretch(1)
         layout = QHBoxLayout(self)
@@ -163,13 +187,20 @@ class VerdictWidget(QWidget):
     def show_result(self, result, heading: str = "Verdict") -> None:
         """Show a :class:`~urdu_genre_app.core.results.SongResult`."""
         self.heading.setText(heading)
-        self.verdict.setText(result.verdict_text())
         notes = []
         unknown = result.status != "silence" and result.unknown is True
+        self.closest.setVisible(unknown)
+        if unknown:  # "Not one of Ghazal, …, Rock", and on the line below "closest: Rock 41%"
+            flags = result.flag_words
+            self.verdict.setText(not_one_of_text(result.labels) + (f" [{', '.join(flags)}]" if flags else ""))
+            self.closest.setText(closest_text(result.genre, result.confidence))
+        else:
+            self.verdict.setText(result.verdict_text())
+            self.closest.setText("")
         # Silence gets no note of its own: the classifier's warning (silent throughout) already says why.
         if unknown:
-            notes.append(f"Closest genre: {result.genre} ({result.confidence:.0%}). It sounds like none of the "
-                         "genres this model was trained on, so that is only the nearest guess.")
+            notes.append("It sounds like none of the genres this model was trained on; the closest one is only "
+                         "the nearest guess.")
         elif result.uncertain:
             notes.append("Uncertain: the model does not clearly prefer one genre.")
         notes.extend(w[0].upper() + w[1:] for w in result.warnings if w)
@@ -185,6 +216,7 @@ class VerdictWidget(QWidget):
         self.heading.setText(heading)
         self.verdict.setText(text)
         self.verdict.setStyleSheet("color: #666666;")
+        self.closest.hide()
         self.notes.setText("")
         self.bars.set_values(labels or self.bars.labels, {})
 
@@ -235,3 +267,47 @@ class LevelMeterWidget(QWidget):
         painter.setBrush(QColor(colour))
         painter.drawRect(QRectF(rect.left() + 1, rect.top() + 1, (rect.width() - 2) * fraction, rect.height() - 2))
         painter.end()
+
+
+class ElidingComboBox(QComboBox):
+    """A menu that may be narrower than its longest item: the shown text ends in "…", the tooltip holds it whole.
+
+    Qt clips a long current item without a sign that it goes on; a device name
+    such as "HDA Intel PCH: ALC3246 Analog (hw:0,0) (default)" would lose its
+    end unnoticed. The open list still shows every item whole.
+    """
+
+    def __init__(self, tooltip: str = "", parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._tooltip, self._with_item = tooltip, True
+        self.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+        self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
+        self.currentTextChanged.connect(self._on_current_text_changed)
+
+    def set_tooltip(self, tooltip: str, *, with_item: bool = True) -> None:
+        """What the menu is for; the current item's full text follows it unless not ``with_item``."""
+        self._tooltip, self._with_item = tooltip, with_item
+        self._on_current_text_changed(self.currentText())
+
+    def _on_current_text_changed(self, text: str) -> None:
+        if not self._with_item or not text:
+            self.setToolTip(self._tooltip)
+        else:
+            self.setToolTip(f"{self._tooltip}: {text}" if self._tooltip else text)
+
+    def shown_text(self) -> str:
+        """The current item's text as drawn: elided to the width the menu has."""
+        option = QStyleOptionComboBox()
+        self.initStyleOption(option)
+        field = self.style().subControlRect(QStyle.ComplexControl.CC_ComboBox, option,
+                                            QStyle.SubControl.SC_ComboBoxEditField, self)
+        return self.fontMetrics().elidedText(self.currentText(), Qt.TextElideMode.ElideRight, field.width())
+
+    def paintEvent(self, _event) -> None:  # noqa: N802 - Qt's name
+        """Draw the frame and arrow as the style does, then the current text elided."""
+        painter = QStylePainter(self)
+        option = QStyleOptionComboBox()
+        self.initStyleOption(option)
+        painter.drawComplexControl(QStyle.ComplexControl.CC_ComboBox, option)
+        option.currentText = self.shown_text()
+        painter.drawControl(QStyle.ControlElement.CE_ComboBoxLabel, option)

@@ -33,7 +33,7 @@ from urdu_genre_app.library.batch import BatchProgress, BatchSummary, FileOutcom
 from urdu_genre_app.library.cache import ResultsCache, model_checksum
 from urdu_genre_app.library.corrections import CorrectionsManifest
 from urdu_genre_app.library.scan import SkippedPath, walk_audio
-from urdu_genre_app.library.tag_policy import TagPlan, plan_tags
+from urdu_genre_app.library.tag_policy import SKIP_UNKNOWN, TagPlan, plan_tags
 from urdu_genre_app.library.tags import TagJournal, TagReport, read_genre, undo_last_batch, write_genres
 
 log = logging.getLogger(__name__)
@@ -148,7 +148,7 @@ class LibraryEntry:
         if result.short:
             flags.append("short")
         if result.unknown:  # the bundle's novelty check says: like none of its genres
-            flags.append("not a known genre")
+            flags.append(SKIP_UNKNOWN)  # "not a known genre": the words tag skips use too
         return flags
 
     @property

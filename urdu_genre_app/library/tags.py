@@ -402,16 +402,29 @@ class TagReport:
         Set when the journal could not be written (full disk, read-only
         folder): the batch stopped there, as a file whose old genre is on no
         record must not be changed. One line, naming the journal.
+    undo : bool
+        The report of an undo (:func:`undo_last_batch`): its summary says what
+        was put back, not what was tagged.
     """
 
     changed: list[TagChange] = field(default_factory=list)
     kept: list[str] = field(default_factory=list)
     failures: list[TagWriteError] = field(default_factory=list)
     journal_error: str | None = None
+    undo: bool = False
 
     def summary(self) -> str:
-        """One sentence for a status bar or the CLI."""
-        parts = [f"{len(self.changed)} file{'s' if len(self.changed) != 1 else ''} tagged"]
+        """One sentence for a status bar or the CLI: ``"2 files tagged"``; an undo's ``"Undo: 2 files given back
+        their earlier genre"``."""
+        files = f"{len(self.changed)} file{'s' if len(self.changed) != 1 else ''}"
+        if self.undo:
+            parts = [f"Undo: {files} given back {'its' if len(self.changed) == 1 else 'their'} earlier genre"]
+            if self.kept:
+                parts.append(f"{len(self.kept)} already had it")
+            if self.failures:
+                parts.append(f"{len(self.failures)} could not be put back (Undo tags can be tried again)")
+            return ", ".join(parts)
+        parts = [f"{files} tagged"]
         if self.kept:
             parts.append(f"{len(self.kept)} kept as they were")
         if self.failures:
@@ -508,7 +521,7 @@ def undo_last_batch(
     TagReport
         ``changed`` holds the restorations (``written`` is what was put back).
     """
-    report = TagReport()
+    report = TagReport(undo=True)
     if not journal.can_undo:
         return report
     changes = journal.pop_batch()
