@@ -101,6 +101,34 @@ def test_ctrl_c_on_a_terminal_stops_ray_keeps_the_songs_done_and_a_rerun_does_th
     assert len(paths) == len(set(paths)) == 12 and set(kept) <= set(paths)
 
 
+def test_a_song_that_kills_its_actor_becomes_an_error_row_and_the_run_goes_on(bundle, songs, tmp_path, monkeypatch):
+    from urdu_genre_app.scale import ray_engine
+
+    catalogue = tmp_path / "catalogue"
+    catalogue.mkdir()
+    for name in ("a.mp3", "b.flac", "d.wav"):
+        (catalogue / name).hardlink_to(songs / name)
+    (catalogue / "a-kills.mp3").write_bytes((songs / "a.mp3").read_bytes())
+    # Two songs a block: a-kills.mp3 shares its block with a.mp3, which the dead actor never reached.
+    monkeypatch.setattr(ray_engine, "BLOCKS_PER_WORKER", 1)
+
+    class DiesOnOneSong(ray_engine.SongClassifier):  # as a decoder crash or the out-of-memory killer would
+        def _classify(self, path):
+            if path.endswith("a-kills.mp3"):
+                import os
+
+                os._exit(1)
+            return super()._classify(path)
+
+    monkeypatch.setattr(ray_engine, "SongClassifier", DiesOnOneSong)
+    summary = classify_to_parquet([catalogue], tmp_path / "out", model=bundle.path, address="local", workers=2)
+    assert (summary.written, summary.failed, summary.cancelled) == (4, 1, False)
+    rows = {Path(row["path"]).name: row for row in read_rows(tmp_path / "out")}
+    assert len(read_rows(tmp_path / "out")) == 4
+    assert (rows["a-kills.mp3"]["status"], rows["a-kills.mp3"]["error"]) == ("error", ray_engine.LOST_REASON)
+    assert rows["a.mp3"]["status"] == rows["b.flac"]["status"] == rows["d.wav"]["status"] == "ok"
+
+
 def test_actors_start_with_one_blas_thread_and_share_one_bundle_object(bundle, songs, monkeypatch):
     from urdu_genre_app.library.batch import WORKER_ENVIRONMENT
     from urdu_genre_app.scale import ray_engine
