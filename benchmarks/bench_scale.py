@@ -14,6 +14,9 @@ Run:  .venv/bin/python benchmarks/bench_scale.py [--songs 200] [--paper-songs 3]
    ``predict`` each) on ``--paper-songs`` of the songs, one process a song,
    and warm in one process (TensorFlow and the model loaded once).
 
+All three use the shipped BN-CNN bundle (the paper's model; the paper's way needs
+its Keras model), so the figures compare engines, not models.
+
 For each: songs per hour per core (songs / wall hours / cores used), the
 CPU seconds a song costs (user + system of every process of the run, from
 /proc; on a shared machine this, unlike wall time, does not grow with the
@@ -190,6 +193,11 @@ def is_worker(engine: str, cmdline: str) -> bool:
     return "multiprocessing" in cmdline and "spawn_main" in cmdline
 
 
+def _duration(hours: float) -> str:
+    """``12.3 h``, or ``4.5 min`` under an hour (a projection on 10,000 cores is minutes)."""
+    return f"{hours:.1f} h" if hours >= 1 else f"{hours * 60:.1f} min"
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--songs", type=int, default=200, help="MP3s of 1-5 minutes in the catalogue")
@@ -200,8 +208,8 @@ def main() -> int:
     parser.add_argument("--engines", default="ray,pool", help="which of ray,pool to run")
     args = parser.parse_args()
     cores = len(os.sched_getaffinity(0))
-    load_before = os.getloadavg()
     songs = make_songs(WORK / "scale", args.songs, args.distinct)
+    load_before = os.getloadavg()  # after encoding, which loads every core itself
     distinct = max(1, min(args.distinct, args.songs))
     minutes = sum(song_seconds(i % distinct) for i in range(args.songs)) / 60
     bundle_path = model_bundle()
@@ -268,6 +276,11 @@ def main() -> int:
     for engine, r in results.items():
         print(f"{names[engine]:<36}{r['per_hour_core']:>13.0f}{r['cpu_per_song']:>11.2f}"
               f"{3600 / r['cpu_per_song']:>12.0f}{r['fixed']:>9.1f}s{r['worker_peak']:>11.0f}MB{r['tree_peak']:>9.0f}MB")
+    paper = results["paper"]
+    for engine, r in results.items():
+        if engine != "paper":
+            print(f"{names[engine]}: {r['per_hour_core'] / paper['per_hour_core']:.1f}x the paper's way's songs per "
+                  f"hour per core, {paper['cpu_per_song'] / r['cpu_per_song']:.1f}x its songs per CPU-hour")
     print("(songs/h/core: songs / wall hours / cores, start-up included: slower on a loaded machine; CPU s/song: "
           "user + system seconds of every process of the run, start-up and Ray's own services included, "
           "per song; songs/CPU-h: what one core given wholly to it does; start-up: wall, see the docstring; "
@@ -277,7 +290,7 @@ def main() -> int:
           "above, cores busy throughout, plus the start-up once:")
     for engine, r in results.items():
         core_hours = PROJECTED_SONGS * r["cpu_per_song"] / 3600
-        cells = ", ".join(f"{core_hours / n + r['fixed'] / 3600:.1f} h on {n:,} cores" for n in PROJECTED_CORES)
+        cells = ", ".join(f"{_duration(core_hours / n + r['fixed'] / 3600)} on {n:,} cores" for n in PROJECTED_CORES)
         print(f"  {names[engine]}: {core_hours:,.0f} core-hours; {cells}")
     return 0
 

@@ -16,7 +16,7 @@ import pyarrow.dataset as pads  # noqa: E402
 import pyarrow.parquet as pq  # noqa: E402
 
 from tests import audio_factory  # noqa: E402
-from tests.scale_catalogue import read_rows, write_catalogue  # noqa: E402
+from tests.scale_catalogue import ctrl_c_after_first_song, read_rows, write_catalogue, write_long_catalogue  # noqa: E402
 from urdu_genre_app import cli  # noqa: E402
 from urdu_genre_app.core.bundle import load_bundle  # noqa: E402
 from urdu_genre_app.library.batch import FileOutcome, classify_files  # noqa: E402
@@ -166,6 +166,23 @@ def test_cli_parquet_then_ctrl_c_keeps_the_songs_done(bundle, songs, tmp_path, m
     assert "stopped; the songs finished are in" in capsys.readouterr().err
     assert 1 <= len(read_rows(again)) < 5
     assert signal.getsignal(signal.SIGINT) is handler_before  # put back
+
+
+@pytest.mark.slow  # two processes of the app, twelve 2-minute songs
+def test_ctrl_c_on_a_terminal_stops_the_pool_keeps_the_songs_done_and_a_rerun_does_the_rest(bundle, tmp_path):
+    songs, out = write_long_catalogue(tmp_path / "songs", 12), tmp_path / "out"
+    status, shown = ctrl_c_after_first_song(["classify", str(songs), "--parquet", str(out), "--workers", "2",
+                                             "--model", str(bundle.path)])
+    assert status == cli.EXIT_INTERRUPTED, shown
+    assert "urdu-genre: stopped; the songs finished are in" in shown and "Traceback" not in shown  # not killed
+    kept = [row["path"] for row in read_rows(out)]
+    assert 1 <= len(kept) < 12
+    assert [p.name for p in out.iterdir() if p.name.startswith(".")] == []  # the open part file was closed
+
+    rest = classify_to_parquet([songs], out, model=bundle.path, workers=2)
+    assert (rest.skipped, rest.written, rest.failed) == (len(kept), 12 - len(kept), 0)
+    paths = [row["path"] for row in read_rows(out)]
+    assert len(paths) == len(set(paths)) == 12 and set(kept) <= set(paths)
 
 
 @pytest.mark.parametrize("arguments, problem", [

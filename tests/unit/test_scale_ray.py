@@ -11,7 +11,7 @@ ray = pytest.importorskip("ray", reason="the [scale] extra is not installed")
 pytest.importorskip("ray.data")
 import pyarrow.dataset as pads  # noqa: E402
 
-from tests.scale_catalogue import read_rows, write_catalogue  # noqa: E402
+from tests.scale_catalogue import ctrl_c_after_first_song, read_rows, write_catalogue, write_long_catalogue  # noqa: E402
 from urdu_genre_app import cli  # noqa: E402
 from urdu_genre_app.core.bundle import load_bundle  # noqa: E402
 from urdu_genre_app.library.batch import classify_files  # noqa: E402
@@ -81,6 +81,52 @@ def test_cli_ray_verdicts_equal_cli_json(bundle, songs, tmp_path, capsys):
         assert (rows[path]["genre"], rows[path]["confidence"], dict(rows[path]["probabilities"]),
                 rows[path]["novelty_score"]) == (item["genre"], item["confidence"], item["probabilities"],
                                                  item["novelty_score"])
+
+
+def test_ctrl_c_on_a_terminal_stops_ray_keeps_the_songs_done_and_a_rerun_does_the_rest(bundle, tmp_path):
+    # The command joins this module's cluster (--ray ADDRESS), so no second cluster is started.
+    songs, out = write_long_catalogue(tmp_path / "songs", 12), tmp_path / "out"
+    status, shown = ctrl_c_after_first_song(["classify", str(songs), "--parquet", str(out), "--model",
+                                             str(bundle.path), "--workers", "2",
+                                             f"--ray={ray.get_runtime_context().gcs_address}"])
+    assert status == cli.EXIT_INTERRUPTED, shown
+    assert "urdu-genre: stopped; the songs finished are in" in shown and "Traceback" not in shown  # not killed
+    kept = [row["path"] for row in read_rows(out)]
+    assert 1 <= len(kept) < 12
+    assert [p.name for p in out.iterdir() if p.name.startswith(".")] == []  # the open part file was closed
+
+    rest = classify_to_parquet([songs], out, model=bundle.path, address="local", workers=2)
+    assert (rest.skipped, rest.written, rest.failed) == (len(kept), 12 - len(kept), 0)
+    paths = [row["path"] for row in read_rows(out)]
+    assert len(paths) == len(set(paths)) == 12 and set(kept) <= set(paths)
+
+
+def test_a_song_that_kills_its_actor_becomes_an_error_row_and_the_run_goes_on(bundle, songs, tmp_path, monkeypatch):
+    from urdu_genre_app.scale import ray_engine
+
+    catalogue = tmp_path / "catalogue"
+    catalogue.mkdir()
+    for name in ("a.mp3", "b.flac", "d.wav"):
+        (catalogue / name).hardlink_to(songs / name)
+    (catalogue / "a-kills.mp3").write_bytes((songs / "a.mp3").read_bytes())
+    # Two songs a block: a-kills.mp3 shares its block with a.mp3, which the dead actor never reached.
+    monkeypatch.setattr(ray_engine, "BLOCKS_PER_WORKER", 1)
+
+    class DiesOnOneSong(ray_engine.SongClassifier):  # as a decoder crash or the out-of-memory killer would
+        def _classify(self, path):
+            if path.endswith("a-kills.mp3"):
+                import os
+
+                os._exit(1)
+            return super()._classify(path)
+
+    monkeypatch.setattr(ray_engine, "SongClassifier", DiesOnOneSong)
+    summary = classify_to_parquet([catalogue], tmp_path / "out", model=bundle.path, address="local", workers=2)
+    assert (summary.written, summary.failed, summary.cancelled) == (4, 1, False)
+    rows = {Path(row["path"]).name: row for row in read_rows(tmp_path / "out")}
+    assert len(read_rows(tmp_path / "out")) == 4
+    assert (rows["a-kills.mp3"]["status"], rows["a-kills.mp3"]["error"]) == ("error", ray_engine.LOST_REASON)
+    assert rows["a.mp3"]["status"] == rows["b.flac"]["status"] == rows["d.wav"]["status"] == "ok"
 
 
 def test_actors_start_with_one_blas_thread_and_share_one_bundle_object(bundle, songs, monkeypatch):

@@ -12,7 +12,8 @@ Workers report each scored window's position in their song through a queue;
 overall progress is ``(finished songs + fractions of the songs in hand) /
 songs``. Cancelling sets an event every worker polls between windows, so the
 songs in hand stop within a window and no queued song starts; finished
-songs are still reported.
+songs are still reported. Workers ignore SIGINT (a terminal's Ctrl+C reaches
+the whole process group): the calling process decides what it means.
 
 As always with ``spawn``, a script that calls :func:`classify_files` needs an
 ``if __name__ == "__main__":`` guard, and a frozen app must call
@@ -29,6 +30,7 @@ import logging
 import multiprocessing
 import os
 import queue
+import signal
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -133,6 +135,9 @@ def open_classifier(bundle_path: str | os.PathLike, *, interpreter_threads: int)
 def _start_worker(bundle_path: str, cancel_event, progress_queue) -> None:
     """Process-pool initializer: load the model once per worker."""
     global _classifier, _cancel_event, _progress_queue
+    # A terminal's Ctrl+C reaches every process of its group: the worker would die mid-song and break the
+    # pool. The parent decides what Ctrl+C means and stops the workers through ``cancel_event``.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     _classifier = open_classifier(bundle_path, interpreter_threads=1)
     _cancel_event, _progress_queue = cancel_event, progress_queue
 

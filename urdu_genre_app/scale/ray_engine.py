@@ -20,10 +20,12 @@ folder through pyarrow's filesystems, classified and deleted.
 
 from __future__ import annotations
 
+import collections
 import logging
 import os
 import shutil
 import tempfile
+import warnings
 from collections.abc import Callable, Sequence
 
 from urdu_genre_app.library.batch import WORKER_ENVIRONMENT, FileOutcome, classify_one, open_classifier
@@ -37,6 +39,13 @@ log = logging.getLogger(__name__)
 MAX_SONGS_PER_BLOCK = 16
 #: Blocks per worker a run aims for, at least (so no actor waits while another holds many songs).
 BLOCKS_PER_WORKER = 16
+#: Times a block is tried again after its actor died (a decoder crash, the out-of-memory killer). Ray Data's
+#: default is forever, so one song that kills its process would stop the run; after these, the block's
+#: unfinished songs become error rows (:data:`LOST_REASON`) and the run goes on.
+ACTOR_DEATH_RETRIES = 2
+#: The error of a song whose actor died every time it was tried.
+LOST_REASON = ("its worker process died each time it was classified (a crash in the decoder, or out of "
+               "memory); no verdict")
 
 
 class SongClassifier:
@@ -142,13 +151,19 @@ def cluster_workers() -> int:
 
 
 def run(paths: Sequence[str], bundle_path: str, model_sha256: str, *, workers: int,
-        on_rows: Callable[[list[dict]], None], is_cancelled: Callable[[], bool]) -> bool:
+        on_rows: Callable[[list[dict]], None], is_cancelled: Callable[[], bool]) -> tuple[bool, list[str]]:
     """Classify ``paths`` on the connected cluster, handing rows to ``on_rows`` as they come.
+
+    Each path's row is handed over once, even when a block is tried again
+    after its actor died (its finished songs come back again then).
 
     Returns
     -------
-    bool
+    cancelled : bool
         True when stopped early by ``is_cancelled``.
+    lost : list of str
+        Paths with no row because their actor died :data:`ACTOR_DEATH_RETRIES`
+        + 1 times (empty when cancelled: those songs are simply not done).
     """
     import ray
     import ray.data
@@ -158,25 +173,54 @@ def run(paths: Sequence[str], bundle_path: str, model_sha256: str, *, workers: i
     context = ray.data.DataContext.get_current()
     context.enable_progress_bars = False  # the CLI draws its own bar
     context.print_on_execution_start = False
+    context.max_errored_blocks = -1  # a block whose actor kept dying is dropped; its songs become error rows
     with open(bundle_path, "rb") as handle:
         bundle_ref = ray.put(handle.read())
+    owed = collections.Counter(paths)  # rows still to hand over per path (a path listed twice gets two)
+
+    def hand_over(songs: Sequence[str], songs_per_block: int) -> bool:
+        dataset = ray.data.from_items([{"path": path} for path in songs],
+                                      override_num_blocks=max(1, -(-len(songs) // songs_per_block)))
+        with warnings.catch_warnings():
+            # max_task_retries has no named parameter in Ray 2.60 (its ``**ray_remote_args`` are deprecated,
+            # to go in 2.64); without it Ray Data retries a block forever.
+            warnings.filterwarnings("ignore", message="`ray_remote_args` is deprecated")
+            classified = _map_songs(dataset, bundle_ref, model_sha256, bundle_path, min(workers, len(songs)))
+        for table in classified.iter_batches(batch_size=None, batch_format="pyarrow"):
+            rows = []
+            for row in table.to_pylist():
+                if owed[row["path"]] > 0:  # not a second copy from a block tried again
+                    owed[row["path"]] -= 1
+                    rows.append(row)
+            on_rows(rows)
+            if is_cancelled():
+                return True
+        return False
+
     songs_per_block = max(1, min(MAX_SONGS_PER_BLOCK, len(paths) // (workers * BLOCKS_PER_WORKER)))
-    dataset = ray.data.from_items([{"path": path} for path in paths],
-                                  override_num_blocks=max(1, -(-len(paths) // songs_per_block)))
-    classified = dataset.map_batches(
+    if hand_over(paths, songs_per_block):
+        return True, []
+    if songs_per_block > 1 and sum(owed.values()):
+        # A dropped block's songs after the one that killed its actor were never tried: again, one a block.
+        if hand_over(list(owed.elements()), 1):
+            return True, []
+    return False, list(owed.elements())
+
+
+def _map_songs(dataset, bundle_ref, model_sha256: str, bundle_path: str, workers: int):
+    """``dataset`` of paths mapped to rows by ``workers`` :class:`SongClassifier` actors."""
+    import ray.data
+
+    return dataset.map_batches(
         SongClassifier,
         fn_constructor_args=([bundle_ref], model_sha256, os.path.splitext(bundle_path)[1] or ".ugm"),
         batch_size=1,
         batch_format="pyarrow",
         compute=ray.data.ActorPoolStrategy(size=workers),
         num_cpus=1,
+        max_task_retries=ACTOR_DEATH_RETRIES,
         runtime_env={"env_vars": dict(WORKER_ENVIRONMENT)},
     )
-    for table in classified.iter_batches(batch_size=None, batch_format="pyarrow"):
-        on_rows(table.to_pylist())
-        if is_cancelled():
-            return True
-    return False
 
 
 def disconnect() -> None:

@@ -183,8 +183,10 @@ def classify_to_parquet(
                 summary.startup_seconds = clock["start"] - started
                 summary.cancelled = _run_pool(songs, bundle_path, summary.workers, accept_outcome, cancelled)
             else:
-                summary.cancelled = _run_ray(songs, bundle_path, checksum, address, workers, accept, cancelled,
-                                             summary, clock, started)
+                summary.cancelled, lost = _run_ray(songs, bundle_path, checksum, address, workers, accept,
+                                                   cancelled, summary, clock, started)
+                for path in lost:
+                    accept_outcome(FileOutcome(path, None, ray_engine.LOST_REASON))
         except KeyboardInterrupt:
             summary.cancelled = True
             raise
@@ -204,7 +206,8 @@ def _run_pool(songs: Sequence[str], bundle_path: str, workers: int, accept_outco
                           is_cancelled=cancelled).cancelled
 
 
-def _run_ray(songs, bundle_path, checksum, address, workers, accept, cancelled, summary, clock, started) -> bool:
+def _run_ray(songs, bundle_path, checksum, address, workers, accept, cancelled, summary, clock,
+             started) -> tuple[bool, list[str]]:
     from urdu_genre_app.scale import ray_engine
 
     joined = ray_engine.connect(address, workers)
@@ -213,7 +216,7 @@ def _run_ray(songs, bundle_path, checksum, address, workers, accept, cancelled, 
         clock["start"] = time.perf_counter()
         summary.startup_seconds = clock["start"] - started
         if not songs:
-            return False
+            return False, []
 
         def on_rows(rows: list[dict]) -> None:
             for row in rows:
