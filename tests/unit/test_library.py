@@ -140,7 +140,8 @@ def test_every_worker_starts_with_one_blas_thread(bundle, monkeypatch):
     import multiprocessing
 
     context = multiprocessing.get_context("spawn")
-    pool = batch._start_pool(context, 2, (str(bundle.path), context.Event(), context.Queue()))
+    pool = batch._start_pool(context, 2, (str(bundle.path), context.Event(), context.Queue(),
+                                          context.SimpleQueue()))
     try:
         seen = {pool.submit(batch._worker_environment).result(timeout=60)["OPENBLAS_NUM_THREADS"]
                 for _ in range(8)}
@@ -238,3 +239,45 @@ def test_needs_review_when_uncertain_unknown_or_the_tag_disagrees(bundle, music,
                                         ("5", None), ("x", None), ("", None)])
 def test_keys_name_genres(key, genre):
     assert genre_for_key(key, ["Ghazal", "Qawwali", "Hip-hop", "Rock"]) == genre
+
+
+#: Put on the workers' path (PYTHONPATH), it makes every song named "killer..." end its worker process
+#: at once, as a decoder crash or the out-of-memory killer would; spawn workers import it at start-up.
+_KILLER = '''
+from urdu_genre_app.library import batch as _batch
+
+_real_classify_one = _batch.classify_one
+
+
+def _dies_on_a_killer(classifier, path, *args, **kwargs):
+    import os
+
+    if os.path.basename(path).startswith("killer"):
+        os._exit(1)
+    return _real_classify_one(classifier, path, *args, **kwargs)
+
+
+_batch.classify_one = _dies_on_a_killer
+'''
+
+
+def test_a_song_that_kills_its_worker_is_an_error_and_the_batch_goes_on(bundle, music, tmp_path, monkeypatch):
+    """The caller (the app) never runs such a song itself: it would take the app down with it."""
+    hooks = tmp_path / "hooks"
+    hooks.mkdir()
+    (hooks / "sitecustomize.py").write_text(_KILLER)
+    monkeypatch.setenv("PYTHONPATH", os.pathsep.join([str(hooks), os.environ.get("PYTHONPATH", "")]))
+    good = sorted(str(p) for p in scan_folder(music))
+    killer = music / "killer.wav"
+    killer.write_bytes(open(good[0], "rb").read())
+    paths = [good[0], str(killer), *good[1:]]
+    here = []
+    real_classify_one = batch.classify_one
+    monkeypatch.setattr(batch, "classify_one", lambda *a, **k: here.append(a[1]) or real_classify_one(*a, **k))
+
+    summary = batch.classify_files(paths, bundle.path, workers=2)
+    by_path = {o.path: o for o in summary.outcomes}
+    assert sorted(by_path) == sorted(paths) and len(summary.outcomes) == len(paths) and not summary.cancelled
+    assert by_path[str(killer)].result is None and by_path[str(killer)].error == batch.WORKER_DIED_REASON
+    assert all(by_path[p].result is not None for p in good)
+    assert here == []  # every song, the killer too, was classified in a worker, never in this process

@@ -17,9 +17,13 @@ the whole process group): the calling process decides what it means.
 
 As always with ``spawn``, a script that calls :func:`classify_files` needs an
 ``if __name__ == "__main__":`` guard, and a frozen app must call
-``multiprocessing.freeze_support()`` first. Should the workers die anyway
-(killed for memory, a frozen app without that call), the remaining songs are
-classified in this process.
+``multiprocessing.freeze_support()`` first. Should the workers fail to start
+(a frozen app without that call), the songs are classified in this process.
+Should a worker die mid-batch (a crash in a decoder, the out-of-memory
+killer), the songs it had started are each tried once more alone, in a pool
+of their own: one that kills that worker too becomes an error outcome
+(:data:`WORKER_DIED_REASON`), never a crash of the calling process (the app);
+the other songs go on in a new pool.
 """
 
 from __future__ import annotations
@@ -44,6 +48,9 @@ log = logging.getLogger(__name__)
 POLL_SECONDS = 0.05
 #: Environment each worker starts with: one BLAS thread (the pool is the parallelism).
 WORKER_ENVIRONMENT = {"OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1"}
+#: The error of a song whose worker process died each time it was classified (this pool's or a Ray actor).
+WORKER_DIED_REASON = ("its worker process died each time it was classified (a crash in the decoder, or out of "
+                      "memory); no verdict")
 
 
 @dataclass(frozen=True)
@@ -115,6 +122,7 @@ def default_workers() -> int:
 _classifier = None
 _cancel_event = None
 _progress_queue = None
+_started_queue = None
 
 
 def open_classifier(bundle_path: str | os.PathLike, *, interpreter_threads: int):
@@ -132,14 +140,14 @@ def open_classifier(bundle_path: str | os.PathLike, *, interpreter_threads: int)
     return Classifier(bundle, model=LiteRtModel(bundle, num_threads=interpreter_threads))
 
 
-def _start_worker(bundle_path: str, cancel_event, progress_queue) -> None:
+def _start_worker(bundle_path: str, cancel_event, progress_queue, started_queue) -> None:
     """Process-pool initializer: load the model once per worker."""
-    global _classifier, _cancel_event, _progress_queue
+    global _classifier, _cancel_event, _progress_queue, _started_queue
     # A terminal's Ctrl+C reaches every process of its group: the worker would die mid-song and break the
     # pool. The parent decides what Ctrl+C means and stops the workers through ``cancel_event``.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     _classifier = open_classifier(bundle_path, interpreter_threads=1)
-    _cancel_event, _progress_queue = cancel_event, progress_queue
+    _cancel_event, _progress_queue, _started_queue = cancel_event, progress_queue, started_queue
 
 
 def classify_one(classifier, path: str, is_cancelled=None, report=None) -> FileOutcome:
@@ -167,6 +175,9 @@ def _worker_task(path: str) -> FileOutcome | None:
     def report(song: str, fraction: float) -> None:
         _progress_queue.put((song, fraction))
 
+    # A SimpleQueue writes to its pipe before put returns (a Queue hands it to a feeder thread that a
+    # crash would take with it): if this song kills the process, the parent still knows it had started.
+    _started_queue.put(path)
     try:
         return classify_one(_classifier, path, _cancel_event.is_set, report)
     except CancelledError:
@@ -303,15 +314,20 @@ def _run_pool(paths, bundle_path, workers, accept, report, cancelled, summary, r
     context = multiprocessing.get_context("spawn")
     cancel_event = context.Event()
     progress_queue = context.Queue()
+    started_queue = context.SimpleQueue()
     try:
-        pool = _start_pool(context, workers, (bundle_path, cancel_event, progress_queue))
+        pool = _start_pool(context, workers, (bundle_path, cancel_event, progress_queue, started_queue))
     except concurrent.futures.process.BrokenProcessPool as error:
         log.warning("classification workers failed to start (%s); continuing in this process", error)
         progress_queue.close()
         run_here(paths)
         return
 
+    started: set[str] = set()
+
     def drain() -> None:
+        while not started_queue.empty():
+            started.add(started_queue.get())
         while True:
             try:
                 path, fraction = progress_queue.get_nowait()
@@ -322,6 +338,7 @@ def _run_pool(paths, bundle_path, workers, accept, report, cancelled, summary, r
 
     futures = {pool.submit(_worker_task, path): path for path in paths}
     pending_paths = set(paths)
+    broken = None
     try:
         not_done = set(futures)
         while not_done:
@@ -342,11 +359,41 @@ def _run_pool(paths, bundle_path, workers, accept, report, cancelled, summary, r
                 for future in not_done:
                     future.cancel()
     except concurrent.futures.process.BrokenProcessPool as error:
-        log.warning("classification workers failed (%s); continuing in this process", error)
-        pool.shutdown(wait=True, cancel_futures=True)
-        run_here(sorted(pending_paths, key=paths.index))
+        broken = error
     finally:
         cancel_event.set()
         pool.shutdown(wait=True, cancel_futures=True)
+        drain()
         progress_queue.close()
         progress_queue.join_thread()
+    if broken is not None and not summary.cancelled:
+        _after_a_worker_died(broken, [p for p in paths if p in pending_paths], started, bundle_path, workers,
+                             accept, report, cancelled, summary, run_here)
+
+
+def _after_a_worker_died(error, remaining, started, bundle_path, workers, accept, report, cancelled, summary,
+                         run_here) -> None:
+    """Go on after a worker died: its suspects alone, one pool each; the rest in a new pool.
+
+    Every call has fewer songs than the pool that broke, so this ends.
+    """
+    suspects = [path for path in remaining if path in started]
+    if not suspects:  # no song had started: the worker died of something else; the songs go on here
+        log.warning("classification workers failed (%s); continuing in this process", error)
+        run_here(remaining)
+        return
+    if len(remaining) == 1:  # tried alone, and its worker died again: the song is what kills it
+        log.warning("a classification worker died reading %s; no verdict for it", suspects[0])
+        accept(FileOutcome(suspects[0], None, WORKER_DIED_REASON))
+        return
+    log.warning("a classification worker died (%s); trying %d song(s) it had started alone", error, len(suspects))
+    for suspect in suspects:
+        if cancelled():
+            summary.cancelled = True
+            return
+        _run_pool([suspect], bundle_path, 1, accept, report, cancelled, summary, run_here)
+    rest = [path for path in remaining if path not in started]
+    if rest and not cancelled():
+        _run_pool(rest, bundle_path, min(workers, len(rest)), accept, report, cancelled, summary, run_here)
+    elif rest:
+        summary.cancelled = True

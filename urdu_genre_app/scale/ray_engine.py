@@ -28,7 +28,9 @@ import tempfile
 import warnings
 from collections.abc import Callable, Sequence
 
-from urdu_genre_app.library.batch import WORKER_ENVIRONMENT, FileOutcome, classify_one, open_classifier
+from urdu_genre_app.library.batch import (
+    WORKER_DIED_REASON, WORKER_ENVIRONMENT, FileOutcome, classify_one, open_classifier,
+)
 from urdu_genre_app.scale.errors import ScaleError, require
 from urdu_genre_app.scale.inputs import is_uri
 
@@ -43,9 +45,8 @@ BLOCKS_PER_WORKER = 16
 #: default is forever, so one song that kills its process would stop the run; after these, the block's
 #: unfinished songs become error rows (:data:`LOST_REASON`) and the run goes on.
 ACTOR_DEATH_RETRIES = 2
-#: The error of a song whose actor died every time it was tried.
-LOST_REASON = ("its worker process died each time it was classified (a crash in the decoder, or out of "
-               "memory); no verdict")
+#: The error of a song whose actor died every time it was tried (the process pool's words).
+LOST_REASON = WORKER_DIED_REASON
 
 
 class SongClassifier:
