@@ -348,13 +348,26 @@ def calibration_report(calibration: NoveltyCalibration, validation_features: np.
 
 
 def describe_novelty_report(report: dict[str, Any]) -> str:
-    """One log line for :func:`calibration_report`'s figures (or ``{"unavailable": reason}``), in words."""
+    """One log line for :func:`calibration_report`'s figures (or ``{"unavailable": reason}``), in words.
+
+    A fine-tune's report (:mod:`training.improve`) may add what its windows were (``validation``),
+    how the other-music class and the structure check were kept (``other_class``,
+    ``structure_check``): they are said too, never printed as a raw dict.
+    """
     if "unavailable" in report:
         return f"novelty check: not fitted ({report['unavailable']}); this model cannot say 'not a genre'"
-    return (f"novelty check fitted: it flags {report['validation_windows_flagged_unknown']:.0%} of "
-            f"{report['validation_windows']} validation windows as unlike any genre; temperature "
-            f"{report['temperature']:.2f} (validation loss {report['validation_nll_before']:.3f} -> "
-            f"{report['validation_nll_after']:.3f})")
+    text = "novelty check fitted"
+    if "validation_windows" in report and "validation_windows_flagged_unknown" in report:
+        text += (f": it flags {report['validation_windows_flagged_unknown']:.0%} of "
+                 f"{report['validation_windows']} validation windows as unlike any genre")
+    if "temperature" in report and "validation_nll_before" in report and "validation_nll_after" in report:
+        text += (f"; temperature {report['temperature']:.2f} (validation loss {report['validation_nll_before']:.3f}"
+                 f" -> {report['validation_nll_after']:.3f})")
+    for key, words in (("validation", "validation windows"), ("other_class", "other-music class"),
+                       ("structure_check", "structure check")):
+        if report.get(key):
+            text += f"; {words}: {report[key]}"
+    return text
 
 
 def calibrate_keras_model(model, x_train, y_train, x_validation, y_validation, *, n_classes: int,

@@ -417,7 +417,9 @@ def improve_model(
         windows_per_song=windows_per_song, workers=workers, cache_dir=cache,
     )
     novelty, novelty_report = result.novelty
-    relay.log(f"not-a-genre check: {novelty_report}")
+    from training.calibrate import describe_novelty_report
+
+    relay.log(describe_novelty_report(novelty_report))
     after_correct = sum(f.after_correct for f in fold_scores)
     result.bundle = export_bundle(
         window_model, out, labels=warm.labels, feature_params=current.feature_params,

@@ -107,3 +107,18 @@ def test_keras_safe_mode_refuses_lambda_layer(tiny_bundle_path, tmp_path):
         keras_model_from_bundle(bundle)
     bundle = load_bundle(tiny_bundle_path)
     assert keras_model_from_bundle(bundle).count_params() > 0
+
+
+def test_the_accuracy_says_what_it_counts_when_the_bundle_says_so(tmp_path):
+    import dataclasses
+
+    from urdu_genre_app.core.bundle import load_bundle
+    from urdu_genre_app.resources import bundled_model_path
+
+    bundle = load_bundle(bundled_model_path(), with_keras=False)
+    plain = dataclasses.replace(bundle, metrics={"song_accuracy": 0.75})
+    assert plain.accuracy_text == "75.0% song-level test accuracy"
+    counted = dataclasses.replace(bundle, metrics={"song_accuracy": 0.75,
+                                                   "song_accuracy_is": "held-out real songs, by artist"})
+    assert counted.accuracy_text == "75.0% song accuracy (held-out real songs, by artist)"
+    assert counted.accuracy_text in counted.describe()

@@ -316,3 +316,19 @@ def test_the_calibrate_command_names_a_genre_the_model_lacks(tiny_bundle_path, t
                  "--out", str(tmp_path / "x.ugm")]) == 2
     err = capsys.readouterr().err
     assert "Qawwali" in err and "not among the model's labels" in err and err.count("\n") == 1
+
+
+def test_a_fine_tunes_check_report_is_said_in_words_not_printed_as_a_dict():
+    from training.calibrate import describe_novelty_report
+
+    report = {"validation": "the 60 clean windows of the confirmed songs", "validation_windows": 60,
+              "validation_windows_flagged_unknown": 0.05, "temperature": 1.0, "validation_nll_before": 0.8377,
+              "validation_nll_after": 0.0472, "other_class": "refitted with the genre columns",
+              "structure_check": "kept from the bundle it was fine-tuned from"}
+    text = describe_novelty_report(report)
+    assert "{" not in text and "'" not in text
+    assert text.startswith("novelty check fitted: it flags 5% of 60 validation windows")
+    assert "other-music class: refitted with the genre columns" in text
+    assert "structure check: kept from the bundle it was fine-tuned from" in text
+    assert "temperature 1.00 (validation loss 0.838 -> 0.047)" in text
+    assert describe_novelty_report({"validation_windows": 3}) == "novelty check fitted"

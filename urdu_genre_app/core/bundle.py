@@ -142,7 +142,8 @@ class ModelBundle:
         """The measured accuracy and how it was measured, in words (None when not measured).
 
         ``"80% song accuracy (5-fold cross-validation on 10 songs; 95 % sure it is 49-94%)"``
-        for :data:`MEASURED_ACCURACY`, else ``"92.6% song-level test accuracy"``.
+        for :data:`MEASURED_ACCURACY`; else the test figure, with the bundle's own words for what it
+        counts where its metrics carry them (``song_accuracy_is``), or ``"92.6% song-level test accuracy"``.
         """
         measured = self.metrics.get(MEASURED_ACCURACY)
         if isinstance(measured, dict) and measured.get("song_accuracy") is not None:
@@ -154,7 +155,12 @@ class ModelBundle:
                 text += f"; 95 % sure it is {float(interval[0]):.0%}-{float(interval[1]):.0%}"
             return text + ")"
         accuracy = self.test_accuracy
-        return f"{accuracy:.1%} song-level test accuracy" if accuracy is not None else None
+        if accuracy is None:
+            return None
+        measured_as = self.metrics.get("song_accuracy_is")
+        if isinstance(measured_as, str) and measured_as:  # a bundle that says what its figure counts
+            return f"{accuracy:.1%} song accuracy ({measured_as})"
+        return f"{accuracy:.1%} song-level test accuracy"
 
     def describe(self) -> str:
         """One line that says what the model is and how good it measured."""
