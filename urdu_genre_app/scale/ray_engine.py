@@ -217,7 +217,9 @@ def _map_songs(dataset, bundle_ref, model_sha256: str, bundle_path: str, workers
         fn_constructor_args=([bundle_ref], model_sha256, os.path.splitext(bundle_path)[1] or ".ugm"),
         batch_size=1,
         batch_format="pyarrow",
-        compute=ray.data.ActorPoolStrategy(size=workers),
+        # One block in flight an actor: a song that kills its actor takes only its own block's retries
+        # with it, never those of another block queued on the same actor (under load that lost innocent songs).
+        compute=ray.data.ActorPoolStrategy(size=workers, max_tasks_in_flight_per_actor=1),
         num_cpus=1,
         max_task_retries=ACTOR_DEATH_RETRIES,
         runtime_env={"env_vars": dict(WORKER_ENVIRONMENT)},
