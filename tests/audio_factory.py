@@ -50,14 +50,15 @@ def make_sound(kind: str, seconds: float, *, seed: int = 0, sr: int = SR) -> np.
 
 def write_labeled_folder(
     root: Path, *, songs_per_genre: int = 5, seconds: float = 5.0, suffixes: tuple[str, ...] = (".wav",),
-    seed: int = 0,
+    seed: int = 0, labels: list[str] | None = None,
 ) -> Path:
-    """A training dataset: one sub-folder per :data:`TINY_LABELS` sound, ``songs_per_genre`` files each.
+    """A training dataset: one sub-folder per sound of ``labels`` (default :data:`TINY_LABELS`),
+    ``songs_per_genre`` files each.
 
     File formats cycle through ``suffixes``; every song has its own seed.
     """
     root = Path(root)
-    for g, kind in enumerate(TINY_LABELS):
+    for g, kind in enumerate(labels or TINY_LABELS):
         (root / kind).mkdir(parents=True, exist_ok=True)
         for i in range(songs_per_genre):
             signal = make_sound(kind, seconds, seed=seed + 10 * g + i)

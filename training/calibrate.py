@@ -50,6 +50,7 @@ from urdu_genre_app.core.novelty import (
     temporal_structure,
     window_summary,
 )
+from training.export import penultimate_output
 
 log = logging.getLogger(__name__)
 
@@ -57,6 +58,9 @@ log = logging.getLogger(__name__)
 #: estimates it from the data (Ledoit and Wolf 2004), which shrinks more when there are few
 #: windows for the dimension, as with a small corpus.
 COVARIANCE_SHRINKAGE: float | None = None
+#: Key of a novelty report (a bundle's ``metrics["novelty"]``) set True when a fine-tune refitted the check
+#: to its new model (``--init-from``, "Improve"), rather than the check being fitted with a new model.
+REFITTED = "refitted"
 
 
 def ledoit_wolf_shrinkage(centred: np.ndarray) -> float:
@@ -92,12 +96,14 @@ PREDICT_BATCH = 64
 def logit_head(model) -> tuple[np.ndarray | None, np.ndarray | None]:
     """The last layer as ``logits = h @ W + b``: (W, b), or (None, None) when ``h`` are the logits.
 
+    The last layer is :func:`training.export.penultimate_output`'s (inside a nested head, musicnn's).
+
     Raises
     ------
     ValueError
         The last layer is neither a softmax Dense layer nor a bare softmax activation.
     """
-    last = model.layers[-1]
+    _, last = penultimate_output(model)
     weights = last.get_weights()
     activation = getattr(getattr(last, "activation", None), "__name__", "")
     if len(weights) == 2 and weights[0].ndim == 2 and activation == "softmax":
@@ -109,10 +115,11 @@ def logit_head(model) -> tuple[np.ndarray | None, np.ndarray | None]:
 
 
 def penultimate_features(model, x: np.ndarray) -> np.ndarray:
-    """Penultimate features of normalised windows, shape (n, frames, n_mfcc) -> (n, d), float64."""
+    """Penultimate features (:func:`training.export.penultimate_output`) of normalised windows,
+    shape (n, frames, n_features) -> (n, d), float64."""
     import keras
 
-    head = keras.Model(model.inputs, model.layers[-1].input)
+    head = keras.Model(model.inputs, penultimate_output(model)[0])
     x = x[..., np.newaxis] if x.ndim == 3 else x
     return np.asarray(head.predict(x, batch_size=PREDICT_BATCH, verbose=0), dtype=np.float64)
 
@@ -352,11 +359,12 @@ def describe_novelty_report(report: dict[str, Any]) -> str:
 
     A fine-tune's report (:mod:`training.improve`) may add what its windows were (``validation``),
     how the other-music class and the structure check were kept (``other_class``,
-    ``structure_check``): they are said too, never printed as a raw dict.
+    ``structure_check``): they are said too, never printed as a raw dict. A report marked
+    :data:`REFITTED` (a fine-tune's) says the check was refitted to the fine-tuned model.
     """
     if "unavailable" in report:
         return f"novelty check: not fitted ({report['unavailable']}); this model cannot say 'not a genre'"
-    text = "novelty check fitted"
+    text = "novelty check " + ("refitted to the fine-tuned model" if report.get(REFITTED) else "fitted")
     if "validation_windows" in report and "validation_windows_flagged_unknown" in report:
         text += (f": it flags {report['validation_windows_flagged_unknown']:.0%} of "
                  f"{report['validation_windows']} validation windows as unlike any genre")
@@ -393,13 +401,27 @@ def calibrate_keras_model(model, x_train, y_train, x_validation, y_validation, *
     -------
     NoveltyCalibration
     """
+    return _calibrate(model, x_train, y_train, x_validation, y_validation, n_classes=n_classes,
+                      flag_fraction=flag_fraction, structure_lag_frames=structure_lag_frames,
+                      allow_missing=allow_missing)[0]
+
+
+def _calibrate(model, x_train, y_train, x_validation, y_validation, *, n_classes: int, flag_fraction: float,
+               structure_lag_frames: int | None, allow_missing: bool) -> tuple[NoveltyCalibration, np.ndarray]:
+    """:func:`calibrate_keras_model`, and the validation windows' penultimate features it computed.
+
+    Running the model is the costly part (musicnn: its backbone over every pooled patch), so the
+    report reuses the features instead of running it again.
+    """
     weights, bias = logit_head(model)
-    return fit_novelty(
-        penultimate_features(model, x_train), y_train, penultimate_features(model, x_validation), y_validation,
+    validation_features = penultimate_features(model, x_validation)
+    calibration = fit_novelty(
+        penultimate_features(model, x_train), y_train, validation_features, y_validation,
         n_classes=n_classes, train_windows=x_train, validation_windows=x_validation, logit_weights=weights,
         logit_bias=bias, flag_fraction=flag_fraction, structure_lag_frames=structure_lag_frames,
         allow_missing=allow_missing,
     )
+    return calibration, validation_features
 
 
 def calibrate_windows(model, x_train, y_train, x_validation, y_validation, *, n_classes: int, params=None,
@@ -431,7 +453,7 @@ def calibrate_windows(model, x_train, y_train, x_validation, y_validation, *, n_
         :func:`calibration_report`'s figures, or ``{"unavailable": reason}``.
     """
     try:
-        calibration = calibrate_keras_model(
+        calibration, features = _calibrate(
             model, x_train, y_train, x_validation, y_validation, n_classes=n_classes, flag_fraction=flag_fraction,
             structure_lag_frames=None if params is None else structure_lag_frames(params.sample_rate,
                                                                                   params.hop_length),
@@ -440,7 +462,6 @@ def calibrate_windows(model, x_train, y_train, x_validation, y_validation, *, n_
     except ValueError as error:
         log.warning("no novelty check for this model: %s", error)
         return None, {"unavailable": str(error)}
-    features = penultimate_features(model, x_validation)
     report = calibration_report(calibration, features, y_validation, x_validation)
     if calibration.fitted_on.get("classes_without_windows"):
         report["classes_without_windows"] = calibration.fitted_on["classes_without_windows"]

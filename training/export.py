@@ -16,6 +16,39 @@ from urdu_genre_app.core.novelty import FEATURE_OUTPUT, PROBABILITY_OUTPUT, Nove
 from urdu_genre_app.core.windows import WindowPolicy
 
 
+def penultimate_output(model):
+    """The penultimate features of a window model, as a tensor of its graph, and the layer that maps them to genres.
+
+    The one rule for "penultimate": the input of the layer that computes the
+    model's output. When that layer is itself a model (musicnn's head, joined
+    behind its backbone by :func:`~training.musicnn.genre_model.assemble_genre_model`),
+    the rule applies inside it: the features are the input of the head's own
+    last layer, computed from what the joined graph feeds the head.
+
+    Parameters
+    ----------
+    model : keras.Model
+        Functional, one output.
+
+    Returns
+    -------
+    features : KerasTensor
+        Shape ``(None, d)``, reachable from ``model.inputs``.
+    last : keras.layers.Layer
+        The layer mapping them to the output (a softmax ``Dense`` in every family).
+    """
+    import keras
+
+    # The output tensor's history names the operation (and its call) that made it: with a nested model
+    # called once in the outer graph, ``layer.input`` would name the nested model's own Input instead.
+    operation, node_index, _ = model.outputs[0]._keras_history
+    (fed,) = operation._inbound_nodes[node_index].input_tensors
+    if not isinstance(operation, keras.Model):
+        return fed, operation
+    inner, last = penultimate_output(operation)
+    return keras.Model(operation.inputs, inner, name=f"{operation.name}_features")(fed), last
+
+
 def feature_model(model):
     """A Keras model with two outputs: the original probabilities and the penultimate features.
 
@@ -24,7 +57,8 @@ def feature_model(model):
     Parameters
     ----------
     model : keras.Model
-        Trained; its last layer maps the penultimate features to the genre probabilities.
+        Trained; its last layer (or its nested last model's last layer) maps the penultimate
+        features to the genre probabilities (:func:`penultimate_output`).
 
     Returns
     -------
@@ -33,7 +67,7 @@ def feature_model(model):
     """
     import keras
 
-    penultimate = model.layers[-1].input
+    penultimate, _ = penultimate_output(model)
     return keras.Model(model.inputs, {PROBABILITY_OUTPUT: model.outputs[0], FEATURE_OUTPUT: penultimate})
 
 

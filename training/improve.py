@@ -51,6 +51,7 @@ import numpy as np
 from urdu_genre_app import __version__
 from urdu_genre_app.core.bundle import MEASURED_ACCURACY, ModelBundle
 from urdu_genre_app.core.errors import CancelledError
+from training.calibrate import REFITTED
 from training.dataset import DatasetScan, scan_dataset, scan_pairs
 from training.errors import DatasetError
 from training.evaluate import measured_accuracy, song_votes
@@ -417,6 +418,8 @@ def improve_model(
         windows_per_song=windows_per_song, workers=workers, cache_dir=cache,
     )
     novelty, novelty_report = result.novelty
+    if novelty is not None:
+        novelty_report[REFITTED] = True
     from training.calibrate import describe_novelty_report
 
     relay.log(describe_novelty_report(novelty_report))

@@ -683,7 +683,7 @@ def run_training(config: TrainingConfig, observer: TrainingObserver | None = Non
                                                    -r.validation.window_loss))
             started = time.perf_counter()
             report_stage(observer, "export", 0, 1)
-            from training.calibrate import describe_novelty_report
+            from training.calibrate import REFITTED, describe_novelty_report
 
             own = chosen.features or first
             windows, split = own.windows, own.split
@@ -703,6 +703,8 @@ def run_training(config: TrainingConfig, observer: TrainingObserver | None = Non
                 train=(windows.features[clean_train], windows.label[clean_train]), validation=validation,
                 fitted_on=fitted_on,
             )
+            if novelty is not None and report.warm_start is not None:  # --init-from: the fine-tune's own check
+                novelty_report[REFITTED] = True
             report_log(observer, describe_novelty_report(novelty_report))
             report.bundle = export_result(chosen, report, path=Path(config.out), novelty=novelty,
                                           novelty_report=novelty_report)

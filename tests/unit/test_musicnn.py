@@ -154,11 +154,15 @@ def test_train_musicnn_then_classify_with_the_written_bundle(tmp_path, capsys, m
 
 @pytest.fixture(scope="module")
 def tiny_musicnn_bundle(tmp_path_factory):
-    """A musicnn bundle of 6 s windows (two slots, one pooled) for the four test sounds."""
+    """A musicnn bundle of 6 s windows (two slots, one pooled) for the calibrated test sounds (none noise or a tone).
+
+    8 songs a genre: the song split holds 2 of each out to set its not-a-genre check's threshold.
+    """
     from urdu_genre_app.cli import main
 
     folder = tmp_path_factory.mktemp("tiny_musicnn")
-    dataset = audio_factory.write_labeled_folder(folder / "songs", songs_per_genre=4, seconds=7.0)
+    dataset = audio_factory.write_labeled_folder(folder / "songs", songs_per_genre=8, seconds=7.0,
+                                                 labels=audio_factory.CALIBRATED_LABELS)
     out = folder / "musicnn.ugm"
     assert main(["train", str(dataset), "--model", "musicnn", "--out", str(out), "--window-seconds", "6",
                  "--musicnn-patches", "1", "--epochs", "25", "--windows-per-song", "2", "--workers", "1",
@@ -170,12 +174,65 @@ def _confirmed(root, *, per_genre: int = 3, seconds: float = 7.0):
     """Known genres of the tiny bundle, and its Sweep songs under a genre it lacks ("Whoosh")."""
     pairs = []
     root.mkdir(parents=True, exist_ok=True)
-    for g, kind in enumerate(audio_factory.TINY_LABELS):
+    for g, kind in enumerate(audio_factory.CALIBRATED_LABELS):
         for i in range(per_genre):
             path = audio_factory.write_audio(root / f"{kind.lower()}_{i}.wav",
                                              audio_factory.make_sound(kind, seconds, seed=900 + 10 * g + i))
             pairs.append((path, "Whoosh" if kind == "Sweep" else kind))
     return pairs
+
+
+def test_the_joined_graphs_penultimate_features_are_its_heads_hidden_layer():
+    """What the not-a-genre check reads of a musicnn model: the nested head's input to its last layer."""
+    import keras
+
+    from training.calibrate import logit_head, penultimate_features
+    from training.export import feature_model
+    from training.musicnn.genre_model import HEAD_UNITS, assemble_genre_model, build_head, window_embeddings
+
+    head = build_head(1, 3)
+    model = assemble_genre_model(head, frames=376)
+    window = np.random.default_rng(2).uniform(0, 2, (2, 376, 96)).astype(np.float32)
+    hidden = keras.Model(head.inputs, head.get_layer("head_hidden").output)
+    embedded = window_embeddings(window, patches=1, embedding=model.get_layer("backbone").layer)
+    expected = hidden.predict(embedded[..., None], verbose=0)
+    features = penultimate_features(model, window)
+    assert features.shape == (2, HEAD_UNITS)
+    np.testing.assert_allclose(features, expected, atol=1e-5)
+    weights, bias = logit_head(model)  # the head's own softmax layer
+    logits = features @ weights + bias
+    both = feature_model(model).predict(window[..., None], verbose=0)
+    np.testing.assert_allclose(both["features"], expected, atol=1e-5)
+    np.testing.assert_allclose(both["genre"], model.predict(window[..., None], verbose=0), atol=1e-6)
+    np.testing.assert_allclose(both["genre"], np.exp(logits) / np.exp(logits).sum(axis=1, keepdims=True), atol=1e-5)
+
+
+def test_a_trained_musicnn_bundle_flags_noise_and_a_tone_but_not_what_it_knows(tiny_musicnn_bundle, tmp_path):
+    """Its not-a-genre check is fitted at training, on the head's penultimate features (the BN-CNN test's twin)."""
+    from training.musicnn.genre_model import HEAD_UNITS
+    from urdu_genre_app.core.classifier import Classifier
+
+    bundle = load_bundle(tiny_musicnn_bundle)
+    assert bundle.novelty is not None and bundle.novelty.feature_size == HEAD_UNITS
+    assert LiteRtModel(bundle).has_features  # the joined graph's second output: the head's hidden layer
+    report = bundle.metrics["novelty"]
+    assert report["validation_windows"] > 0 and "unavailable" not in report and "refitted" not in report
+    classifier = Classifier(bundle)
+    rng = np.random.default_rng(5)
+    sr = audio_factory.SR
+    strangers = {"white noise": (0.3 * rng.standard_normal(7 * sr)).astype(np.float32),
+                 "440 Hz tone": (0.4 * np.sin(2 * np.pi * 440 * np.arange(7 * sr) / sr)).astype(np.float32)}
+    for name, signal in strangers.items():
+        result = classifier.classify_file(audio_factory.write_audio(tmp_path / f"{name}.wav", signal))
+        assert result.unknown is True, (name, [w.novelty for w in result.windows])
+    # Fresh songs of its genres (seeds it never saw) are named right and, but for the odd one, not flagged:
+    # the threshold passes 5 % of the windows of the 2 songs a genre it held out.
+    known = [(kind, audio_factory.write_audio(tmp_path / f"{kind} {i}.wav",
+                                              audio_factory.make_sound(kind, 7.0, seed=9_000 + 10 * g + i)))
+             for g, kind in enumerate(audio_factory.CALIBRATED_LABELS) for i in range(3)]
+    verdicts = [classifier.classify_file(path) for _, path in known]
+    assert [v.genre for v in verdicts] == [kind for kind, _ in known]
+    assert sum(v.unknown for v in verdicts) <= 2, [v.novelty for v in verdicts]
 
 
 def test_improving_a_musicnn_model_embeds_once_and_fits_its_head(tiny_musicnn_bundle, tmp_path, monkeypatch):
@@ -224,6 +281,11 @@ def test_improving_a_musicnn_model_embeds_once_and_fits_its_head(tiny_musicnn_bu
     sweeps = [path for path, genre in pairs if genre == "Whoosh"]
     verdicts = [Classifier(written).classify_file(path).genre for path in sweeps]
     assert verdicts.count("Whoosh") >= 2, verdicts
+    # Its not-a-genre check was refitted to the new head (Whoosh included), and it says so.
+    assert result.has_novelty_check and "not-a-genre check was refitted" in result.describe()
+    assert written.novelty is not None and written.novelty.model_space.class_means.shape[0] == len(result.labels)
+    assert written.metrics["novelty"]["refitted"] is True and "none held out" in written.metrics["novelty"]["validation"]
+    assert Classifier(written).classify_file(sweeps[0]).unknown is not None  # the check runs on the new model
 
 
 def test_train_init_from_a_musicnn_bundle_fits_its_head_further(tiny_musicnn_bundle, tmp_path, monkeypatch):
@@ -234,7 +296,8 @@ def test_train_init_from_a_musicnn_bundle_fits_its_head_further(tiny_musicnn_bun
         raise AssertionError("a warm start must fit the bundle's own head, not a new one")
 
     monkeypatch.setattr(genre_model, "build_head", no_new_head)
-    dataset = audio_factory.write_labeled_folder(tmp_path / "songs", songs_per_genre=3, seconds=7.0, seed=77)
+    dataset = audio_factory.write_labeled_folder(tmp_path / "songs", songs_per_genre=3, seconds=7.0, seed=77,
+                                                 labels=audio_factory.CALIBRATED_LABELS)
     out = tmp_path / "warm.ugm"
     assert main(["train", str(dataset), "--init-from", str(tiny_musicnn_bundle), "--model", "musicnn",
                  "--out", str(out), "--epochs", "3", "--windows-per-song", "2", "--workers", "1",
@@ -242,6 +305,9 @@ def test_train_init_from_a_musicnn_bundle_fits_its_head_further(tiny_musicnn_bun
     written = load_bundle(out)
     assert written.architecture == "musicnn" and written.provenance["fine_tuned_from"]["labels"]
     assert written.architecture_options == {"patches_per_window": 1, "costly_windows": True}
+    # The fine-tuned head's own check, refitted on its songs (the bundle's metrics say so).
+    assert written.novelty is not None and written.metrics["novelty"]["refitted"] is True
+    assert written.novelty.to_dict() != load_bundle(tiny_musicnn_bundle).novelty.to_dict()
 
 
 def test_unfreezing_the_last_block_moves_it_and_nothing_else_of_the_backbone(tmp_path):

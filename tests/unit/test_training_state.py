@@ -147,9 +147,13 @@ def test_the_novelty_report_is_logged_in_words():
 
     fitted = describe_novelty_report({"validation_windows": 40, "validation_windows_flagged_unknown": 0.05,
                                       "temperature": 1.5, "validation_nll_before": 0.9, "validation_nll_after": 0.7})
-    assert "5% of 40 validation windows" in fitted and "{" not in fitted
-    missing = describe_novelty_report({"unavailable": "not fitted for musicnn bundles yet"})
-    assert "not fitted for musicnn bundles yet" in missing and "{" not in missing
+    assert "5% of 40 validation windows" in fitted and "{" not in fitted and "refitted" not in fitted
+    refitted = describe_novelty_report({"validation_windows": 40, "validation_windows_flagged_unknown": 0.05,
+                                        "temperature": 1.5, "validation_nll_before": 0.9,
+                                        "validation_nll_after": 0.7, "refitted": True})
+    assert refitted.startswith("novelty check refitted to the fine-tuned model") and "5% of 40" in refitted
+    missing = describe_novelty_report({"unavailable": "XGBoost models are evaluated only"})
+    assert "XGBoost models are evaluated only" in missing and "{" not in missing
 
 
 def test_run_training_uses_the_probe_it_is_given(tmp_path, monkeypatch):

@@ -15,8 +15,12 @@ What differs from a network on MFCC windows, all here:
 * **fine-tuning** (``--init-from``, "Improve"): the bundle's own head is
   fitted further on the embeddings (widened for new genres); the backbone
   stays frozen, whatever ``freeze`` says;
-* **not-a-genre check**: not fitted yet (it would need the head's features
-  as a second output of the joined graph); its bundles say it is unavailable.
+* **not-a-genre check**: the one every window model gets
+  (:meth:`ModelFamily.novelty_check`, :mod:`training.calibrate`), on the
+  head's penultimate features (its 64 hidden units, the joined graph's second
+  output at export: :func:`training.export.penultimate_output` looks inside
+  the nested head), the log-mel windows' summary and their temporal structure;
+  a fine-tune refits it to the new head (:meth:`HeadTuner.novelty_check`).
 """
 
 from __future__ import annotations
@@ -48,8 +52,6 @@ class MusicnnFamily(ModelFamily):
     standardise_features = False
     costly_windows = True
     selftest = False  # the self-test's 2 s windows hold no 3 s patch
-    # Fitting it needs the head's penultimate features as a second output of the joined graph.
-    novelty_unavailable = "not fitted for musicnn bundles yet"
 
     def validate(self, config) -> None:
         if config.musicnn_patches is not None and config.musicnn_patches < 1:
