@@ -156,9 +156,11 @@ def test_export_csv_json_png_atomically(make_window, tiny_bundle_path, song_path
     out.mkdir()
     for name, kind in (("r.csv", "csv"), ("w.csv", "csv-windows"), ("r.json", "json"), ("mfcc.png", "png")):
         widget.export_to(str(out / name), kind)
-    qtbot.waitUntil(lambda: len(list(out.iterdir())) == 4 and all(p.stat().st_size for p in out.iterdir()),
-                    timeout=120_000)
-    qtbot.wait(100)
+    # Each export is written aside and renamed into place: wait for the four final names (a temporary
+    # file of the last one would also make four), then nothing else may be left.
+    final = ["mfcc.png", "r.csv", "r.json", "w.csv"]
+    qtbot.waitUntil(lambda: all((out / name).exists() for name in final), timeout=120_000)
+    qtbot.waitUntil(lambda: sorted(p.name for p in out.iterdir()) == final, timeout=120_000)
     assert (out / "r.csv").read_text() == results_to_csv([result])
     assert (out / "w.csv").read_text() == results_to_csv([result], include_windows=True)
     assert json.loads((out / "r.json").read_text()) == json.loads(json.dumps(result.to_dict()))
