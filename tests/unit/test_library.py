@@ -281,3 +281,51 @@ def test_a_song_that_kills_its_worker_is_an_error_and_the_batch_goes_on(bundle, 
     assert by_path[str(killer)].result is None and by_path[str(killer)].error == batch.WORKER_DIED_REASON
     assert all(by_path[p].result is not None for p in good)
     assert here == []  # every song, the killer too, was classified in a worker, never in this process
+
+
+#: Like :data:`_KILLER`, but a song named "flaky..." ends its worker only the first time it is read
+#: (a marker file beside it remembers), as a transient crash would.
+_FLAKY = '''
+from urdu_genre_app.library import batch as _batch
+
+_real_classify_one = _batch.classify_one
+
+
+def _dies_once_on_a_flaky(classifier, path, *args, **kwargs):
+    import os
+
+    marker = path + ".crashed"
+    if os.path.basename(path).startswith("flaky") and not os.path.exists(marker):
+        open(marker, "w").close()
+        os._exit(1)
+    return _real_classify_one(classifier, path, *args, **kwargs)
+
+
+_batch.classify_one = _dies_once_on_a_flaky
+'''
+
+
+def test_a_last_song_that_crashes_its_worker_once_is_retried_alone(bundle, music, tmp_path, monkeypatch):
+    """A one-process pool reads the flaky song last, so when the pool breaks it is the only song pending.
+
+    It is still owed its retry alone (the pool is driven directly: ``classify_files`` runs a
+    one-worker batch in the caller's process).
+    """
+    hooks = tmp_path / "hooks"
+    hooks.mkdir()
+    (hooks / "sitecustomize.py").write_text(_FLAKY)
+    monkeypatch.setenv("PYTHONPATH", os.pathsep.join([str(hooks), os.environ.get("PYTHONPATH", "")]))
+    good = sorted(str(p) for p in scan_folder(music))[0]
+    flaky = music / "flaky.wav"
+    flaky.write_bytes(open(good, "rb").read())
+    outcomes, here = [], []
+    summary = batch.BatchSummary()
+
+    batch._run_pool([good, str(flaky)], os.fspath(bundle.path), 1, outcomes.append, lambda *a: None,
+                    lambda: False, summary, here.extend)
+    by_path = {o.path: o for o in outcomes}
+    assert (music / "flaky.wav.crashed").exists()  # its first worker did die
+    assert sorted(by_path) == sorted([good, str(flaky)]) and len(outcomes) == 2 and not summary.cancelled
+    assert by_path[str(flaky)].error is None and by_path[str(flaky)].result is not None
+    assert by_path[good].result is not None
+    assert here == []  # nothing was run in this process

@@ -310,7 +310,8 @@ def _start_pool(context, workers: int, initargs: tuple) -> concurrent.futures.Pr
     return pool
 
 
-def _run_pool(paths, bundle_path, workers, accept, report, cancelled, summary, run_here) -> None:
+def _run_pool(paths, bundle_path, workers, accept, report, cancelled, summary, run_here, *, alone=False) -> None:
+    """Classify ``paths`` in a new pool of ``workers`` processes; ``alone``: one suspect song, tried by itself."""
     context = multiprocessing.get_context("spawn")
     cancel_event = context.Event()
     progress_queue = context.Queue()
@@ -318,8 +319,12 @@ def _run_pool(paths, bundle_path, workers, accept, report, cancelled, summary, r
     try:
         pool = _start_pool(context, workers, (bundle_path, cancel_event, progress_queue, started_queue))
     except concurrent.futures.process.BrokenProcessPool as error:
-        log.warning("classification workers failed to start (%s); continuing in this process", error)
         progress_queue.close()
+        if alone:  # a song whose worker died once is never run in the caller's process: it could take it down
+            log.warning("no worker could be started to retry %s alone (%s); no verdict for it", paths[0], error)
+            accept(FileOutcome(paths[0], None, WORKER_DIED_REASON))
+            return
+        log.warning("classification workers failed to start (%s); continuing in this process", error)
         run_here(paths)
         return
 
@@ -336,10 +341,13 @@ def _run_pool(paths, bundle_path, workers, accept, report, cancelled, summary, r
             if path in pending_paths:
                 report(path, fraction)
 
-    futures = {pool.submit(_worker_task, path): path for path in paths}
     pending_paths = set(paths)
+    futures = {}
     broken = None
     try:
+        # Inside the try: a worker can die between the start-up probes and the last submit.
+        for path in paths:
+            futures[pool.submit(_worker_task, path)] = path
         not_done = set(futures)
         while not_done:
             done, not_done = concurrent.futures.wait(
@@ -368,30 +376,37 @@ def _run_pool(paths, bundle_path, workers, accept, report, cancelled, summary, r
         progress_queue.join_thread()
     if broken is not None and not summary.cancelled:
         _after_a_worker_died(broken, [p for p in paths if p in pending_paths], started, bundle_path, workers,
-                             accept, report, cancelled, summary, run_here)
+                             accept, report, cancelled, summary, run_here, alone=alone)
 
 
 def _after_a_worker_died(error, remaining, started, bundle_path, workers, accept, report, cancelled, summary,
-                         run_here) -> None:
+                         run_here, *, alone: bool) -> None:
     """Go on after a worker died: its suspects alone, one pool each; the rest in a new pool.
 
-    Every call has fewer songs than the pool that broke, so this ends.
+    ``alone`` says the pool that broke held one suspect by itself: that song is what
+    kills its worker. It is passed, not inferred from ``len(remaining) == 1``: a
+    many-song pool whose last pending song crashed it also leaves one, and that song
+    is owed its retry alone (a crash can be transient). A suspect's pool never
+    recurses, and the rest's pool holds fewer songs than the one that broke (the
+    suspects are out of it), so this ends.
     """
+    if not remaining:  # it died after the last verdict came back: nothing is lost
+        return
+    if alone:  # tried alone, and its worker died again: the song is what kills it (never run it here)
+        log.warning("a classification worker died reading %s; no verdict for it", remaining[0])
+        accept(FileOutcome(remaining[0], None, WORKER_DIED_REASON))
+        return
     suspects = [path for path in remaining if path in started]
     if not suspects:  # no song had started: the worker died of something else; the songs go on here
         log.warning("classification workers failed (%s); continuing in this process", error)
         run_here(remaining)
-        return
-    if len(remaining) == 1:  # tried alone, and its worker died again: the song is what kills it
-        log.warning("a classification worker died reading %s; no verdict for it", suspects[0])
-        accept(FileOutcome(suspects[0], None, WORKER_DIED_REASON))
         return
     log.warning("a classification worker died (%s); trying %d song(s) it had started alone", error, len(suspects))
     for suspect in suspects:
         if cancelled():
             summary.cancelled = True
             return
-        _run_pool([suspect], bundle_path, 1, accept, report, cancelled, summary, run_here)
+        _run_pool([suspect], bundle_path, 1, accept, report, cancelled, summary, run_here, alone=True)
     rest = [path for path in remaining if path not in started]
     if rest and not cancelled():
         _run_pool(rest, bundle_path, min(workers, len(rest)), accept, report, cancelled, summary, run_here)
