@@ -271,7 +271,7 @@ def test_a_bulk_write_asks_first_and_no_writes_nothing(qtbot, make_widget, music
 
 
 def test_a_song_that_is_not_a_genre_reads_as_such_and_is_not_tagged(qtbot, make_widget, tmp_path, monkeypatch):
-    """White noise: the Verdict column says "Not one of … (closest: …)", the filter finds it, tags skip it."""
+    """White noise: the Verdict column says "Not one of the genres (closest: …)", the filter finds it, tags skip it."""
     root = tmp_path / "noise"
     root.mkdir()
     audio_factory.write_audio(root / "noise.wav", audio_factory.make_sound("Noise", 6.0, seed=3))
@@ -281,8 +281,9 @@ def test_a_song_that_is_not_a_genre_reads_as_such_and_is_not_tagged(qtbot, make_
     assert entry.result.unknown, "the bundled model's check no longer flags white noise"
     row = _row_of(widget, "noise.wav")
     verdict = widget.proxy.index(row, COLUMN_INDEX["verdict"]).data()
-    assert verdict == f"Not one of {', '.join(widget.labels)} (closest: {entry.verdict})"
+    assert verdict == f"Not one of the genres (closest: {entry.verdict})"
     tooltip = widget.proxy.index(row, COLUMN_INDEX["verdict"]).data(Qt.ItemDataRole.ToolTipRole)
+    assert f"Not one of {', '.join(widget.labels)}" in tooltip  # the genres named
     assert f"{entry.confidence:.0%}" in tooltip  # the closest genre's share
     assert widget.proxy.index(row, COLUMN_INDEX["confidence"]).data() == ""
     flags = widget.proxy.index(row, COLUMN_INDEX["flags"]).data()

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
-from urdu_genre_app.core.results import unknown_verdict_text
+from urdu_genre_app.core.results import closest_text, unknown_verdict_text
 from urdu_genre_app.library.tag_policy import SKIP_UNKNOWN  # Qt- and numpy-free: the words of the flag
 
 if TYPE_CHECKING:
@@ -38,11 +38,14 @@ def is_unknown(entry: LibraryEntry) -> bool:
 
 
 def verdict_text(entry: LibraryEntry) -> str:
-    """The Verdict column: the genre, ``"Not one of Ghazal, …, Rock (closest: Rock)"``, ``"silence"``, ``"…"``
+    """The Verdict column: the genre, ``"Not one of the genres (closest: Rock)"``, ``"silence"``, ``"…"``
     (pending) or ``"cannot read"``.
 
-    The closest genre's share is left to the tooltip: the column is read
-    whole, and every pixel it takes the file names lose.
+    The genres' names and the closest one's share are left to the tooltip
+    (:func:`verdict_tooltip`): the column is read whole, every pixel it takes
+    the file names lose (at 1024 px they had 145), and a model of ten genres
+    would make it wider still. The words are the Show filter's, which finds
+    these songs.
     """
     if entry.status == "pending":
         return "…"
@@ -51,7 +54,7 @@ def verdict_text(entry: LibraryEntry) -> str:
     if not entry.verdict:
         return "silence"
     if is_unknown(entry):
-        return unknown_verdict_text(entry.result.labels, entry.verdict)
+        return f"{NOT_A_GENRE} ({closest_text(entry.verdict)})"
     return entry.verdict
 
 
@@ -67,8 +70,8 @@ def verdict_tooltip(entry: LibraryEntry) -> str | None:
     if entry.error:
         return entry.error
     if is_unknown(entry):
-        return (f"This song sounds like none of the model's genres; the nearest is {entry.verdict} "
-                f"({entry.confidence:.0%}). Its genre tag is not written unless you confirm a genre.")
+        return (f"{unknown_verdict_text(entry.result.labels, entry.verdict, entry.confidence)}: this song sounds "
+                "like none of the model's genres. Its genre tag is not written unless you confirm a genre.")
     return None
 
 
