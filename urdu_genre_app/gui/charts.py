@@ -191,7 +191,10 @@ class SegmentChartWidget(ChartWidget):
         self.set_empty_text(None)
         strip.set_ylim(0, 1)
         strip.set_yticks([])
-        strip.set_ylabel("Top", rotation=0, ha="right", va="center", fontsize=9)
+        # Named at its right end, in the margin the colour bar below keeps: at the left, "Top" sat under the bars'
+        # "0.0" and the two overlapped on a short chart (1024x700).
+        strip.yaxis.set_label_position("right")
+        strip.set_ylabel("Top genre", rotation=0, ha="left", va="center", fontsize=9)
         self._highlight = Rectangle((0, 0), 0, 1, fill=False, edgecolor=_CURSOR_COLOUR, linewidth=2.0,
                                     animated=True, visible=False)
         axes.add_patch(self._highlight)
