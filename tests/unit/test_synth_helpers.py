@@ -1,4 +1,4 @@
-"""Helpers the synth's genre arrangers and instruments share: weighted picks, part chances, quiet intros, pitch sets, filters."""
+"""Helpers the synth's genre arrangers and instruments share: weighted picks, chances, quiet intros, pitch sets, filters."""
 
 from __future__ import annotations
 
