@@ -47,6 +47,9 @@ log = logging.getLogger("bench_model_robustness")
 class SongOutcome:
     """One song's truth and verdict.
 
+    A song without a verdict (``predicted`` None) counts as wrong in
+    :func:`summarize` and is listed with its ``error``.
+
     Attributes
     ----------
     path : str

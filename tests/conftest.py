@@ -1,4 +1,4 @@
-"""Shared fixtures: audio made in tmp_path, and a small model trained in the session."""
+"""Shared fixtures: audio made in tmp_path, a small model trained in the session, and the bundled model."""
 
 from __future__ import annotations
 
@@ -35,3 +35,12 @@ def tiny_bundle_path(tmp_path_factory) -> str:
     """
     folder = tmp_path_factory.mktemp("tiny_model")
     return str(audio_factory.train_tiny_bundle(folder / "tiny.ugm"))
+
+
+@pytest.fixture(scope="session")
+def bundled_model():
+    """The model bundle the app ships, loaded once for the session (inference only: no Keras model)."""
+    from urdu_genre_app.core.bundle import load_bundle
+    from urdu_genre_app.resources import bundled_model_path
+
+    return load_bundle(bundled_model_path(), with_keras=False)

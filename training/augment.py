@@ -55,6 +55,10 @@ REVERB_TAIL_FACTOR = 1.0
 class WaveAugmentConfig:
     """Waveform-level augmentation applied when windows are extracted.
 
+    Each copy draws every step anew with its ``*_probability`` (a copy may get
+    several perturbations, or none but the gain); the module docstring says
+    what each step does.
+
     Attributes
     ----------
     copies : int

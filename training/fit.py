@@ -56,6 +56,10 @@ SCHEDULES = ("constant", "warmup_cosine")
 class FitConfig:
     """How a Keras model is fitted.
 
+    The defaults are the measured fast recipe of the module docstring;
+    :meth:`paper` gives the paper's. Training, fine-tuning and Improve all
+    fit through one of these.
+
     Attributes
     ----------
     epochs : int

@@ -75,6 +75,10 @@ DEFAULT_WINDOWS_PER_SONG = 5
 class FoldScore:
     """One fold of the cross-validation.
 
+    The fold fine-tunes a fresh copy of the current bundle on the other
+    folds' songs and scores its own held-out songs with both models, so
+    ``before_correct`` and ``after_correct`` count the same songs.
+
     Attributes
     ----------
     fold : int

@@ -80,12 +80,8 @@ def build_gap_cnn(
 
     Parameters
     ----------
-    input_shape : tuple of int
-        ``(frames, n_mfcc, 1)``.
-    num_classes : int
-        Number of genres.
-    bn_momentum : float
-        BatchNorm moving-average momentum (see :func:`build_bn_cnn`).
+    input_shape, num_classes, bn_momentum
+        As for :func:`build_bn_cnn`.
 
     Returns
     -------
@@ -124,10 +120,8 @@ def build_vgg16(
 
     Parameters
     ----------
-    input_shape : tuple of int
-        ``(frames, n_mfcc, 1)``; both sides must be at least 32.
-    num_classes : int
-        Number of genres.
+    input_shape, num_classes
+        As for :func:`build_bn_cnn`; both sides of the image must be at least 32.
     weights : str, optional
         Path of a LOCAL VGG-16 "no top" weights file (e.g. Keras's
         ``vgg16_weights_tf_dim_ordering_tf_kernels_notop.h5``) for the paper's
@@ -187,10 +181,8 @@ def build_logreg(input_shape: tuple[int, int, int] = (1292, 32, 1), num_classes:
 
     Parameters
     ----------
-    input_shape : tuple of int
-        ``(frames, n_mfcc, 1)``.
-    num_classes : int
-        Number of genres.
+    input_shape, num_classes
+        As for :func:`build_bn_cnn`.
 
     Returns
     -------

@@ -54,6 +54,10 @@ HOLDOUT_FRACTION = 0.2
 class Split:
     """Window indices of each side of a split.
 
+    By song (no song on two sides: :func:`split_windows`, and each fold of
+    :mod:`training.pipeline`) or, to reproduce the paper's figures only, by
+    window (:meth:`leaked_songs` then names the songs on both sides).
+
     Attributes
     ----------
     mode : str

@@ -19,14 +19,6 @@ from urdu_genre_app.library.tags import read_genres
 pytestmark = pytest.mark.gui
 
 
-@pytest.fixture(scope="module")
-def bundle():
-    from urdu_genre_app.core.bundle import load_bundle
-    from urdu_genre_app.resources import bundled_model_path
-
-    return load_bundle(bundled_model_path(), with_keras=False)
-
-
 @pytest.fixture
 def music(tmp_path):
     root = tmp_path / "music"
@@ -38,13 +30,13 @@ def music(tmp_path):
 
 
 @pytest.fixture
-def make_widget(qtbot, tmp_path, bundle):
+def make_widget(qtbot, tmp_path, bundled_model):
     widgets = []
 
     def make(workers=1):
         widget = LibraryWidget(data_root=tmp_path / "library-data")
         widget.workers = workers
-        widget.set_bundle(bundle)
+        widget.set_bundle(bundled_model)
         qtbot.addWidget(widget)
         widget.show()
         widgets.append(widget)
@@ -91,12 +83,12 @@ def _answer_questions(monkeypatch, answer) -> list[str]:
     return asked
 
 
-def test_folder_to_verdicts_corrections_tags_and_undo(qtbot, make_widget, music, bundle, monkeypatch):
+def test_folder_to_verdicts_corrections_tags_and_undo(qtbot, make_widget, music, bundled_model, monkeypatch):
     widget = make_widget(workers=2)  # the real process pool
     summary = _open_and_classify(qtbot, widget, music)
     assert len(summary.outcomes) == 5 and not summary.cancelled
     entries = widget.model.entries()
-    assert len(entries) == 5 and all(e.verdict in bundle.labels for e in entries)
+    assert len(entries) == 5 and all(e.verdict in bundled_model.labels for e in entries)
     assert widget.proxy.index(_row_of(widget, "c.ogg"), 0).data() == "disc 2/c.ogg"
     assert widget.proxy.index(_row_of(widget, "a.mp3"), COLUMN_INDEX["duration"]).data() == "0:06"
 
@@ -104,9 +96,10 @@ def test_folder_to_verdicts_corrections_tags_and_undo(qtbot, make_widget, music,
     _select(qtbot, widget, "a.mp3", "b.flac")
     qtbot.keyClick(widget.table, Qt.Key.Key_1)
     _select(qtbot, widget, "e.wav")
-    qtbot.keyClick(widget.table, bundle.labels[-1][0].lower())
+    qtbot.keyClick(widget.table, bundled_model.labels[-1][0].lower())
     confirmed = {e.path.rsplit("/", 1)[-1]: e.confirmed for e in widget.model.entries() if e.confirmed}
-    assert confirmed == {"a.mp3": bundle.labels[0], "b.flac": bundle.labels[0], "e.wav": bundle.labels[-1]}
+    labels = bundled_model.labels
+    assert confirmed == {"a.mp3": labels[0], "b.flac": labels[0], "e.wav": labels[-1]}
     widget._corrections_pool.waitForDone(5000)
     with open(widget.library.manifest_path, newline="") as handle:
         rows = list(csv.reader(handle))
@@ -122,14 +115,14 @@ def test_folder_to_verdicts_corrections_tags_and_undo(qtbot, make_widget, music,
     assert len(questions) == 1 and f"tags of {len(plan.genres)} file" in questions[0]
     report = blocker.args[0]
     assert len(report.changed) == len(plan.genres) and not report.failures
-    assert list(mutagen.File(music / "a.mp3").tags.getall("TCON")[0].genres) == [bundle.labels[0]]
-    assert mutagen.File(music / "b.flac")["genre"] == [bundle.labels[0]]
+    assert list(mutagen.File(music / "a.mp3").tags.getall("TCON")[0].genres) == [bundled_model.labels[0]]
+    assert mutagen.File(music / "b.flac")["genre"] == [bundled_model.labels[0]]
     for entry in widget.model.entries():  # confirmed genres, and verdicts only when the model is sure
         assert read_genres(entry.path) == ([plan.genres[entry.path]] if entry.path in plan.genres else [])
         assert entry.path in plan.genres or not entry.confirmed
     if plan.skipped:
         assert f"{len(plan.skipped)} skipped" in widget.message_label.text()
-    assert widget.proxy.index(_row_of(widget, "b.flac"), COLUMN_INDEX["tag"]).data() == bundle.labels[0]
+    assert widget.proxy.index(_row_of(widget, "b.flac"), COLUMN_INDEX["tag"]).data() == bundled_model.labels[0]
 
     statuses: list[str] = []
     widget.status_message.connect(statuses.append)
@@ -182,7 +175,7 @@ def test_cancel_mid_library_keeps_what_finished(qtbot, make_widget, tmp_path):
     assert len(widget.library.pending()) == 5 - len(summary.outcomes)
 
 
-def test_read_only_file_named_while_the_others_are_tagged(qtbot, make_widget, music, bundle, monkeypatch):
+def test_read_only_file_named_while_the_others_are_tagged(qtbot, make_widget, music, bundled_model, monkeypatch):
     widget = make_widget()
     _open_and_classify(qtbot, widget, music)
     _select(qtbot, widget, "a.mp3", "b.flac")
@@ -203,7 +196,7 @@ def test_read_only_file_named_while_the_others_are_tagged(qtbot, make_widget, mu
         os.chmod(locked, stat.S_IRUSR | stat.S_IWUSR)
 
 
-def test_enter_opens_the_song_and_needs_review_filters(qtbot, make_widget, music, bundle):
+def test_enter_opens_the_song_and_needs_review_filters(qtbot, make_widget, music, bundled_model):
     widget = make_widget()
     _open_and_classify(qtbot, widget, music)
     _select(qtbot, widget, "c.ogg")
@@ -213,7 +206,7 @@ def test_enter_opens_the_song_and_needs_review_filters(qtbot, make_widget, music
 
     # A tag that disagrees with the verdict puts the row up for review.
     entry = next(e for e in widget.model.entries() if e.path.endswith("a.mp3"))
-    entry.tag_genre = next(label for label in bundle.labels if label != entry.verdict)
+    entry.tag_genre = next(label for label in bundled_model.labels if label != entry.verdict)
     widget.model.entry_changed(entry)
     widget.set_filter(FILTER_REVIEW)
     shown = [widget.proxy.index(r, 0).data(ENTRY_ROLE) for r in range(widget.proxy.rowCount())]
@@ -302,14 +295,15 @@ def test_a_song_that_is_not_a_genre_reads_as_such_and_is_not_tagged(qtbot, make_
     assert read_genres(root / "noise.wav") == []
 
 
-def test_a_row_confirmed_in_needs_review_stays_in_place_until_the_filter_changes(qtbot, make_widget, music, bundle):
+def test_a_row_confirmed_in_needs_review_stays_in_place_until_the_filter_changes(qtbot, make_widget, music,
+                                                                                 bundled_model):
     """Confirming under *Needs review* keeps the row (greyed, confirmed), so the rows under the cursor do not shift."""
     from urdu_genre_app.gui.library_model import HELD_FOREGROUND, HELD_TOOLTIP
 
     widget = make_widget()
     _open_and_classify(qtbot, widget, music)
     for entry in widget.model.entries():  # a tag that disagrees with the verdict: every row needs review
-        entry.tag_genre = next(label for label in bundle.labels if label != entry.verdict)
+        entry.tag_genre = next(label for label in bundled_model.labels if label != entry.verdict)
         widget.model.entry_changed(entry)
     widget.set_filter(FILTER_REVIEW)
     before = [widget.proxy.index(r, 0).data(ENTRY_ROLE).path for r in range(widget.proxy.rowCount())]
@@ -317,17 +311,17 @@ def test_a_row_confirmed_in_needs_review_stays_in_place_until_the_filter_changes
     _select(qtbot, widget, before[1].rsplit("/", 1)[-1])
     qtbot.keyClick(widget.table, Qt.Key.Key_1)
     confirmed = widget.proxy.index(1, 0).data(ENTRY_ROLE)
-    assert confirmed.confirmed == bundle.labels[0] and not confirmed.needs_review
+    assert confirmed.confirmed == bundled_model.labels[0] and not confirmed.needs_review
     # Same rows in the same places; the confirmed one is marked: its genre in Confirmed, greyed, and says why.
     assert [widget.proxy.index(r, 0).data(ENTRY_ROLE).path for r in range(widget.proxy.rowCount())] == before
-    assert widget.proxy.index(1, COLUMN_INDEX["confirmed"]).data() == bundle.labels[0]
+    assert widget.proxy.index(1, COLUMN_INDEX["confirmed"]).data() == bundled_model.labels[0]
     assert widget.proxy.index(1, 0).data(Qt.ItemDataRole.ForegroundRole).color() == HELD_FOREGROUND
     assert widget.proxy.index(1, 0).data(Qt.ItemDataRole.ToolTipRole) == HELD_TOOLTIP
     assert widget.proxy.index(0, 0).data(Qt.ItemDataRole.ForegroundRole) is None
     assert widget.table.selectionModel().selectedRows()[0].row() == 1  # the cursor stayed on it
     qtbot.keyClick(widget.table, Qt.Key.Key_Down)  # and moves on to the next song to review
     qtbot.keyClick(widget.table, Qt.Key.Key_2)
-    assert widget.proxy.index(2, 0).data(ENTRY_ROLE).confirmed == bundle.labels[1]
+    assert widget.proxy.index(2, 0).data(ENTRY_ROLE).confirmed == bundled_model.labels[1]
     assert widget.proxy.rowCount() == 5
     # Choosing the filter again lets go of the rows that no longer match.
     widget.set_filter(FILTER_ALL)

@@ -16,19 +16,11 @@ from urdu_genre_app.library.scan import NOT_REGULAR_FILE, path_max
 pytestmark = pytest.mark.gui
 
 
-@pytest.fixture(scope="module")
-def bundle():
-    from urdu_genre_app.core.bundle import load_bundle
-    from urdu_genre_app.resources import bundled_model_path
-
-    return load_bundle(bundled_model_path(), with_keras=False)
-
-
 @pytest.fixture
-def widget(qtbot, tmp_path, bundle):
+def widget(qtbot, tmp_path, bundled_model):
     view = LibraryWidget(data_root=tmp_path / "library-data")
     view.workers = 1
-    view.set_bundle(bundle)
+    view.set_bundle(bundled_model)
     qtbot.addWidget(view)
     view.show()
     yield view

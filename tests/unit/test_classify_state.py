@@ -91,8 +91,10 @@ def test_scored_windows_build_the_interim_verdict_and_the_final_result_replaces_
     state.set_classifier(_classifier())
     state.begin("/music/song.wav", analysis_starts=True)
     assert state.analysing and state.source_name == "song.wav"
+    assert not state.has_result
     seen = _record(state)
     state.add_window(_report(0, (0.6, 0.2, 0.1, 0.1), progress=0.25))
+    assert state.has_result
     state.add_window(_report(1, (0.1, 0.7, 0.1, 0.1), progress=0.5))
     first, second = (event for _, event in seen)
     assert first.first and not second.first
@@ -106,7 +108,7 @@ def test_scored_windows_build_the_interim_verdict_and_the_final_result_replaces_
     final = SongResult(path="/music/song.wav", labels=LABELS, windows=[_report(i).result for i in range(3)],
                        duration_seconds=60.0, model_name="m")
     state.finish(final)
-    assert state.result is final and not state.analysing and len(state.windows) == 3
+    assert state.result is final and not state.analysing and len(state.windows) == 3 and state.has_result
     assert len(state.features) == 2  # the images streamed during the analysis are kept
     assert seen[-1] == ("finished", seen[-1][1]) and seen[-1][1].result is final
 

@@ -22,18 +22,12 @@ from urdu_genre_app.library.library import Library, genre_for_key
 from urdu_genre_app.library.result_codec import song_result_from_dict
 from urdu_genre_app.library.scan import scan_folder
 from urdu_genre_app.library.tags import read_genres
-from urdu_genre_app.resources import bundled_model_path
-
-
-@pytest.fixture(scope="module")
-def bundle():
-    return load_bundle(bundled_model_path(), with_keras=False)
 
 
 @pytest.fixture
-def other_bundle(bundle, tmp_path):
+def other_bundle(bundled_model, tmp_path):
     """Same weights, other normalisation: a different model as far as verdicts go."""
-    changed = dataclasses.replace(bundle, feature_mean=bundle.feature_mean + 1.0, path=None)
+    changed = dataclasses.replace(bundled_model, feature_mean=bundled_model.feature_mean + 1.0, path=None)
     path = save_bundle(changed, tmp_path / "other.ugm")
     return load_bundle(path, with_keras=False)
 
@@ -58,8 +52,8 @@ def test_scan_finds_audio_below_the_folder(music):
         scan_folder(music / "missing")
 
 
-def test_result_round_trips_through_its_dict(bundle, music):
-    result = Classifier(bundle).classify_file(music / "a.mp3")
+def test_result_round_trips_through_its_dict(bundled_model, music):
+    result = Classifier(bundled_model).classify_file(music / "a.mp3")
     back = song_result_from_dict(json.loads(json.dumps(result.to_dict())), result.labels)
     assert back.to_dict() == result.to_dict()
     assert back.genre == result.genre and back.uncertain == result.uncertain
@@ -68,11 +62,11 @@ def test_result_round_trips_through_its_dict(bundle, music):
     assert back.unknown == result.unknown
 
 
-def test_cache_hits_only_for_the_same_content_and_model(bundle, other_bundle, music, tmp_path):
+def test_cache_hits_only_for_the_same_content_and_model(bundled_model, other_bundle, music, tmp_path):
     results = ResultsCache(tmp_path / "cache.sqlite3")
     song = music / "a.mp3"
-    result = Classifier(bundle).classify_file(song)
-    key = model_checksum(bundle)
+    result = Classifier(bundled_model).classify_file(song)
+    key = model_checksum(bundled_model)
     assert key != model_checksum(other_bundle)
     assert results.lookup(song, key) is None
     results.store(song, key, result)
@@ -85,7 +79,7 @@ def test_cache_hits_only_for_the_same_content_and_model(bundle, other_bundle, mu
     assert results.lookup(song, key) is None
 
 
-def test_cache_hashes_a_file_only_when_its_size_or_time_changes(bundle, music, tmp_path, monkeypatch):
+def test_cache_hashes_a_file_only_when_its_size_or_time_changes(bundled_model, music, tmp_path, monkeypatch):
     results = ResultsCache(tmp_path / "cache.sqlite3")
     song = music / "a.mp3"
     hashed = []
@@ -113,16 +107,16 @@ def test_corrections_manifest_survives_a_restart_and_trains(tmp_path, music):
     assert sorted((str(s.path), s.genre) for s in scan.songs) == reopened.items()
 
 
-def test_batch_on_two_processes_matches_classifying_one_by_one(bundle, music, tmp_path):
+def test_batch_on_two_processes_matches_classifying_one_by_one(bundled_model, music, tmp_path):
     broken = music / "broken.mp3"
     broken.write_text("not an mp3")
     paths = [str(p) for p in scan_folder(music)]
     progress = []
-    summary = batch.classify_files(paths, bundle.path, workers=2, on_progress=progress.append)
+    summary = batch.classify_files(paths, bundled_model.path, workers=2, on_progress=progress.append)
     assert not summary.cancelled and sorted(o.path for o in summary.outcomes) == sorted(paths)
     by_path = {o.path: o for o in summary.outcomes}
     assert by_path[str(broken)].result is None and by_path[str(broken)].error
-    classifier = Classifier(bundle)
+    classifier = Classifier(bundled_model)
     for path in paths:
         if path != str(broken):
             expected = classifier.classify_file(path).probabilities
@@ -132,7 +126,7 @@ def test_batch_on_two_processes_matches_classifying_one_by_one(bundle, music, tm
     assert progress[-1].done == progress[-1].total == len(paths) and fractions[-1] == 1.0
 
 
-def test_every_worker_starts_with_one_blas_thread(bundle, monkeypatch):
+def test_every_worker_starts_with_one_blas_thread(bundled_model, monkeypatch):
     # OpenBLAS reads its thread count once, as NumPy loads in the worker: a worker started after the
     # variables were put back ran OpenBLAS's spinning threads, 4x slower on two cores.
     for name in batch.WORKER_ENVIRONMENT:
@@ -140,7 +134,7 @@ def test_every_worker_starts_with_one_blas_thread(bundle, monkeypatch):
     import multiprocessing
 
     context = multiprocessing.get_context("spawn")
-    pool = batch._start_pool(context, 2, (str(bundle.path), context.Event(), context.Queue(),
+    pool = batch._start_pool(context, 2, (str(bundled_model.path), context.Event(), context.Queue(),
                                           context.SimpleQueue()))
     try:
         seen = {pool.submit(batch._worker_environment).result(timeout=60)["OPENBLAS_NUM_THREADS"]
@@ -153,23 +147,23 @@ def test_every_worker_starts_with_one_blas_thread(bundle, monkeypatch):
     assert all(name not in os.environ for name in batch.WORKER_ENVIRONMENT)  # this process is left as it was
 
 
-def test_batch_cancel_stops_early_and_keeps_what_finished(bundle, tmp_path):
+def test_batch_cancel_stops_early_and_keeps_what_finished(bundled_model, tmp_path):
     root = tmp_path / "long"
     root.mkdir()
     for i in range(6):
         audio_factory.write_audio(root / f"{i}.wav", audio_factory.make_sound("Noise", 90.0, seed=i))
     paths = [str(p) for p in scan_folder(root)]
     outcomes = []
-    summary = batch.classify_files(paths, bundle.path, workers=2, on_outcome=outcomes.append,
+    summary = batch.classify_files(paths, bundled_model.path, workers=2, on_outcome=outcomes.append,
                                    is_cancelled=lambda: len(outcomes) >= 1)
     assert summary.cancelled
     assert 1 <= len(summary.outcomes) < len(paths)
     assert all(o.result is not None for o in summary.outcomes)
 
 
-def test_library_reopens_from_the_cache_and_reclassifies_for_another_model(bundle, other_bundle, music, tmp_path,
+def test_library_reopens_from_the_cache_and_reclassifies_for_another_model(bundled_model, other_bundle, music, tmp_path,
                                                                           monkeypatch):
-    library = Library(music, bundle, data_dir=tmp_path / "data")
+    library = Library(music, bundled_model, data_dir=tmp_path / "data")
     assert len(library.refresh()) == 4 and len(library.pending()) == 4
     library.classify_pending(workers=1)
     verdicts = {p: e.verdict for p, e in library.entries.items()}
@@ -178,7 +172,7 @@ def test_library_reopens_from_the_cache_and_reclassifies_for_another_model(bundl
     def must_not_classify(*_args, **_kwargs):
         raise AssertionError("a reopened library classified again")
 
-    reopened = Library(music, bundle, data_dir=tmp_path / "data")
+    reopened = Library(music, bundled_model, data_dir=tmp_path / "data")
     monkeypatch.setattr("urdu_genre_app.library.library.classify_files", must_not_classify)
     entries = reopened.refresh()
     assert all(e.from_cache for e in entries) and {e.path: e.verdict for e in entries} == verdicts
@@ -186,8 +180,8 @@ def test_library_reopens_from_the_cache_and_reclassifies_for_another_model(bundl
     assert len(reopened.pending()) == 4
 
 
-def test_corrections_tags_and_export_through_the_library(bundle, music, tmp_path):
-    library = Library(music, bundle, data_dir=tmp_path / "data")
+def test_corrections_tags_and_export_through_the_library(bundled_model, music, tmp_path):
+    library = Library(music, bundled_model, data_dir=tmp_path / "data")
     library.refresh()
     library.classify_pending(workers=1)
     first, second, *rest = library.entries
@@ -202,7 +196,7 @@ def test_corrections_tags_and_export_through_the_library(bundle, music, tmp_path
     assert not report.failures and len(report.changed) + len(report.kept) == 4
     assert read_genres(first) == ["Ghazal"] and read_genres(rest[0]) == [library.entries[rest[0]].verdict]
     # Tagging changed the bytes, not the audio: the verdicts are still cached.
-    reopened = Library(music, bundle, data_dir=tmp_path / "data")
+    reopened = Library(music, bundled_model, data_dir=tmp_path / "data")
     entries = {e.path: e for e in reopened.refresh()}
     assert not reopened.pending() and entries[first].confirmed == "Ghazal" and entries[first].tag_genre == "Ghazal"
     library.undo_tags()
@@ -221,8 +215,8 @@ def test_corrections_tags_and_export_through_the_library(bundle, music, tmp_path
     assert float(rows[2][library.labels[0]]) == pytest.approx(records[2]["probabilities"][library.labels[0]])
 
 
-def test_needs_review_when_uncertain_unknown_or_the_tag_disagrees(bundle, music, tmp_path):
-    library = Library(music, bundle, data_dir=tmp_path / "data")
+def test_needs_review_when_uncertain_unknown_or_the_tag_disagrees(bundled_model, music, tmp_path):
+    library = Library(music, bundled_model, data_dir=tmp_path / "data")
     library.refresh()
     library.classify_pending(workers=1)
     entry = next(iter(library.entries.values()))
@@ -261,7 +255,7 @@ _batch.classify_one = _dies_on_a_killer
 '''
 
 
-def test_a_song_that_kills_its_worker_is_an_error_and_the_batch_goes_on(bundle, music, tmp_path, monkeypatch):
+def test_a_song_that_kills_its_worker_is_an_error_and_the_batch_goes_on(bundled_model, music, tmp_path, monkeypatch):
     """The caller (the app) never runs such a song itself: it would take the app down with it."""
     hooks = tmp_path / "hooks"
     hooks.mkdir()
@@ -275,7 +269,7 @@ def test_a_song_that_kills_its_worker_is_an_error_and_the_batch_goes_on(bundle, 
     real_classify_one = batch.classify_one
     monkeypatch.setattr(batch, "classify_one", lambda *a, **k: here.append(a[1]) or real_classify_one(*a, **k))
 
-    summary = batch.classify_files(paths, bundle.path, workers=2)
+    summary = batch.classify_files(paths, bundled_model.path, workers=2)
     by_path = {o.path: o for o in summary.outcomes}
     assert sorted(by_path) == sorted(paths) and len(summary.outcomes) == len(paths) and not summary.cancelled
     assert by_path[str(killer)].result is None and by_path[str(killer)].error == batch.WORKER_DIED_REASON

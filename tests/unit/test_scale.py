@@ -18,10 +18,8 @@ import pyarrow.parquet as pq  # noqa: E402
 from tests import audio_factory  # noqa: E402
 from tests.scale_catalogue import ctrl_c_after_first_song, read_rows, write_catalogue, write_long_catalogue  # noqa: E402
 from urdu_genre_app import cli  # noqa: E402
-from urdu_genre_app.core.bundle import load_bundle  # noqa: E402
 from urdu_genre_app.library.batch import FileOutcome, classify_files  # noqa: E402
 from urdu_genre_app.library.cache import model_checksum  # noqa: E402
-from urdu_genre_app.resources import bundled_model_path  # noqa: E402
 from urdu_genre_app.scale import ScaleError, archive, classify_to_parquet, command  # noqa: E402
 from urdu_genre_app.scale.inputs import expand_inputs  # noqa: E402
 from urdu_genre_app.scale.schema import SCHEMA, outcome_row  # noqa: E402
@@ -30,20 +28,15 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture(scope="module")
-def bundle():
-    return load_bundle(bundled_model_path(), with_keras=False)
-
-
-@pytest.fixture(scope="module")
 def songs(tmp_path_factory) -> Path:
     """Four 35 s songs (two windows each) in mixed formats, one nested, plus a corrupt MP3."""
     return write_catalogue(tmp_path_factory.mktemp("catalogue"), ["a.mp3", "album/b.flac", "c.ogg", "d.wav"])
 
 
-def test_row_holds_the_json_verdict_and_an_error_is_a_row(bundle, songs):
+def test_row_holds_the_json_verdict_and_an_error_is_a_row(bundled_model, songs):
     from urdu_genre_app.core.classifier import Classifier
 
-    result = Classifier(bundle).classify_file(songs / "a.mp3")
+    result = Classifier(bundled_model).classify_file(songs / "a.mp3")
     row = outcome_row(FileOutcome(str(songs / "a.mp3"), result), model_name="m", model_sha256="c" * 64)
     expected = result.to_dict(include_windows=True)
     assert {name: row[name] for name in ("status", "genre", "confidence", "uncertain", "unknown", "novelty_score")} \
@@ -107,16 +100,16 @@ def test_part_files_roll_and_a_stopped_writer_keeps_its_rows(tmp_path):
         archive.done_paths(str(tmp_path / "file"), "c")
 
 
-def test_pool_rows_equal_classify_files_and_resume_skips_what_is_done(bundle, songs, tmp_path):
+def test_pool_rows_equal_classify_files_and_resume_skips_what_is_done(bundled_model, songs, tmp_path):
     out = tmp_path / "out"
-    summary = classify_to_parquet([songs], out, model=bundle.path, workers=2)
+    summary = classify_to_parquet([songs], out, model=bundled_model.path, workers=2)
     assert (summary.engine, summary.written, summary.failed, summary.skipped) == ("pool", 5, 1, 0)
     rows = read_rows(out)
     paths = [row["path"] for row in rows]
-    expected = {o.path: o for o in classify_files(paths, bundle.path, workers=1).outcomes}
+    expected = {o.path: o for o in classify_files(paths, bundled_model.path, workers=1).outcomes}
     for row in rows:
         outcome = expected[row["path"]]
-        assert row["model_sha256"] == model_checksum(bundle) and row["model"] == bundle.display_name
+        assert row["model_sha256"] == model_checksum(bundled_model) and row["model"] == bundled_model.display_name
         if outcome.result is None:
             assert (row["status"], row["error"], row["genre"]) == ("error", outcome.error, None)
         else:
@@ -127,27 +120,27 @@ def test_pool_rows_equal_classify_files_and_resume_skips_what_is_done(bundle, so
 
     audio_factory.write_audio(songs / "e.wav", audio_factory.make_sound("Tone", 35.0, seed=9))
     try:
-        again = classify_to_parquet([songs], out, model=bundle.path, workers=1)
+        again = classify_to_parquet([songs], out, model=bundled_model.path, workers=1)
     finally:
         (songs / "e.wav").unlink()
     assert (again.written, again.skipped) == (1, 5)
     assert [row["path"] for row in read_rows(out)] == sorted([*paths, str(songs / "e.wav")])
 
 
-def test_cancel_stops_and_keeps_the_rows_written(bundle, songs, tmp_path):
+def test_cancel_stops_and_keeps_the_rows_written(bundled_model, songs, tmp_path):
     seen = []
-    summary = classify_to_parquet([songs], tmp_path / "out", model=bundle.path, workers=1,
+    summary = classify_to_parquet([songs], tmp_path / "out", model=bundled_model.path, workers=1,
                                   on_progress=seen.append, is_cancelled=lambda: len(seen) >= 2)
     assert summary.cancelled and 2 <= summary.written < 5
     assert len(read_rows(tmp_path / "out")) == summary.written
 
 
-def test_cli_parquet_then_ctrl_c_keeps_the_songs_done(bundle, songs, tmp_path, monkeypatch, capsys):
+def test_cli_parquet_then_ctrl_c_keeps_the_songs_done(bundled_model, songs, tmp_path, monkeypatch, capsys):
     out = tmp_path / "out"
     assert cli.main(["classify", str(songs), "--parquet", str(out), "--workers", "1", "--model",
-                     str(bundle.path)]) == cli.EXIT_FAILURES  # the corrupt file
+                     str(bundled_model.path)]) == cli.EXIT_FAILURES  # the corrupt file
     assert "5 songs written" in capsys.readouterr().err
-    assert cli.main(["classify", str(songs), "--parquet", str(out), "--model", str(bundle.path)]) == cli.EXIT_OK
+    assert cli.main(["classify", str(songs), "--parquet", str(out), "--model", str(bundled_model.path)]) == cli.EXIT_OK
     assert "0 songs written" in capsys.readouterr().err and len(read_rows(out)) == 5
 
     # Ctrl+C after the first song: the run stops at the next song and keeps what it wrote.
@@ -162,24 +155,24 @@ def test_cli_parquet_then_ctrl_c_keeps_the_songs_done(bundle, songs, tmp_path, m
     handler_before = signal.getsignal(signal.SIGINT)
     again = tmp_path / "again"
     assert cli.main(["classify", str(songs), "--parquet", str(again), "--workers", "1", "--model",
-                     str(bundle.path)]) == cli.EXIT_INTERRUPTED
+                     str(bundled_model.path)]) == cli.EXIT_INTERRUPTED
     assert "stopped; the songs finished are in" in capsys.readouterr().err
     assert 1 <= len(read_rows(again)) < 5
     assert signal.getsignal(signal.SIGINT) is handler_before  # put back
 
 
 @pytest.mark.slow  # two processes of the app, twelve 2-minute songs
-def test_ctrl_c_on_a_terminal_stops_the_pool_keeps_the_songs_done_and_a_rerun_does_the_rest(bundle, tmp_path):
+def test_ctrl_c_on_a_terminal_stops_the_pool_keeps_the_songs_done_and_a_rerun_does_the_rest(bundled_model, tmp_path):
     songs, out = write_long_catalogue(tmp_path / "songs", 12), tmp_path / "out"
     status, shown = ctrl_c_after_first_song(["classify", str(songs), "--parquet", str(out), "--workers", "2",
-                                             "--model", str(bundle.path)])
+                                             "--model", str(bundled_model.path)])
     assert status == cli.EXIT_INTERRUPTED, shown
     assert "urdu-genre: stopped; the songs finished are in" in shown and "Traceback" not in shown  # not killed
     kept = [row["path"] for row in read_rows(out)]
     assert 1 <= len(kept) < 12
     assert [p.name for p in out.iterdir() if p.name.startswith(".")] == []  # the open part file was closed
 
-    rest = classify_to_parquet([songs], out, model=bundle.path, workers=2)
+    rest = classify_to_parquet([songs], out, model=bundled_model.path, workers=2)
     assert (rest.skipped, rest.written, rest.failed) == (len(kept), 12 - len(kept), 0)
     paths = [row["path"] for row in read_rows(out)]
     assert len(paths) == len(set(paths)) == 12 and set(kept) <= set(paths)
@@ -197,7 +190,7 @@ def test_cli_usage_errors(songs, arguments, problem, capsys):
     assert problem in err and len(err.strip().splitlines()) == 1
 
 
-def test_without_the_extra_the_app_classifies_and_ray_says_how_to_install(bundle, songs, tmp_path):
+def test_without_the_extra_the_app_classifies_and_ray_says_how_to_install(bundled_model, songs, tmp_path):
     # A Python that cannot import ray or pyarrow, as an install without the [scale] extra.
     blocker = tmp_path / "sitecustomize.py"
     blocker.write_text(
@@ -211,7 +204,7 @@ def test_without_the_extra_the_app_classifies_and_ray_says_how_to_install(bundle
     env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(tmp_path), str(ROOT)])}
 
     def run(*arguments):
-        return subprocess.run([sys.executable, "-m", "urdu_genre_app", "classify", "--model", str(bundle.path),
+        return subprocess.run([sys.executable, "-m", "urdu_genre_app", "classify", "--model", str(bundled_model.path),
                                *arguments], capture_output=True, text=True, env=env, timeout=300)
 
     classified = run(str(songs / "a.mp3"), "--json")

@@ -13,10 +13,8 @@ import pyarrow.dataset as pads  # noqa: E402
 
 from tests.scale_catalogue import ctrl_c_after_first_song, read_rows, write_catalogue, write_long_catalogue  # noqa: E402
 from urdu_genre_app import cli  # noqa: E402
-from urdu_genre_app.core.bundle import load_bundle  # noqa: E402
 from urdu_genre_app.library.batch import classify_files  # noqa: E402
 from urdu_genre_app.library.cache import model_checksum  # noqa: E402
-from urdu_genre_app.resources import bundled_model_path  # noqa: E402
 from urdu_genre_app.scale import classify_to_parquet  # noqa: E402
 from urdu_genre_app.scale.schema import SCHEMA  # noqa: E402
 
@@ -34,27 +32,23 @@ def ray_cluster():
 
 
 @pytest.fixture(scope="module")
-def bundle():
-    return load_bundle(bundled_model_path(), with_keras=False)
-
-
-@pytest.fixture(scope="module")
 def songs(tmp_path_factory) -> Path:
     """Four 35 s songs in mixed formats and a corrupt MP3."""
     return write_catalogue(tmp_path_factory.mktemp("catalogue"), ["a.mp3", "b.flac", "c.ogg", "d.wav"])
 
 
-def test_ray_rows_equal_classify_files_and_resume_skips_done_songs(bundle, songs, tmp_path):
+def test_ray_rows_equal_classify_files_and_resume_skips_done_songs(bundled_model, songs, tmp_path):
     out = tmp_path / "out"
-    summary = classify_to_parquet([songs], out, model=bundle.path, address="local", workers=2)
+    summary = classify_to_parquet([songs], out, model=bundled_model.path, address="local", workers=2)
     assert (summary.engine, summary.workers, summary.written, summary.failed) == ("ray", 2, 5, 1)
     assert ray.is_initialized()  # a cluster this process had joined is left running
     assert pads.dataset(str(out), format="parquet").schema.equals(SCHEMA)
     rows = read_rows(out)
-    expected = {o.path: o for o in classify_files([row["path"] for row in rows], bundle.path, workers=1).outcomes}
+    paths = [row["path"] for row in rows]
+    expected = {o.path: o for o in classify_files(paths, bundled_model.path, workers=1).outcomes}
     for row in rows:
         outcome = expected[row["path"]]
-        assert row["model_sha256"] == model_checksum(bundle)
+        assert row["model_sha256"] == model_checksum(bundled_model)
         if outcome.result is None:
             assert (Path(row["path"]).name, row["status"], row["error"]) == ("corrupt.mp3", "error", outcome.error)
         else:
@@ -63,16 +57,16 @@ def test_ray_rows_equal_classify_files_and_resume_skips_done_songs(bundle, songs
                 == (data["status"], data["genre"], data["confidence"], data["uncertain"], data["probabilities"])
             assert row["window_count"] == len(outcome.result.windows) == 2
 
-    again = classify_to_parquet([songs], out, model=bundle.path, address="local")
+    again = classify_to_parquet([songs], out, model=bundled_model.path, address="local")
     assert (again.written, again.skipped) == (0, 5)
     assert len(read_rows(out)) == 5
 
 
-def test_cli_ray_verdicts_equal_cli_json(bundle, songs, tmp_path, capsys):
-    assert cli.main(["classify", str(songs), "--json", "--model", str(bundle.path)]) == cli.EXIT_FAILURES
+def test_cli_ray_verdicts_equal_cli_json(bundled_model, songs, tmp_path, capsys):
+    assert cli.main(["classify", str(songs), "--json", "--model", str(bundled_model.path)]) == cli.EXIT_FAILURES
     printed = {item["path"]: item for item in json.loads(capsys.readouterr().out)}
     out = tmp_path / "out"
-    assert cli.main(["classify", str(songs), "--parquet", str(out), "--model", str(bundle.path),
+    assert cli.main(["classify", str(songs), "--parquet", str(out), "--model", str(bundled_model.path),
                      "--ray"]) == cli.EXIT_FAILURES
     assert "by 2 Ray workers" in capsys.readouterr().err
     rows = {row["path"]: row for row in read_rows(out)}
@@ -83,11 +77,11 @@ def test_cli_ray_verdicts_equal_cli_json(bundle, songs, tmp_path, capsys):
                                                  item["novelty_score"])
 
 
-def test_ctrl_c_on_a_terminal_stops_ray_keeps_the_songs_done_and_a_rerun_does_the_rest(bundle, tmp_path):
+def test_ctrl_c_on_a_terminal_stops_ray_keeps_the_songs_done_and_a_rerun_does_the_rest(bundled_model, tmp_path):
     # The command joins this module's cluster (--ray ADDRESS), so no second cluster is started.
     songs, out = write_long_catalogue(tmp_path / "songs", 12), tmp_path / "out"
     status, shown = ctrl_c_after_first_song(["classify", str(songs), "--parquet", str(out), "--model",
-                                             str(bundle.path), "--workers", "2",
+                                             str(bundled_model.path), "--workers", "2",
                                              f"--ray={ray.get_runtime_context().gcs_address}"])
     assert status == cli.EXIT_INTERRUPTED, shown
     assert "urdu-genre: stopped; the songs finished are in" in shown and "Traceback" not in shown  # not killed
@@ -95,13 +89,14 @@ def test_ctrl_c_on_a_terminal_stops_ray_keeps_the_songs_done_and_a_rerun_does_th
     assert 1 <= len(kept) < 12
     assert [p.name for p in out.iterdir() if p.name.startswith(".")] == []  # the open part file was closed
 
-    rest = classify_to_parquet([songs], out, model=bundle.path, address="local", workers=2)
+    rest = classify_to_parquet([songs], out, model=bundled_model.path, address="local", workers=2)
     assert (rest.skipped, rest.written, rest.failed) == (len(kept), 12 - len(kept), 0)
     paths = [row["path"] for row in read_rows(out)]
     assert len(paths) == len(set(paths)) == 12 and set(kept) <= set(paths)
 
 
-def test_a_song_that_kills_its_actor_becomes_an_error_row_and_the_run_goes_on(bundle, songs, tmp_path, monkeypatch):
+def test_a_song_that_kills_its_actor_becomes_an_error_row_and_the_run_goes_on(bundled_model, songs, tmp_path,
+                                                                               monkeypatch):
     from urdu_genre_app.scale import ray_engine
 
     catalogue = tmp_path / "catalogue"
@@ -121,7 +116,7 @@ def test_a_song_that_kills_its_actor_becomes_an_error_row_and_the_run_goes_on(bu
             return super()._classify(path)
 
     monkeypatch.setattr(ray_engine, "SongClassifier", DiesOnOneSong)
-    summary = classify_to_parquet([catalogue], tmp_path / "out", model=bundle.path, address="local", workers=2)
+    summary = classify_to_parquet([catalogue], tmp_path / "out", model=bundled_model.path, address="local", workers=2)
     assert (summary.written, summary.failed, summary.cancelled) == (4, 1, False)
     rows = {Path(row["path"]).name: row for row in read_rows(tmp_path / "out")}
     assert len(read_rows(tmp_path / "out")) == 4
@@ -129,7 +124,7 @@ def test_a_song_that_kills_its_actor_becomes_an_error_row_and_the_run_goes_on(bu
     assert rows["a.mp3"]["status"] == rows["b.flac"]["status"] == rows["d.wav"]["status"] == "ok"
 
 
-def test_actors_start_with_one_blas_thread_and_share_one_bundle_object(bundle, songs, monkeypatch):
+def test_actors_start_with_one_blas_thread_and_share_one_bundle_object(bundled_model, songs, monkeypatch):
     from urdu_genre_app.library.batch import WORKER_ENVIRONMENT
     from urdu_genre_app.scale import ray_engine
 
@@ -161,7 +156,7 @@ def test_actors_start_with_one_blas_thread_and_share_one_bundle_object(bundle, s
     monkeypatch.setattr(ray_engine, "SongClassifier", Probe)
     rows = []
     paths = [str(p) for p in sorted(songs.iterdir())] * 2
-    ray_engine.run(paths, str(bundle.path), "c", workers=2, on_rows=rows.extend, is_cancelled=lambda: False)
+    ray_engine.run(paths, str(bundled_model.path), "c", workers=2, on_rows=rows.extend, is_cancelled=lambda: False)
     assert len(rows) == len(paths) and {(row["blas"], row["probe"]) for row in rows} == {("1", "actor")}
     assert len({row["pid"] for row in rows}) <= 2  # one process per actor, each reused for many songs
-    assert puts == [Path(bundle.path).stat().st_size]  # the bundle, shipped once
+    assert puts == [Path(bundled_model.path).stat().st_size]  # the bundled_model, shipped once

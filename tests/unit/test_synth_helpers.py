@@ -1,11 +1,11 @@
-"""Helpers the synth's genre arrangers and instruments share: weighted picks, quiet intros, pitch sets, filters."""
+"""Helpers the synth's genre arrangers and instruments share: weighted picks, chances, quiet intros, pitch sets, filters."""
 
 from __future__ import annotations
 
 import numpy as np
 
 from training.synth import dsp, theory
-from training.synth.genres.common import pick_weighted, quiet_intro, theka_over
+from training.synth.genres.common import chances, pick_weighted, quiet_intro, theka_over
 from training.synth.rhythm import TAALS, taal_events
 from training.synth.timeline import Section, TempoMap
 
@@ -19,6 +19,15 @@ def test_pick_weighted_draws_only_weighted_names_in_proportion() -> None:
     assert set(draws) == {"a", "b"}
     # Weights 3:1 normalise to odds 0.75 / 0.25; 4000 draws put "a" within a few percent of that.
     assert 0.70 < draws.count("a") / len(draws) < 0.80
+
+
+def test_chances_draw_once_per_part_in_order_and_not_at_all_for_a_zero_chance() -> None:
+    rng, twin = np.random.default_rng(5), np.random.default_rng(5)
+    has = chances(rng, {"always": 1.0, "ruled_out": 0.0, "never": 1e-12})
+    assert has == {"always": True, "ruled_out": False, "never": False}
+    # Two draws (the zero chance took none): the stream goes on as the twin's after two draws.
+    twin.random(2)
+    assert rng.random() == twin.random()
 
 
 def test_quiet_intro_turns_down_the_opening_and_ramps_back_to_full_level() -> None:

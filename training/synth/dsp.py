@@ -140,7 +140,7 @@ def perc_env(n: int, sr: int, attack: float, decay: float) -> np.ndarray:
     sr : int
         Sample rate in Hz.
     attack : float
-        Attack time in s.
+        Time in s of the linear ramp up from zero.
     decay : float
         Exponential time constant in s (amplitude falls to 1/e).
 
@@ -160,12 +160,10 @@ def asr_env(n: int, sr: int, attack: float, release: float) -> np.ndarray:
 
     Parameters
     ----------
-    n : int
-        Length in samples.
-    sr : int
-        Sample rate in Hz.
-    attack, release : float
-        Linear ramp times in s (the release ends at the last sample).
+    n, sr, attack
+        As for :func:`perc_env`.
+    release : float
+        Time in s of the linear ramp down that ends at the last sample.
 
     Returns
     -------

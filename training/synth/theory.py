@@ -15,6 +15,9 @@ import numpy as np
 class Mode:
     """A raga or scale.
 
+    Melodies take their pitches from it through :func:`pitch_set`, which
+    weights each pitch by ``emphasis``.
+
     Attributes
     ----------
     name : str

@@ -274,6 +274,11 @@ class ClassifyState:
         """What to call the source: the file's name, or "Recording"."""
         return "Recording" if self.source == RECORDING else Path(self.source).name
 
+    @property
+    def has_result(self) -> bool:
+        """The source has a verdict to show: its final result, or windows scored so far."""
+        return bool(self.windows) or self.result is not None
+
     def add_window(self, report: WindowReport) -> None:
         """Take in one window the running analysis scored."""
         from urdu_genre_app.core.results import SongResult

@@ -37,6 +37,10 @@ LOG_MEL_SCALE = 10_000.0
 class FeatureParams:
     """MFCC parameters (the paper's values by default).
 
+    Every model bundle stores the parameters it was trained with, and
+    training and inference compute features from them with the same
+    functions, so a model is always shown the image it learned from.
+
     Attributes
     ----------
     sample_rate : int

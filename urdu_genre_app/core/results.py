@@ -101,6 +101,10 @@ STATUS_SILENCE = "silence"
 class WindowResult:
     """The model's output for one window.
 
+    Windows are cut by :mod:`urdu_genre_app.core.windows` (the last one ends
+    where the song does); a silent window has no probabilities and takes no
+    part in the verdict.
+
     Attributes
     ----------
     index : int

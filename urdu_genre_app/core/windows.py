@@ -42,6 +42,9 @@ HOP_FRACTION = 0.5
 class WindowPolicy:
     """Where windows start and which ones count.
 
+    The numbers of the rule in this module's docstring; every model bundle
+    stores its own (:meth:`to_dict`), beside its :class:`FeatureParams`.
+
     Attributes
     ----------
     hop_seconds : float

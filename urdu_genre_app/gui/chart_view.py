@@ -92,7 +92,7 @@ class ChartsView(QSplitter):
             from PySide6.QtCore import QByteArray
 
             self.restoreState(QByteArray(saved))
-        if self.state.windows or self.state.result is not None:
+        if self.state.has_result:
             self.redraw()
 
     @property
@@ -141,8 +141,7 @@ class ChartsView(QSplitter):
 
     # ------------------------------------------------------------------ state events
     def _on_model(self, event: ModelChanged) -> None:
-        shown = bool(self.state.windows) or self.state.result is not None
-        self._set_stale(event.classifier is None and shown)
+        self._set_stale(event.classifier is None and self.state.has_result)
 
     def _on_source(self, event: SourceChanged) -> None:
         self._redraw_timer.stop()

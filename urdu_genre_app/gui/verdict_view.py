@@ -56,8 +56,7 @@ class VerdictView(QWidget):
         return self._heading_before_stale is not None
 
     def _on_model(self, event: ModelChanged) -> None:
-        shown = self.state.result is not None or bool(self.state.windows)
-        if event.state == "loading" and shown and not self.stale:
+        if event.state == "loading" and self.state.has_result and not self.stale:
             self._heading_before_stale = self.verdict.heading.text()
             self.verdict.heading.setText(STALE_HEADING)
             self.verdict.setEnabled(False)  # greyed: not a verdict of the model named in the header

@@ -57,6 +57,9 @@ WORKER_DIED_REASON = ("its worker process died each time it was classified (a cr
 class FileOutcome:
     """One file's outcome: a result, or the reason it has none.
 
+    Exactly one of ``result`` and ``error`` is set. The Library, the CLI and
+    :mod:`urdu_genre_app.scale` all receive a batch's files in this form.
+
     Attributes
     ----------
     path : str

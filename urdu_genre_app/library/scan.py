@@ -34,6 +34,9 @@ NOT_REGULAR_FILE = "is not a regular file (a FIFO, device, or a link to one), so
 class SkippedPath:
     """A path the walk could not use.
 
+    The walk goes on without it. ``reason`` names no path, so the lists of
+    skipped files (the CLI's, the Library's) show it beside ``path``.
+
     Attributes
     ----------
     path : str

@@ -55,6 +55,15 @@ def pick_weighted(rng: np.random.Generator, table: tuple[tuple[str, float], ...]
     return str(rng.choice(names, p=p / p.sum()))
 
 
+def chances(rng: np.random.Generator, odds: dict[str, float]) -> dict[str, bool]:
+    """Which of the named parts a song has: one draw per name, in order, True with its chance.
+
+    A chance of 0 draws nothing (a part ruled out by an earlier choice
+    leaves the random stream as if it were not listed).
+    """
+    return {name: p > 0 and rng.random() < p for name, p in odds.items()}
+
+
 def quiet_intro(out: np.ndarray, k: int, gain_db: float, ramp: int) -> None:
     """Turn the first ``k`` samples of ``out`` down by ``gain_db``, rising to full level over the last ``ramp``.
 

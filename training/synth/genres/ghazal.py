@@ -14,8 +14,8 @@ from __future__ import annotations
 import numpy as np
 
 from training.synth import dsp, theory
-from training.synth.genres.common import (Mixer, fill_line, gaps, grid_line, pick_weighted, quiet_intro, shadow,
-                                          sung_phrase, theka_over)
+from training.synth.genres.common import (Mixer, chances, fill_line, gaps, grid_line, pick_weighted, quiet_intro,
+                                          shadow, sung_phrase, theka_over)
 from training.synth.notes import Note
 from training.synth.percussion import make_tabla
 from training.synth.rhythm import TAALS
@@ -43,20 +43,9 @@ def arrange(rng: np.random.Generator, sr: int, n: int) -> np.ndarray:
     inst_p, inst_w = theory.pitch_set(tonic, mode, tonic + 5, tonic + 26)
 
     rubato = rng.random() < 0.08
-    has = {
-        "harmonium": rng.random() < 0.8,
-        "tabla": (not rubato) and rng.random() < 0.9,
-        "sarangi": rng.random() < 0.45,
-        "sitar": rng.random() < 0.3,
-        "santur": rng.random() < 0.25,
-        "rabab": rng.random() < 0.12,
-        "bansuri": rng.random() < 0.25,
-        "violin": rng.random() < 0.12,
-        "tanpura": rng.random() < 0.35,
-        "strings": rng.random() < 0.15,
-        "guitar": rng.random() < 0.12,
-        "bass": rng.random() < 0.15,
-    }
+    has = chances(rng, {"harmonium": 0.8, "tabla": 0.0 if rubato else 0.9, "sarangi": 0.45, "sitar": 0.3,
+                        "santur": 0.25, "rabab": 0.12, "bansuri": 0.25, "violin": 0.12, "tanpura": 0.35,
+                        "strings": 0.15, "guitar": 0.12, "bass": 0.15})
     if not any(has[k] for k in ("harmonium", "sarangi", "sitar", "santur", "bansuri", "violin", "guitar")):
         has["harmonium"] = True
     soloists = [k for k in ("sarangi", "sitar", "santur", "bansuri", "violin", "harmonium", "rabab") if has[k]]

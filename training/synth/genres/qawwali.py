@@ -14,7 +14,7 @@ from __future__ import annotations
 import numpy as np
 
 from training.synth import dsp, theory
-from training.synth.genres.common import (Mixer, fill_line, grid_line, quiet_intro, shadow, sung_phrase,
+from training.synth.genres.common import (Mixer, chances, fill_line, grid_line, quiet_intro, shadow, sung_phrase,
                                           theka_over)
 from training.synth.notes import Note
 from training.synth.percussion import make_claps, make_dholak, make_kit, make_tabla
@@ -39,15 +39,8 @@ def arrange(rng: np.random.Generator, sr: int, n: int) -> np.ndarray:
     high_p, high_w = theory.pitch_set(tonic, mode, tonic + 2, tonic + 16)
     harm_p, harm_w = theory.pitch_set(tonic, mode, tonic, tonic + 19)
 
-    has = {
-        "dholak": rng.random() < 0.7,
-        "tabla": rng.random() < 0.8,
-        "harmonium2": rng.random() < 0.45,
-        "chorus": rng.random() < 0.95,
-        "sarangi": rng.random() < 0.12,
-        "banjo": rng.random() < 0.1,
-        "modern": rng.random() < 0.12,
-    }
+    has = chances(rng, {"dholak": 0.7, "tabla": 0.8, "harmonium2": 0.45, "chorus": 0.95, "sarangi": 0.12,
+                        "banjo": 0.1, "modern": 0.12})
     if not (has["dholak"] or has["tabla"]):
         has[str(rng.choice(["dholak", "tabla"]))] = True
 
