@@ -299,7 +299,7 @@ _batch.classify_one = _dies_once_on_a_flaky
 '''
 
 
-def test_a_last_song_that_crashes_its_worker_once_is_retried_alone(bundle, music, tmp_path, monkeypatch):
+def test_a_last_song_that_crashes_its_worker_once_is_retried_alone(bundled_model, music, tmp_path, monkeypatch):
     """A one-process pool reads the flaky song last, so when the pool breaks it is the only song pending.
 
     It is still owed its retry alone (the pool is driven directly: ``classify_files`` runs a
@@ -315,7 +315,7 @@ def test_a_last_song_that_crashes_its_worker_once_is_retried_alone(bundle, music
     outcomes, here = [], []
     summary = batch.BatchSummary()
 
-    batch._run_pool([good, str(flaky)], os.fspath(bundle.path), 1, outcomes.append, lambda *a: None,
+    batch._run_pool([good, str(flaky)], os.fspath(bundled_model.path), 1, outcomes.append, lambda *a: None,
                     lambda: False, summary, here.extend)
     by_path = {o.path: o for o in outcomes}
     assert (music / "flaky.wav.crashed").exists()  # its first worker did die
