@@ -585,7 +585,8 @@ def run_training(config: TrainingConfig, observer: TrainingObserver | None = Non
     if config.init_from is not None:
         from training.finetune import begin_pipeline_warm_start
 
-        config, scan, warm = begin_pipeline_warm_start(config, scan, observer)
+        config, scan, warm = begin_pipeline_warm_start(config, scan, observer,
+                                                       family_named=tuple(config.models) != (AUTO_FAMILY,))
         REGISTRY.for_bundle(warm.bundle)  # a family this app can train (TrainingConfigError otherwise)
     config, choice = resolve_models(config, scan)
     if choice is not None:
