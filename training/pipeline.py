@@ -588,10 +588,10 @@ def run_training(config: TrainingConfig, observer: TrainingObserver | None = Non
         config, scan, warm = begin_pipeline_warm_start(config, scan, observer,
                                                        family_named=tuple(config.models) != (AUTO_FAMILY,))
         REGISTRY.for_bundle(warm.bundle)  # a family this app can train (TrainingConfigError otherwise)
-    config, choice = resolve_models(config, scan)
+    report_log(observer, f"dataset: {len(scan.songs)} songs in {len(scan.labels)} genres ({', '.join(scan.labels)})")
+    config, choice = resolve_models(config, scan)  # no family named: the folder's size decides
     if choice is not None:
         report_log(observer, choice.describe())
-    report_log(observer, f"dataset: {len(scan.songs)} songs in {len(scan.labels)} genres ({', '.join(scan.labels)})")
     for skipped in scan.skipped:
         report_log(observer, f"skipped {skipped.path}: {skipped.reason}")
 

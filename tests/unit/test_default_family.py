@@ -116,3 +116,20 @@ def test_the_command_without_model_says_which_family_and_why_then_trains_it(tmp_
     else:
         assert lines == []
     assert extracted == [REGISTRY.get(family).feature_params(FeatureParams(window_seconds=3.0))]
+
+
+@pytest.mark.slow
+def test_the_command_on_a_small_folder_without_model_trains_and_writes_musicnn(tmp_path, capsys):
+    from urdu_genre_app.cli import main
+    from urdu_genre_app.core.bundle import load_bundle
+
+    dataset = audio_factory.write_labeled_folder(tmp_path / "songs", songs_per_genre=3, seconds=4.0, seed=70)
+    out = tmp_path / "m.ugm"
+    code = main(["train", str(dataset), "--out", str(out), "--window-seconds", "3", "--epochs", "5",
+                 "--windows-per-song", "2", "--workers", "1", "--no-cache"])
+    captured = capsys.readouterr()
+    assert code == 0, captured.err
+    assert "model: musicnn (musicnn transfer (MSD)), chosen automatically for a small folder" in captured.err
+    bundle = load_bundle(out)
+    assert bundle.architecture == FEW_SONGS_FAMILY and bundle.metrics["measured_accuracy"]["folds"] == 3
+    assert "--model auto" in bundle.provenance["command"]  # the command reruns to the same choice
