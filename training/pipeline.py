@@ -48,6 +48,11 @@ Rules worth knowing:
   bundle's ``measured_accuracy``). Up to 64 clean training windows stand in
   for validation while fitting (as in fine-tuning); the standardisation is
   measured on every song's clean windows.
+* No family named (``models=(AUTO_FAMILY,)``, the default): once the folder
+  is scanned, :func:`resolve_models` asks
+  :func:`training.families.default_family_for` (musicnn for a small folder,
+  where it measured best from a few real songs; the BN-CNN otherwise) and
+  the run says which and why in one log line.
 * One ``seed`` drives window choice, augmentation, the split and the weights.
 """
 
