@@ -248,7 +248,8 @@ class TrainingWidget(QWidget):
         self.log_view.clear()
         self.results_box.clear()
         self.use_model_button.setEnabled(False)
-        self._append_log(f"training {config.models[0]} on {config.dataset}; the model will be saved to {config.out}")
+        self._append_log(f"training {self.model_combo.currentText()} on {config.dataset}; the model will be saved to "
+                         f"{config.out}")
         small = self.state.small_dataset_warning()
         if small:  # said again where the run is watched: the line under the path scrolls out of sight
             self.banner.show_message("warning", f"Few songs: {small}")
