@@ -2,7 +2,7 @@
 
 Usage::
 
-    urdu-genre train DATASET --out BUNDLE.ugm [--model bn_cnn|gap_cnn|vgg16|logreg|xgboost|musicnn|all]
+    urdu-genre train DATASET --out BUNDLE.ugm [--model auto|bn_cnn|gap_cnn|vgg16|logreg|xgboost|musicnn|all]
         [--epochs N] [--windows-per-song N] [--seed S] [--split song|window-paper-leaky]
         [--workers N] [--cache DIR | --no-cache] [--compare] [--augment-copies K] [--spec-augment]
         [--small-folder SONGS]
@@ -13,6 +13,12 @@ of ``path,genre`` rows. Progress is drawn on stderr when it is a terminal;
 epoch lines and notes go to stderr, the dataset table and the comparison to
 stdout. The first Ctrl-C stops fitting after the current batch and keeps (and
 exports) the best model so far; a second one aborts.
+
+Without ``--model`` (``auto``) the folder decides once it is scanned
+(:func:`training.families.default_family_for`): musicnn for a small folder,
+where it measured best from a few real songs, the BN-CNN otherwise; one log
+line says which and why. ``--init-from`` without ``--model`` fine-tunes the
+bundle's own family.
 
 Exit status: 0 done; 1 the run failed (one line on stderr, no traceback);
 2 bad usage, an unusable dataset, ``--out`` with a model that cannot be
@@ -89,7 +95,7 @@ def configure_train_parser(parser: argparse.ArgumentParser) -> None:
     :class:`~urdu_genre_app.core.features.FeatureParams`), never restated here.
     """
     from training.extract import ExtractionConfig
-    from training.families import DEFAULT_FAMILY, REGISTRY
+    from training.families import AUTO_FAMILY, DEFAULT_FAMILY, FEW_SONGS_FAMILY, REGISTRY
     from training.finetune import DEFAULT_FREEZE, FREEZE_CHOICES
     from training.fit import FitConfig
     from training.split import SMALL_FOLDER_SONGS, SPLIT_MODES, SPLIT_SONG
@@ -102,8 +108,10 @@ def configure_train_parser(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--out", metavar="BUNDLE", help="model bundle to write (.ugm); without it, evaluate only")
     parser.add_argument("--force", action="store_true",
                         help="with --out: replace an existing file even if it is not a model bundle")
-    parser.add_argument("--model", choices=(*REGISTRY.names(), ALL_MODELS), default=DEFAULT_FAMILY,
-                        help=f"model family (default {DEFAULT_FAMILY}; '{ALL_MODELS}' trains every family)")
+    parser.add_argument("--model", choices=(*REGISTRY.names(), AUTO_FAMILY, ALL_MODELS), default=AUTO_FAMILY,
+                        help=f"model family (default {AUTO_FAMILY}: {FEW_SONGS_FAMILY} for a small folder, where "
+                             f"it learns best, else {DEFAULT_FAMILY}; one log line says which and why; "
+                             f"'{ALL_MODELS}' trains every family)")
     parser.add_argument("--compare", action="store_true",
                         help="train every model family on the same split and print a Table III comparison")
     parser.add_argument("--epochs", type=_positive_int, default=fit.epochs, help=f"most epochs (default {fit.epochs})")

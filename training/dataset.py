@@ -94,6 +94,10 @@ class DatasetScan:
         """Number of readable songs for each label."""
         return {label: sum(s.genre == label for s in self.songs) for label in self.labels}
 
+    def smallest_genre_songs(self) -> int:
+        """Readable songs in the genre with the fewest (0 when there is no genre)."""
+        return min(self.songs_per_genre().values(), default=0)
+
     def seconds_per_genre(self) -> dict[str, float]:
         """Total duration in seconds for each label."""
         return {label: sum(s.duration_seconds for s in self.songs if s.genre == label) for label in self.labels}

@@ -78,8 +78,14 @@ FAMILY_MODULES = (
     "training.musicnn.family",
     "training.realmusic.family",
 )
-#: The family trained when none is named.
+#: The family a folder with enough songs trains when none is named: the paper's model.
 DEFAULT_FAMILY = "bn_cnn"
+#: The family a small folder trains when none is named: measured best from a few real songs (see
+#: :func:`default_family_for`).
+FEW_SONGS_FAMILY = "musicnn"
+#: ``--model`` (and ``TrainingConfig.models``, alone) when the user chose no family: the folder decides
+#: (:func:`default_family_for`, asked by the pipeline once the folder is scanned).
+AUTO_FAMILY = "auto"
 #: Windows per Keras predict call when scoring.
 PREDICT_BATCH = 64
 
@@ -398,3 +404,78 @@ REGISTRY = FamilyRegistry(FAMILY_MODULES)
 def family(name: str) -> ModelFamily:
     """``REGISTRY.get(name)``."""
     return REGISTRY.get(name)
+
+
+@dataclass(frozen=True)
+class FamilyChoice:
+    """The family trained when the user named none, and why (:func:`default_family_for`).
+
+    Attributes
+    ----------
+    name : str
+        The family's registry name.
+    title : str
+        Its title, as menus show it.
+    reason : str
+        Why, in words a user reads, starting "for a ... folder" (the CLI's log line, the Training tab's tooltip).
+    small_folder : bool
+        The folder is small (its smallest genre under the small-folder limit).
+    """
+
+    name: str
+    title: str
+    reason: str
+    small_folder: bool
+
+    def describe(self) -> str:
+        """One line: ``"model: musicnn (musicnn transfer (MSD)), chosen automatically for a small folder ..."``."""
+        return f"model: {self.name} ({self.title}), chosen automatically {self.reason}"
+
+
+def default_family_for(smallest_genre_songs: int, small_folder_songs: int, *,
+                       registry: FamilyRegistry | None = None) -> FamilyChoice:
+    """The family to train when the user named none: musicnn for a small folder, the BN-CNN otherwise.
+
+    A small folder is the one the pipeline trains on every song and
+    cross-validates: its smallest genre has fewer than ``small_folder_songs``
+    songs (:data:`training.split.SMALL_FOLDER_SONGS`; 0 never). Measured
+    (``benchmarks/fewshot_families.py``, docs/TRAINING.md "Measured: which
+    family learns best from a few real songs"): trained as a small folder on
+    3 real open-music songs a class and judged on held-out artists' songs,
+    musicnn named 89 % right (balanced accuracy, three draws: 83-94 %), the
+    BN-CNN 67 % (56-78 %), logistic regression 37 %; at 5 songs a class 83 %
+    against 50 %. musicnn's backbone has heard 200,000 real songs, so a few of
+    the user's only have to fit its small head. A larger folder keeps the
+    BN-CNN, the paper's model. Where musicnn cannot be used on this
+    installation (:meth:`ModelFamily.missing_requirements`), a small folder
+    gets the BN-CNN too, and the reason says so.
+
+    Parameters
+    ----------
+    smallest_genre_songs : int
+        Songs in the folder's smallest genre (:meth:`training.dataset.DatasetScan.smallest_genre_songs`).
+    small_folder_songs : int
+        The small-folder limit (``TrainingConfig.small_folder_songs``; 0 when songs are always held out).
+    registry : FamilyRegistry, optional
+        Where to look the families up (default :data:`REGISTRY`).
+
+    Returns
+    -------
+    FamilyChoice
+    """
+    registry = registry or REGISTRY
+    paper = registry.get(DEFAULT_FAMILY)
+    songs = f"{smallest_genre_songs} song{'' if smallest_genre_songs == 1 else 's'} in its smallest genre"
+    if not 0 < smallest_genre_songs < small_folder_songs:
+        return FamilyChoice(paper.name, paper.title, f"for a folder that is not small ({songs}): the paper's model",
+                            small_folder=False)
+    small = f"for a small folder ({songs}, under {small_folder_songs})"
+    few = registry.get(FEW_SONGS_FAMILY) if FEW_SONGS_FAMILY in registry else None
+    missing = few.missing_requirements() if few is not None else f"the {FEW_SONGS_FAMILY} family"
+    if missing is not None:
+        return FamilyChoice(paper.name, paper.title, f"{small}: {FEW_SONGS_FAMILY} learns best there, but this "
+                                                     f"installation cannot train it ({missing} is missing)",
+                            small_folder=True)
+    return FamilyChoice(few.name, few.title, f"{small}: it learns best from a few real songs (89 % against "
+                                             "the BN-CNN's 67 % on held-out artists' songs at 3 songs a genre; "
+                                             "docs/TRAINING.md)", small_folder=True)

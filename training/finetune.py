@@ -337,12 +337,13 @@ def finetune_windows(
     )
 
 
-def begin_pipeline_warm_start(config, scan: DatasetScan, observer) -> tuple[Any, DatasetScan, WarmStart]:
+def begin_pipeline_warm_start(config, scan: DatasetScan, observer, *,
+                              family_named: bool = True) -> tuple[Any, DatasetScan, WarmStart]:
     """:func:`training.pipeline.run_training`'s hook for ``TrainingConfig.init_from``.
 
     Loads the bundle, relabels the scan to its labels, and returns the config
     with the bundle's feature parameters and window policy (the fit recipe is
-    left as given).
+    left as given) and, when ``family_named`` is False (the user named none), the bundle's family.
 
     Raises
     ------
@@ -352,6 +353,8 @@ def begin_pipeline_warm_start(config, scan: DatasetScan, observer) -> tuple[Any,
         The models asked for are not the bundle's architecture.
     """
     bundle = load_warm_start_bundle(config.init_from)
+    if not family_named:  # the bundle's own family, whatever the folder's size
+        config = dataclasses.replace(config, models=(bundle.architecture,))
     if tuple(config.models) != (bundle.architecture,):
         raise TrainingConfigError(
             f"{config.init_from} holds a {bundle.architecture} model; fine-tuning trains that model only "

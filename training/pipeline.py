@@ -48,6 +48,11 @@ Rules worth knowing:
   bundle's ``measured_accuracy``). Up to 64 clean training windows stand in
   for validation while fitting (as in fine-tuning); the standardisation is
   measured on every song's clean windows.
+* No family named (``models=(AUTO_FAMILY,)``, the default): once the folder
+  is scanned, :func:`resolve_models` asks
+  :func:`training.families.default_family_for` (musicnn for a small folder,
+  where it measured best from a few real songs; the BN-CNN otherwise) and
+  the run says which and why in one log line.
 * One ``seed`` drives window choice, augmentation, the split and the weights.
 """
 
@@ -74,7 +79,7 @@ from training.dataset import DatasetScan, scan_dataset
 from training.errors import DatasetError, ExportNotSupportedError, TrainingConfigError
 from training.evaluate import Evaluation, evaluate_probabilities, format_comparison, measured_accuracy, wilson_interval
 from training.extract import ExtractionConfig, ExtractionStats, extract_windows
-from training.families import DEFAULT_FAMILY, REGISTRY, ModelFamily, PreparedFeatures
+from training.families import AUTO_FAMILY, REGISTRY, FamilyChoice, ModelFamily, PreparedFeatures, default_family_for
 from training.finetune import DEFAULT_FREEZE, self_validation_rows
 from training.fit import FitConfig, FitResult
 from training.observer import AccuracyEstimate, EpochEnded, NullObserver, TrainingObserver, report_log, report_stage
@@ -101,7 +106,8 @@ class TrainingConfig:
     out : str or pathlib.Path or None
         Where to write the bundle (``.ugm``); None evaluates without exporting.
     models : tuple of str
-        Families to train, by name (:data:`training.families.REGISTRY`).
+        Families to train, by name (:data:`training.families.REGISTRY`); ``(AUTO_FAMILY,)`` (the default:
+        the user named none) lets the scanned folder decide (:func:`resolve_models`).
     feature_params : FeatureParams
         MFCC parameters (the paper's by default; window length included).
     extraction : ExtractionConfig
@@ -149,7 +155,7 @@ class TrainingConfig:
 
     dataset: str | os.PathLike
     out: str | os.PathLike | None = None
-    models: tuple[str, ...] = (DEFAULT_FAMILY,)
+    models: tuple[str, ...] = (AUTO_FAMILY,)
     feature_params: FeatureParams = field(default_factory=FeatureParams)
     extraction: ExtractionConfig = field(default_factory=ExtractionConfig)
     fit: FitConfig = field(default_factory=FitConfig)
@@ -180,21 +186,60 @@ class TrainingConfig:
         ExportNotSupportedError
             ``out`` is set but no chosen model can be exported.
         """
-        unknown = [m for m in self.models if m not in REGISTRY]
-        if unknown or not self.models:
-            raise TrainingConfigError(
-                f"unknown model {', '.join(unknown) or '(none)'}; choose from {', '.join(REGISTRY.names())} or all"
-            )
-        for name in self.models:
+        if tuple(self.models) == (AUTO_FAMILY,):  # resolved once the folder is scanned, then checked again
+            named: tuple[str, ...] = ()
+        else:
+            named = tuple(self.models)
+            unknown = [m for m in named if m not in REGISTRY]
+            if unknown or not named:
+                raise TrainingConfigError(
+                    f"unknown model {', '.join(unknown) or '(none)'}; choose from {', '.join(REGISTRY.names())}, "
+                    f"{AUTO_FAMILY} (the folder decides, alone) or all"
+                )
+        for name in named:
             REGISTRY.get(name).validate(self)
         if self.split not in SPLIT_MODES:
             raise TrainingConfigError(f"unknown split {self.split!r}; choose one of {', '.join(SPLIT_MODES)}")
         exportable = REGISTRY.exportable_names()
-        if self.out is not None and not any(m in exportable for m in self.models):
+        if self.out is not None and named and not any(m in exportable for m in named):
             raise ExportNotSupportedError(
                 f"{', '.join(self.models)} cannot be written as a model bundle (a bundle holds a Keras/LiteRT "
                 f"network); train it without --out to evaluate it, or choose {_either(exportable)}"
             )
+
+
+def resolve_models(config: TrainingConfig, scan: DatasetScan) -> tuple[TrainingConfig, FamilyChoice | None]:
+    """``config`` with the family its folder gets when the user named none (``models == (AUTO_FAMILY,)``).
+
+    The rule is :func:`training.families.default_family_for`, asked with the
+    scan's smallest genre and the small-folder limit this run applies (none
+    with the paper's window split, which never trains on every song).
+
+    Parameters
+    ----------
+    config : TrainingConfig
+    scan : DatasetScan
+        ``config.dataset`` scanned.
+
+    Returns
+    -------
+    config : TrainingConfig
+        Unchanged when it names its families; else with ``models`` the chosen one, validated.
+    choice : FamilyChoice or None
+        What was chosen and why (None when the user chose).
+
+    Raises
+    ------
+    TrainingConfigError
+        The chosen family refuses the run's options.
+    """
+    if tuple(config.models) != (AUTO_FAMILY,):
+        return config, None
+    limit = config.small_folder_songs if config.split == SPLIT_SONG else 0
+    choice = default_family_for(scan.smallest_genre_songs(), limit)
+    config = dataclasses.replace(config, models=(choice.name,))
+    config.validate()
+    return config, choice
 
 
 def _either(names: tuple[str, ...]) -> str:
@@ -545,9 +590,13 @@ def run_training(config: TrainingConfig, observer: TrainingObserver | None = Non
     if config.init_from is not None:
         from training.finetune import begin_pipeline_warm_start
 
-        config, scan, warm = begin_pipeline_warm_start(config, scan, observer)
+        config, scan, warm = begin_pipeline_warm_start(config, scan, observer,
+                                                       family_named=tuple(config.models) != (AUTO_FAMILY,))
         REGISTRY.for_bundle(warm.bundle)  # a family this app can train (TrainingConfigError otherwise)
     report_log(observer, f"dataset: {len(scan.songs)} songs in {len(scan.labels)} genres ({', '.join(scan.labels)})")
+    config, choice = resolve_models(config, scan)  # no family named: the folder's size decides
+    if choice is not None:
+        report_log(observer, choice.describe())
     for skipped in scan.skipped:
         report_log(observer, f"skipped {skipped.path}: {skipped.reason}")
 

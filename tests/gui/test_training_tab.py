@@ -289,14 +289,14 @@ def test_typed_events_drive_the_progress_line_and_the_chart(make_window, tiny_bu
 def test_the_form_starts_from_the_training_config_defaults(make_window, tiny_bundle_path):
     from training.extract import ExtractionConfig
     from training.fit import FitConfig
-    from training.families import DEFAULT_FAMILY, REGISTRY
+    from training.families import AUTO_FAMILY, REGISTRY
     from urdu_genre_app.core.features import FeatureParams
 
     window = make_window(tiny_bundle_path, wait_charts=False)
     tab = window.training_widget
-    assert tab.model_combo.currentData() == DEFAULT_FAMILY
+    assert tab.model_combo.currentData() == AUTO_FAMILY  # the folder decides (tests/gui/test_training_automatic.py)
     assert [tab.model_combo.itemData(i) for i in range(tab.model_combo.count())] == [
-        f.name for f in REGISTRY.offered()]
+        AUTO_FAMILY, *(f.name for f in REGISTRY.offered())]
     assert tab.epochs_spin.value() == FitConfig().epochs
     assert tab.windows_spin.value() == ExtractionConfig().windows_per_song
     assert tab.window_seconds_spin.value() == FeatureParams().window_seconds

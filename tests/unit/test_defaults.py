@@ -10,7 +10,7 @@ from training.cli import ALL_MODELS, configure_train_parser
 from training.errors import TrainingConfigError
 from training.extract import ExtractionConfig
 from training.fit import FitConfig
-from training.families import DEFAULT_FAMILY, REGISTRY, FamilyRegistry, ModelFamily
+from training.families import AUTO_FAMILY, DEFAULT_FAMILY, REGISTRY, FamilyRegistry, ModelFamily
 from urdu_genre_app.core.features import FeatureParams
 
 
@@ -23,7 +23,7 @@ def _train_defaults() -> argparse.Namespace:
 def test_train_command_defaults_are_the_config_dataclasses():
     args = _train_defaults()
     fit, extraction = FitConfig(), ExtractionConfig()
-    assert args.model == DEFAULT_FAMILY == "bn_cnn"
+    assert args.model == AUTO_FAMILY == "auto" and DEFAULT_FAMILY == "bn_cnn"  # the folder decides (test_default_family)
     assert (args.epochs, args.batch_size, args.patience) == (fit.epochs, fit.batch_size, fit.patience) == (30, 32, 6)
     assert args.windows_per_song == extraction.windows_per_song == 5
     assert args.window_seconds == FeatureParams().window_seconds == 30.0
@@ -32,6 +32,7 @@ def test_train_command_defaults_are_the_config_dataclasses():
     from training.split import SMALL_FOLDER_SONGS
 
     assert args.small_folder == TrainingConfig.small_folder_songs == SMALL_FOLDER_SONGS == 10
+    assert TrainingConfig(dataset="songs").models == (AUTO_FAMILY,)
     assert args.freeze == TrainingConfig.freeze == "conv"
 
 
@@ -43,7 +44,7 @@ def test_one_registry_of_model_families():
     parser = argparse.ArgumentParser()
     configure_train_parser(parser)
     model_action = next(a for a in parser._actions if a.dest == "model")
-    assert tuple(model_action.choices) == (*REGISTRY.names(), ALL_MODELS)
+    assert tuple(model_action.choices) == (*REGISTRY.names(), AUTO_FAMILY, ALL_MODELS)
     assert [f.label for f in REGISTRY.offered()] == [
         "BN-CNN (the paper's best)", "GAP-CNN", "Logistic regression",
         "musicnn transfer (MSD) (a network trained on real music, with a new head for your genres)"]

@@ -101,6 +101,31 @@ def test_an_unconfirmed_path_never_replaces_a_file(tmp_path):
     assert Path(blank.out).parent == tmp_path and Path(blank.out).suffix == ".ugm"
 
 
+def test_automatic_says_what_it_trains_once_the_folder_is_scanned_and_the_run_chooses_it(tmp_path):
+    from training.families import AUTO_FAMILY
+
+    state = TrainingState()
+    seen = _events(state)
+    state.begin_scan("/songs/mine")
+    text, tooltip = seen[-1].automatic
+    assert text == "Automatic" and "once it is scanned" in tooltip and f"under {SMALL_GENRE_SONGS}" in tooltip
+    state.scan_finished(_scan({"Ghazal": 3, "Rock": 12}), None)
+    text, tooltip = seen[-1].automatic
+    assert text == "Automatic: musicnn transfer (MSD)" and tooltip.startswith("Chosen for a small folder (3 songs")
+    form = TrainingForm(dataset="/songs/mine", out="", model=AUTO_FAMILY, epochs=3, windows_per_song=2,
+                        window_seconds=3.0, seed=1)
+    config = state.build_config(form, tmp_path)
+    # The run decides (and logs why) from the same scan; the bundle is named after what it will train.
+    assert config.models == (AUTO_FAMILY,) and config.name == "musicnn transfer (MSD) on mine"
+    state.begin_scan("/songs/mine")
+    state.scan_finished(_scan({"Ghazal": SMALL_GENRE_SONGS, "Rock": 12}), None)
+    assert seen[-1].automatic[0] == "Automatic: BN-CNN" and "not small" in seen[-1].automatic[1]
+    assert state.build_config(form, tmp_path).name == "BN-CNN on mine"
+    state.begin_scan("/songs/other")  # not scanned yet: the run chooses, the bundle gets the family's own name
+    assert seen[-1].automatic[0] == "Automatic" and state.build_config(
+        TrainingForm(**{**form.__dict__, "dataset": "/songs/other"}), tmp_path).name == ""
+
+
 @pytest.mark.parametrize("accuracy, warned", [(0.0, True), (0.5, True), (0.54, True), (0.75, False), (1.0, False)])
 def test_a_model_no_better_than_chance_is_called_so(accuracy, warned):
     state = TrainingState()

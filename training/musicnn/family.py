@@ -53,6 +53,15 @@ class MusicnnFamily(ModelFamily):
     costly_windows = True
     selftest = False  # the self-test's 2 s windows hold no 3 s patch
 
+    def missing_requirements(self) -> str | None:
+        """TensorFlow, then the shipped backbone weights (a build may leave the file out)."""
+        from training.musicnn.backbone import WEIGHTS_FILE, default_weights_path
+
+        missing = super().missing_requirements()
+        if missing is None and not default_weights_path().is_file():
+            missing = f"the musicnn backbone weights ({WEIGHTS_FILE})"
+        return missing
+
     def validate(self, config) -> None:
         if config.musicnn_patches is not None and config.musicnn_patches < 1:
             raise TrainingConfigError(f"a musicnn window pools at least one patch, not {config.musicnn_patches}")

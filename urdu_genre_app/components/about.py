@@ -46,6 +46,8 @@ used lately, and *Load model…* for any `.ugm` file (models you train are saved
 folder). The song shown is analysed again with the new model.
 
 **Train your own.** The *Training* tab takes a folder with one sub-folder of songs per genre.
+Its *Automatic* model trains musicnn transfer when a genre has only a few songs (it learns best
+from a few real songs) and the BN-CNN otherwise; the entry names the one it picked.
 The *Library* tab classifies a whole folder, lets you confirm genres and writes tags.
 """
 

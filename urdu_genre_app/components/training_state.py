@@ -22,6 +22,7 @@ from urdu_genre_app.components.events import Emitter
 
 if TYPE_CHECKING:
     from training.dataset import DatasetScan
+    from training.families import FamilyChoice
     from training.pipeline import ModelResult, TrainingConfig, TrainingReport
 
 try:
@@ -30,6 +31,13 @@ try:
     from training.split import SMALL_FOLDER_SONGS as SMALL_GENRE_SONGS
 except ImportError:  # a lite build: the tab trains nothing, so the number only has to exist
     SMALL_GENRE_SONGS = 10
+try:
+    #: The model menu's entry (and default) that names no family: the run chooses it once the folder is scanned.
+    from training.families import AUTO_FAMILY as AUTOMATIC_MODEL
+except ImportError:  # a lite build: the tab trains nothing
+    AUTOMATIC_MODEL = "auto"
+#: How the menu calls that entry (followed by the family it resolves to once the folder is scanned).
+AUTOMATIC_TEXT = "Automatic"
 #: A held-out accuracy this close above chance (1 / genres) still counts as "no better than chance".
 CHANCE_MARGIN = 0.05
 #: Colour of an error in the dataset line (the banner's error red).
@@ -51,9 +59,13 @@ class TrainingForm:
 
 @dataclass(frozen=True)
 class ScanChanged:
-    """The dataset line changed: ``html`` is what to show under the path."""
+    """The dataset line changed: ``html`` is what to show under the path; ``automatic`` the *Automatic* entry.
+
+    ``automatic`` is ``(text, tooltip)`` (:meth:`TrainingState.automatic_entry`).
+    """
 
     html: str
+    automatic: tuple[str, str] = (AUTOMATIC_TEXT, "")
 
 
 @dataclass(frozen=True)
@@ -148,7 +160,7 @@ class TrainingState:
         self.dataset = path.strip()
         self.scan, self.scan_error = None, None
         probe = bool(self.dataset) and not self.unavailable_reason
-        self.events.scan_changed.emit(ScanChanged("Looking inside…" if probe else ""))
+        self.events.scan_changed.emit(ScanChanged("Looking inside…" if probe else "", self.automatic_entry()))
         return probe
 
     def scan_finished(self, scan: DatasetScan | None, error: BaseException | None) -> None:
@@ -157,7 +169,7 @@ class TrainingState:
             self.scan_error = str(error)
         else:
             self.scan = scan
-        self.events.scan_changed.emit(ScanChanged(self.dataset_html()))
+        self.events.scan_changed.emit(ScanChanged(self.dataset_html(), self.automatic_entry()))
 
     def needs_scan(self, path: str) -> bool:
         """Whether a typed path differs from the one probed (or being probed)."""
@@ -181,6 +193,23 @@ class TrainingState:
         if warning:
             text += f"<br><b>Few songs:</b> {html.escape(warning)}"
         return text
+
+    def automatic_choice(self) -> FamilyChoice | None:
+        """The family *Automatic* trains on the folder shown (the run's own rule), or None before it is scanned."""
+        if self.scan is None or self.unavailable_reason:
+            return None
+        from training.pipeline import TrainingConfig, resolve_models
+
+        return resolve_models(TrainingConfig(dataset=self.dataset), self.scan)[1]
+
+    def automatic_entry(self) -> tuple[str, str]:
+        """The *Automatic* model entry's ``(text, tooltip)``: what it resolves to once the folder is scanned."""
+        choice = self.automatic_choice()
+        if choice is None:
+            return AUTOMATIC_TEXT, ("The folder decides once it is scanned: musicnn transfer when a genre has under "
+                                    f"{SMALL_GENRE_SONGS} songs (it learns best from a few real songs), else the "
+                                    "BN-CNN (the paper's model)")
+        return f"{AUTOMATIC_TEXT}: {choice.title}", f"Chosen {choice.reason}"
 
     def small_dataset_warning(self) -> str | None:
         """What a run on a small folder does, said before it starts; None when every genre has enough songs."""
@@ -207,6 +236,9 @@ class TrainingState:
 
         dataset = form.dataset.strip()
         out = form.out.strip() or str(default_output_path(dataset, default_folder))
+        # Automatic stays so to the run, which chooses (and says why) once it has the folder's scan.
+        choice = self.automatic_choice() if form.model == AUTOMATIC_MODEL and self.dataset == dataset else None
+        family = choice.name if choice else form.model
         if out != self.confirmed_output:
             out = str(unused_path(Path(out)))
         return TrainingConfig(
@@ -218,7 +250,7 @@ class TrainingState:
             fit=FitConfig(epochs=form.epochs),
             seed=form.seed,
             trained_on="user",
-            name=f"{REGISTRY.get(form.model).title} on {Path(dataset).name}",
+            name=(f"{REGISTRY.get(family).title} on {Path(dataset).name}" if family != AUTOMATIC_MODEL else ""),
             command="Training tab",
         )
 

@@ -61,9 +61,9 @@ def _fit_epochs() -> int:
 
 
 def _default_model() -> str:
-    from training.families import DEFAULT_FAMILY
+    from training.families import AUTO_FAMILY
 
-    return DEFAULT_FAMILY
+    return AUTO_FAMILY  # the folder decides (training.families.default_family_for)
 
 
 def _windows_per_song() -> int:

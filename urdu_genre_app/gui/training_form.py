@@ -18,7 +18,13 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from urdu_genre_app.components.training_state import TrainingForm, offered_model_families
+from urdu_genre_app.components.training_state import (
+    AUTOMATIC_MODEL,
+    AUTOMATIC_TEXT,
+    ScanChanged,
+    TrainingForm,
+    offered_model_families,
+)
 from urdu_genre_app.gui import settings as S
 
 
@@ -47,7 +53,10 @@ class TrainingFormView(QGroupBox):
         output_button = QPushButton("Save as…")
         output_button.clicked.connect(self.choose_output_requested)
         self.model_combo = QComboBox()
-        for family in offered_model_families():
+        families = offered_model_families()
+        if families:  # first, and the default: the folder decides (its text says what, once it is scanned)
+            self.model_combo.addItem(AUTOMATIC_TEXT, AUTOMATIC_MODEL)
+        for family in families:
             self.model_combo.addItem(family.label, family.name)
         self.epochs_spin = QSpinBox()
         self.epochs_spin.setRange(1, 1000)
@@ -87,6 +96,15 @@ class TrainingFormView(QGroupBox):
         form.addRow("Recipe:", numbers)
         form.addRow("Save to:", output_row)
         self.setLayout(form)
+
+    def show_scan(self, event: ScanChanged) -> None:
+        """Show songs per genre (or why the folder cannot be used) and what *Automatic* trains on it."""
+        self.dataset_summary.setText(event.html)
+        index = self.model_combo.findData(AUTOMATIC_MODEL)
+        if index >= 0:
+            text, tooltip = event.automatic
+            self.model_combo.setItemText(index, text)
+            self.model_combo.setItemData(index, tooltip, Qt.ItemDataRole.ToolTipRole)
 
     def fields(self) -> tuple[QWidget, ...]:
         """Everything the user can change."""

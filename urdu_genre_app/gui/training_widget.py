@@ -32,7 +32,6 @@ from PySide6.QtWidgets import (
 from urdu_genre_app.components.training_jobs import scan_job, train_job
 from urdu_genre_app.components.training_state import (
     RunChanged,
-    ScanChanged,
     TrainingState,
     default_output_path,
     epoch_log_line,
@@ -149,7 +148,7 @@ class TrainingWidget(QWidget):
         self._elapsed_timer = QTimer(self)
         self._elapsed_timer.setInterval(1000)
         self._elapsed_timer.timeout.connect(self._on_elapsed_tick)
-        self.state.events.scan_changed.connect(self._on_scan_changed)
+        self.state.events.scan_changed.connect(self.form_view.show_scan)
         self.state.events.run_changed.connect(self._on_run_changed)
         self._restore_settings()
         if self.unavailable_reason:
@@ -210,10 +209,6 @@ class TrainingWidget(QWidget):
         """Hand the probe to the state (it words the summary)."""
         self.state.scan_finished(scan, error)
 
-    def _on_scan_changed(self, event: ScanChanged) -> None:
-        """Show songs per genre, or why the dataset cannot be used."""
-        self.dataset_summary.setText(event.html)
-
     def choose_output(self) -> None:
         """Ask where to save the model bundle."""
         start = self.output_edit.text() or str(default_output_path(self.dataset_edit.text() or "model", models_dir()))
@@ -253,7 +248,8 @@ class TrainingWidget(QWidget):
         self.log_view.clear()
         self.results_box.clear()
         self.use_model_button.setEnabled(False)
-        self._append_log(f"training {config.models[0]} on {config.dataset}; the model will be saved to {config.out}")
+        self._append_log(f"training {self.model_combo.currentText()} on {config.dataset}; the model will be saved to "
+                         f"{config.out}")
         small = self.state.small_dataset_warning()
         if small:  # said again where the run is watched: the line under the path scrolls out of sight
             self.banner.show_message("warning", f"Few songs: {small}")
