@@ -113,3 +113,25 @@ def test_calibrate_with_other_music_writes_a_bundle_that_flags_it(tiny_bundle_pa
     clicks = audio_factory.write_audio(tmp_path / "clicks.wav", audio_factory.make_sound("Clicks", 6.0, seed=901))
     verdict = classifier.classify_file(clicks)
     assert verdict.genre == "Clicks" and not verdict.unknown
+
+
+@pytest.mark.slow
+def test_dropping_the_other_output_keeps_the_genres_softmax_and_features(tiny_bundle_path, tmp_path):
+    """``python -m training.other_label``: the kept columns' softmax, the same penultimate features, no check yet."""
+    from training.calibrate import penultimate_features
+    from training.export import keras_model_from_bundle
+    from training.other_label import drop_label, main as other_label_main
+    from urdu_genre_app.core.features import mfcc
+
+    out = tmp_path / "three.ugm"
+    written = drop_label(tiny_bundle_path, "Noise", out)
+    original = load_bundle(tiny_bundle_path)
+    assert written.labels == ["Tone", "Clicks", "Sweep"] and load_bundle(out).novelty is None
+    before, after = keras_model_from_bundle(original), keras_model_from_bundle(load_bundle(out))
+    x = np.stack([original.normalise(mfcc(audio_factory.make_sound(kind, 3.0, seed=7), original.feature_params))
+                  for kind in audio_factory.TINY_LABELS])[..., None]
+    p, q = before.predict(x, verbose=0), after.predict(x, verbose=0)
+    kept = p[:, [0, 2, 3]]
+    np.testing.assert_allclose(q, kept / kept.sum(axis=1, keepdims=True), rtol=1e-4, atol=1e-6)
+    np.testing.assert_allclose(penultimate_features(after, x), penultimate_features(before, x), rtol=1e-5)
+    assert other_label_main([tiny_bundle_path, "--label", "Jazz", "--out", str(tmp_path / "x.ugm")]) == 2

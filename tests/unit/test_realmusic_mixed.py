@@ -96,3 +96,10 @@ def test_an_unknown_artist_a_used_folder_or_a_changed_file_is_refused(tmp_path):
     with pytest.raises(DatasetError, match="sha256"):
         mixed.link_mixed(tmp_path / "c", None, root=tmp_path / "corpus", manifest=manifest)
     assert not (tmp_path / "c").exists()
+
+
+def test_the_other_music_can_also_be_a_class_to_train_on(tmp_path):
+    manifest = _corpus(tmp_path / "corpus")
+    result = mixed.link_mixed(tmp_path / "mix", None, hold_out_artists=["eve"], root=tmp_path / "corpus",
+                              manifest=manifest, other_genre="Other")
+    assert _names(result.train / "Other") == _names(result.other) == ["other5.wav", "other6.wav"]

@@ -123,7 +123,7 @@ def held_out_indices(entries: list[CorpusEntry], *, hold_out_artists: list[str] 
 def link_mixed(target: str | os.PathLike, synthetic: str | os.PathLike | None, *,
                hold_out_artists: list[str] | None = None, held_out_fraction: float | None = None, seed: int = 0,
                root: str | os.PathLike | None = None, manifest: str | os.PathLike | None = None,
-               validation_every: int = VALIDATION_EVERY) -> MixedFolder:
+               validation_every: int = VALIDATION_EVERY, other_genre: str | None = None) -> MixedFolder:
     """Write the mixed folder (see the module docstring).
 
     Parameters
@@ -142,6 +142,10 @@ def link_mixed(target: str | os.PathLike, synthetic: str | os.PathLike | None, *
         The corpus manifest (default the repository's).
     validation_every : int
         :data:`VALIDATION_EVERY`.
+    other_genre : str, optional
+        Also link the other-music negatives into ``train/<other_genre>/``: a model fine-tuned on the
+        folder learns them as one more class (outlier exposure in training), a class that
+        ``python -m training.other_label`` then turns into the bundle's other-music output.
 
     Raises
     ------
@@ -175,6 +179,9 @@ def link_mixed(target: str | os.PathLike, synthetic: str | os.PathLike | None, *
                     continue
                 _link(source, result.other / name)
                 count(OTHER_FOLDER, "other")
+                if other_genre:
+                    _link(source, result.train / other_genre / name)
+                    count("train", other_genre)
             else:
                 genre = OPEN_MUSIC_CLASS[entry.genre]
                 _link(source, result.train / genre / name)
@@ -232,12 +239,15 @@ def main(argv: list[str] | None = None) -> int:
                         help="hold out about this share of each genre's songs, whole artists")
     parser.add_argument("--seed", type=int, default=0, help="the --held-out-fraction split's seed (default 0)")
     parser.add_argument("--root", type=Path, default=None, help="the corpus folder (default: corpus_root())")
+    parser.add_argument("--other-genre", default=None, metavar="NAME",
+                        help="also put the other-music negatives in train/NAME/ (a class to train on)")
     args = parser.parse_args(argv)
     artists = None if args.hold_out_artists is None else [a.strip() for a in args.hold_out_artists.split(",")
                                                          if a.strip()]
     try:
         result = link_mixed(args.target, args.synthetic, hold_out_artists=artists,
-                            held_out_fraction=args.held_out_fraction, seed=args.seed, root=args.root)
+                            held_out_fraction=args.held_out_fraction, seed=args.seed, root=args.root,
+                            other_genre=args.other_genre)
     except DatasetError as error:
         print(error)
         return 2
