@@ -103,3 +103,12 @@ def test_the_other_music_can_also_be_a_class_to_train_on(tmp_path):
     result = mixed.link_mixed(tmp_path / "mix", None, hold_out_artists=["eve"], root=tmp_path / "corpus",
                               manifest=manifest, other_genre="Other")
     assert _names(result.train / "Other") == _names(result.other) == ["other5.wav", "other6.wav"]
+
+
+def test_two_synthetic_corpora_keep_their_songs_apart(tmp_path):
+    manifest = _corpus(tmp_path / "corpus")
+    first, second = _synthetic(tmp_path / "numpy"), _synthetic(tmp_path / "sampled")
+    result = mixed.link_mixed(tmp_path / "mix", [first, second], hold_out_artists=["eve"], root=tmp_path / "corpus",
+                              manifest=manifest)
+    ghazal = _names(result.train / "Ghazal") + _names(result.validation / "Ghazal")
+    assert len(ghazal) == 8 and "synthetic-numpy-ghazal_000.wav" in ghazal and "synthetic-sampled-ghazal_000.wav" in ghazal

@@ -6,7 +6,7 @@ and Hip-hop songs (:mod:`training.realmusic.corpus`) with a synthetic corpus
 (``python -m training.synth``), and keeps some artists out of it to measure
 on::
 
-    python -m training.realmusic.mixed TARGET --synthetic SYNTH_DIR \\
+    python -m training.realmusic.mixed TARGET --synthetic SYNTH_DIR [--synthetic SYNTH_DIR2] \\
         [--hold-out-artists A,B | --held-out-fraction F --seed S] [--root OPEN_MUSIC]
 
 It writes (links, never copies: hard links where the file system allows,
@@ -120,7 +120,7 @@ def held_out_indices(entries: list[CorpusEntry], *, hold_out_artists: list[str] 
     return split_by_artist(entries, held_out_fraction=held_out_fraction, seed=seed)[1]
 
 
-def link_mixed(target: str | os.PathLike, synthetic: str | os.PathLike | None, *,
+def link_mixed(target: str | os.PathLike, synthetic: str | os.PathLike | list | None, *,
                hold_out_artists: list[str] | None = None, held_out_fraction: float | None = None, seed: int = 0,
                root: str | os.PathLike | None = None, manifest: str | os.PathLike | None = None,
                validation_every: int = VALIDATION_EVERY, other_genre: str | None = None) -> MixedFolder:
@@ -130,8 +130,8 @@ def link_mixed(target: str | os.PathLike, synthetic: str | os.PathLike | None, *
     ----------
     target : str or os.PathLike
         A folder that does not exist yet, or an empty one.
-    synthetic : str or os.PathLike or None
-        A synthetic corpus (one sub-folder per genre); None for real songs only.
+    synthetic : str or os.PathLike or list of them, or None
+        Synthetic corpora (one sub-folder per genre each); None for real songs only.
     hold_out_artists : list of str, optional
         Artists (as the manifest spells them) to hold out.
     held_out_fraction : float, optional
@@ -186,13 +186,16 @@ def link_mixed(target: str | os.PathLike, synthetic: str | os.PathLike | None, *
                 genre = OPEN_MUSIC_CLASS[entry.genre]
                 _link(source, result.train / genre / name)
                 count("train", genre)
-        if synthetic is not None:
-            for genre_dir in sorted(p for p in Path(synthetic).iterdir() if p.is_dir() and not p.name.startswith(".")):
+        corpora = [] if synthetic is None else [synthetic] if isinstance(synthetic, (str, os.PathLike)) else synthetic
+        for corpus in map(Path, corpora):
+            # "synthetic-" keeps a synthetic song's name apart from any real one's; a second corpus's names
+            # (the same generator's ghazal_000.wav) apart by its folder's name.
+            prefix = "synthetic-" if len(corpora) == 1 else f"synthetic-{corpus.name}-"
+            for genre_dir in sorted(p for p in corpus.iterdir() if p.is_dir() and not p.name.startswith(".")):
                 songs = sorted(p for p in genre_dir.iterdir() if p.is_file() and not p.name.startswith("."))
                 for number, song in enumerate(songs):
                     folder = "validation" if (number % validation_every) == validation_every - 1 else "train"
-                    # "synthetic-" keeps a synthetic song's name apart from any real one's.
-                    _link(song, target / folder / genre_dir.name / f"synthetic-{song.name}")
+                    _link(song, target / folder / genre_dir.name / f"{prefix}{song.name}")
                     count(folder, genre_dir.name)
     except Exception:
         shutil.rmtree(target, ignore_errors=True)
@@ -232,7 +235,8 @@ def main(argv: list[str] | None = None) -> int:
     """``python -m training.realmusic.mixed TARGET --synthetic DIR [...]``."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("target", type=Path, help="the folder to write (new or empty)")
-    parser.add_argument("--synthetic", type=Path, default=None, help="a synthetic corpus (one folder per genre)")
+    parser.add_argument("--synthetic", type=Path, action="append", default=None,
+                        help="a synthetic corpus (one folder per genre); repeat for several")
     choice = parser.add_mutually_exclusive_group()
     choice.add_argument("--hold-out-artists", default=None, help="comma-separated artists to hold out")
     choice.add_argument("--held-out-fraction", type=float, default=None,
