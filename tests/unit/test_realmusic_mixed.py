@@ -112,3 +112,26 @@ def test_two_synthetic_corpora_keep_their_songs_apart(tmp_path):
                               manifest=manifest)
     ghazal = _names(result.train / "Ghazal") + _names(result.validation / "Ghazal")
     assert len(ghazal) == 8 and "synthetic-numpy-ghazal_000.wav" in ghazal and "synthetic-sampled-ghazal_000.wav" in ghazal
+
+
+@pytest.mark.slow
+def test_a_bundle_trained_on_the_folder_records_its_real_files(tmp_path, tiny_bundle_path, monkeypatch):
+    import shutil
+
+    from training.realmusic import record
+    from urdu_genre_app.core.bundle import load_bundle
+
+    manifest = _corpus(tmp_path / "corpus")
+    monkeypatch.setattr(record, "read_manifest", lambda path=None, genres=None: read_manifest(manifest, genres=genres))
+    result = mixed.link_mixed(tmp_path / "mix", _synthetic(tmp_path / "synth"), hold_out_artists=["eve"],
+                              root=tmp_path / "corpus", manifest=manifest)
+    bundle_path = shutil.copy(tiny_bundle_path, tmp_path / "b.ugm")
+    before = load_bundle(bundle_path)
+    real = record.record(bundle_path, result.held_out.parent)
+    after = load_bundle(bundle_path)
+    assert after.provenance["trained_on"] == record.TRAINED_ON and "real" in after.describe()
+    assert not after.is_synthetic and after.tflite_model == before.tflite_model
+    assert sorted(r["path"] for r in real["files"]) == ["hiphop/hiphop3.wav", "hiphop/hiphop4.wav", "other/other5.wav",
+                                                        "other/other6.wav", "rock/rock0.wav", "rock/rock1.wav",
+                                                        "rock/rock2.wav"]
+    assert real["licences"] == {"CC0-1.0": 7} and "eve" not in real["artists"]
