@@ -468,7 +468,8 @@ def calibrate_windows(model, x_train, y_train, x_validation, y_validation, *, n_
     return calibration, report
 
 
-def windows_of(folder: Path, bundle, seed: int, workers: int | None, windows_per_song: int):
+def windows_of(folder: Path, bundle, seed: int, workers: int | None, windows_per_song: int, *,
+               with_songs: bool = False):
     """Clean windows of a labelled folder, standardised as ``bundle`` standardises them (``urdu-genre calibrate``).
 
     Returns
@@ -477,6 +478,8 @@ def windows_of(folder: Path, bundle, seed: int, workers: int | None, windows_per
     y : numpy.ndarray, shape (n,), int
         Label indices in the bundle's order.
     songs : int
+    paths : numpy.ndarray of str, shape (n,)
+        Each window's song file, only ``with_songs``.
 
     Raises
     ------
@@ -485,15 +488,61 @@ def windows_of(folder: Path, bundle, seed: int, workers: int | None, windows_per
     """
     from training.dataset import scan_dataset
     from training.errors import DatasetError
-    from training.extract import ExtractionConfig, extract_windows
 
     scan = scan_dataset(folder)
     unknown = sorted(set(scan.labels) - set(bundle.labels))
     if unknown:
         raise DatasetError(f"{folder}: genres {unknown} are not among the model's labels {bundle.labels}")
+    x, y, paths, songs = _song_windows(scan.songs, bundle, seed, workers, windows_per_song)
+    return (x, y, songs, paths) if with_songs else (x, y, songs)
+
+
+def _song_windows(songs, bundle, seed: int, workers: int | None, windows_per_song: int):
+    """Standardised clean windows of ``songs``: x, label indices, each window's song path, songs that gave windows."""
+    from training.extract import ExtractionConfig, extract_windows
+
     windows = extract_windows(
-        scan.songs, labels=list(bundle.labels), params=bundle.feature_params,
+        songs, labels=list(bundle.labels), params=bundle.feature_params,
         config=ExtractionConfig(seed=seed, windows_per_song=windows_per_song), workers=workers, cache_dir=None,
     )
     clean = windows.copy == 0
-    return bundle.normalise(windows.features[clean]).astype(np.float32), windows.label[clean], len(windows.songs)
+    paths = np.array([str(windows.songs[i].path) for i in windows.song[clean]], dtype=object)
+    return (bundle.normalise(windows.features[clean]).astype(np.float32), windows.label[clean], paths,
+            len(windows.songs))
+
+
+def other_music_files(source: Path) -> list[Path]:
+    """The songs of ``--other``: every audio file under a folder, or the lines of a text file (paths relative to it).
+
+    Raises
+    ------
+    DatasetError
+        Nothing there, or a listed file is missing.
+    """
+    from training.errors import DatasetError
+    from urdu_genre_app.library.scan import walk_audio
+
+    source = Path(source)
+    if source.is_dir():
+        files = list(walk_audio(source).files)
+    elif source.is_file():
+        lines = [line.strip() for line in source.read_text(encoding="utf-8").splitlines()]
+        files = [source.parent / line for line in lines if line and not line.startswith("#")]
+        missing = [str(f) for f in files if not f.is_file()]
+        if missing:
+            raise DatasetError(f"{source}: listed files missing: {missing[:3]}")
+    else:
+        raise DatasetError(f"{source}: no such folder or list of other music")
+    if not files:
+        raise DatasetError(f"{source}: no audio files of other music")
+    return files
+
+
+def other_windows_of(source: Path, bundle, seed: int, workers: int | None, windows_per_song: int):
+    """Standardised clean windows of :func:`other_music_files`: x, each window's song path, songs."""
+    from training.dataset import scan_pairs
+
+    # The extractor wants a label; any of the bundle's does, it is never used.
+    scan = scan_pairs([(path, bundle.labels[0]) for path in other_music_files(source)], source=source)
+    x, _, paths, songs = _song_windows(scan.songs, bundle, seed, workers, windows_per_song)
+    return x, paths, songs

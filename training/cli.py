@@ -447,7 +447,59 @@ def configure_calibrate_parser(parser: argparse.ArgumentParser) -> None:
                         help="random windows per training song (default 5, as training takes)")
     parser.add_argument("--validation-windows-per-song", type=_positive_int, default=5,
                         help="random windows per validation song (default 5, as training takes)")
+    other = parser.add_argument_group("other music (outlier exposure, training.other_check)")
+    other.add_argument("--other", metavar="DIR_OR_LIST", default=None,
+                       help="real music of none of the model's genres (a folder, or a text file of paths): also fit "
+                            "an 'other music' output on the model's features and flag what it calls other music")
+    other.add_argument("--other-windows-per-song", type=_positive_int, default=5,
+                       help="random windows per other-music song (default 5)")
+    other.add_argument("--genre-flag-fraction", type=_positive_float, default=None,
+                       help="with --other: share of genre windows (out of fold) its threshold may flag "
+                            "(default training.other_check.GENRE_FLAG_FRACTION)")
+    other.add_argument("--without-gaussian", action="store_true",
+                       help="with --other: keep only the other-music output and the temporal-structure check, "
+                            "not the two Gaussian spaces")
     parser.set_defaults(handler=run_calibrate)
+
+
+def _fit_other(args, bundle, model, gaussian, x_train, y_train, train_paths, x_validation, y_validation,
+               validation_paths, validation_features):
+    """``calibrate --other``: the other-music check (training.other_check) joined to ``gaussian``.
+
+    Its genre windows are the training and validation windows; a window's group (kept on one side of
+    each fold) is its artist when its file name is an open-music file's, else its song.
+
+    Returns
+    -------
+    calibration : NoveltyCalibration
+    report : str
+        What the check was fitted on and how it did out of fold, in words.
+    """
+    import numpy as np
+
+    from training.calibrate import other_windows_of, penultimate_features
+    from training.other_check import GENRE_FLAG_FRACTION, combine, fit_other_check
+    from training.realmusic.mixed import artist_by_file_name
+
+    x_other, other_paths, other_songs = other_windows_of(Path(args.other), bundle, args.seed + 2, args.workers,
+                                                         args.other_windows_per_song)
+    features = np.concatenate([penultimate_features(model, x_train), validation_features,
+                               penultimate_features(model, x_other)])
+    is_other = np.concatenate([np.zeros(len(x_train) + len(x_validation), bool), np.ones(len(x_other), bool)])
+    artists = artist_by_file_name()
+    paths = np.concatenate([train_paths, validation_paths, other_paths])
+    groups = np.array([artists.get(Path(p).name, p) for p in paths], dtype=object)
+    fraction = args.genre_flag_fraction if args.genre_flag_fraction is not None else GENRE_FLAG_FRACTION
+    check = fit_other_check(features, gaussian.logits(features), is_other, groups, genre_flag_fraction=fraction,
+                            seed=args.seed)
+    calibration = combine(gaussian, check, without_gaussian=args.without_gaussian)
+    r = check.report
+    words = (f"fitted on {r['genre_windows']} genre windows and {r['other_windows']} windows of {other_songs} "
+             f"other-music songs ({r['other_groups']} artists or songs); threshold {r['threshold']:.3f} on P(other) "
+             f"flags {r['out_of_fold_genre_windows_flagged']:.0%} of genre and "
+             f"{r['out_of_fold_other_windows_flagged']:.0%} of other-music windows out of fold"
+             + ("; Gaussian spaces left out" if args.without_gaussian else ""))
+    return calibration, words
 
 
 def run_calibrate(args: argparse.Namespace) -> int:
@@ -465,10 +517,11 @@ def run_calibrate(args: argparse.Namespace) -> int:
     try:
         bundle = load_bundle(args.bundle)
         model = keras_model_from_bundle(bundle)
-        x_train, y_train, train_songs = windows_of(Path(args.train), bundle, args.seed, args.workers,
-                                                   args.train_windows_per_song)
-        x_validation, y_validation, validation_songs = windows_of(Path(args.validation), bundle, args.seed + 1,
-                                                                  args.workers, args.validation_windows_per_song)
+        x_train, y_train, train_songs, train_paths = windows_of(
+            Path(args.train), bundle, args.seed, args.workers, args.train_windows_per_song, with_songs=True)
+        x_validation, y_validation, validation_songs, validation_paths = windows_of(
+            Path(args.validation), bundle, args.seed + 1, args.workers, args.validation_windows_per_song,
+            with_songs=True)
     except DatasetError as error:
         _error(str(error))
         return EXIT_USAGE
@@ -480,10 +533,26 @@ def run_calibrate(args: argparse.Namespace) -> int:
                                         n_classes=len(bundle.labels), flag_fraction=args.flag_fraction,
                                         structure_lag_frames=structure_lag_frames(params.sample_rate,
                                                                                   params.hop_length))
-    report = calibration_report(calibration, penultimate_features(model, x_validation), y_validation, x_validation)
-    report.update({"train_songs": train_songs, "validation_songs": validation_songs})
+    validation_features = penultimate_features(model, x_validation)
     command = ["urdu-genre", "calibrate", args.bundle, "--train", args.train, "--validation", args.validation,
                "--out", args.out, "--seed", str(args.seed), "--flag-fraction", repr(args.flag_fraction)]
+    other_report = None
+    if args.other is not None:
+        try:
+            calibration, other_report = _fit_other(args, bundle, model, calibration, x_train, y_train, train_paths,
+                                                   x_validation, y_validation, validation_paths, validation_features)
+        except DatasetError as error:
+            _error(str(error))
+            return EXIT_USAGE
+        command += ["--other", args.other, "--other-windows-per-song", str(args.other_windows_per_song)]
+        if args.genre_flag_fraction is not None:
+            command += ["--genre-flag-fraction", repr(args.genre_flag_fraction)]
+        if args.without_gaussian:
+            command.append("--without-gaussian")
+    report = calibration_report(calibration, validation_features, y_validation, x_validation)
+    report.update({"train_songs": train_songs, "validation_songs": validation_songs})
+    if other_report is not None:
+        report["other_class"] = other_report
     provenance = dict(bundle.provenance)
     provenance["calibration"] = {"command": shlex.join(command), "train": str(args.train),
                                  "validation": str(args.validation)}
