@@ -135,3 +135,9 @@ def test_a_bundle_trained_on_the_folder_records_its_real_files(tmp_path, tiny_bu
                                                         "other/other6.wav", "rock/rock0.wav", "rock/rock1.wav",
                                                         "rock/rock2.wav"]
     assert real["licences"] == {"CC0-1.0": 7} and "eve" not in real["artists"]
+    record.main([str(bundle_path), "--mixed", str(result.held_out.parent), "--held-out", "19/28",
+                 "--held-out-is", "held-out real rock and hip-hop"])
+    measured = load_bundle(bundle_path)
+    assert measured.accuracy_text.startswith("68% song accuracy (held-out real rock and hip-hop on 28 songs; 95 % sure")
+    assert measured.test_accuracy == 19 / 28
+    assert measured.metrics.items() >= before.metrics.items()  # the test split's own figures are kept beside it
