@@ -61,7 +61,8 @@ def test_bundled_model_says_what_it_learned_from_with_measured_accuracy(bundle):
 
     assert not bundle.is_synthetic and bundle.provenance["trained_on"] == TRAINED_ON
     assert f"trained on {TRAINED_ON} data" in bundle.describe()
-    assert all(row["licence"] for row in bundle.provenance["real_music"])  # every real file credited
+    files = bundle.provenance["real_music"]["files"]
+    assert files and all(row["licence"] and row["artist"] for row in files)  # every real file credited
     assert 0.0 < bundle.test_accuracy <= 1.0
     assert bundle.metrics["split"] == "song" and bundle.metrics["leaked_songs"] == 0
     card = paper_model_path().parents[1] / "MODEL_CARD.md"
