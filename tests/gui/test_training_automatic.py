@@ -43,3 +43,12 @@ def test_automatic_shows_the_family_the_folder_gets_and_a_remembered_choice_wins
     tab.form_view.remember(settings)
     again = make_window(tiny_bundle_path, wait_charts=False).training_widget
     assert again.model_combo.currentData() == "logreg" and again.build_config().models == ("logreg",)
+
+
+def test_a_family_stored_before_automatic_existed_does_not_hide_it(make_window, tiny_bundle_path, settings):
+    """Every run stored the list's choice under "training/model", the old default "bn_cnn" for most users."""
+    from training.families import AUTO_FAMILY
+
+    settings.store.setValue("training/model", "bn_cnn")
+    tab = make_window(tiny_bundle_path, wait_charts=False).training_widget
+    assert tab.model_combo.currentData() == AUTO_FAMILY

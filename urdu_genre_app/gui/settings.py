@@ -95,7 +95,9 @@ SPLITTER_STATE = Setting("window/splitter", bytes, b"", "Sizes of the chart pane
 TRAIN_DATASET = Setting("training/dataset", str, "", "Folder of genre folders (or .csv manifest) last trained on")
 # Training defaults live in training's and core's config dataclasses (read when first needed:
 # a lite build without the training package never asks for them).
-TRAIN_MODEL = Setting("training/model", str, _default_model, "Model family the Training tab trains")
+# A new key, not "training/model": every run stored the list's choice there, so a user who trained once
+# before "Automatic" (2026-12-03) had the old default, "bn_cnn", saved as if chosen and would never see it.
+TRAIN_MODEL = Setting("training/model_family", str, _default_model, "Model family the Training tab trains")
 TRAIN_EPOCHS = Setting("training/epochs", int, _fit_epochs, "Most epochs a training run fits")
 TRAIN_WINDOWS_PER_SONG = Setting("training/windows_per_song", int, _windows_per_song,
                                  "Random windows drawn from each song")
