@@ -401,27 +401,35 @@ def calibrate_keras_model(model, x_train, y_train, x_validation, y_validation, *
     -------
     NoveltyCalibration
     """
-    return _calibrate(model, x_train, y_train, x_validation, y_validation, n_classes=n_classes,
-                      flag_fraction=flag_fraction, structure_lag_frames=structure_lag_frames,
-                      allow_missing=allow_missing)[0]
+    return calibrate_with_features(model, x_train, y_train, x_validation, y_validation, n_classes=n_classes,
+                                   flag_fraction=flag_fraction, structure_lag_frames=structure_lag_frames,
+                                   allow_missing=allow_missing)[0]
 
 
-def _calibrate(model, x_train, y_train, x_validation, y_validation, *, n_classes: int, flag_fraction: float,
-               structure_lag_frames: int | None, allow_missing: bool) -> tuple[NoveltyCalibration, np.ndarray]:
-    """:func:`calibrate_keras_model`, and the validation windows' penultimate features it computed.
+def calibrate_with_features(model, x_train, y_train, x_validation, y_validation, *, n_classes: int,
+                            flag_fraction: float = DEFAULT_FLAG_FRACTION, structure_lag_frames: int | None = None,
+                            allow_missing: bool = False) -> tuple[NoveltyCalibration, np.ndarray, np.ndarray]:
+    """:func:`calibrate_keras_model`, and the training and validation windows' penultimate features it computed.
 
     Running the model is the costly part (musicnn: its backbone over every pooled patch), so the
-    report reuses the features instead of running it again.
+    report and the other-music check (``urdu-genre calibrate --other``) reuse the features instead
+    of running it again.
+
+    Returns
+    -------
+    calibration : NoveltyCalibration
+    train_features, validation_features : numpy.ndarray, shape (n, d)
     """
     weights, bias = logit_head(model)
+    train_features = penultimate_features(model, x_train)
     validation_features = penultimate_features(model, x_validation)
     calibration = fit_novelty(
-        penultimate_features(model, x_train), y_train, validation_features, y_validation,
+        train_features, y_train, validation_features, y_validation,
         n_classes=n_classes, train_windows=x_train, validation_windows=x_validation, logit_weights=weights,
         logit_bias=bias, flag_fraction=flag_fraction, structure_lag_frames=structure_lag_frames,
         allow_missing=allow_missing,
     )
-    return calibration, validation_features
+    return calibration, train_features, validation_features
 
 
 def calibrate_windows(model, x_train, y_train, x_validation, y_validation, *, n_classes: int, params=None,
@@ -453,7 +461,7 @@ def calibrate_windows(model, x_train, y_train, x_validation, y_validation, *, n_
         :func:`calibration_report`'s figures, or ``{"unavailable": reason}``.
     """
     try:
-        calibration, features = _calibrate(
+        calibration, _, features = calibrate_with_features(
             model, x_train, y_train, x_validation, y_validation, n_classes=n_classes, flag_fraction=flag_fraction,
             structure_lag_frames=None if params is None else structure_lag_frames(params.sample_rate,
                                                                                   params.hop_length),

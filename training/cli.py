@@ -462,12 +462,12 @@ def configure_calibrate_parser(parser: argparse.ArgumentParser) -> None:
     parser.set_defaults(handler=run_calibrate)
 
 
-def _fit_other(args, bundle, model, gaussian, x_train, y_train, train_paths, x_validation, y_validation,
-               validation_paths, validation_features):
+def _fit_other(args, bundle, model, gaussian, train_paths, train_features, validation_paths, validation_features):
     """``calibrate --other``: the other-music check (training.other_check) joined to ``gaussian``.
 
-    Its genre windows are the training and validation windows; a window's group (kept on one side of
-    each fold) is its artist when its file name is an open-music file's, else its song.
+    Its genre windows are the training and validation windows (their penultimate features, as
+    ``gaussian`` was fitted on); a window's group (kept on one side of each fold) is its artist when
+    its file name is an open-music file's, else its song.
 
     Returns
     -------
@@ -483,9 +483,9 @@ def _fit_other(args, bundle, model, gaussian, x_train, y_train, train_paths, x_v
 
     x_other, other_paths, other_songs = other_windows_of(Path(args.other), bundle, args.seed + 2, args.workers,
                                                          args.other_windows_per_song)
-    features = np.concatenate([penultimate_features(model, x_train), validation_features,
-                               penultimate_features(model, x_other)])
-    is_other = np.concatenate([np.zeros(len(x_train) + len(x_validation), bool), np.ones(len(x_other), bool)])
+    features = np.concatenate([train_features, validation_features, penultimate_features(model, x_other)])
+    is_other = np.concatenate([np.zeros(len(train_features) + len(validation_features), bool),
+                               np.ones(len(x_other), bool)])
     artists = artist_by_file_name()
     paths = np.concatenate([train_paths, validation_paths, other_paths])
     groups = np.array([artists.get(Path(p).name, p) for p in paths], dtype=object)
@@ -506,7 +506,7 @@ def run_calibrate(args: argparse.Namespace) -> int:
     """``urdu-genre calibrate``: fit a bundle's novelty check and temperature, re-export it (its Keras half kept)."""
     import time
 
-    from training.calibrate import calibrate_keras_model, calibration_report, penultimate_features, windows_of
+    from training.calibrate import calibrate_with_features, calibration_report, windows_of
     from training.errors import DatasetError
     from training.export import export_bundle, keras_model_from_bundle
     from urdu_genre_app.core.bundle import load_bundle
@@ -529,18 +529,18 @@ def run_calibrate(args: argparse.Namespace) -> int:
         _error(str(error))
         return EXIT_FAILED
     params = bundle.feature_params
-    calibration = calibrate_keras_model(model, x_train, y_train, x_validation, y_validation,
-                                        n_classes=len(bundle.labels), flag_fraction=args.flag_fraction,
-                                        structure_lag_frames=structure_lag_frames(params.sample_rate,
-                                                                                  params.hop_length))
-    validation_features = penultimate_features(model, x_validation)
+    # The features come back with the check: the model (musicnn's backbone above all) runs once a window.
+    calibration, train_features, validation_features = calibrate_with_features(
+        model, x_train, y_train, x_validation, y_validation, n_classes=len(bundle.labels),
+        flag_fraction=args.flag_fraction,
+        structure_lag_frames=structure_lag_frames(params.sample_rate, params.hop_length))
     command = ["urdu-genre", "calibrate", args.bundle, "--train", args.train, "--validation", args.validation,
                "--out", args.out, "--seed", str(args.seed), "--flag-fraction", repr(args.flag_fraction)]
     other_report = None
     if args.other is not None:
         try:
-            calibration, other_report = _fit_other(args, bundle, model, calibration, x_train, y_train, train_paths,
-                                                   x_validation, y_validation, validation_paths, validation_features)
+            calibration, other_report = _fit_other(args, bundle, model, calibration, train_paths, train_features,
+                                                   validation_paths, validation_features)
         except DatasetError as error:
             _error(str(error))
             return EXIT_USAGE
