@@ -270,6 +270,13 @@ def derive_rows(shared_manifest: str | os.PathLike) -> list[dict[str, str]]:
              for column in COLUMNS} for row in rows]
 
 
+def entry_row(entry: CorpusEntry) -> dict[str, str]:
+    """The manifest row of ``entry``, :func:`read_manifest`'s inverse (:data:`COLUMNS`, for :func:`write_rows`)."""
+    row = {column: str(getattr(entry, column)) for column in COLUMNS}
+    row["duration_seconds"] = f"{entry.duration_seconds:g}"
+    return row
+
+
 def write_rows(rows: list[dict[str, str]], out) -> None:
     """Write manifest rows as tab-separated text with the :data:`COLUMNS` header."""
     writer = csv.DictWriter(out, fieldnames=COLUMNS, delimiter="\t", quoting=csv.QUOTE_NONE, escapechar="\\",

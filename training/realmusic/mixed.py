@@ -48,6 +48,7 @@ from training.errors import DatasetError
 from training.realmusic.corpus import (
     MUSIC_GENRES,
     CorpusEntry,
+    entry_row,
     read_manifest,
     split_by_artist,
     verified_path,
@@ -203,18 +204,10 @@ def link_mixed(target: str | os.PathLike, synthetic: str | os.PathLike | list | 
     held_rows = [entries[i] for i in sorted(held)]
     target.mkdir(parents=True, exist_ok=True)
     with open(result.held_out, "w", encoding="utf-8", newline="") as out:
-        write_rows([_row(e) for e in held_rows], out)
+        write_rows([entry_row(e) for e in held_rows], out)
     result.counts = counts
     result.held_out_artists = sorted({e.artist for e in held_rows})
     return result
-
-
-def _row(entry: CorpusEntry) -> dict[str, str]:
-    """A manifest row of ``entry`` (:data:`~training.realmusic.corpus.COLUMNS`)."""
-    return {"path": entry.path, "genre": entry.genre, "artist": entry.artist, "licence": entry.licence,
-            "attribution": entry.attribution, "source": entry.source, "licence_stated_at": entry.licence_stated_at,
-            "sha256": entry.sha256, "duration_seconds": f"{entry.duration_seconds:g}",
-            "genre_confidence": entry.genre_confidence, "notes": entry.notes}
 
 
 def artist_by_file_name(manifest: str | os.PathLike | None = None) -> dict[str, str]:
